@@ -1,0 +1,112 @@
+/**
+ * The typed, frozen result of loading `dutygate.yaml` (DESIGN §8). Durations are milliseconds,
+ * paths are absolute (resolved against the config file's folder). The request path never sees
+ * raw YAML.
+ */
+
+/** A trusted token issuer (agents or approvers). */
+export interface IssuerConfig {
+  readonly issuer: string;
+  readonly audience: string | readonly string[];
+  /** Absolute path of a JWKS file; exactly one of jwksFile / jwksUrl is set. */
+  readonly jwksFile?: string;
+  readonly jwksUrl?: string;
+  /** Algorithm allow-list; default `[EdDSA]`. Never `none` or HS*. */
+  readonly algorithms: readonly string[];
+  /** JWKS URL cache lifetime (default 10m). */
+  readonly jwksCacheMs: number;
+  /** Minimum interval between re-fetches triggered by an unknown `kid` (default 30s). */
+  readonly jwksCooldownMs: number;
+  /** JWKS URL fetch timeout (default 2s). */
+  readonly jwksTimeoutMs: number;
+}
+
+export interface ListenConfig {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface IdentityConfig {
+  readonly issuers: readonly IssuerConfig[];
+  /** Default 300s. */
+  readonly maxTokenLifetimeMs: number;
+  /** Default 5s. */
+  readonly clockSkewMs: number;
+  /** Default 8. */
+  readonly maxChainDepth: number;
+}
+
+export interface MemoryStateConfig {
+  readonly driver: 'memory';
+  /** Upper bound on unexpired jti entries (default 1,000,000); when full, checks deny. */
+  readonly maxJtiEntries: number;
+  /** How long duty-ledger entries are kept (default 30d). */
+  readonly ledgerTtlMs: number;
+}
+
+export interface RedisStateConfig {
+  readonly driver: 'redis';
+  readonly url?: string;
+  /** Redis Cluster seed nodes as `host:port`. Exactly one of url / cluster. */
+  readonly cluster?: readonly string[];
+  /** Key prefix (default `dutygate:`). */
+  readonly prefix: string;
+  /** Per-command deadline (default 50ms). */
+  readonly timeoutMs: number;
+  readonly ledgerTtlMs: number;
+}
+
+export type StateConfig = MemoryStateConfig | RedisStateConfig;
+
+export interface PolicyConfig {
+  /** Absolute path. */
+  readonly file: string;
+  /** Hot reload on change (default true). */
+  readonly watch: boolean;
+}
+
+export interface OverridesConfig {
+  /** Absolute path of dutygate's private EdDSA JWK. */
+  readonly signingKeyFile: string;
+  /** Default 10m. */
+  readonly ttlMs: number;
+}
+
+export interface SlackConfig {
+  readonly botToken: string;
+  readonly signingSecret: string;
+  readonly channel: string;
+  /** Default `https://slack.com/api/`. */
+  readonly apiUrl: string;
+}
+
+/** Bounds on untrusted input (defaults in parentheses). */
+export interface LimitsConfig {
+  /** Largest request body parsed (64 KiB). Larger → BODY_TOO_LARGE. */
+  readonly maxBodyBytes: number;
+  /** Deepest JSON nesting accepted (32). */
+  readonly maxJsonDepth: number;
+  /** Total bytes of all request header names and values (64 KiB). */
+  readonly maxHeaderBytes: number;
+  /** Largest single token accepted, bearer or chain link (8 KiB). */
+  readonly maxTokenBytes: number;
+  /** Deadline of one Check inside the gate; past it the check denies (150ms). */
+  readonly checkTimeoutMs: number;
+}
+
+export interface GateConfig {
+  /** Absolute path of the config file this came from. */
+  readonly source: string;
+  readonly grpc: ListenConfig;
+  readonly http: ListenConfig;
+  readonly identity: IdentityConfig;
+  readonly approvers: { readonly issuers: readonly IssuerConfig[] };
+  readonly state: StateConfig;
+  readonly policy: PolicyConfig;
+  readonly overrides?: OverridesConfig;
+  readonly slack?: SlackConfig;
+  readonly principals: { readonly aliases: Readonly<Record<string, string>> };
+  readonly limits: LimitsConfig;
+  /** pino level (default `info`). */
+  readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}

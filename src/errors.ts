@@ -1,0 +1,99 @@
+/**
+ * Stable reason codes and the one table that maps them to gRPC and HTTP statuses.
+ *
+ * Every deny dutygate produces carries exactly one of these codes. The same string is the
+ * JSON `code` the agent sees, the span attribute `dutygate.code` and the metric label, so a
+ * code, once shipped, is never renamed.
+ */
+
+/** gRPC status codes used in `CheckResponse.status.code` (google.rpc.Code). */
+export const GrpcCode = {
+  OK: 0,
+  PERMISSION_DENIED: 7,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+} as const;
+
+interface CodeSpec {
+  /** `CheckResponse.status.code` sent to Envoy. */
+  readonly grpc: number;
+  /** HTTP status Envoy returns to the agent in `denied_response`. */
+  readonly http: number;
+  /** One-line meaning, for the README and `--help`. */
+  readonly meaning: string;
+}
+
+const identity = (meaning: string): CodeSpec => ({ grpc: GrpcCode.UNAUTHENTICATED, http: 401, meaning });
+const forbidden = (meaning: string): CodeSpec => ({ grpc: GrpcCode.PERMISSION_DENIED, http: 403, meaning });
+const badRequest = (meaning: string): CodeSpec => ({ grpc: GrpcCode.PERMISSION_DENIED, http: 400, meaning });
+const unavailable = (meaning: string): CodeSpec => ({ grpc: GrpcCode.UNAVAILABLE, http: 503, meaning });
+
+/** Every reason code, with its statuses. Order is the README's order. */
+export const CODES = {
+  OK: { grpc: GrpcCode.OK, http: 200, meaning: 'allowed' },
+  // identity (DESIGN §2): 401
+  TOKEN_MISSING: identity('no `authorization: Bearer` token on the request'),
+  TOKEN_MALFORMED: identity('the bearer token is not a well-formed compact JWS/JWT'),
+  TOKEN_ALG: identity('the token algorithm is not on the issuer allow-list (`none` and HMAC always refused)'),
+  TOKEN_ISSUER: identity('the token `iss` is not a configured issuer'),
+  TOKEN_KID: identity('no key of the issuer matches the token `kid`'),
+  TOKEN_SIGNATURE: identity('the token signature does not verify'),
+  TOKEN_AUDIENCE: identity('the token `aud` does not name this gate'),
+  TOKEN_EXPIRED: identity('the token `exp` has passed (beyond the clock skew)'),
+  TOKEN_NOT_YET_VALID: identity('the token `nbf` or `iat` lies in the future (beyond the clock skew)'),
+  TOKEN_LIFETIME: identity('`exp - iat` exceeds `identity.max_token_lifetime`'),
+  TOKEN_CLAIMS: identity('a required claim (`agent_id`, `jti`, `iat`, `exp`) is missing or has the wrong type'),
+  KEYS_UNAVAILABLE: unavailable('the issuer key set could not be fetched'),
+  REPLAY: identity('the token `jti` was already spent'),
+  // chain (DESIGN §2): 403
+  CHAIN_INVALID: forbidden('the `x-agent-chain` attestation failed a rule (see `reason`)'),
+  CHAIN_REQUIRED: forbidden('a rule requires an attested parent agent and none was presented'),
+  // request → tool (DESIGN §3)
+  HEADERS_TOO_LARGE: badRequest('request headers exceed the configured bound'),
+  BODY_TOO_LARGE: badRequest('the request body exceeds the configured bound (or Envoy truncated it)'),
+  BODY_MALFORMED: badRequest('the request body is not valid JSON'),
+  BODY_TOO_DEEP: badRequest('the JSON body nests deeper than allowed'),
+  BODY_DUPLICATE_KEY: badRequest('the JSON body repeats an object key'),
+  BODY_NON_FINITE: badRequest('the JSON body holds a number that is not finite'),
+  MCP_BATCH: badRequest('a JSON-RPC batch was sent to an MCP endpoint'),
+  MCP_MALFORMED: badRequest('the MCP JSON-RPC message is not a valid request or notification'),
+  // policy (DESIGN §4): 403
+  NO_TOOL: forbidden('the request maps to no tool and the policy default is deny'),
+  NO_RULE: forbidden('no rule matched the tool call and the policy default is deny'),
+  POLICY_DENY: forbidden('a rule with `effect: deny` matched'),
+  SOD_SAME_AGENT: forbidden('the agent is its own parent or ancestor (`different_agent_id`)'),
+  SOD_DUTY_CONFLICT: forbidden('the actor already performed another distinct step of this resource'),
+  APPROVAL_REQUIRED: forbidden('a human approval is needed (see `approval_id`)'),
+  APPROVAL_UNAVAILABLE: forbidden('a human approval is needed but approvals are not enabled on this gate'),
+  // state and internals: 503
+  REPLAY_CAPACITY: unavailable('the memory replay store is full of unexpired tokens; fails closed'),
+  STATE_UNAVAILABLE: unavailable('the state store did not answer in time'),
+  POLICY_UNAVAILABLE: unavailable('no valid policy is loaded'),
+  INTERNAL: unavailable('an internal error; the gate fails closed'),
+} as const satisfies Record<string, CodeSpec>;
+
+/** A stable reason code. */
+export type Code = keyof typeof CODES;
+
+/** Codes other than `OK`. */
+export type DenyCode = Exclude<Code, 'OK'>;
+
+/**
+ * The one error type dutygate throws across module boundaries. `code` is stable; `reason` is a
+ * precise, agent-safe sentence (never contains a token or a secret); `cause` is for logs only.
+ */
+export class DutygateError extends Error {
+  override readonly name = 'DutygateError';
+  constructor(
+    readonly code: DenyCode,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${reason}`, options);
+  }
+}
+
+/** True for a {@link DutygateError}. */
+export function isDutygateError(value: unknown): value is DutygateError {
+  return value instanceof DutygateError;
+}

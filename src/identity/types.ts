@@ -1,0 +1,22 @@
+/** Claims of a verified agent token (or chain link), normalised from the JWT payload. */
+export interface AgentClaims {
+  readonly iss: string;
+  readonly agentId: string;
+  readonly jti: string;
+  /** Seconds since the epoch. */
+  readonly iat: number;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+  readonly nbf?: number;
+  readonly parentAgentId?: string;
+  readonly parentJti?: string;
+  /** The human principal on whose behalf the workflow runs (e.g. `sso:alice`). */
+  readonly initiator?: string;
+  readonly sub?: string;
+}
+
+/** A verified agent: its own token and the attested ancestors, root first, direct parent last. */
+export interface VerifiedAgent {
+  readonly token: AgentClaims;
+  readonly ancestors: readonly AgentClaims[];
+}

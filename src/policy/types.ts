@@ -1,0 +1,98 @@
+import type { Code } from '../errors.js';
+
+/** A rule's effect. */
+export type Effect = 'allow' | 'deny' | 'approval_needed';
+
+/** The decision kinds of DESIGN §5. */
+export type DecisionKind = 'allow' | 'sanitize' | 'deny' | 'approval_needed';
+
+/** A request mapped to a tool (DESIGN §3). */
+export interface ToolCall {
+  /** Tool name from the policy (`payments.create`), or `mcp:<name>`, `mcp.method:<m>`, `mcp.stream`. */
+  readonly name: string;
+  /** The `tools:` entry this call matched. */
+  readonly entry: string;
+  /** Path captures, then query, then JSON body / MCP `arguments` (later sources win). */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
+/** What `evaluate()` reads: everything already verified and mapped; no I/O, no clock. */
+export interface EvaluationInput {
+  readonly agent: {
+    readonly id: string;
+    readonly parentId?: string;
+    readonly initiator?: string;
+    /** Attested ancestors' agent ids, root first, direct parent last (empty when none). */
+    readonly ancestors: readonly string[];
+  };
+  readonly tool: ToolCall;
+  /** Prior duty-ledger entries for the resources this call touches (see `dutyStepsFor`). */
+  readonly ledger: readonly LedgerEntry[];
+}
+
+/** One performed step of a duty on one resource (DESIGN §4 `duties`). */
+export interface LedgerEntry {
+  readonly duty: string;
+  readonly resource: string;
+  readonly step: string;
+  readonly agentId: string;
+  readonly initiator?: string;
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+}
+
+/** A step this call would perform, to be committed to the ledger when the call is allowed. */
+export interface DutyStep {
+  readonly duty: string;
+  readonly resource: string;
+  readonly step: string;
+  /** The duty's `distinct` steps: a conflict is another of these by the same actor. */
+  readonly distinct: readonly string[];
+}
+
+/** A clause quoted verbatim on deny / approval_needed. */
+export interface ClauseRef {
+  readonly name: string;
+  readonly text: string;
+  /** Source pointer, e.g. `policy.yaml#/clauses/PAYMENT_LIMIT`. */
+  readonly source: string;
+}
+
+/** Header and query changes of an allowed (sanitize) decision. */
+export interface RequestChanges {
+  readonly setHeaders: Readonly<Record<string, string>>;
+  readonly removeHeaders: readonly string[];
+  readonly setQuery: Readonly<Record<string, string>>;
+  readonly removeQuery: readonly string[];
+}
+
+/** Approval parameters of an approval_needed decision. */
+export interface ApprovalSpec {
+  readonly approvers: readonly string[];
+  readonly quorum: number;
+  readonly ttlMs: number;
+}
+
+/** The result of `evaluate()`. */
+export interface Decision {
+  /** The decision to enforce (in shadow mode: `allow`/`sanitize` even when the real one blocks). */
+  readonly kind: DecisionKind;
+  /** `OK` when allowed (also in shadow); otherwise the reason code. */
+  readonly code: Code;
+  /** The rule that decided (absent for the policy default). */
+  readonly ruleId?: string;
+  readonly clause?: ClauseRef;
+  /** True when the deciding rule (or the policy) is in shadow mode. */
+  readonly shadow: boolean;
+  /** Shadow only: the real decision would have blocked (its code is in `shadowCode`). */
+  readonly wouldBlock: boolean;
+  /** Shadow only: the code and kind the real decision would have had. */
+  readonly shadowCode?: Code;
+  readonly shadowKind?: DecisionKind;
+  readonly changes?: RequestChanges;
+  readonly approval?: ApprovalSpec;
+  /** Duty steps to commit to the ledger when this decision is enforced as allow. */
+  readonly dutySteps: readonly DutyStep[];
+  /** Ids of every rule whose target matched, in policy order (for the audit record). */
+  readonly matchedRules: readonly string[];
+}
