@@ -1,0 +1,33 @@
+import type { Code } from '../errors.js';
+import type { DecisionKind, RequestChanges } from '../policy/types.js';
+
+/**
+ * The finished result of one Check, protocol-neutral. `src/authz/` turns it into Envoy's
+ * CheckResponse with exactly two builders (allow / deny); the audit record reads it too.
+ */
+export interface CheckOutcome {
+  /** `allow` and `sanitize` let the request through; `deny` and `approval_needed` stop it. */
+  readonly decision: DecisionKind;
+  readonly code: Code;
+  /** Unique id of this decision (UUID v4), in the response, the span and the decision log. */
+  readonly decisionId: string;
+  /** Absent only when no policy was loaded. */
+  readonly policyVersion?: string;
+  readonly agentId?: string;
+  readonly parentAgentId?: string;
+  /** Attested chain agent ids, root first, direct parent last. */
+  readonly chain?: readonly string[];
+  readonly jti?: string;
+  readonly tool?: string;
+  readonly ruleId?: string;
+  /** Verbatim clause name, text and source pointer, on deny / approval_needed. */
+  readonly clause?: { readonly name: string; readonly text: string; readonly source: string };
+  /** A precise, agent-safe explanation (e.g. which chain rule failed). Never a secret. */
+  readonly reason?: string;
+  readonly approvalId?: string;
+  readonly statusUrl?: string;
+  /** Header / query changes for allow (identity headers are added by the builder) and sanitize. */
+  readonly changes?: RequestChanges;
+  readonly shadow: boolean;
+  readonly wouldBlock: boolean;
+}
