@@ -49,6 +49,7 @@ export const CODES = {
   CHAIN_INVALID: forbidden('the `x-agent-chain` attestation failed a rule (see `reason`)'),
   CHAIN_REQUIRED: forbidden('a rule requires an attested parent agent and none was presented'),
   // request → tool (DESIGN §3)
+  REQUEST_MALFORMED: badRequest('the checked request has no method, host or origin-form path'),
   HEADERS_TOO_LARGE: badRequest('request headers exceed the configured bound'),
   BODY_TOO_LARGE: badRequest('the request body exceeds the configured bound (or Envoy truncated it)'),
   BODY_MALFORMED: badRequest('the request body is not valid JSON'),
