@@ -1,0 +1,12 @@
+import { randomUUID } from 'node:crypto';
+import type { DenyCode } from '../errors.js';
+import type { CheckOutcome } from '../check/outcome.js';
+
+/**
+ * A deny the transport layer produces on its own, before or instead of the check pipeline: an
+ * unparsable request, a pipeline that threw, or one that missed its deadline. It gets a fresh
+ * decision id so it can still be found in logs, and no identity (nothing was verified).
+ */
+export function createDenyOutcome(code: DenyCode, reason: string, decisionId: string = randomUUID()): CheckOutcome {
+  return { decision: 'deny', code, decisionId, reason, shadow: false, wouldBlock: false };
+}

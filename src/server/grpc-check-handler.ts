@@ -1,0 +1,109 @@
+import type { Deadline, ServerUnaryCall, handleUnaryCall } from '@grpc/grpc-js';
+import { createDenyOutcome } from '../authz/deny-outcome.js';
+import { toCheckResponse } from '../authz/index.js';
+import { parseCheckRequest } from '../authz/parse-check-request.js';
+import type { WireCheckRequest, WireCheckResponse } from '../authz/wire-types.js';
+import type { CheckOutcome } from '../check/outcome.js';
+import type { LimitsConfig } from '../config/types.js';
+import type { HttpRequest } from '../request/http-request.js';
+
+/** What the transport hands the check pipeline besides the request. */
+export interface CheckContext {
+  /** W3C trace context from the checked request's headers, to join the agent's trace. */
+  readonly traceparent?: string;
+  readonly tracestate?: string;
+  /**
+   * When the answer is due: the earlier of Envoy's gRPC deadline and `limits.checkTimeoutMs`.
+   * Past it the server answers with a deny on its own, so the pipeline should re-check it before
+   * committing side effects (ledger writes) of an allow.
+   */
+  readonly deadline?: Date;
+}
+
+/** The check pipeline, injected: HttpRequest in, CheckOutcome out. */
+export type CheckFunction = (request: HttpRequest, context: CheckContext) => Promise<CheckOutcome>;
+
+/**
+ * Told about every deny the transport made itself (`cause` is a DutygateError for a bad request,
+ * the thrown value for a failed pipeline, a timeout Error for a missed deadline). For logs only:
+ * never awaited, and the cause is never echoed to the agent.
+ */
+export type FallbackDenyListener = (outcome: CheckOutcome, cause: unknown) => void;
+
+/** Options of {@link createCheckHandler}. */
+export interface CheckHandlerOptions {
+  readonly limits: LimitsConfig;
+  readonly check: CheckFunction;
+  readonly onFallbackDeny?: FallbackDenyListener;
+}
+
+/**
+ * The unary handler of `envoy.service.auth.v3.Authorization/Check`. It always completes the RPC
+ * with gRPC OK: an RPC error is not a deny to Envoy but an error that takes the filter's
+ * `failure_mode_allow` / `status_on_error` path (DESIGN §5), so every failure — an unparsable
+ * request, a pipeline that throws, a missed deadline — becomes a deny CheckResponse instead.
+ */
+export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCall<WireCheckRequest, WireCheckResponse> {
+  const { limits, check, onFallbackDeny } = options;
+
+  const fallback = (code: Parameters<typeof createDenyOutcome>[0], reason: string, cause: unknown): WireCheckResponse => {
+    const outcome = createDenyOutcome(code, reason);
+    if (onFallbackDeny) {
+      try {
+        onFallbackDeny(outcome, cause);
+      } catch {
+        // A failing log hook must not turn a deny into an RPC error.
+      }
+    }
+    return toCheckResponse(outcome);
+  };
+
+  const decide = async (call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>): Promise<WireCheckResponse> => {
+    try {
+      const parsed = parseCheckRequest(call.request, limits);
+      if (!parsed.ok) return fallback(parsed.error.code, parsed.error.reason, parsed.error);
+      const request = parsed.request;
+      const dueAt = dueTime(call.getDeadline(), limits.checkTimeoutMs);
+      const context: CheckContext = {
+        traceparent: request.headers.get('traceparent'),
+        tracestate: request.headers.get('tracestate'),
+        deadline: dueAt === undefined ? undefined : new Date(dueAt),
+      };
+      const outcome = await settleBy(check(request, context), dueAt);
+      if (outcome === TIMED_OUT) {
+        return fallback('INTERNAL', 'the check did not finish before its deadline', new Error('check deadline exceeded'));
+      }
+      return toCheckResponse(outcome);
+    } catch (error) {
+      return fallback('INTERNAL', 'an internal error; the gate fails closed', error);
+    }
+  };
+
+  return (call, callback) => {
+    void decide(call).then((response) => callback(null, response));
+  };
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** The earlier of the RPC deadline and now + timeout; undefined when neither bounds the call. */
+function dueTime(deadline: Deadline, timeoutMs: number): number | undefined {
+  const rpc = deadline instanceof Date ? deadline.getTime() : deadline;
+  const own = timeoutMs > 0 && Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
+  const due = Math.min(rpc, own);
+  return Number.isFinite(due) ? due : undefined;
+}
+
+/** Resolves with the outcome, or with TIMED_OUT at `dueAt`; a late rejection is still handled. */
+async function settleBy(pending: Promise<CheckOutcome>, dueAt: number | undefined): Promise<CheckOutcome | typeof TIMED_OUT> {
+  if (dueAt === undefined) return pending;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, dueAt - Date.now()), TIMED_OUT);
+  });
+  try {
+    return await Promise.race([pending, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
