@@ -14,14 +14,17 @@ import type {
  */
 export const STRIPPED_HEADERS: readonly string[] = ['authorization', 'x-agent-chain', 'x-dutygate-override'];
 
+/** Headers only the gate writes; a rule's `set_headers` / `remove_headers` cannot touch them. */
+const IDENTITY_HEADERS: ReadonlySet<string> = new Set(['x-agent-id', 'x-parent-agent-id', 'x-dutygate-decision-id']);
+
 /**
  * Builds the CheckResponse for `allow` and `sanitize`: gRPC status OK and an `ok_response`
  * whose mutations Envoy applies before forwarding upstream.
  *
- * The identity headers come last and use OVERWRITE_IF_EXISTS_OR_ADD, so neither the agent nor
- * a rule's `set_headers` can supply its own `x-agent-id`. When there is no parent,
- * `x-parent-agent-id` is removed instead, for the same reason (Envoy applies `headers_to_remove`
- * after `headers`; see the ext_authz filter docs, "ok_response").
+ * The identity headers use OVERWRITE_IF_EXISTS_OR_ADD, so the agent cannot supply its own
+ * `x-agent-id`; when there is no parent, `x-parent-agent-id` is removed instead, for the same
+ * reason (Envoy applies `headers_to_remove` after `headers`; ext_authz filter docs,
+ * "ok_response"). Rule changes naming an identity header are ignored.
  */
 export function buildOkResponse(outcome: CheckOutcome): WireCheckResponse {
   const changes = outcome.changes;
@@ -29,9 +32,11 @@ export function buildOkResponse(outcome: CheckOutcome): WireCheckResponse {
   const remove = [...STRIPPED_HEADERS];
   if (changes) {
     for (const name of Object.keys(changes.setHeaders)) {
-      headers.push(overwrite(name, changes.setHeaders[name] ?? ''));
+      if (!IDENTITY_HEADERS.has(name.toLowerCase())) headers.push(overwrite(name, changes.setHeaders[name] ?? ''));
     }
-    remove.push(...changes.removeHeaders);
+    for (const name of changes.removeHeaders) {
+      if (!IDENTITY_HEADERS.has(name.toLowerCase())) remove.push(name);
+    }
   }
   if (outcome.agentId !== undefined) headers.push(overwrite('x-agent-id', outcome.agentId));
   else remove.push('x-agent-id');

@@ -14,8 +14,9 @@ export interface CheckContext {
   readonly tracestate?: string;
   /**
    * When the answer is due: the earlier of Envoy's gRPC deadline and `limits.checkTimeoutMs`.
-   * Past it the server answers with a deny on its own, so the pipeline should re-check it before
-   * committing side effects (ledger writes) of an allow.
+   * The pipeline should deny on its own by then (with its precise code) and re-check it before
+   * committing side effects of an allow; {@link BACKSTOP_GRACE_MS} later the server stops
+   * waiting and denies INTERNAL.
    */
   readonly deadline?: Date;
 }
@@ -69,7 +70,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
         tracestate: request.headers.get('tracestate'),
         deadline: dueAt === undefined ? undefined : new Date(dueAt),
       };
-      const outcome = await settleBy(check(request, context), dueAt);
+      const outcome = await settleBy(check(request, context), dueAt === undefined ? undefined : dueAt + BACKSTOP_GRACE_MS);
       if (outcome === TIMED_OUT) {
         return fallback('INTERNAL', 'the check did not finish before its deadline', new Error('check deadline exceeded'));
       }
@@ -85,6 +86,12 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+/**
+ * How long past `deadline` the server still waits for the pipeline. The backstop is for a
+ * pipeline that hangs; the grace lets a pipeline's own, more precise deadline deny win the race.
+ */
+export const BACKSTOP_GRACE_MS = 20;
 
 /** The earlier of the RPC deadline and now + timeout; undefined when neither bounds the call. */
 function dueTime(deadline: Deadline, timeoutMs: number): number | undefined {

@@ -51,8 +51,8 @@ export function grpcServerOptions(limits: LimitsConfig): ChannelOptions {
     // peer is noticed and its streams released.
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
-    // No channelz bookkeeping on the hot path.
-    'grpc.enable_channelz': 0,
+    // 'grpc.enable_channelz' stays on: grpc-js 1.14 only tracks sessions for forceShutdown()
+    // when channelz is enabled, and drain relies on forceShutdown to cut stuck calls.
   };
 }
 

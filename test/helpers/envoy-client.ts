@@ -153,6 +153,18 @@ function peer(p: EnvoyPeer): Record<string, unknown> {
   };
 }
 
+const checkMethod = (definition['envoy.service.auth.v3.Authorization'] as ServiceDefinition).Check!;
+
+/** Encodes a CheckRequest object with Envoy's official protos (the bytes Envoy would send). */
+export function encodeEnvoyCheckRequest(request: Record<string, unknown>): Buffer {
+  return checkMethod.requestSerialize(request);
+}
+
+/** Decodes CheckResponse bytes with Envoy's official protos (what Envoy would read). */
+export function decodeEnvoyCheckResponse(bytes: Buffer): CheckResponse {
+  return checkMethod.responseDeserialize(bytes) as CheckResponse;
+}
+
 /** An Authorization client bound to one server. */
 export interface EnvoyClient {
   /** Builds the CheckRequest for `spec` and sends it. */
