@@ -1,29 +1,11 @@
-import { status as GrpcStatus } from '@grpc/grpc-js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckOutcome } from '../../src/check/outcome.js';
-import type { LimitsConfig } from '../../src/config/types.js';
-import type { HttpRequest } from '../../src/request/http-request.js';
-import { startGrpcServer } from '../../src/server/grpc-server.js';
-import type { CheckContext, CheckFunction, GrpcServer } from '../../src/server/grpc-server.js';
-import { createHealthState } from '../../src/server/health-state.js';
-import type { HealthState } from '../../src/server/health-state.js';
-import {
-  buildCheckRequest,
-  createEnvoyClient,
-  isServiceError,
-  summarizeCheckResponse,
-} from '../helpers/envoy-client.js';
-import type { EnvoyClient, EnvoyRequestSpec } from '../helpers/envoy-client.js';
-import { createHealthClient } from '../helpers/envoy-health-client.js';
-import type { HealthClient } from '../helpers/envoy-health-client.js';
+import type { CheckFunction } from '../../src/server/grpc-server.js';
+import { buildCheckRequest, summarizeCheckResponse } from '../helpers/envoy-client.js';
+import type { EnvoyRequestSpec } from '../helpers/envoy-client.js';
+import { startHarness, stopHarness, TEST_LIMITS as LIMITS } from '../helpers/envoy-grpc-harness.js';
+import type { Harness } from '../helpers/envoy-grpc-harness.js';
 
-const LIMITS: LimitsConfig = {
-  maxBodyBytes: 1024,
-  maxJsonDepth: 32,
-  maxHeaderBytes: 4096,
-  maxTokenBytes: 8192,
-  checkTimeoutMs: 300,
-};
 const OVERWRITE = 'OVERWRITE_IF_EXISTS_OR_ADD';
 const DECISION_ID = '0b8e4c7a-2f1d-4e3b-a5c6-9d8e7f6a5b4c';
 const POLICY = '2026-11-21.1+0123456789ab';
@@ -39,54 +21,10 @@ const allowOutcome: CheckOutcome = {
   wouldBlock: false,
 };
 
-interface Harness {
-  server: GrpcServer;
-  client: EnvoyClient;
-  health: HealthState;
-  healthClient: HealthClient;
-  seen: { request: HttpRequest; context: CheckContext }[];
-  fallbacks: { outcome: CheckOutcome; cause: unknown }[];
-  setCheck(fn: CheckFunction): void;
-}
-
-async function startHarness(limits: LimitsConfig = LIMITS): Promise<Harness> {
-  let impl: CheckFunction = () => Promise.resolve(allowOutcome);
-  const seen: Harness['seen'] = [];
-  const fallbacks: Harness['fallbacks'] = [];
-  const health = createHealthState();
-  const server = await startGrpcServer({
-    host: '127.0.0.1',
-    port: 0,
-    limits,
-    health,
-    check: (request, context) => {
-      seen.push({ request, context });
-      return impl(request, context);
-    },
-    onFallbackDeny: (outcome, cause) => fallbacks.push({ outcome, cause }),
-  });
-  const address = `127.0.0.1:${server.port}`;
-  return {
-    server,
-    client: createEnvoyClient(address),
-    health,
-    healthClient: createHealthClient(address),
-    seen,
-    fallbacks,
-    setCheck: (fn) => (impl = fn),
-  };
-}
-
-function stopHarness(h: Harness): Promise<void> {
-  h.client.close();
-  h.healthClient.close();
-  return h.server.drain(1_000);
-}
-
 describe('gRPC ext_authz server, called with Envoy’s official protos', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness();
+    h = await startHarness(allowOutcome);
   });
   afterAll(() => stopHarness(h));
   beforeEach(() => {
@@ -302,101 +240,3 @@ describe('gRPC ext_authz server, called with Envoy’s official protos', () => {
     expect(h.seen).toHaveLength(0);
   });
 });
-
-describe('grpc.health.v1.Health', () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness();
-  });
-  afterAll(() => stopHarness(h));
-
-  it('starts NOT_SERVING, then Check and Watch see the flip to SERVING and back', async () => {
-    expect(await h.healthClient.check('')).toBe('NOT_SERVING');
-    const watch = h.healthClient.watch('envoy.service.auth.v3.Authorization');
-    expect(await watch.next()).toBe('NOT_SERVING');
-    h.health.set('SERVING');
-    expect(await watch.next()).toBe('SERVING');
-    expect(await h.healthClient.check('')).toBe('SERVING');
-    expect(await h.healthClient.check('envoy.service.auth.v3.Authorization')).toBe('SERVING');
-    h.health.set('SERVING'); // no change, no message
-    h.health.set('NOT_SERVING');
-    expect(await watch.next()).toBe('NOT_SERVING');
-    expect(watch.statuses).toEqual(['NOT_SERVING', 'SERVING', 'NOT_SERVING']);
-    watch.cancel();
-    expect(await watch.ended).toBe(GrpcStatus.CANCELLED);
-  });
-
-  it('unknown service: Check → NOT_FOUND, Watch → SERVICE_UNKNOWN and stays open', async () => {
-    const error = await h.healthClient.check('no.such.Service').then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isServiceError(error, GrpcStatus.NOT_FOUND)).toBe(true);
-    const watch = h.healthClient.watch('no.such.Service');
-    expect(await watch.next()).toBe('SERVICE_UNKNOWN');
-    watch.cancel();
-  });
-});
-
-describe('drain', () => {
-  it('lets an in-flight check answer, ends Watch streams, reports NOT_SERVING, refuses new calls', async () => {
-    const h = await startHarness({ ...LIMITS, checkTimeoutMs: 10_000 });
-    h.health.set('SERVING');
-    const watch = h.healthClient.watch('');
-    expect(await watch.next()).toBe('SERVING');
-
-    let release!: (outcome: CheckOutcome) => void;
-    h.setCheck(() => new Promise<CheckOutcome>((resolve) => (release = resolve)));
-    const inFlight = h.client.check({ path: '/slow' });
-    await until(() => h.seen.length === 1);
-
-    let drained = false;
-    const draining = h.server.drain(5_000).then(() => (drained = true));
-    expect(await watch.next()).toBe('NOT_SERVING');
-    expect(await watch.ended).toBe(GrpcStatus.OK);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(drained).toBe(false);
-
-    release(allowOutcome);
-    expect((await inFlight).status.code).toBe(0);
-    await draining;
-    expect(h.health.get()).toBe('NOT_SERVING');
-
-    const late = await h.client.check({ path: '/late' }, { deadlineMs: 1_000 }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isServiceError(late)).toBe(true);
-    expect(h.seen).toHaveLength(1);
-    h.client.close();
-    h.healthClient.close();
-  });
-
-  it('force-closes after its timeout when a check never finishes', async () => {
-    const h = await startHarness({ ...LIMITS, checkTimeoutMs: 60_000 });
-    h.setCheck(() => new Promise<CheckOutcome>(() => {}));
-    const inFlight = h.client.check({ path: '/stuck' }).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    await until(() => h.seen.length === 1);
-    const started = Date.now();
-    await h.server.drain(150);
-    expect(Date.now() - started).toBeLessThan(1_000);
-    // Cut by the server (not by the client's own 5 s deadline).
-    const error = await inFlight;
-    expect(Date.now() - started).toBeLessThan(1_000);
-    expect(isServiceError(error)).toBe(true);
-    expect(isServiceError(error, GrpcStatus.DEADLINE_EXCEEDED)).toBe(false);
-    h.client.close();
-    h.healthClient.close();
-  });
-});
-
-async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
