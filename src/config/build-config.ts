@@ -1,0 +1,101 @@
+import { dirname, resolve } from 'node:path';
+import { parseDuration } from '../yaml/duration.js';
+import { deepFreeze } from './deep-freeze.js';
+import { CONFIG_DEFAULTS } from './defaults.js';
+import type { RawConfig, RawIssuer, RawListen, RawState } from './raw-config.js';
+import type { GateConfig, IssuerConfig, ListenConfig, StateConfig } from './types.js';
+
+/**
+ * Turns a document that passed the schema and the cross-field rules into the typed, deeply
+ * frozen {@link GateConfig}: camelCase keys, defaults filled in, durations in milliseconds,
+ * paths absolute (relative ones are relative to the config file's folder, DESIGN §8).
+ * Files are not opened here: the identity and policy loaders report missing ones.
+ */
+export function buildConfig(raw: RawConfig, source: string): GateConfig {
+  const folder = dirname(source);
+  const path = (file: string): string => resolve(folder, file);
+  const { identity, state, policy, overrides, slack, limits } = raw;
+  const defaults = CONFIG_DEFAULTS;
+  const config: GateConfig = {
+    source,
+    grpc: listen(raw.grpc, defaults.grpc),
+    http: listen(raw.http, defaults.http),
+    identity: {
+      issuers: identity.issuers.map((issuer) => buildIssuer(issuer, path)),
+      maxTokenLifetimeMs: duration(identity.max_token_lifetime, defaults.identity.maxTokenLifetimeMs),
+      clockSkewMs: duration(identity.clock_skew, defaults.identity.clockSkewMs),
+      maxChainDepth: identity.max_chain_depth ?? defaults.identity.maxChainDepth,
+    },
+    approvers: { issuers: (raw.approvers?.issuers ?? []).map((issuer) => buildIssuer(issuer, path)) },
+    state: buildState(state),
+    policy: { file: path(policy.file), watch: policy.watch ?? defaults.policy.watch },
+    ...(overrides && {
+      overrides: { signingKeyFile: path(overrides.signing_key_file), ttlMs: duration(overrides.ttl, defaults.overrides.ttlMs) },
+    }),
+    ...(slack && {
+      slack: {
+        botToken: slack.bot_token,
+        signingSecret: slack.signing_secret,
+        channel: slack.channel,
+        // Method names are appended to the base (`chat.postMessage`), so it must end in '/'.
+        apiUrl: withTrailingSlash(slack.api_url ?? defaults.slack.apiUrl),
+      },
+    }),
+    principals: { aliases: { ...raw.principals?.aliases } },
+    limits: {
+      maxBodyBytes: limits?.max_body_bytes ?? defaults.limits.maxBodyBytes,
+      maxJsonDepth: limits?.max_json_depth ?? defaults.limits.maxJsonDepth,
+      maxHeaderBytes: limits?.max_header_bytes ?? defaults.limits.maxHeaderBytes,
+      maxTokenBytes: limits?.max_token_bytes ?? defaults.limits.maxTokenBytes,
+      checkTimeoutMs: duration(limits?.check_timeout, defaults.limits.checkTimeoutMs),
+    },
+    log: { level: raw.log?.level ?? defaults.log.level },
+  };
+  return deepFreeze(config);
+}
+
+function buildIssuer(raw: RawIssuer, path: (file: string) => string): IssuerConfig {
+  const defaults = CONFIG_DEFAULTS.issuer;
+  return {
+    issuer: raw.issuer,
+    audience: Array.isArray(raw.audience) ? [...raw.audience] : raw.audience,
+    ...(raw.jwks_file !== undefined && { jwksFile: path(raw.jwks_file) }),
+    ...(raw.jwks_url !== undefined && { jwksUrl: raw.jwks_url }),
+    algorithms: [...(raw.algorithms ?? defaults.algorithms)],
+    jwksCacheMs: duration(raw.jwks_cache_ttl, defaults.jwksCacheMs),
+    jwksCooldownMs: duration(raw.jwks_cooldown, defaults.jwksCooldownMs),
+    jwksTimeoutMs: duration(raw.jwks_timeout, defaults.jwksTimeoutMs),
+  };
+}
+
+function buildState(raw: RawState | undefined): StateConfig {
+  const defaults = CONFIG_DEFAULTS.state;
+  const ledgerTtlMs = duration(raw?.ledger_ttl, defaults.ledgerTtlMs);
+  if (raw?.driver !== 'redis') {
+    return { driver: 'memory', maxJtiEntries: raw?.max_jti_entries ?? defaults.maxJtiEntries, ledgerTtlMs };
+  }
+  return {
+    driver: 'redis',
+    ...(raw.url !== undefined && { url: raw.url }),
+    ...(raw.cluster !== undefined && { cluster: [...raw.cluster] }),
+    prefix: raw.prefix ?? defaults.prefix,
+    timeoutMs: duration(raw.timeout, defaults.timeoutMs),
+    ledgerTtlMs,
+  };
+}
+
+function listen(raw: RawListen | undefined, defaults: ListenConfig): ListenConfig {
+  return { host: raw?.host ?? defaults.host, port: raw?.port ?? defaults.port };
+}
+
+function duration(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const ms = parseDuration(text);
+  // The schema admitted only DURATION_PATTERN; reaching this is a bug, not a user error.
+  if (ms === undefined) throw new Error(`unvalidated duration '${text}'`);
+  return ms;
+}
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}

@@ -1,0 +1,62 @@
+import { formatKeyPath } from '../yaml/source-issue.js';
+import { checkFetchUrl } from './check-url.js';
+import { asArray, asObject, asString, type KeyPath, type RuleContext } from './rule-context.js';
+
+interface Located {
+  readonly path: KeyPath;
+  readonly issuer: string | undefined;
+  readonly audiences: readonly string[];
+}
+
+/**
+ * Cross-field rules of `identity.issuers` and `approvers.issuers`: exactly one key source per
+ * issuer, a fetchable `jwks_url`, no issuer twice in one list, and no approver issuer that
+ * would accept an agent's own token.
+ */
+export function checkIssuers(context: RuleContext, document: Readonly<Record<string, unknown>>): void {
+  const agents = checkList(context, ['identity', 'issuers'], asObject(document.identity)?.issuers);
+  const approvers = checkList(context, ['approvers', 'issuers'], asObject(document.approvers)?.issuers);
+  // An agent token and an approver token must never be interchangeable: were they, an agent
+  // could approve its own request with the token it already holds (DESIGN §6).
+  for (const approver of approvers) {
+    for (const agent of agents) {
+      if (approver.issuer === undefined || approver.issuer !== agent.issuer) continue;
+      const shared = approver.audiences.find((audience) => agent.audiences.includes(audience));
+      if (shared === undefined) continue;
+      context.report([...approver.path, 'audience'], `issuer and audience '${shared}' are also those of agent tokens (${formatKeyPath(agent.path)}), so an agent token would pass as an approval`, {
+        hint: 'give approver tokens their own audience',
+      });
+    }
+  }
+}
+
+function checkList(context: RuleContext, listPath: KeyPath, list: unknown): Located[] {
+  const located: Located[] = [];
+  const seen = new Map<string, KeyPath>();
+  for (const [index, item] of asArray(list).entries()) {
+    const entry = asObject(item);
+    if (!entry) continue;
+    const path = [...listPath, index];
+    const file = asString(entry.jwks_file);
+    const url = asString(entry.jwks_url);
+    if (file !== undefined && url !== undefined) {
+      context.report([...path, 'jwks_url'], 'set either jwks_file or jwks_url, not both', { at: 'key' });
+    } else if (entry.jwks_file === undefined && entry.jwks_url === undefined) {
+      context.report(path, 'needs its keys: set jwks_file or jwks_url');
+    }
+    if (url !== undefined) {
+      const problem = checkFetchUrl(url);
+      if (problem) context.report([...path, 'jwks_url'], problem);
+    }
+    const issuer = asString(entry.issuer);
+    if (issuer !== undefined) {
+      const first = seen.get(issuer);
+      if (first) context.report([...path, 'issuer'], `'${issuer}' is already configured at ${formatKeyPath(first)}`);
+      else seen.set(issuer, path);
+    }
+    const audience = entry.audience;
+    const audiences = typeof audience === 'string' ? [audience] : asArray(audience).filter((a): a is string => typeof a === 'string');
+    located.push({ path, issuer, audiences });
+  }
+  return located;
+}

@@ -1,0 +1,77 @@
+import { deepFreeze } from './deep-freeze.js';
+
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const DAY = 24 * 60 * MINUTE;
+
+/**
+ * Every default of `dutygate.yaml`, in one place, so that the schema, the builder and the
+ * README agree. Durations are milliseconds here; the table gives the YAML spelling.
+ *
+ * | key                                   | default                  |
+ * |---------------------------------------|--------------------------|
+ * | `grpc.host` / `grpc.port`             | `0.0.0.0` / `9191`       |
+ * | `http.host` / `http.port`             | `0.0.0.0` / `8181`       |
+ * | `identity.issuers[].algorithms`       | `[EdDSA]`                |
+ * | `identity.issuers[].jwks_cache_ttl`   | `10m`                    |
+ * | `identity.issuers[].jwks_cooldown`    | `30s`                    |
+ * | `identity.issuers[].jwks_timeout`     | `2s`                     |
+ * | `identity.max_token_lifetime`         | `300s`                   |
+ * | `identity.clock_skew`                 | `5s`                     |
+ * | `identity.max_chain_depth`            | `8` (at most 32)         |
+ * | `approvers.issuers`                   | `[]` (same issuer keys and defaults as identity) |
+ * | `state.driver`                        | `memory`                 |
+ * | `state.max_jti_entries` (memory)      | `1000000`                |
+ * | `state.ledger_ttl` (memory, redis)    | `30d`                    |
+ * | `state.prefix` (redis)                | `dutygate:`              |
+ * | `state.timeout` (redis)               | `50ms`                   |
+ * | `policy.watch`                        | `true`                   |
+ * | `overrides.ttl`                       | `10m`                    |
+ * | `slack.api_url`                       | `https://slack.com/api/` |
+ * | `principals.aliases`                  | `{}`                     |
+ * | `limits.max_body_bytes`               | `65536`                  |
+ * | `limits.max_json_depth`               | `32`                     |
+ * | `limits.max_header_bytes`             | `65536`                  |
+ * | `limits.max_token_bytes`              | `8192`                   |
+ * | `limits.check_timeout`                | `150ms`                  |
+ * | `log.level`                           | `info`                   |
+ *
+ * Required: `identity.issuers` (at least one) and `policy.file`. `overrides` and `slack` are
+ * optional sections; when present, `overrides.signing_key_file` and `slack.bot_token`,
+ * `slack.signing_secret`, `slack.channel` are required.
+ */
+export const CONFIG_DEFAULTS = deepFreeze({
+  grpc: { host: '0.0.0.0', port: 9191 },
+  http: { host: '0.0.0.0', port: 8181 },
+  issuer: { algorithms: ['EdDSA'], jwksCacheMs: 10 * MINUTE, jwksCooldownMs: 30 * SECOND, jwksTimeoutMs: 2 * SECOND },
+  identity: { maxTokenLifetimeMs: 300 * SECOND, clockSkewMs: 5 * SECOND, maxChainDepth: 8 },
+  state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50 },
+  policy: { watch: true },
+  overrides: { ttlMs: 10 * MINUTE },
+  slack: { apiUrl: 'https://slack.com/api/' },
+  limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150 },
+  log: { level: 'info' },
+} as const);
+
+/** Upper bound of `identity.max_chain_depth`: each link costs a signature check inside Check. */
+export const MAX_CHAIN_DEPTH_LIMIT = 32;
+
+/**
+ * The JWS algorithms an issuer may list: asymmetric only. `none` proves nothing, and HMAC
+ * (HS*) would make the verification key a signing key (RFC 8725 §3.1, §3.2).
+ */
+export const ALLOWED_ALGORITHMS = Object.freeze([
+  'EdDSA',
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+] as const);
+
+/** pino levels accepted by `log.level`. */
+export const LOG_LEVELS = Object.freeze(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const);

@@ -1,0 +1,54 @@
+/**
+ * The shape of `dutygate.yaml` once it passed CONFIG_SCHEMA: snake_case, durations still
+ * strings, paths still as written. Only build-config.ts reads it; nothing else sees raw YAML.
+ */
+
+/** One entry of `identity.issuers` or `approvers.issuers`. */
+export interface RawIssuer {
+  issuer: string;
+  audience: string | string[];
+  jwks_file?: string;
+  jwks_url?: string;
+  algorithms?: string[];
+  jwks_cache_ttl?: string;
+  jwks_cooldown?: string;
+  jwks_timeout?: string;
+}
+
+/** A `grpc` or `http` section. */
+export interface RawListen {
+  host?: string;
+  port?: number;
+}
+
+/** The `state` section: the keys of both drivers, sorted out by check-rules.ts. */
+export interface RawState {
+  driver?: 'memory' | 'redis';
+  max_jti_entries?: number;
+  ledger_ttl?: string;
+  url?: string;
+  cluster?: string[];
+  prefix?: string;
+  timeout?: string;
+}
+
+/** The whole document. */
+export interface RawConfig {
+  grpc?: RawListen;
+  http?: RawListen;
+  identity: { issuers: RawIssuer[]; max_token_lifetime?: string; clock_skew?: string; max_chain_depth?: number };
+  approvers?: { issuers?: RawIssuer[] };
+  state?: RawState;
+  policy: { file: string; watch?: boolean };
+  overrides?: { signing_key_file: string; ttl?: string };
+  slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string };
+  principals?: { aliases?: Record<string, string> };
+  limits?: {
+    max_body_bytes?: number;
+    max_json_depth?: number;
+    max_header_bytes?: number;
+    max_token_bytes?: number;
+    check_timeout?: string;
+  };
+  log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}

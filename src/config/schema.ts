@@ -1,0 +1,130 @@
+import type { SchemaObject } from 'ajv';
+import { DURATION_PATTERN } from '../yaml/duration.js';
+import { ALLOWED_ALGORITHMS, LOG_LEVELS, MAX_CHAIN_DEPTH_LIMIT } from './defaults.js';
+
+/** The keys whose values are durations, so that issue messages can speak of durations. */
+export const DURATION_KEYS: ReadonlySet<string> = new Set([
+  'jwks_cache_ttl',
+  'jwks_cooldown',
+  'jwks_timeout',
+  'max_token_lifetime',
+  'clock_skew',
+  'ledger_ttl',
+  'timeout',
+  'ttl',
+  'check_timeout',
+]);
+
+/** Wording of a duration in messages; the schema's `description` is what the message shows. */
+export const DURATION_DESCRIPTION = 'a duration such as 300s, 10m or 50ms';
+
+const duration = { type: 'string', pattern: DURATION_PATTERN, description: DURATION_DESCRIPTION };
+const text = { type: 'string', minLength: 1 };
+const positiveInteger = { type: 'integer', minimum: 1 };
+
+const listen = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { host: text, port: { type: 'integer', minimum: 0, maximum: 65535 } },
+};
+
+// "Exactly one of jwks_file / jwks_url" and the URL scheme are checked in check-issuers.ts,
+// where the message can say which; a oneOf here would only say "must match exactly one schema".
+const issuer = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['issuer', 'audience'],
+  properties: {
+    issuer: text,
+    audience: { anyOf: [text, { type: 'array', minItems: 1, items: text }] },
+    jwks_file: text,
+    jwks_url: text,
+    algorithms: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...ALLOWED_ALGORITHMS] } },
+    jwks_cache_ttl: duration,
+    jwks_cooldown: duration,
+    jwks_timeout: duration,
+  },
+};
+
+const issuers = { type: 'array', items: issuer };
+
+/**
+ * JSON Schema of `dutygate.yaml` (DESIGN §8): structure and types only. Defaults live in
+ * defaults.ts, cross-field rules (which need several values at once) in check-rules.ts.
+ * `additionalProperties: false` everywhere but `principals.aliases`, a map whose keys are
+ * principals (checked in check-rules.ts). `state` lists the keys of both drivers; which
+ * belongs to which is a cross-field rule, so that the message can name the driver.
+ */
+export const CONFIG_SCHEMA: SchemaObject = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['identity', 'policy'],
+  properties: {
+    grpc: listen,
+    http: listen,
+    identity: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['issuers'],
+      properties: {
+        issuers: { ...issuers, minItems: 1 },
+        max_token_lifetime: duration,
+        clock_skew: duration,
+        max_chain_depth: { type: 'integer', minimum: 1, maximum: MAX_CHAIN_DEPTH_LIMIT },
+      },
+    },
+    approvers: { type: 'object', additionalProperties: false, properties: { issuers } },
+    state: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        driver: { type: 'string', enum: ['memory', 'redis'] },
+        max_jti_entries: positiveInteger,
+        ledger_ttl: duration,
+        url: text,
+        cluster: { type: 'array', minItems: 1, items: text },
+        prefix: text,
+        timeout: duration,
+      },
+    },
+    policy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['file'],
+      properties: { file: text, watch: { type: 'boolean' } },
+    },
+    overrides: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['signing_key_file'],
+      properties: { signing_key_file: text, ttl: duration },
+    },
+    slack: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['bot_token', 'signing_secret', 'channel'],
+      properties: { bot_token: text, signing_secret: text, channel: text, api_url: text },
+    },
+    principals: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { aliases: { type: 'object', additionalProperties: text } },
+    },
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        max_body_bytes: positiveInteger,
+        max_json_depth: positiveInteger,
+        max_header_bytes: positiveInteger,
+        max_token_bytes: positiveInteger,
+        check_timeout: duration,
+      },
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { level: { type: 'string', enum: [...LOG_LEVELS] } },
+    },
+  },
+};
