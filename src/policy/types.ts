@@ -91,8 +91,16 @@ export interface Decision {
   readonly shadowKind?: DecisionKind;
   readonly changes?: RequestChanges;
   readonly approval?: ApprovalSpec;
-  /** Duty steps to commit to the ledger when this decision is enforced as allow. */
+  /**
+   * Duty steps to commit to the ledger when the call is let through: set on allow / sanitize
+   * (also in shadow) and on approval_needed (for when an override token lifts it); empty on deny.
+   */
   readonly dutySteps: readonly DutyStep[];
+  /**
+   * A precise, agent-safe explanation of a deny or approval_needed (which requirement failed,
+   * which param could not be judged); in shadow, of the decision that would have blocked.
+   */
+  readonly reason?: string;
   /** Ids of every rule whose target matched, in policy order (for the audit record). */
   readonly matchedRules: readonly string[];
 }

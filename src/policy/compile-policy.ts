@@ -1,0 +1,125 @@
+import { basename } from 'node:path';
+import { compilePathTemplate } from '../tools/path-template.js';
+import type { ParsedYaml } from '../yaml/parse-yaml.js';
+import { SourceError } from '../yaml/source-issue.js';
+import { BUILTIN_CLAUSES } from './builtin-clauses.js';
+import type { CompiledDuty, CompiledPolicy, CompiledRule, CompiledTool } from './compiled.js';
+import { compileRule } from './compile-rule.js';
+import { compileGlob } from './glob.js';
+import { policyHash } from './policy-hash.js';
+import { didYouMean, PolicyIssues } from './policy-issues.js';
+import type { RawDuty, RawPolicy, RawTool } from './raw-policy.js';
+import { buildIndexes } from './rule-index.js';
+import { toolRefError, type ToolUniverse } from './tool-refs.js';
+import type { ClauseRef } from './types.js';
+
+export type { CompiledPolicy } from './compiled.js';
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+
+/**
+ * Checks cross-references and values of a schema-valid policy and compiles it into the typed
+ * structs the request path reads. Throws a `SourceError` listing every issue with its line and
+ * column. `parsed.value` must already have passed `POLICY_SCHEMA`.
+ */
+export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
+  const raw = parsed.value as RawPolicy;
+  const issues = new PolicyIssues(parsed);
+  const source = basename(parsed.file);
+
+  const clauses = new Map<string, ClauseRef>();
+  for (const [name, { text }] of Object.entries(raw.clauses ?? {})) {
+    if (!NAME.test(name)) issues.add(['clauses', name], `'${name}' is not a valid clause name (letters, digits, _ . -)`, { at: 'key' });
+    clauses.set(name, { name, text, source: `${source}#/clauses/${name}` });
+  }
+
+  const tools = compileTools(raw.tools ?? [], issues);
+  const universe: ToolUniverse = {
+    httpNames: tools.filter((tool) => tool.protocol === 'http').map((tool) => tool.name),
+    mcpEntries: tools.filter((tool) => tool.protocol === 'mcp').map((tool) => tool.name),
+  };
+  const duties = new Map<string, CompiledDuty>();
+  for (const [name, duty] of Object.entries(raw.duties ?? {})) duties.set(name, compileDuty(name, duty, universe, issues));
+
+  const mode = raw.mode ?? 'enforce';
+  const rules: CompiledRule[] = [];
+  const ids = new Set<string>();
+  raw.rules.forEach((rawRule, index) => {
+    if (ids.has(rawRule.id)) issues.add(['rules', index, 'id'], `duplicate rule id '${rawRule.id}'`);
+    ids.add(rawRule.id);
+    const rule = compileRule(rawRule, index, { issues, source, policyMode: mode, clauses, duties, universe, builtinClauses: BUILTIN_CLAUSES });
+    if (rule) rules.push(rule);
+  });
+
+  if (issues.list.length > 0) throw new SourceError('policy', issues.list);
+
+  const hash = policyHash(raw);
+  const byMethod = new Map<string, CompiledTool[]>();
+  for (const method of new Set(tools.flatMap((tool) => (tool.method ? [tool.method] : [])))) {
+    byMethod.set(method, tools.filter((tool) => tool.method === undefined || tool.method === method));
+  }
+  return Object.freeze({
+    file: parsed.file,
+    version: raw.version,
+    hash,
+    policyVersion: `${raw.version}+${hash}`,
+    mode,
+    default: raw.default ?? 'deny',
+    clauses,
+    tools,
+    toolsByMethod: byMethod,
+    toolsAnyMethod: tools.filter((tool) => tool.method === undefined),
+    duties,
+    rules,
+    ...buildIndexes(rules, duties, universe.httpNames),
+  });
+}
+
+function compileTools(raws: readonly RawTool[], issues: PolicyIssues): CompiledTool[] {
+  const names = new Set<string>();
+  const tools: CompiledTool[] = [];
+  raws.forEach((raw, index) => {
+    const at = ['tools', index];
+    if (names.has(raw.name)) issues.add([...at, 'name'], `duplicate tool name '${raw.name}'`);
+    names.add(raw.name);
+    // `mcp.stream`, `mcp.method:…` are what MCP traffic maps to; an HTTP tool so named would be ambiguous.
+    if (raw.name.startsWith('mcp.')) issues.add([...at, 'name'], `tool names starting with 'mcp.' are reserved for MCP traffic`);
+    const path = compilePathTemplate(raw.match.path);
+    if ('error' in path) {
+      issues.add([...at, 'match', 'path'], path.error);
+      return;
+    }
+    tools.push({
+      name: raw.name,
+      protocol: raw.protocol ?? 'http',
+      ...(raw.match.method === undefined ? {} : { method: raw.match.method.toUpperCase() }),
+      ...(raw.match.host === undefined ? {} : { host: raw.match.host.toLowerCase() }),
+      path,
+    });
+  });
+  return tools;
+}
+
+function compileDuty(name: string, raw: RawDuty, universe: ToolUniverse, issues: PolicyIssues): CompiledDuty {
+  const at = ['duties', name];
+  if (!NAME.test(name)) issues.add(at, `'${name}' is not a valid duty name (letters, digits, _ . -)`, { at: 'key' });
+  const stepOf = new Map<string, string>();
+  const steps = Object.entries(raw.steps).map(([step, refs]) => {
+    if (!NAME.test(step)) issues.add([...at, 'steps', step], `'${step}' is not a valid step name (letters, digits, _ . -)`, { at: 'key' });
+    refs.forEach((ref, i) => {
+      const error = toolRefError(ref, universe);
+      if (error) issues.add([...at, 'steps', step, i], error.message, { hint: error.hint });
+      // One call performing two steps would conflict with itself, or make the SoD matrix ambiguous.
+      const other = stepOf.get(ref);
+      if (other !== undefined && other !== step) issues.add([...at, 'steps', step, i], `tool '${ref}' is already step '${other}' of duty '${name}'`);
+      stepOf.set(ref, step);
+    });
+    return { step, tools: refs.map(compileGlob) };
+  });
+  raw.distinct.forEach((step, i) => {
+    if (!Object.hasOwn(raw.steps, step)) {
+      issues.add([...at, 'distinct', i], `unknown step '${step}' of duty '${name}'`, { hint: didYouMean(step, Object.keys(raw.steps)) });
+    }
+  });
+  return { name, resourceExpr: raw.resource, steps, distinct: raw.distinct };
+}

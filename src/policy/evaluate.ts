@@ -1,0 +1,172 @@
+import type { Code } from '../errors.js';
+import type { CompiledPolicy, CompiledRule } from './compiled.js';
+import { FALSE, judgeConditions, UNKNOWN, unknownConditions, type Truth } from './conditions.js';
+import { dutyStepsFor, dutyViolation } from './duties.js';
+import { matchesAny } from './glob.js';
+import { mergeChanges } from './merge-changes.js';
+import { rulesForTool } from './rule-index.js';
+import type { ClauseRef, Decision, DecisionKind, EvaluationInput, RequestChanges } from './types.js';
+
+export { dutyStepsFor } from './duties.js';
+
+/** What one set of rules (all of them, or the enforce-mode ones) decides. */
+interface Verdict {
+  readonly kind: DecisionKind;
+  readonly code: Code;
+  readonly rule?: CompiledRule;
+  readonly clause?: ClauseRef;
+  readonly reason?: string;
+  readonly changes?: RequestChanges;
+}
+
+const DEFAULT_ALLOW: Verdict = { kind: 'allow', code: 'OK' };
+const NO_MATCHES: readonly string[] = Object.freeze([]);
+
+/**
+ * Decides a mapped tool call (DESIGN §4). Pure and synchronous: no clock, no I/O; the ledger
+ * entries for the call's duty steps come in `input.ledger`.
+ *
+ * A rule matches when its tools, `agents`/`parents` globs and `params` conditions match (an
+ * UNKNOWN condition — missing param, wrong type — fails an allow rule and holds for a deny or
+ * approval_needed rule). A matching rule whose `require` fails is a deny with that code. Rules
+ * combine deny-overrides: deny, else approval_needed, else allow (sanitize when an allow rule has
+ * changes; all matching allow rules' changes are merged), else the policy default (NO_RULE, no
+ * clause).
+ *
+ * Shadow: the *real* decision uses every matching rule; the *enforced* decision uses only the
+ * enforce-mode ones, so a shadow rule can never change what is enforced — its deny does not
+ * block, its allow does not open — and under `mode: shadow` (policy) the enforced fallback is
+ * allow. When the two differ, or the policy is in shadow, `shadow` is set and `shadowKind` /
+ * `shadowCode` carry the real decision; `wouldBlock` says it would have blocked.
+ */
+export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decision {
+  let matched: string[] | undefined;
+  const all = new Tally();
+  const enforced = new Tally();
+  for (const rule of rulesForTool(policy, input.tool.name)) {
+    const truth = targetTruth(rule, input);
+    if (truth === FALSE || (truth === UNKNOWN && !rule.failClosed)) continue;
+    (matched ??= []).push(rule.id);
+    const verdict = ruleVerdict(policy, rule, input, truth);
+    all.add(rule, verdict);
+    if (rule.mode === 'enforce') enforced.add(rule, verdict);
+  }
+  const fallback = defaultVerdict(policy, input);
+  const real = all.result() ?? fallback;
+  const enforce = enforced.result() ?? (policy.mode === 'shadow' ? DEFAULT_ALLOW : fallback);
+  return decide(policy, input, real, enforce, matched ?? NO_MATCHES);
+}
+
+/** Tool name is already matched by the index; agents, parents and params remain. */
+function targetTruth(rule: CompiledRule, input: EvaluationInput): Truth {
+  const { agent } = input;
+  if (rule.agents && !matchesAny(rule.agents, agent.id)) return FALSE;
+  if (rule.parents && (agent.parentId === undefined || !matchesAny(rule.parents, agent.parentId))) return FALSE;
+  return rule.params.length === 0 ? 1 : judgeConditions(rule.params, input.tool.params);
+}
+
+/** The verdict of one matching rule; undefined means a plain allow (the common case, no allocation). */
+function ruleVerdict(policy: CompiledPolicy, rule: CompiledRule, input: EvaluationInput, truth: Truth): Verdict | undefined {
+  const { agent } = input;
+  const { require, requireClauses } = rule;
+  if (require.parentAgentId) {
+    const attested = agent.parentId !== undefined && agent.ancestors[agent.ancestors.length - 1] === agent.parentId;
+    if (!attested) {
+      const reason = agent.parentId === undefined ? 'this tool needs a delegated agent: a token with parent_agent_id and its x-agent-chain' : 'the parent agent is not attested by x-agent-chain';
+      return { kind: 'deny', code: 'CHAIN_REQUIRED', rule, clause: requireClauses.CHAIN_REQUIRED, reason };
+    }
+  }
+  if (require.differentAgentId && (agent.id === agent.parentId || agent.ancestors.includes(agent.id))) {
+    return { kind: 'deny', code: 'SOD_SAME_AGENT', rule, clause: requireClauses.SOD_SAME_AGENT, reason: `agent '${agent.id}' is its own parent or ancestor` };
+  }
+  if (require.duty !== undefined) {
+    const reason = dutyViolation(policy, require.duty, input);
+    if (reason) return { kind: 'deny', code: 'SOD_DUTY_CONFLICT', rule, clause: requireClauses.SOD_DUTY_CONFLICT, reason };
+  }
+  if (rule.effect === 'allow') return undefined;
+  const reason = truth === UNKNOWN ? unjudgedReason(rule, input) : undefined;
+  const kind = rule.effect;
+  return { kind, code: kind === 'deny' ? 'POLICY_DENY' : 'APPROVAL_REQUIRED', rule, ...(rule.clause ? { clause: rule.clause } : {}), ...(reason ? { reason } : {}) };
+}
+
+function unjudgedReason(rule: CompiledRule, input: EvaluationInput): string {
+  const keys = unknownConditions(rule.params, input.tool.params).map((key) => `'${key}'`);
+  return `param ${keys.join(', ')} is missing or of a type its condition cannot judge (no coercion); rule '${rule.id}' applies`;
+}
+
+function defaultVerdict(policy: CompiledPolicy, input: EvaluationInput): Verdict {
+  if (policy.default === 'allow') return DEFAULT_ALLOW;
+  return { kind: 'deny', code: 'NO_RULE', reason: `no rule allows tool '${input.tool.name}'` };
+}
+
+/** Deny-overrides over the matching rules of one set, in policy order. */
+class Tally {
+  private deny: Verdict | undefined;
+  private approval: Verdict | undefined;
+  private firstAllow: CompiledRule | undefined;
+  private withChanges: CompiledRule[] | undefined;
+
+  add(rule: CompiledRule, verdict: Verdict | undefined): void {
+    if (verdict === undefined) {
+      this.firstAllow ??= rule;
+      if (rule.changes) (this.withChanges ??= []).push(rule);
+    } else if (verdict.kind === 'deny') {
+      this.deny ??= verdict;
+    } else {
+      this.approval ??= verdict;
+    }
+  }
+
+  result(): Verdict | undefined {
+    if (this.deny) return this.deny;
+    if (this.approval) return this.approval;
+    if (!this.firstAllow) return undefined;
+    if (!this.withChanges) return { kind: 'allow', code: 'OK', rule: this.firstAllow };
+    return { kind: 'sanitize', code: 'OK', rule: this.firstAllow, changes: mergeChanges(this.withChanges) };
+  }
+}
+
+function blocks(verdict: Verdict): boolean {
+  return verdict.kind === 'deny' || verdict.kind === 'approval_needed';
+}
+
+function decide(policy: CompiledPolicy, input: EvaluationInput, real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
+  const differs = real.kind !== enforce.kind || real.code !== enforce.code || real.rule !== enforce.rule;
+  const shadow = policy.mode === 'shadow' || differs;
+  const shadowFields = shadow ? { shadowKind: real.kind, shadowCode: real.code } : {};
+  if (blocks(enforce)) {
+    const approval = enforce.kind === 'approval_needed' ? enforce.rule?.approval : undefined;
+    return {
+      kind: enforce.kind,
+      code: enforce.code,
+      ...explain(enforce),
+      ...(approval ? { approval } : {}),
+      shadow,
+      wouldBlock: false,
+      ...shadowFields,
+      dutySteps: enforce.kind === 'approval_needed' ? dutyStepsFor(policy, input.tool) : [],
+      matchedRules,
+    };
+  }
+  // Let through. Report the rule (and clause) that would have blocked, else the one that allowed.
+  const shown = blocks(real) ? real : (enforce.rule ? enforce : real);
+  return {
+    kind: enforce.kind,
+    code: 'OK',
+    ...explain(shown),
+    ...(enforce.changes ? { changes: enforce.changes } : {}),
+    shadow,
+    wouldBlock: blocks(real),
+    ...shadowFields,
+    dutySteps: dutyStepsFor(policy, input.tool),
+    matchedRules,
+  };
+}
+
+function explain(verdict: Verdict): Pick<Decision, 'ruleId' | 'clause' | 'reason'> {
+  return {
+    ...(verdict.rule ? { ruleId: verdict.rule.id } : {}),
+    ...(verdict.clause ? { clause: verdict.clause } : {}),
+    ...(verdict.reason ? { reason: verdict.reason } : {}),
+  };
+}

@@ -1,0 +1,64 @@
+import { DutygateError } from '../errors.js';
+import type { CompiledTool } from '../policy/compiled.js';
+import { MCP_METHOD_PREFIX, MCP_RESPONSE, MCP_STREAM, MCP_TOOL_PREFIX } from '../policy/tool-refs.js';
+import type { ToolCall } from '../policy/types.js';
+import type { HttpRequest } from '../request/http-request.js';
+import { parseStrictJson, type JsonLimits } from './parse-json.js';
+
+/**
+ * Maps a request to a `protocol: mcp` entry (MCP streamable HTTP transport) to a tool call:
+ * - POST carries one JSON-RPC 2.0 message. `tools/call` → `mcp:<params.name>` with
+ *   `params.arguments` as params (absent → `{}`); any other method or notification →
+ *   `mcp.method:<method>` with `params` as params (so `resources/read` exposes `uri`); a
+ *   client's response to a server request → `mcp.response`.
+ * - Any other method without a body (the GET that opens the event stream, the DELETE that ends
+ *   a session) → `mcp.stream`.
+ * Batches (an array) are refused with MCP_BATCH — current MCP revisions removed them, and one
+ * allowed call must not carry a forbidden one; any other shape is MCP_MALFORMED.
+ */
+export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLimits): ToolCall {
+  const hasBody = request.body !== undefined && request.body.byteLength > 0;
+  if (request.method.toUpperCase() !== 'POST') {
+    if (hasBody || request.bodyTruncated) throw malformed(`an MCP ${request.method} request carries no JSON-RPC body`);
+    return { name: MCP_STREAM, entry: entry.name, params: {} };
+  }
+  if (request.bodyTruncated) throw new DutygateError('BODY_TOO_LARGE', 'the MCP message was truncated by the proxy (larger than its max_request_bytes)');
+  if (!hasBody || request.body === undefined) throw malformed('a POST to an MCP endpoint must carry one JSON-RPC message');
+  const parsed = parseStrictJson(request.body, limits);
+  if (!parsed.ok) throw new DutygateError(parsed.code, parsed.reason);
+  const message = parsed.value;
+  if (Array.isArray(message)) throw new DutygateError('MCP_BATCH', 'JSON-RPC batches are not accepted: send one message per request');
+  if (!isObject(message)) throw malformed('the JSON-RPC message must be an object');
+  if (message.jsonrpc !== '2.0') throw malformed('"jsonrpc" must be "2.0"');
+  if (Object.hasOwn(message, 'id') && typeof message.id !== 'string' && !(typeof message.id === 'number' && Number.isInteger(message.id))) {
+    throw malformed('"id" must be a string or an integer');
+  }
+  if (!Object.hasOwn(message, 'method')) return response(entry, message);
+
+  const method = message.method;
+  if (typeof method !== 'string' || method === '') throw malformed('"method" must be a non-empty string');
+  const params = Object.hasOwn(message, 'params') ? message.params : {};
+  if (!isObject(params)) throw malformed('"params" must be an object');
+  if (method !== 'tools/call') return { name: `${MCP_METHOD_PREFIX}${method}`, entry: entry.name, params };
+
+  const name = params.name;
+  if (typeof name !== 'string' || name === '') throw malformed('tools/call needs "params.name", a non-empty string');
+  const args = Object.hasOwn(params, 'arguments') ? params.arguments : {};
+  if (!isObject(args)) throw malformed('tools/call "params.arguments" must be an object');
+  return { name: `${MCP_TOOL_PREFIX}${name}`, entry: entry.name, params: args };
+}
+
+/** A message without `method` can only be a response: `id` plus exactly one of result / error. */
+function response(entry: CompiledTool, message: Record<string, unknown>): ToolCall {
+  const ok = Object.hasOwn(message, 'id') && Object.hasOwn(message, 'result') !== Object.hasOwn(message, 'error');
+  if (!ok) throw malformed('a JSON-RPC message needs a "method" (request, notification) or an "id" with "result" or "error"');
+  return { name: MCP_RESPONSE, entry: entry.name, params: {} };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function malformed(reason: string): DutygateError {
+  return new DutygateError('MCP_MALFORMED', reason);
+}
