@@ -34,9 +34,10 @@ export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
   }
 
   const tools = compileTools(raw.tools ?? [], issues);
+  // From the raw entries: a tool with a bad path is reported once, not again by every reference.
   const universe: ToolUniverse = {
-    httpNames: tools.filter((tool) => tool.protocol === 'http').map((tool) => tool.name),
-    mcpEntries: tools.filter((tool) => tool.protocol === 'mcp').map((tool) => tool.name),
+    httpNames: (raw.tools ?? []).filter((tool) => tool.protocol !== 'mcp').map((tool) => tool.name),
+    mcpEntries: (raw.tools ?? []).filter((tool) => tool.protocol === 'mcp').map((tool) => tool.name),
   };
   const duties = new Map<string, CompiledDuty>();
   for (const [name, duty] of Object.entries(raw.duties ?? {})) duties.set(name, compileDuty(name, duty, universe, issues));
@@ -51,7 +52,7 @@ export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
     if (rule) rules.push(rule);
   });
 
-  if (issues.list.length > 0) throw new SourceError('policy', issues.list);
+  if (issues.list.length > 0) throw new SourceError('policy', issues.list.sort((a, b) => a.line - b.line || a.column - b.column));
 
   const hash = policyHash(raw);
   const byMethod = new Map<string, CompiledTool[]>();

@@ -131,7 +131,8 @@ function blocks(verdict: Verdict): boolean {
 }
 
 function decide(policy: CompiledPolicy, input: EvaluationInput, real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
-  const differs = real.kind !== enforce.kind || real.code !== enforce.code || real.rule !== enforce.rule;
+  // Which rule decided may differ (a shadow deny listed before an enforced one) without shadow mattering.
+  const differs = real.kind !== enforce.kind || real.code !== enforce.code;
   const shadow = policy.mode === 'shadow' || differs;
   const shadowFields = shadow ? { shadowKind: real.kind, shadowCode: real.code } : {};
   if (blocks(enforce)) {
