@@ -36,8 +36,9 @@ const NO_MATCHES: readonly string[] = Object.freeze([]);
  * Shadow: the *real* decision uses every matching rule; the *enforced* decision uses only the
  * enforce-mode ones, so a shadow rule can never change what is enforced — its deny does not
  * block, its allow does not open — and under `mode: shadow` (policy) the enforced fallback is
- * allow. When the two differ, or the policy is in shadow, `shadow` is set and `shadowKind` /
- * `shadowCode` carry the real decision; `wouldBlock` says it would have blocked.
+ * allow. When the two differ, or a shadow policy's fallback decided, `shadow` is set and
+ * `shadowKind` / `shadowCode` carry the real decision; `wouldBlock` says it would have blocked.
+ * A rule pinned to `mode: enforce` in a shadow policy decides like any enforced rule.
  */
 export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decision {
   let matched: string[] | undefined;
@@ -133,7 +134,8 @@ function blocks(verdict: Verdict): boolean {
 function decide(policy: CompiledPolicy, input: EvaluationInput, real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
   // Which rule decided may differ (a shadow deny listed before an enforced one) without shadow mattering.
   const differs = real.kind !== enforce.kind || real.code !== enforce.code;
-  const shadow = policy.mode === 'shadow' || differs;
+  // Enforced verdicts come from enforce-mode rules; without one, from the policy's fallback.
+  const shadow = differs || (enforce.rule === undefined && policy.mode === 'shadow');
   const shadowFields = shadow ? { shadowKind: real.kind, shadowCode: real.code } : {};
   if (blocks(enforce)) {
     const approval = enforce.kind === 'approval_needed' ? enforce.rule?.approval : undefined;

@@ -44,7 +44,7 @@ describe('policy-level shadow', () => {
   });
 
   it('still enforces a rule with mode: enforce', () => {
-    expect(evaluate(policy, callOf('t', { id: 'r1', n: 666 }))).toMatchObject({ kind: 'deny', code: 'POLICY_DENY', ruleId: 'enforced-deny', wouldBlock: false, dutySteps: [] });
+    expect(evaluate(policy, callOf('t', { id: 'r1', n: 666 }))).toMatchObject({ kind: 'deny', code: 'POLICY_DENY', ruleId: 'enforced-deny', shadow: false, wouldBlock: false, dutySteps: [] });
   });
 
   it('applies to unmapped requests and refused bodies too', () => {
