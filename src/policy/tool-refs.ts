@@ -32,7 +32,7 @@ export function toolRefError(ref: string, universe: ToolUniverse): { message: st
   const mcp = ref.startsWith(MCP_TOOL_PREFIX) || ref.startsWith(MCP_METHOD_PREFIX) || ref === MCP_STREAM || ref === MCP_RESPONSE;
   if (mcp) {
     if (universe.mcpEntries.length === 0) return { message: `'${ref}' needs a tools: entry with protocol: mcp` };
-    if (ref === `${MCP_TOOL_PREFIX}` || ref === MCP_METHOD_PREFIX) return { message: `'${ref}' names no tool or method` };
+    if (ref === MCP_TOOL_PREFIX || ref === MCP_METHOD_PREFIX) return { message: `'${ref}' names no tool or method` };
     return undefined;
   }
   if (ref.includes('*')) {

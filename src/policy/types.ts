@@ -81,6 +81,10 @@ export interface Decision {
   readonly code: Code;
   /** The rule that decided (absent for the policy default). */
   readonly ruleId?: string;
+  /**
+   * Verbatim rule text on every rule-made deny / approval_needed (absent for the policy default
+   * and for refused requests); in shadow, the clause of the decision that would have blocked.
+   */
   readonly clause?: ClauseRef;
   /** True when the deciding rule (or the policy) is in shadow mode. */
   readonly shadow: boolean;
