@@ -1,7 +1,8 @@
 import type { CompiledPolicy, DutyStepSpec } from './compiled.js';
 import { resolveParam } from './conditions.js';
+import { sameActor } from './duty-conflict.js';
 import { stepSpecsForTool } from './rule-index.js';
-import type { DutyStep, EvaluationInput, LedgerEntry, ToolCall } from './types.js';
+import type { DutyStep, EvaluationInput, ToolCall } from './types.js';
 
 /**
  * The duty steps a tool call performs, each on the resource named by its duty's `resource`
@@ -39,21 +40,9 @@ export function dutyViolation(policy: CompiledPolicy, duty: string, input: Evalu
     for (const entry of input.ledger) {
       if (entry.duty !== duty || entry.resource !== resource || entry.step === spec.step) continue;
       if (!spec.distinct.includes(entry.step)) continue;
-      const actor = sameActor(entry, input.agent);
+      const actor = sameActor(entry, { agentId: input.agent.id, initiator: input.agent.initiator, ancestors: input.agent.ancestors });
       if (actor) return `${actor} already performed step '${entry.step}' of ${duty} ${JSON.stringify(resource)}; '${spec.step}' needs a different actor`;
     }
   }
-  return undefined;
-}
-
-/**
- * Whether a ledger entry was made by the same actor, and who: the same agent, the same human
- * initiator (one person must not propose and approve through two agents), or an ancestor of
- * this agent (an orchestrator must not approve its own draft through a child it spawned).
- */
-function sameActor(entry: LedgerEntry, agent: EvaluationInput['agent']): string | undefined {
-  if (entry.agentId === agent.id) return `agent '${agent.id}'`;
-  if (agent.initiator !== undefined && entry.initiator === agent.initiator) return `initiator '${agent.initiator}'`;
-  if (agent.ancestors.includes(entry.agentId)) return `ancestor agent '${entry.agentId}'`;
   return undefined;
 }

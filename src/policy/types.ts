@@ -48,6 +48,12 @@ export interface DutyStep {
   readonly step: string;
   /** The duty's `distinct` steps: a conflict is another of these by the same actor. */
   readonly distinct: readonly string[];
+  /**
+   * Whether a rule that let this call through requires this duty (`require: { duty }`): only
+   * then does the ledger commit refuse a conflict; otherwise the step is just recorded.
+   * Absent means enforced.
+   */
+  readonly enforced?: boolean;
 }
 
 /** A clause quoted verbatim on deny / approval_needed. */

@@ -1,10 +1,7 @@
+import type { DutyActor } from '../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../policy/types.js';
 
-/** Who performs a duty step: the agent and, when the token names one, the human initiator. */
-export interface DutyActor {
-  readonly agentId: string;
-  readonly initiator?: string;
-}
+export type { DutyActor } from '../policy/duty-conflict.js';
 
 /**
  * Everything stateful dutygate keeps, behind one small interface with two drivers: `memory`

@@ -1,6 +1,6 @@
 import { DutygateError } from '../../errors.js';
 import type { DutyStep, LedgerEntry } from '../../policy/types.js';
-import { findDutyConflict, ledgerKey } from '../duty-conflict.js';
+import { findDutyConflict, ledgerKey } from '../../policy/duty-conflict.js';
 import type { DutyActor, StateStore } from '../state-store.js';
 import { JtiSet } from './jti-set.js';
 
