@@ -1,0 +1,204 @@
+import { randomUUID } from 'node:crypto';
+import { DutygateError, isDutygateError, type DenyCode } from '../errors.js';
+import type { AgentClaims } from '../identity/types.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
+import { decideUnmapped } from '../policy/decide-unmapped.js';
+import type { DutyActor } from '../policy/duty-conflict.js';
+import { dutyStepsFor, evaluate } from '../policy/evaluate.js';
+import type { Decision, DutyStep, LedgerEntry, ToolCall } from '../policy/types.js';
+import type { HttpRequest } from '../request/http-request.js';
+import type { StateStore } from '../state/state-store.js';
+import { mapRequest } from '../tools/map-request.js';
+import type { CheckOutcome } from './outcome.js';
+import { resolvePrincipal } from './principals.js';
+import { withDeadline } from './with-deadline.js';
+
+/** Verifies the agent token and its delegation chain (src/identity behind a port). */
+export interface AgentAuthenticator {
+  /** Verifies `authorization: Bearer …`; throws a `DutygateError` (TOKEN_*, KEYS_UNAVAILABLE). */
+  verifyToken(authorization: string | undefined, now: Date): Promise<AgentClaims>;
+  /** Verifies `x-agent-chain` for `agent`; resolves the ancestors root first; throws CHAIN_INVALID. */
+  verifyChain(agent: AgentClaims, chainHeader: string | undefined, now: Date): Promise<readonly AgentClaims[]>;
+}
+
+/** Everything one Check needs, prepared once at start-up. */
+export interface CheckDependencies {
+  readonly authenticator: AgentAuthenticator;
+  /** The policy currently in force (hot-reloaded); undefined until one loaded. */
+  readonly policy: () => CompiledPolicy | undefined;
+  readonly state: StateStore;
+  readonly limits: { readonly maxBodyBytes: number; readonly maxJsonDepth: number; readonly checkTimeoutMs: number };
+  /** Deadline of each state-store call (memory answers at once; Redis may not). */
+  readonly stateTimeoutMs: number;
+  readonly clockSkewMs: number;
+  readonly aliases: Readonly<Record<string, string>>;
+  /** Milliseconds since the epoch (injected for tests). */
+  readonly now?: () => number;
+}
+
+/** One Check: `HttpRequest` in, `CheckOutcome` out. Never rejects. */
+export type CheckHandler = (request: HttpRequest) => Promise<CheckOutcome>;
+
+/** What is known about the call so far; a deny at any phase reports all of it. */
+interface CheckContext {
+  readonly decisionId: string;
+  policyVersion?: string;
+  token?: AgentClaims;
+  chain?: readonly string[];
+  tool?: string;
+}
+
+/**
+ * Builds the Check pipeline. Phases run in this order, each failure a deny with its own code:
+ * identity (the agent token) → replay (spend the jti: a token is spent whether the decision is
+ * allow or deny, so probing costs a token) → chain attestation → request to tool → policy
+ * (pure) → duty ledger commit. The whole run is bounded by `limits.checkTimeoutMs`; any
+ * unexpected error is an INTERNAL deny (fail closed), never a throw.
+ */
+export function createCheckHandler(deps: CheckDependencies): CheckHandler {
+  const now = deps.now ?? Date.now;
+  const stateCall = <T>(work: Promise<T>): Promise<T> =>
+    withDeadline(work, deps.stateTimeoutMs, 'STATE_UNAVAILABLE', 'the state store did not answer in time');
+
+  async function decide(request: HttpRequest, ctx: CheckContext): Promise<CheckOutcome> {
+    const policy = deps.policy();
+    if (!policy) throw new DutygateError('POLICY_UNAVAILABLE', 'no valid policy is loaded');
+    ctx.policyVersion = policy.policyVersion;
+    const nowMs = now();
+    const nowDate = new Date(nowMs);
+
+    const token = await deps.authenticator.verifyToken(request.headers.get('authorization'), nowDate);
+    ctx.token = token;
+    const fresh = await stateCall(deps.state.claimJti(token.jti, token.exp * 1000 + deps.clockSkewMs, nowMs));
+    if (!fresh) throw new DutygateError('REPLAY', 'this token (jti) was already used; mint a new token for every call');
+
+    const ancestors = await deps.authenticator.verifyChain(token, request.headers.get('x-agent-chain'), nowDate);
+    ctx.chain = ancestors.map((link) => link.agentId);
+
+    let tool: ToolCall | undefined;
+    try {
+      tool = mapRequest(policy, request, deps.limits);
+    } catch (error) {
+      // BODY_* / MCP_* refusals: a deny whatever the default (shadow mode still applies).
+      if (!isDutygateError(error)) throw error;
+      return enforce(ctx, decideUnmapped(policy, error.code, error.reason));
+    }
+    if (!tool) {
+      const reason = `${request.method} ${request.host}${request.path} maps to no tool of the policy`;
+      return enforce(ctx, decideUnmapped(policy, 'NO_TOOL', reason));
+    }
+    ctx.tool = tool.name;
+
+    const initiator = token.initiator === undefined ? undefined : resolvePrincipal(deps.aliases, token.initiator);
+    const actor: DutyActor = { agentId: token.agentId, ancestors: ctx.chain, ...(initiator === undefined ? {} : { initiator }) };
+    const steps = dutyStepsFor(policy, tool);
+    const ledger: LedgerEntry[] = steps.length > 0 ? await stateCall(deps.state.readLedger(steps, nowMs)) : [];
+    const decision = evaluate(policy, {
+      agent: {
+        id: token.agentId,
+        ...(token.parentAgentId === undefined ? {} : { parentId: token.parentAgentId }),
+        ...(initiator === undefined ? {} : { initiator }),
+        ancestors: ctx.chain,
+      },
+      tool,
+      ledger,
+    });
+
+    if ((decision.kind === 'allow' || decision.kind === 'sanitize') && decision.dutySteps.length > 0) {
+      const { enforcedSteps, requiringRule } = markEnforcedSteps(policy, decision);
+      const conflict = await stateCall(deps.state.commitDutySteps(enforcedSteps, actor, nowMs));
+      // Two replicas (or two concurrent checks) can both pass evaluate() on the same ledger
+      // snapshot; the atomic commit is the real arbiter.
+      if (conflict) return enforce(ctx, conflictDecision(policy, decision, conflict, requiringRule));
+    }
+    return enforce(ctx, decision);
+  }
+
+  return async (request) => {
+    const ctx: CheckContext = { decisionId: randomUUID() };
+    try {
+      return await withDeadline(decide(request, ctx), deps.limits.checkTimeoutMs, 'INTERNAL', 'the check did not finish within its deadline');
+    } catch (error) {
+      if (isDutygateError(error)) return denyOutcome(ctx, error.code, error.reason);
+      return denyOutcome(ctx, 'INTERNAL', 'internal error; the gate fails closed');
+    }
+  };
+}
+
+/** Turns a policy decision into the outcome Envoy enforces. */
+function enforce(ctx: CheckContext, decision: Decision): CheckOutcome {
+  if (decision.kind === 'allow' || decision.kind === 'sanitize') return allowOutcome(ctx, decision);
+  if (decision.kind === 'approval_needed') {
+    // Until the approvals flow lands, approval_needed is a deny with its own code.
+    return denyOutcome(ctx, 'APPROVAL_UNAVAILABLE', 'this call needs a human approval and approvals are not enabled on this gate', decision);
+  }
+  return denyOutcome(ctx, decision.code as DenyCode, decision.reason, decision);
+}
+
+/**
+ * Marks which duty steps the commit must check: those of duties that a matched rule requires
+ * (`require: { duty }`); other steps are only recorded, as `evaluate()` only checks required ones.
+ */
+function markEnforcedSteps(policy: CompiledPolicy, decision: Decision): { enforcedSteps: DutyStep[]; requiringRule: Map<string, string> } {
+  const requiringRule = new Map<string, string>();
+  for (const rule of policy.rules) {
+    if (rule.require.duty !== undefined && decision.matchedRules.includes(rule.id) && !requiringRule.has(rule.require.duty)) {
+      requiringRule.set(rule.require.duty, rule.id);
+    }
+  }
+  return { enforcedSteps: decision.dutySteps.map((step) => ({ ...step, enforced: requiringRule.has(step.duty) })), requiringRule };
+}
+
+/** The deny for a conflict found at commit, quoting the requiring rule's clause like evaluate() does. */
+function conflictDecision(policy: CompiledPolicy, decision: Decision, conflict: LedgerEntry, requiringRule: Map<string, string>): Decision {
+  const rule = policy.rules.find((candidate) => candidate.id === requiringRule.get(conflict.duty));
+  const reason = `step '${conflict.step}' of ${conflict.duty} ${JSON.stringify(conflict.resource)} was already performed by the same actor`;
+  const shadow = decision.shadow || rule?.mode === 'shadow';
+  if (shadow) return { ...decision, shadow: true, wouldBlock: true, shadowKind: 'deny', shadowCode: 'SOD_DUTY_CONFLICT', reason };
+  return {
+    ...decision,
+    kind: 'deny',
+    code: 'SOD_DUTY_CONFLICT',
+    reason,
+    ...(rule ? { ruleId: rule.id, clause: rule.requireClauses.SOD_DUTY_CONFLICT } : {}),
+    changes: undefined,
+  };
+}
+
+function identityFields(ctx: CheckContext) {
+  const token = ctx.token;
+  return {
+    decisionId: ctx.decisionId,
+    ...(ctx.policyVersion === undefined ? {} : { policyVersion: ctx.policyVersion }),
+    ...(token === undefined ? {} : { agentId: token.agentId, jti: token.jti }),
+    ...(token?.parentAgentId === undefined ? {} : { parentAgentId: token.parentAgentId }),
+    ...(ctx.chain === undefined ? {} : { chain: ctx.chain }),
+    ...(ctx.tool === undefined ? {} : { tool: ctx.tool }),
+  };
+}
+
+function allowOutcome(ctx: CheckContext, decision: Decision | undefined): CheckOutcome {
+  return {
+    ...identityFields(ctx),
+    decision: decision?.kind === 'sanitize' ? 'sanitize' : 'allow',
+    code: 'OK',
+    ...(decision?.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
+    ...(decision?.changes === undefined ? {} : { changes: decision.changes }),
+    shadow: decision?.shadow ?? false,
+    wouldBlock: decision?.wouldBlock ?? false,
+    ...(decision?.wouldBlock && decision.clause ? { clause: decision.clause } : {}),
+  };
+}
+
+function denyOutcome(ctx: CheckContext, code: DenyCode, reason?: string, decision?: Decision): CheckOutcome {
+  return {
+    ...identityFields(ctx),
+    decision: decision?.kind === 'approval_needed' && code !== 'APPROVAL_UNAVAILABLE' ? 'approval_needed' : 'deny',
+    code,
+    ...(reason === undefined ? {} : { reason }),
+    ...(decision?.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
+    ...(decision?.clause === undefined ? {} : { clause: decision.clause }),
+    shadow: false,
+    wouldBlock: false,
+  };
+}
