@@ -1,0 +1,68 @@
+import type { Logger } from '../log/logger.js';
+import type { StateStore } from '../state/state-store.js';
+import type { HealthState } from './health-state.js';
+import type { HttpRoutes } from './http-server.js';
+import type { PolicySource } from './policy-source.js';
+
+/** How often the state store is pinged to keep readiness current. */
+const PROBE_INTERVAL_MS = 1_000;
+const PROBE_TIMEOUT_MS = 500;
+
+/** Readiness: probes the state store, flips the gRPC health status, serves /healthz and /readyz. */
+export interface Readiness {
+  readonly routes: HttpRoutes;
+  /** Probes once now and updates the health status. */
+  refresh(): Promise<void>;
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * The gate is ready when a policy is loaded (always true after start) and the state store
+ * answers. While the store is down, gRPC health and `/readyz` report NOT_SERVING so Kubernetes
+ * and Envoy route around this replica; Checks keep answering with fast denies meanwhile.
+ */
+export function createReadiness(deps: { health: HealthState; policy: PolicySource; state: StateStore; log: Logger }): Readiness {
+  let stateOk = false;
+  let stateError: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const refresh = async (): Promise<void> => {
+    try {
+      await Promise.race([
+        deps.state.ping(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('state ping timed out')), PROBE_TIMEOUT_MS).unref()),
+      ]);
+      if (!stateOk) deps.log.info({ driver: deps.state.driver }, 'state store reachable');
+      stateOk = true;
+      stateError = undefined;
+    } catch (error) {
+      if (stateOk) deps.log.error({ driver: deps.state.driver, err: String(error) }, 'state store unreachable');
+      stateOk = false;
+      stateError = error instanceof Error ? error.message : String(error);
+    }
+    deps.health.set(stateOk ? 'SERVING' : 'NOT_SERVING');
+  };
+
+  const details = () => ({
+    status: stateOk ? 'ready' : 'not_ready',
+    policy_version: deps.policy.current().policyVersion,
+    ...(deps.policy.lastError() ? { policy_reload_error: deps.policy.lastError() } : {}),
+    state: { driver: deps.state.driver, ok: stateOk, ...(stateError ? { error: stateError } : {}) },
+  });
+
+  return {
+    routes: {
+      'GET /healthz': () => Promise.resolve({ status: 200, body: { status: 'ok' } }),
+      'GET /readyz': () => Promise.resolve({ status: stateOk ? 200 : 503, body: details() }),
+    },
+    refresh,
+    start() {
+      timer = setInterval(() => void refresh(), PROBE_INTERVAL_MS);
+      timer.unref();
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}

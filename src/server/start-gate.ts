@@ -1,0 +1,85 @@
+import type { GateConfig } from '../config/types.js';
+import { createCheckHandler } from '../check/run-check.js';
+import { createAgentVerifier } from '../identity/verify-agent.js';
+import type { Logger } from '../log/logger.js';
+import { createMemoryStore } from '../state/memory/memory-store.js';
+import type { StateStore } from '../state/state-store.js';
+import { startGrpcServer } from './grpc-server.js';
+import { createHealthState, type HealthState } from './health-state.js';
+import { startHttpServer } from './http-server.js';
+import { createPolicySource, type PolicySource } from './policy-source.js';
+import { createReadiness } from './readiness.js';
+
+/** A running gate: gRPC ext_authz + health, and the HTTP side. */
+export interface Gate {
+  readonly grpcPort: number;
+  readonly httpPort: number;
+  readonly health: HealthState;
+  readonly policy: PolicySource;
+  readonly state: StateStore;
+  /** Drains in-flight checks (bounded), then releases everything. */
+  close(): Promise<void>;
+}
+
+/** Test and embedding hooks. */
+export interface GateOptions {
+  /** Milliseconds since the epoch (default Date.now). */
+  readonly now?: () => number;
+}
+
+/**
+ * Starts dutygate from a loaded config: keys and policy first (a gate that cannot verify or
+ * decide must not report SERVING), then the state store, then both listeners. Resolves once
+ * both listen.
+ */
+export async function startGate(config: GateConfig, log: Logger, options: GateOptions = {}): Promise<Gate> {
+  const verifier = await createAgentVerifier(config.identity, config.limits);
+  const policy = await createPolicySource(config.policy.file, config.policy.watch, log);
+  const state = createState(config);
+  const health = createHealthState('NOT_SERVING');
+
+  const check = createCheckHandler({
+    authenticator: verifier,
+    policy: () => policy.current(),
+    state,
+    limits: config.limits,
+    stateTimeoutMs: config.state.driver === 'redis' ? config.state.timeoutMs : config.limits.checkTimeoutMs,
+    clockSkewMs: config.identity.clockSkewMs,
+    aliases: config.principals.aliases,
+    ...(options.now ? { now: options.now } : {}),
+  });
+
+  const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health });
+  const readiness = createReadiness({ health, policy, state, log });
+  let http;
+  try {
+    http = await startHttpServer({ ...config.http, log, routes: readiness.routes });
+  } catch (error) {
+    grpc.forceShutdown();
+    throw error;
+  }
+  await readiness.refresh();
+  readiness.start();
+
+  return {
+    grpcPort: grpc.port,
+    httpPort: http.port,
+    health,
+    policy,
+    state,
+    async close() {
+      readiness.stop();
+      await grpc.drain();
+      await http.close();
+      policy.close();
+      await state.close();
+    },
+  };
+}
+
+function createState(config: GateConfig): StateStore {
+  if (config.state.driver === 'memory') {
+    return createMemoryStore({ maxJtiEntries: config.state.maxJtiEntries, ledgerTtlMs: config.state.ledgerTtlMs });
+  }
+  throw new Error('state.driver redis is not available in this build yet');
+}
