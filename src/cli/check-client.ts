@@ -84,7 +84,7 @@ function summarize(response: Record<string, unknown>): CheckResult {
     ...(body === undefined ? {} : { body }),
     headers,
     removedHeaders: ok?.headers_to_remove ?? [],
-    metadata: response.dynamic_metadata,
+    metadata: structToPlain(response.dynamic_metadata),
   };
 }
 
@@ -97,4 +97,15 @@ function httpStatusNumber(code: string | number): number {
   if (typeof code === 'number') return code;
   const names: Record<string, number> = { BadRequest: 400, Unauthorized: 401, Forbidden: 403, ServiceUnavailable: 503, TooManyRequests: 429, InternalServerError: 500 };
   return names[code] ?? Number(code);
+}
+
+interface StructValue {
+  kind?: string;
+  [member: string]: unknown;
+}
+
+/** A decoded `google.protobuf.Struct` → plain object (metadata values are flat strings/bools). */
+function structToPlain(struct: unknown): Record<string, unknown> {
+  const fields = (struct as { fields?: Record<string, StructValue> } | undefined)?.fields ?? {};
+  return Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, value.kind === undefined ? undefined : value[value.kind]]));
 }

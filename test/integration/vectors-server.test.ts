@@ -1,0 +1,74 @@
+/**
+ * The policy vectors (test/vectors/*), run through the real gate over gRPC with Envoy's protos:
+ * tokens minted for each case's agent and attested ancestors, prior ledger entries seeded into
+ * the gate's state store, and the Envoy response compared with the expected decision.
+ */
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { loadVectorSuites, type VectorCase } from '../vectors/load-vectors.js';
+
+/** Mints the case's ancestors (root first) and the agent token that names the last of them. */
+async function tokensFor(f: GateFixture, vector: VectorCase): Promise<{ token: string; chain?: string[] }> {
+  const { agent } = vector;
+  const initiator = agent.initiator === undefined ? {} : { initiator: agent.initiator };
+  const chain: string[] = [];
+  for (const ancestor of agent.ancestors) {
+    const parent = chain[chain.length - 1];
+    chain.push(parent === undefined ? await f.mint(ancestor, initiator) : await f.mintChild(parent, ancestor, initiator));
+  }
+  const parent = chain[chain.length - 1];
+  const token = parent === undefined ? await f.mint(agent.id, initiator) : await f.mintChild(parent, agent.id, initiator);
+  return chain.length > 0 ? { token, chain } : { token };
+}
+
+/** What Envoy would be told: `approval_needed` is APPROVAL_UNAVAILABLE until approvals land. */
+function expectedOnTheWire(vector: VectorCase): { allowed: boolean; code: string } {
+  const { kind, code } = vector.expect;
+  if (kind === 'approval_needed') return { allowed: false, code: 'APPROVAL_UNAVAILABLE' };
+  return { allowed: kind === 'allow' || kind === 'sanitize', code };
+}
+
+for (const suite of loadVectorSuites()) {
+  describe(`vectors through the gRPC server: ${suite.name}`, async () => {
+    const policy = await readFile(suite.policyFile, 'utf8');
+    const cases = suite.cases.filter((vector) => vector.engineOnly === undefined);
+
+    it.each(cases.map((vector) => [vector.name, vector] as const))('%s', async (_name, vector) => {
+      const f = await startGateFixture(policy);
+      try {
+        const now = Date.now();
+        for (const entry of vector.ledger) {
+          const step = { duty: entry.duty, resource: entry.resource, step: entry.step, distinct: [], enforced: false };
+          const actor = { agentId: entry.agentId, ...(entry.initiator === undefined ? {} : { initiator: entry.initiator }) };
+          expect(await f.gate.state.commitDutySteps([step], actor, now)).toBeUndefined();
+        }
+        const { request } = vector;
+        const r = await f.check({
+          method: request.method,
+          host: request.host,
+          path: request.query ? `${request.path}?${request.query}` : request.path,
+          headers: request.headers,
+          ...(request.body === undefined ? {} : { body: request.body }),
+          partialBody: request.bodyTruncated,
+          ...(await tokensFor(f, vector)),
+        });
+        const want = expectedOnTheWire(vector);
+        expect(r.grpcCode === 0, JSON.stringify(r.body)).toBe(want.allowed);
+        if (want.allowed) {
+          expect(r.metadata.code).toBe('OK');
+          if (vector.expect.wouldBlock !== undefined && vector.expect.shadow) expect(r.metadata.would_block).toBe(vector.expect.wouldBlock);
+          for (const [name, value] of Object.entries(vector.expect.changes?.setHeaders ?? {})) expect(r.headers[name]?.value).toBe(value);
+          for (const name of vector.expect.changes?.removeHeaders ?? []) expect(r.headersToRemove).toContain(name);
+        } else {
+          expect(r.body?.code).toBe(want.code);
+          if (vector.expect.rule) expect(r.body?.rule_id).toBe(vector.expect.rule);
+          if (vector.expect.clause) expect(String(r.body?.source)).toMatch(new RegExp(`#/clauses/${vector.expect.clause}$`));
+          if (vector.expect.clause === null) expect(r.body?.clause).toBeNull();
+        }
+      } finally {
+        await f.close();
+      }
+    });
+  });
+}
