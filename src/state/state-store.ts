@@ -1,5 +1,6 @@
 import type { DutyActor } from '../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../policy/types.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditLink, VoteResult } from './approval-record.js';
 
 export type { DutyActor } from '../policy/duty-conflict.js';
 
@@ -30,6 +31,44 @@ export interface StateStore {
    * Resolves the conflicting entry (and records nothing), or undefined once recorded.
    */
   commitDutySteps(steps: readonly DutyStep[], actor: DutyActor, nowMs: number): Promise<LedgerEntry | undefined>;
+
+  // --- approvals (DESIGN §6); see approval-record.ts ------------------------------------
+
+  /**
+   * Creates an approval unless a pending, unexpired one with the same `requestKey` exists, in
+   * which case that one is returned with `created: false` (no second Slack message). Records
+   * are kept until `expiresAt` plus a retention period (the driver's choice, ≥ 24 h) so that
+   * outcomes stay readable.
+   */
+  createApproval(record: ApprovalRecord, nowMs: number): Promise<{ record: ApprovalRecord; created: boolean }>;
+
+  /** The record, with `status: expired` once `expiresAt` has passed while pending. */
+  getApproval(approvalId: string, nowMs: number): Promise<ApprovalRecord | undefined>;
+
+  /** Records (newest first) with this status; bounded by `limit` (default 100). */
+  listApprovals(status: ApprovalStatus, nowMs: number, limit?: number): Promise<ApprovalRecord[]>;
+
+  /**
+   * Atomically adds one vote and decides: a `deny` vote denies at once; `approve` votes from
+   * distinct principals up to `quorum` approve (setting `decidedAt`, and `grantExpiresAt` for
+   * break-glass). Eligibility (listed approver, not the initiator) is checked by the caller
+   * before; the store enforces distinctness, closure and expiry.
+   */
+  recordVote(approvalId: string, vote: ApprovalVote, nowMs: number): Promise<VoteResult>;
+
+  /** Remembers where the notification for an approval was posted. */
+  setApprovalNotification(approvalId: string, notification: { channel: string; ts: string }): Promise<void>;
+
+  /** An approved, unexpired break-glass grant for this agent, if any. */
+  activeBreakGlass(agentId: string, nowMs: number): Promise<ApprovalRecord | undefined>;
+
+  // --- audit chain (issue 5) ----------------------------------------------------------------
+
+  /**
+   * Appends `canonicalRecord` to the tamper-evident audit chain and returns its link. Sequence
+   * numbers are gap-free and the chain is one across all replicas sharing the store.
+   */
+  appendAudit(canonicalRecord: string): Promise<AuditLink>;
 
   /** Resolves when the store answers; throws `STATE_UNAVAILABLE` otherwise. */
   ping(): Promise<void>;

@@ -1,0 +1,80 @@
+import type { ClauseRef } from '../policy/types.js';
+
+/** Lifecycle of an approval. `expired` is derived from `expiresAt` by the store on read. */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+
+/** One approver's click or API decision. */
+export interface ApprovalVote {
+  /** Resolved principal (after `principals.aliases`), e.g. `sso:alice`. */
+  readonly principal: string;
+  readonly decision: 'approve' | 'deny';
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  readonly reason?: string;
+  /** Where the vote came from. */
+  readonly via: 'slack' | 'api';
+}
+
+/**
+ * A request for human approval (DESIGN §6), bound to exactly what was asked: the agent, the
+ * tool, the canonical params hash, the rule and the policy version. `kind: break_glass` is a
+ * time-boxed grant request for one agent instead of one call.
+ */
+export interface ApprovalRecord {
+  readonly approvalId: string;
+  readonly kind: 'call' | 'break_glass';
+  /**
+   * Deduplication key: a hash over agent, tool, params hash, rule and policy version (call) or
+   * agent and reason (break-glass). A repeat of a pending request returns the same record.
+   */
+  readonly requestKey: string;
+  readonly status: ApprovalStatus;
+  readonly agentId: string;
+  readonly initiator?: string;
+  /** Attested chain agent ids, root first. */
+  readonly chain: readonly string[];
+  readonly tool?: string;
+  /** sha256 (hex) of the canonical params (absent for break-glass). */
+  readonly paramsHash?: string;
+  readonly ruleId?: string;
+  readonly clause?: ClauseRef;
+  readonly policyVersion: string;
+  /** Resolved principals allowed to vote. */
+  readonly approvers: readonly string[];
+  readonly quorum: number;
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** Break-glass only: why, and how long the grant lasts once approved. */
+  readonly reason?: string;
+  readonly grantTtlMs?: number;
+  /** Break-glass only: when the approved grant ends. */
+  readonly grantExpiresAt?: number;
+  readonly votes: readonly ApprovalVote[];
+  readonly decidedAt?: number;
+  /** The check that raised it (for span links and the audit record). */
+  readonly decisionId?: string;
+  readonly traceparent?: string;
+  /** Where the notification was posted (Slack channel and message ts), once posted. */
+  readonly notification?: { readonly channel: string; readonly ts: string };
+  /** Masked params for display (never raw secrets). */
+  readonly display?: Readonly<Record<string, unknown>>;
+}
+
+/** What `recordVote` did. */
+export type VoteResult =
+  | { readonly outcome: 'recorded'; readonly record: ApprovalRecord }
+  /** The same principal already voted: nothing changes (clicks are idempotent). */
+  | { readonly outcome: 'duplicate'; readonly record: ApprovalRecord }
+  /** Already approved, denied or expired: nothing changes. */
+  | { readonly outcome: 'closed'; readonly record: ApprovalRecord }
+  | { readonly outcome: 'not_found' };
+
+/** One link of the tamper-evident audit chain. */
+export interface AuditLink {
+  /** 1, 2, 3 … per chain, with no gaps. */
+  readonly seq: number;
+  /** hex sha256(previous hash + "\n" + canonical record); the first link's previous hash is 64 zeros. */
+  readonly hash: string;
+  readonly prevHash: string;
+}
