@@ -18,10 +18,19 @@ export interface StateStore {
   /**
    * Spends a token id exactly once (atomic set-if-absent). Resolves `true` for the one caller
    * that claimed it, `false` for every later one, until `expiresAtMs` has passed.
+   *
+   * Key convention: agent-token ids are passed as they are; single-use override tokens
+   * (DESIGN §6) are consumed through this same method with the key `override:<jti>`, so that
+   * exactly one retry fleet-wide wins; override jtis are random ids dutygate mints, so an agent
+   * cannot pre-spend one with a look-alike jti of its own.
    */
   claimJti(jti: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
 
-  /** Ledger entries recorded for the resources of these steps (any step, any actor). */
+  /**
+   * Ledger entries recorded for the resources of these steps (any step, any actor), oldest
+   * first. There is one entry per (duty, resource, step, agent, initiator): repeating a step
+   * refreshes its `at` rather than adding an entry.
+   */
   readLedger(steps: readonly DutyStep[], nowMs: number): Promise<LedgerEntry[]>;
 
   /**
@@ -52,7 +61,8 @@ export interface StateStore {
    * Atomically adds one vote and decides: a `deny` vote denies at once; `approve` votes from
    * distinct principals up to `quorum` approve (setting `decidedAt`, and `grantExpiresAt` for
    * break-glass). Eligibility (listed approver, not the initiator) is checked by the caller
-   * before; the store enforces distinctness, closure and expiry.
+   * before; the store enforces distinctness, closure and expiry. A principal who already voted
+   * gets `duplicate` even once the record is closed.
    */
   recordVote(approvalId: string, vote: ApprovalVote, nowMs: number): Promise<VoteResult>;
 

@@ -1,14 +1,20 @@
 import { DutygateError } from '../../errors.js';
-import type { DutyStep, LedgerEntry } from '../../policy/types.js';
-import { findDutyConflict, ledgerKey } from '../../policy/duty-conflict.js';
 import type { DutyActor, StateStore } from '../state-store.js';
+import { APPROVAL_RETENTION_MS } from '../approval-status.js';
 import { JtiSet } from './jti-set.js';
+import { MemoryApprovals } from './memory-approvals.js';
+import { MemoryAudit } from './memory-audit.js';
+import { MemoryLedger } from './memory-ledger.js';
 
 /** Options of the memory driver. */
 export interface MemoryStoreOptions {
   /** Upper bound on unexpired jti entries; also bounds ledger entries. */
   readonly maxJtiEntries: number;
   readonly ledgerTtlMs: number;
+  /** Most approval records kept at once (default 100,000); when full, new approvals fail closed. */
+  readonly maxApprovals?: number;
+  /** How long decided or expired approvals stay readable (default 24h). */
+  readonly approvalRetentionMs?: number;
   /** Sweep interval for expired entries (default 1s). Set 0 to sweep only on demand (tests). */
   readonly sweepIntervalMs?: number;
   /** Clock for the background sweep (default Date.now). */
@@ -18,42 +24,37 @@ export interface MemoryStoreOptions {
 /**
  * The embedded state driver: one process, no I/O. Every method completes its check-and-set
  * synchronously before its promise resolves, so concurrent Checks in this process see each
- * claim atomically.
+ * claim atomically. Every collection is bounded and fails closed when full.
  */
 export function createMemoryStore(options: MemoryStoreOptions): StateStore {
   const jtis = new JtiSet(options.maxJtiEntries);
-  const ledger = new Map<string, LedgerEntry[]>();
-  let ledgerSize = 0;
+  const ledger = new MemoryLedger(options.maxJtiEntries, options.ledgerTtlMs);
+  const approvals = new MemoryApprovals({
+    maxRecords: options.maxApprovals ?? 100_000,
+    retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,
+  });
+  const audit = new MemoryAudit();
   const now = options.now ?? Date.now;
   const interval = options.sweepIntervalMs ?? 1000;
-
-  const sweepLedger = (nowMs: number): void => {
-    const oldest = nowMs - options.ledgerTtlMs;
-    for (const [key, entries] of ledger) {
-      const kept = entries.filter((entry) => entry.at > oldest);
-      ledgerSize -= entries.length - kept.length;
-      if (kept.length === 0) ledger.delete(key);
-      else if (kept.length !== entries.length) ledger.set(key, kept);
-    }
-  };
 
   const timer =
     interval > 0
       ? setInterval(() => {
           const nowMs = now();
           jtis.sweep(nowMs);
-          sweepLedger(nowMs);
+          ledger.sweep(nowMs);
+          approvals.sweep(nowMs);
         }, interval)
       : undefined;
   timer?.unref();
 
-  const entriesFor = (steps: readonly DutyStep[], nowMs: number): LedgerEntry[] => {
-    const oldest = nowMs - options.ledgerTtlMs;
-    const out: LedgerEntry[] = [];
-    for (const key of new Set(steps.map((step) => ledgerKey(step.duty, step.resource)))) {
-      for (const entry of ledger.get(key) ?? []) if (entry.at > oldest) out.push(entry);
+  // Synchronous work, reported the way the interface promises: as a settled promise.
+  const settle = <T>(work: () => T): Promise<T> => {
+    try {
+      return Promise.resolve(work());
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return out;
   };
 
   return {
@@ -67,34 +68,17 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
       return Promise.resolve(result === 'claimed');
     },
 
-    readLedger(steps, nowMs) {
-      return Promise.resolve(entriesFor(steps, nowMs));
-    },
+    readLedger: (steps, nowMs) => settle(() => ledger.read(steps, nowMs)),
+    commitDutySteps: (steps, actor: DutyActor, nowMs) => settle(() => ledger.commit(steps, actor, nowMs)),
 
-    commitDutySteps(steps, actor: DutyActor, nowMs) {
-      const conflict = findDutyConflict(entriesFor(steps, nowMs), steps, actor);
-      if (conflict) return Promise.resolve(conflict);
-      if (ledgerSize + steps.length > options.maxJtiEntries) sweepLedger(nowMs);
-      if (ledgerSize + steps.length > options.maxJtiEntries) {
-        return Promise.reject(new DutygateError('STATE_UNAVAILABLE', 'the duty ledger is full'));
-      }
-      for (const step of steps) {
-        const entry: LedgerEntry = {
-          duty: step.duty,
-          resource: step.resource,
-          step: step.step,
-          agentId: actor.agentId,
-          ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }),
-          at: nowMs,
-        };
-        const key = ledgerKey(step.duty, step.resource);
-        const list = ledger.get(key);
-        if (list) list.push(entry);
-        else ledger.set(key, [entry]);
-        ledgerSize++;
-      }
-      return Promise.resolve(undefined);
-    },
+    createApproval: (record, nowMs) => settle(() => approvals.create(record, nowMs)),
+    getApproval: (approvalId, nowMs) => settle(() => approvals.get(approvalId, nowMs)),
+    listApprovals: (status, nowMs, limit) => settle(() => approvals.list(status, nowMs, limit)),
+    recordVote: (approvalId, vote, nowMs) => settle(() => approvals.vote(approvalId, vote, nowMs)),
+    setApprovalNotification: (approvalId, notification) => settle(() => approvals.setNotification(approvalId, notification)),
+    activeBreakGlass: (agentId, nowMs) => settle(() => approvals.activeBreakGlass(agentId, nowMs)),
+
+    appendAudit: (canonicalRecord) => settle(() => audit.append(canonicalRecord)),
 
     ping() {
       return Promise.resolve();
@@ -104,7 +88,7 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
       if (timer) clearInterval(timer);
       jtis.clear();
       ledger.clear();
-      ledgerSize = 0;
+      approvals.clear();
       return Promise.resolve();
     },
   };

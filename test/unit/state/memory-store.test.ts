@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
 import { JtiSet } from '../../../src/state/memory/jti-set.js';
+import { approvalFixture } from './contract-approvals.js';
 import { describeStateContract } from './state-contract.js';
 
 describeStateContract('memory', () => Promise.resolve(createMemoryStore({ maxJtiEntries: 10_000, ledgerTtlMs: 86_400_000, sweepIntervalMs: 0 })));
@@ -44,6 +45,31 @@ describe('memory driver bounds', () => {
     await store.commitDutySteps([step], { agentId: 'a' }, t0);
     expect(await store.readLedger([step], t0 + 999)).toHaveLength(1);
     expect(await store.readLedger([step], t0 + 1_000)).toHaveLength(0);
+    await store.close();
+  });
+
+  it('refuses new approvals when full of retained ones, and frees room after retention', async () => {
+    const store = createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1_000, maxApprovals: 2, approvalRetentionMs: 5_000, sweepIntervalMs: 0 });
+    const [a, b, c] = [approvalFixture({ createdAt: t0, expiresAt: t0 + 1_000 }), approvalFixture({ createdAt: t0, expiresAt: t0 + 1_000 }), approvalFixture()];
+    await store.createApproval(a, t0);
+    await store.createApproval(b, t0);
+    await expect(store.createApproval(c, t0)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+    // expired but still retained: still readable, still taking room
+    expect(await store.getApproval(a.approvalId, t0 + 5_999)).toMatchObject({ status: 'expired' });
+    await expect(store.createApproval(c, t0 + 5_999)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+    expect(await store.createApproval(c, t0 + 6_000)).toMatchObject({ created: true });
+    expect(await store.getApproval(a.approvalId, t0 + 6_000)).toBeUndefined();
+    await store.close();
+  });
+
+  it('refuses duty steps when the ledger is full of live entries', async () => {
+    const store = createMemoryStore({ maxJtiEntries: 2, ledgerTtlMs: 1_000, sweepIntervalMs: 0 });
+    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
+    await store.commitDutySteps([step('r1'), step('r2')], { agentId: 'a' }, t0);
+    await expect(store.commitDutySteps([step('r3')], { agentId: 'a' }, t0 + 1)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+    // a repeat refreshes an entry and needs no room; expiry frees room
+    expect(await store.commitDutySteps([step('r1')], { agentId: 'a' }, t0 + 2)).toBeUndefined();
+    expect(await store.commitDutySteps([step('r3')], { agentId: 'a' }, t0 + 1_001)).toBeUndefined();
     await store.close();
   });
 });

@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { ApprovalRecord, ApprovalVote } from '../../../src/state/approval-record.js';
+import type { StoreRef } from './state-contract.js';
+import { T0, uniqueId } from './state-contract.js';
+
+const MIN = 60_000;
+
+/** A pending call approval expiring 15 minutes after T0. */
+export function approvalFixture(extra: Partial<ApprovalRecord> = {}): ApprovalRecord {
+  return {
+    approvalId: uniqueId('apr'),
+    kind: 'call',
+    requestKey: uniqueId('key'),
+    status: 'pending',
+    agentId: uniqueId('agent'),
+    initiator: 'sso:alice',
+    chain: [],
+    tool: 'payments.create',
+    paramsHash: 'a'.repeat(64),
+    ruleId: 'finance-large-payments',
+    clause: { name: 'PAYMENT_LIMIT', text: 'Payments above 5000 need a human approval.', source: 'policy.yaml#/clauses/PAYMENT_LIMIT' },
+    policyVersion: '2026-11-21.1+0123456789ab',
+    approvers: ['sso:bob', 'sso:carol', 'sso:dave'],
+    quorum: 2,
+    createdAt: T0,
+    expiresAt: T0 + 15 * MIN,
+    votes: [],
+    display: { amount: 9000, destination: 'acct_****', nested: { big: 1234567890123456, ratio: 0.30000000000000004, list: [], text: "a/b ü" } },
+    ...extra,
+  };
+}
+
+const vote = (principal: string, decision: 'approve' | 'deny' = 'approve', at = T0 + 1): ApprovalVote => ({ principal, decision, at, via: 'api' });
+
+/** Approval records: create-or-return, read, list, votes and quorum, expiry, break-glass. */
+export function approvalContract(store: StoreRef): void {
+  describe('approvals', () => {
+    it('creates a record and reads it back unchanged', async () => {
+      const record = approvalFixture();
+      expect(await store().createApproval(record, T0)).toEqual({ record, created: true });
+      expect(await store().getApproval(record.approvalId, T0 + 1)).toEqual(record);
+      expect(await store().getApproval(uniqueId('apr'), T0)).toBeUndefined();
+    });
+
+    it('returns the pending record for a repeated request instead of creating another', async () => {
+      const first = approvalFixture();
+      await store().createApproval(first, T0);
+      const again = await store().createApproval({ ...approvalFixture({ requestKey: first.requestKey }), createdAt: T0 + 5 }, T0 + 5);
+      expect(again).toEqual({ record: first, created: false });
+      // creating the same id twice is idempotent too
+      expect(await store().createApproval(first, T0 + 6)).toEqual({ record: first, created: false });
+    });
+
+    it('creates exactly one of 20 concurrent requests with the same key', async () => {
+      const requestKey = uniqueId('key');
+      const results = await Promise.all(Array.from({ length: 20 }, () => store().createApproval(approvalFixture({ requestKey }), T0)));
+      expect(results.filter((r) => r.created)).toHaveLength(1);
+      expect(new Set(results.map((r) => r.record.approvalId)).size).toBe(1);
+    });
+
+    it('reads a pending record past its expiry as expired, and lets the request be asked again', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      expect((await store().getApproval(record.approvalId, record.expiresAt - 1))?.status).toBe('pending');
+      expect((await store().getApproval(record.approvalId, record.expiresAt))?.status).toBe('expired');
+      const next = approvalFixture({ requestKey: record.requestKey, createdAt: record.expiresAt, expiresAt: record.expiresAt + 15 * MIN });
+      expect(await store().createApproval(next, record.expiresAt)).toEqual({ record: next, created: true });
+    });
+
+    it('approves at quorum from distinct principals; repeats are duplicates, later votes closed', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      const first = await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1);
+      expect(first).toMatchObject({ outcome: 'recorded', record: { status: 'pending', votes: [vote('sso:bob')] } });
+      expect(await store().recordVote(record.approvalId, vote('sso:bob', 'approve', T0 + 2), T0 + 2)).toMatchObject({ outcome: 'duplicate', record: { status: 'pending' } });
+      const second = await store().recordVote(record.approvalId, vote('sso:carol', 'approve', T0 + 3), T0 + 3);
+      expect(second).toEqual({ outcome: 'recorded', record: { ...record, status: 'approved', decidedAt: T0 + 3, votes: [vote('sso:bob'), vote('sso:carol', 'approve', T0 + 3)] } });
+      expect(await store().recordVote(record.approvalId, vote('sso:dave', 'deny'), T0 + 4)).toMatchObject({ outcome: 'closed', record: { status: 'approved' } });
+      expect(await store().recordVote(record.approvalId, vote('sso:bob', 'deny'), T0 + 5)).toMatchObject({ outcome: 'duplicate', record: { status: 'approved' } });
+      expect((await store().getApproval(record.approvalId, T0 + 6))?.votes).toHaveLength(2);
+    });
+
+    it('denies at the first deny vote', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1);
+      expect(await store().recordVote(record.approvalId, vote('sso:carol', 'deny'), T0 + 2)).toMatchObject({ outcome: 'recorded', record: { status: 'denied', decidedAt: T0 + 2 } });
+      expect(await store().recordVote(record.approvalId, vote('sso:dave'), T0 + 3)).toMatchObject({ outcome: 'closed', record: { status: 'denied' } });
+    });
+
+    it('closes voting at expiry and says not_found for unknown ids', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      expect(await store().recordVote(record.approvalId, vote('sso:bob'), record.expiresAt)).toMatchObject({ outcome: 'closed', record: { status: 'expired', votes: [] } });
+      expect(await store().recordVote(uniqueId('apr'), vote('sso:bob'), T0)).toEqual({ outcome: 'not_found' });
+    });
+
+    it('counts concurrent votes exactly: quorum 2 of 10 approvers, and one principal clicking 20 times', async () => {
+      const record = approvalFixture({ quorum: 2 });
+      await store().createApproval(record, T0);
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => store().recordVote(record.approvalId, vote(`sso:u${i}`), T0 + 1)));
+      expect(results.filter((r) => r.outcome === 'recorded')).toHaveLength(2);
+      expect(results.filter((r) => r.outcome === 'closed')).toHaveLength(8);
+      expect(results.filter((r) => r.outcome === 'recorded' && r.record.status === 'approved')).toHaveLength(1);
+
+      const other = approvalFixture({ quorum: 3 });
+      await store().createApproval(other, T0);
+      const clicks = await Promise.all(Array.from({ length: 20 }, () => store().recordVote(other.approvalId, vote('sso:bob'), T0 + 1)));
+      expect(clicks.map((r) => r.outcome).sort()).toEqual(['recorded', ...Array<string>(19).fill('duplicate')].sort());
+    });
+
+    it('remembers the notification and keeps it through votes', async () => {
+      const record = approvalFixture({ quorum: 1 });
+      await store().createApproval(record, T0);
+      await store().setApprovalNotification(record.approvalId, { channel: 'C0APPROVALS', ts: '1800000000.000100' });
+      await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1);
+      expect(await store().getApproval(record.approvalId, T0 + 2)).toMatchObject({ status: 'approved', notification: { channel: 'C0APPROVALS', ts: '1800000000.000100' } });
+      await expect(store().setApprovalNotification(uniqueId('apr'), { channel: 'C', ts: '1' })).resolves.toBeUndefined();
+    });
+
+    it('lists by status, newest first, bounded by limit', async () => {
+      const agentId = uniqueId('agent');
+      const at = (i: number) => T0 + 1000 + i;
+      const made = [];
+      for (let i = 0; i < 4; i++) {
+        const record = approvalFixture({ agentId, quorum: 1, createdAt: at(i), expiresAt: at(i) + (i === 0 ? 10 : 15 * MIN) });
+        await store().createApproval(record, at(i));
+        made.push(record);
+      }
+      await store().recordVote(made[1]?.approvalId ?? '', vote('sso:bob'), at(5));
+      await store().recordVote(made[2]?.approvalId ?? '', vote('sso:bob', 'deny'), at(5));
+      const ids = async (status: 'pending' | 'approved' | 'denied' | 'expired', limit?: number) =>
+        (await store().listApprovals(status, at(20), limit)).filter((r) => r.agentId === agentId).map((r) => r.approvalId);
+      expect(await ids('pending')).toEqual([made[3]?.approvalId]);
+      expect(await ids('expired')).toEqual([made[0]?.approvalId]);
+      expect(await ids('approved')).toEqual([made[1]?.approvalId]);
+      expect(await ids('denied')).toEqual([made[2]?.approvalId]);
+      expect(await store().listApprovals('pending', at(20), 0)).toEqual([]);
+    });
+
+    it('grants break-glass to one agent until the grant ends', async () => {
+      const agentId = uniqueId('agent');
+      const record = approvalFixture({ kind: 'break_glass', agentId, quorum: 1, grantTtlMs: 30 * MIN, reason: 'incident 42' });
+      await store().createApproval(record, T0);
+      expect(await store().activeBreakGlass(agentId, T0 + 1)).toBeUndefined();
+      const voted = await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 10);
+      expect(voted).toMatchObject({ outcome: 'recorded', record: { status: 'approved', grantExpiresAt: T0 + 10 + 30 * MIN } });
+      expect(await store().activeBreakGlass(agentId, T0 + 11)).toMatchObject({ approvalId: record.approvalId, grantExpiresAt: T0 + 10 + 30 * MIN });
+      // the grant outlives the request's own expiry, and ends on time
+      expect(await store().activeBreakGlass(agentId, record.expiresAt + 1)).toMatchObject({ approvalId: record.approvalId });
+      expect(await store().activeBreakGlass(agentId, T0 + 10 + 30 * MIN)).toBeUndefined();
+      expect(await store().activeBreakGlass(uniqueId('agent'), T0 + 11)).toBeUndefined();
+    });
+
+    it('grants nothing for a denied break-glass or an approved call', async () => {
+      const agentId = uniqueId('agent');
+      const glass = approvalFixture({ kind: 'break_glass', agentId, quorum: 1, grantTtlMs: MIN });
+      const call = approvalFixture({ agentId, quorum: 1 });
+      await store().createApproval(glass, T0);
+      await store().createApproval(call, T0);
+      await store().recordVote(glass.approvalId, vote('sso:bob', 'deny'), T0 + 1);
+      await store().recordVote(call.approvalId, vote('sso:bob'), T0 + 1);
+      expect(await store().activeBreakGlass(agentId, T0 + 2)).toBeUndefined();
+    });
+  });
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { findDutyConflict, type DutyActor } from '../../../src/policy/duty-conflict.js';
+import type { DutyStep, LedgerEntry } from '../../../src/policy/types.js';
+import type { StoreRef } from './state-contract.js';
+import { T0, uniqueId } from './state-contract.js';
+
+const DISTINCT = ['draft', 'approve', 'release'];
+const DAY = 86_400_000;
+
+const step = (name: string, resource: string, extra: Partial<DutyStep> = {}): DutyStep => ({
+  duty: 'payment',
+  resource,
+  step: name,
+  distinct: DISTINCT,
+  ...extra,
+});
+
+/** Duty ledger record/lookup and the conflict rule of src/policy/duty-conflict.ts. */
+export function ledgerContract(store: StoreRef): void {
+  describe('duty ledger', () => {
+    it('records duty steps and reads them back per resource', async () => {
+      const resource = uniqueId('res');
+      expect(await store().commitDutySteps([step('draft', resource)], { agentId: 'a', initiator: 'sso:alice' }, T0)).toBeUndefined();
+      const entries = await store().readLedger([step('approve', resource)], T0 + 1);
+      expect(entries).toEqual([{ duty: 'payment', resource, step: 'draft', agentId: 'a', initiator: 'sso:alice', at: T0 }]);
+      expect(await store().readLedger([step('approve', uniqueId('res'))], T0 + 1)).toEqual([]);
+    });
+
+    it('refuses a conflicting step atomically and records nothing then', async () => {
+      const resource = uniqueId('res');
+      await store().commitDutySteps([step('draft', resource)], { agentId: 'a' }, T0);
+      const conflict = await store().commitDutySteps([step('approve', resource)], { agentId: 'a' }, T0 + 1);
+      expect(conflict).toEqual({ duty: 'payment', resource, step: 'draft', agentId: 'a', at: T0 });
+      expect(await store().readLedger([step('approve', resource)], T0 + 2)).toHaveLength(1);
+      // another actor may approve; then neither of them may release
+      expect(await store().commitDutySteps([step('approve', resource)], { agentId: 'b' }, T0 + 3)).toBeUndefined();
+      expect(await store().commitDutySteps([step('release', resource)], { agentId: 'b' }, T0 + 4)).toMatchObject({ step: 'approve' });
+      expect(await store().commitDutySteps([step('release', resource)], { agentId: 'c' }, T0 + 5)).toBeUndefined();
+    });
+
+    const sameActorCases: { name: string; first: DutyActor; second: DutyActor; conflict: boolean }[] = [
+      { name: 'same agent', first: { agentId: 'a' }, second: { agentId: 'a' }, conflict: true },
+      { name: 'same initiator via another agent', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: true },
+      { name: 'other initiator', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:bob' }, conflict: false },
+      { name: 'no initiator on either side', first: { agentId: 'a' }, second: { agentId: 'b' }, conflict: false },
+      { name: 'initiator only on the second', first: { agentId: 'a' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: false },
+      { name: 'an ancestor drafted', first: { agentId: 'orch' }, second: { agentId: 'child', ancestors: ['root', 'orch'] }, conflict: true },
+      { name: 'a descendant drafted', first: { agentId: 'child' }, second: { agentId: 'orch', ancestors: ['root'] }, conflict: false },
+    ];
+    it.each(sameActorCases)('same actor: $name → conflict $conflict', async ({ first, second, conflict }) => {
+      const resource = uniqueId('res');
+      expect(await store().commitDutySteps([step('draft', resource)], first, T0)).toBeUndefined();
+      const result = await store().commitDutySteps([step('approve', resource)], second, T0 + 1);
+      if (conflict) expect(result).toMatchObject({ step: 'draft', agentId: first.agentId });
+      else expect(result).toBeUndefined();
+    });
+
+    it('records steps that are not enforced without judging them, and judges later ones against them', async () => {
+      const resource = uniqueId('res');
+      await store().commitDutySteps([step('draft', resource)], { agentId: 'a' }, T0);
+      expect(await store().commitDutySteps([step('approve', resource, { enforced: false })], { agentId: 'a' }, T0 + 1)).toBeUndefined();
+      expect(await store().readLedger([step('draft', resource)], T0 + 2)).toHaveLength(2);
+      expect(await store().commitDutySteps([step('release', resource, { enforced: true })], { agentId: 'a' }, T0 + 3)).toMatchObject({ agentId: 'a' });
+    });
+
+    it('ignores steps outside `distinct`, other duties and other resources', async () => {
+      const resource = uniqueId('res');
+      await store().commitDutySteps([step('draft', resource), { duty: 'refund', resource, step: 'approve', distinct: DISTINCT }], { agentId: 'a' }, T0);
+      expect(await store().commitDutySteps([step('audit', resource)], { agentId: 'a' }, T0 + 1)).toBeUndefined();
+      expect(await store().commitDutySteps([step('approve', uniqueId('res'))], { agentId: 'a' }, T0 + 2)).toBeUndefined();
+      expect(await store().commitDutySteps([{ duty: 'refund', resource, step: 'release', distinct: ['draft', 'release'] }], { agentId: 'a' }, T0 + 3)).toBeUndefined();
+    });
+
+    it('commits several steps all or nothing', async () => {
+      const [r1, r2] = [uniqueId('res'), uniqueId('res')];
+      await store().commitDutySteps([step('draft', r2)], { agentId: 'a' }, T0);
+      expect(await store().commitDutySteps([step('draft', r1), step('approve', r2)], { agentId: 'a' }, T0 + 1)).toMatchObject({ resource: r2 });
+      expect(await store().readLedger([step('draft', r1)], T0 + 2)).toEqual([]);
+      expect(await store().commitDutySteps([step('draft', r1), step('approve', r2)], { agentId: 'b' }, T0 + 3)).toBeUndefined();
+      expect(await store().readLedger([step('draft', r1), step('approve', r2)], T0 + 4)).toHaveLength(3);
+    });
+
+    it('keeps one entry per actor and step: a repeat refreshes it', async () => {
+      const resource = uniqueId('res');
+      await store().commitDutySteps([step('draft', resource)], { agentId: 'a' }, T0);
+      await store().commitDutySteps([step('draft', resource)], { agentId: 'b' }, T0 + 1);
+      expect(await store().commitDutySteps([step('draft', resource)], { agentId: 'a' }, T0 + 2)).toBeUndefined();
+      expect(await store().readLedger([step('draft', resource)], T0 + 3)).toEqual([
+        { duty: 'payment', resource, step: 'draft', agentId: 'b', at: T0 + 1 },
+        { duty: 'payment', resource, step: 'draft', agentId: 'a', at: T0 + 2 },
+      ]);
+    });
+
+    it('forgets entries once the ledger TTL has passed', async () => {
+      const resource = uniqueId('res');
+      await store().commitDutySteps([step('draft', resource)], { agentId: 'a' }, T0);
+      expect(await store().readLedger([step('draft', resource)], T0 + DAY - 1)).toHaveLength(1);
+      expect(await store().readLedger([step('draft', resource)], T0 + DAY)).toEqual([]);
+      expect(await store().commitDutySteps([step('approve', resource)], { agentId: 'a' }, T0 + DAY)).toBeUndefined();
+    });
+
+    it('lets exactly one of two concurrent conflicting steps through', async () => {
+      const resource = uniqueId('res');
+      const results = await Promise.all([
+        store().commitDutySteps([step('draft', resource)], { agentId: 'x' }, T0),
+        store().commitDutySteps([step('approve', resource)], { agentId: 'x' }, T0),
+      ]);
+      expect(results.filter((r) => r === undefined)).toHaveLength(1);
+    });
+
+    it('matches findDutyConflict on 300 random commits (parity with the policy engine)', async () => {
+      const random = seeded(20261122);
+      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+      const resources = [uniqueId('res'), uniqueId('res')];
+      const model: LedgerEntry[] = [];
+      for (let i = 0; i < 300; i++) {
+        const nowMs = T0 + i;
+        const actor: DutyActor = {
+          agentId: pick(['a', 'b', 'c', 'd']),
+          ...(random() < 0.5 ? { initiator: pick(['sso:alice', 'sso:bob']) } : {}),
+          ...(random() < 0.3 ? { ancestors: [pick(['a', 'b', 'root'])] } : {}),
+        };
+        const steps = Array.from({ length: 1 + Math.floor(random() * 2) }, () =>
+          step(pick([...DISTINCT, 'audit']), pick(resources), random() < 0.2 ? { enforced: false } : {}),
+        );
+        const expected = findDutyConflict(model.filter((entry) => steps.some((s) => s.resource === entry.resource)), steps, actor);
+        const actual = await store().commitDutySteps(steps, actor, nowMs);
+        expect(actual, `commit ${i}`).toEqual(expected);
+        if (!expected) recordInModel(model, steps, actor, nowMs);
+      }
+      expect(await store().readLedger([step('draft', resources[0] as string)], T0 + 300)).toEqual(model.filter((e) => e.resource === resources[0]));
+    });
+  });
+}
+
+/** The reference ledger: one entry per (resource, step, agent, initiator), a repeat moves to the end. */
+function recordInModel(model: LedgerEntry[], steps: readonly DutyStep[], actor: DutyActor, at: number): void {
+  for (const s of steps) {
+    const index = model.findIndex((e) => e.resource === s.resource && e.step === s.step && e.agentId === actor.agentId && e.initiator === actor.initiator);
+    if (index >= 0) model.splice(index, 1);
+    model.push({ duty: s.duty, resource: s.resource, step: s.step, agentId: actor.agentId, ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }), at });
+  }
+}
+
+/** mulberry32: a small deterministic PRNG, so a failing sequence can be replayed. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
