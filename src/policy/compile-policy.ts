@@ -90,12 +90,19 @@ function compileTools(raws: readonly RawTool[], issues: PolicyIssues): CompiledT
       issues.add([...at, 'match', 'path'], path.error);
       return;
     }
+    raw.record_params?.forEach((param, i) => {
+      // Conditions reach nested params by dotted path; recording is per top-level param.
+      if (param !== '*' && param.includes('.')) {
+        issues.add([...at, 'record_params', i], `record_params names top-level params, not '${param}'`, { hint: `record '${param.split('.')[0]}'` });
+      }
+    });
     tools.push({
       name: raw.name,
       protocol: raw.protocol ?? 'http',
       ...(raw.match.method === undefined ? {} : { method: raw.match.method.toUpperCase() }),
       ...(raw.match.host === undefined ? {} : { host: raw.match.host.toLowerCase() }),
       path,
+      ...(raw.record_params === undefined ? {} : { recordParams: raw.record_params }),
     });
   });
   return tools;

@@ -21,6 +21,11 @@ export interface CompiledTool {
   /** Lower-case; undefined matches any host. */
   readonly host?: string;
   readonly path: PathTemplate;
+  /**
+   * Top-level params whose raw values the audit record may carry (`record_params`; `*` for
+   * all). Every other param is recorded only as a hash. Absent: none.
+   */
+  readonly recordParams?: readonly string[];
 }
 
 /** One `(duty, step)` a tool performs, with where its resource comes from. */

@@ -42,6 +42,8 @@ const tool = {
   properties: {
     name: NAME,
     protocol: { enum: ['http', 'mcp'] },
+    // Params whose raw values the decision log and spans may carry; '*' for all (issue 5).
+    record_params: { type: 'array', items: STRING, minItems: 1, uniqueItems: true },
     match: {
       type: 'object',
       additionalProperties: false,

@@ -9,6 +9,7 @@ export interface RawTool {
   readonly name: string;
   readonly protocol?: 'http' | 'mcp';
   readonly match: { readonly method?: string; readonly host?: string; readonly path: string };
+  readonly record_params?: readonly string[];
 }
 
 export interface RawDuty {
