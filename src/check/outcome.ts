@@ -18,7 +18,16 @@ export interface CheckOutcome {
   /** Attested chain agent ids, root first, direct parent last. */
   readonly chain?: readonly string[];
   readonly jti?: string;
+  /** The token's `initiator` claim as sent (the audit record resolves `principals.aliases`). */
+  readonly initiator?: string;
   readonly tool?: string;
+  /** The `tools:` entry the request matched (for MCP, the entry behind `mcp:<name>`). */
+  readonly toolEntry?: string;
+  /**
+   * The tool call's params, raw, for the audit record (which keeps only hashes of those the
+   * policy does not mark `record_params`). Never log this object as is.
+   */
+  readonly params?: Readonly<Record<string, unknown>>;
   readonly ruleId?: string;
   /** Verbatim clause name, text and source pointer, on deny / approval_needed. */
   readonly clause?: { readonly name: string; readonly text: string; readonly source: string };
@@ -30,4 +39,6 @@ export interface CheckOutcome {
   readonly changes?: RequestChanges;
   readonly shadow: boolean;
   readonly wouldBlock: boolean;
+  /** Shadow only: the code the real decision would have blocked with. */
+  readonly wouldBlockCode?: Code;
 }

@@ -46,6 +46,8 @@ interface CheckContext {
   token?: AgentClaims;
   chain?: readonly string[];
   tool?: string;
+  toolEntry?: string;
+  params?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -88,6 +90,8 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
       return enforce(ctx, decideUnmapped(policy, 'NO_TOOL', reason));
     }
     ctx.tool = tool.name;
+    ctx.toolEntry = tool.entry;
+    ctx.params = tool.params;
 
     const initiator = token.initiator === undefined ? undefined : resolvePrincipal(deps.aliases, token.initiator);
     const actor: DutyActor = { agentId: token.agentId, ancestors: ctx.chain, ...(initiator === undefined ? {} : { initiator }) };
@@ -172,8 +176,11 @@ function identityFields(ctx: CheckContext) {
     ...(ctx.policyVersion === undefined ? {} : { policyVersion: ctx.policyVersion }),
     ...(token === undefined ? {} : { agentId: token.agentId, jti: token.jti }),
     ...(token?.parentAgentId === undefined ? {} : { parentAgentId: token.parentAgentId }),
+    ...(token?.initiator === undefined ? {} : { initiator: token.initiator }),
     ...(ctx.chain === undefined ? {} : { chain: ctx.chain }),
     ...(ctx.tool === undefined ? {} : { tool: ctx.tool }),
+    ...(ctx.toolEntry === undefined ? {} : { toolEntry: ctx.toolEntry }),
+    ...(ctx.params === undefined ? {} : { params: ctx.params }),
   };
 }
 
@@ -187,6 +194,7 @@ function allowOutcome(ctx: CheckContext, decision: Decision | undefined): CheckO
     shadow: decision?.shadow ?? false,
     wouldBlock: decision?.wouldBlock ?? false,
     ...(decision?.wouldBlock && decision.clause ? { clause: decision.clause } : {}),
+    ...(decision?.wouldBlock && decision.shadowCode ? { wouldBlockCode: decision.shadowCode } : {}),
   };
 }
 
