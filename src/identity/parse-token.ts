@@ -4,6 +4,7 @@
  * without touching keys or the network.
  */
 import { Buffer } from 'node:buffer';
+import { ALLOWED_ALGORITHMS } from '../config/defaults.js';
 import { DutygateError } from '../errors.js';
 
 /**
@@ -11,19 +12,7 @@ import { DutygateError } from '../errors.js';
  * RFC 8037). `none` and HS* are never on this list, whatever the configuration says, because an
  * HMAC "verified" with a public key is the classic key-confusion forgery.
  */
-export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([
-  'EdDSA',
-  'Ed25519',
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-]);
+export const ASYMMETRIC_ALGORITHMS: ReadonlySet<string> = new Set([...ALLOWED_ALGORITHMS, 'Ed25519']);
 
 // Three base64url segments (RFC 7515 §7.1). The signature may be empty so that an unsigned
 // `alg: none` token reaches the alg check and gets the precise TOKEN_ALG code.

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import { didYouMean } from './did-you-mean.js';
 import type { ParsedYaml } from './parse-yaml.js';
 import { formatKeyPath, type SourceIssue } from './source-issue.js';
 
@@ -47,30 +48,9 @@ function describe(error: ErrorObject): string {
   }
 }
 
-/** Offers the closest known key for a misspelt one (edit distance ≤ 2). */
+/** Offers the closest known key for a misspelt one. */
 function suggest(key: string, error: ErrorObject): string | undefined {
-  const properties = (error.parentSchema?.properties ?? {}) as Record<string, unknown>;
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const candidate of Object.keys(properties)) {
-    const distance = editDistance(key, candidate);
-    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
-  }
-  return best === undefined ? undefined : `did you mean '${best}'?`;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0] as number;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j] as number;
-      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length] as number;
+  return didYouMean(key, Object.keys((error.parentSchema?.properties ?? {}) as Record<string, unknown>));
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
