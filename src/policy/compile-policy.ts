@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { compilePathTemplate } from '../tools/path-template.js';
 import type { ParsedYaml } from '../yaml/parse-yaml.js';
+import { parseDuration } from '../yaml/duration.js';
 import { SourceError } from '../yaml/source-issue.js';
 import { BUILTIN_CLAUSES } from './builtin-clauses.js';
 import type { CompiledDuty, CompiledPolicy, CompiledRule, CompiledTool } from './compiled.js';
@@ -11,7 +12,7 @@ import { didYouMean, PolicyIssues } from './policy-issues.js';
 import type { RawDuty, RawPolicy, RawTool } from './raw-policy.js';
 import { buildIndexes } from './rule-index.js';
 import { toolRefError, type ToolUniverse } from './tool-refs.js';
-import type { ClauseRef } from './types.js';
+import type { BreakGlassSpec, ClauseRef } from './types.js';
 
 export type { CompiledPolicy } from './compiled.js';
 
@@ -52,6 +53,8 @@ export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
     if (rule) rules.push(rule);
   });
 
+  const breakGlass = raw.break_glass && compileBreakGlass(raw.break_glass, issues);
+
   if (issues.list.length > 0) throw new SourceError('policy', issues.list.sort((a, b) => a.line - b.line || a.column - b.column));
 
   const hash = policyHash(raw);
@@ -73,7 +76,21 @@ export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
     duties,
     rules,
     ...buildIndexes(rules, duties, universe.httpNames),
+    ...(breakGlass ? { breakGlass } : {}),
   });
+}
+
+/** `break_glass`: quorum 2 unless set (one person alone never opens the glass by default). */
+function compileBreakGlass(raw: NonNullable<RawPolicy['break_glass']>, issues: PolicyIssues): BreakGlassSpec | undefined {
+  const at = ['break_glass'];
+  const quorum = raw.quorum ?? 2;
+  if (quorum > raw.approvers.length) issues.add([...at, raw.quorum === undefined ? 'approvers' : 'quorum'], `quorum ${quorum} exceeds the ${raw.approvers.length} approver(s) listed`);
+  const maxTtlMs = raw.max_ttl === undefined ? 60 * 60_000 : parseDuration(raw.max_ttl);
+  const requestTtlMs = raw.request_ttl === undefined ? 15 * 60_000 : parseDuration(raw.request_ttl);
+  if (maxTtlMs === undefined || maxTtlMs <= 0) issues.add([...at, 'max_ttl'], `'${raw.max_ttl}' is not a positive duration such as 1h`);
+  if (requestTtlMs === undefined || requestTtlMs <= 0) issues.add([...at, 'request_ttl'], `'${raw.request_ttl}' is not a positive duration such as 15m`);
+  if (maxTtlMs === undefined || requestTtlMs === undefined || quorum > raw.approvers.length) return undefined;
+  return { approvers: raw.approvers, quorum, maxTtlMs, requestTtlMs };
 }
 
 function compileTools(raws: readonly RawTool[], issues: PolicyIssues): CompiledTool[] {

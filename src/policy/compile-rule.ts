@@ -156,7 +156,7 @@ function compileApproval(raw: RawRule, add: Add): ApprovalSpec | undefined {
     add(['approval', 'ttl'], `'${spec.ttl}' is not a positive duration such as 15m`);
     return undefined;
   }
-  return { approvers: spec.approvers, quorum, ttlMs };
+  return { approvers: spec.approvers, quorum, ttlMs, ...(spec.mask ? { mask: spec.mask } : {}) };
 }
 
 function compileChanges(sanitize: NonNullable<RawRule['sanitize']>): RequestChanges {

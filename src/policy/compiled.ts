@@ -1,7 +1,7 @@
 import type { PathTemplate } from '../tools/path-template.js';
 import type { ParamCondition } from './conditions.js';
 import type { NamePattern } from './glob.js';
-import type { ApprovalSpec, ClauseRef, Effect, RequestChanges } from './types.js';
+import type { ApprovalSpec, BreakGlassSpec, ClauseRef, Effect, RequestChanges } from './types.js';
 
 /**
  * The typed form a policy is compiled into once (DESIGN §4). The request path reads only these
@@ -116,4 +116,6 @@ export interface CompiledPolicy {
   readonly stepsByTool: ReadonlyMap<string, readonly DutyStepSpec[]>;
   /** Duty steps whose tool pattern has a wildcard, for names only known at request time. */
   readonly wildcardSteps: readonly { readonly pattern: NamePattern; readonly spec: DutyStepSpec }[];
+  /** `break_glass`, when the policy allows break-glass grants at all. */
+  readonly breakGlass?: BreakGlassSpec;
 }

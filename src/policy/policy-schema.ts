@@ -97,6 +97,7 @@ const rule = {
         approvers: { ...STRINGS, uniqueItems: true },
         quorum: { type: 'integer', minimum: 1 },
         ttl: { type: 'string', pattern: DURATION_PATTERN, description: 'a duration such as 15m' },
+        mask: { type: 'array', items: STRING, uniqueItems: true },
       },
     },
     sanitize: {
@@ -130,5 +131,16 @@ export const POLICY_SCHEMA: SchemaObject = {
     tools: { type: 'array', items: tool },
     duties: { type: 'object', additionalProperties: duty },
     rules: { type: 'array', items: rule },
+    break_glass: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['approvers'],
+      properties: {
+        approvers: { ...STRINGS, uniqueItems: true },
+        quorum: { type: 'integer', minimum: 1 },
+        max_ttl: { type: 'string', pattern: DURATION_PATTERN, description: 'a duration such as 1h' },
+        request_ttl: { type: 'string', pattern: DURATION_PATTERN, description: 'a duration such as 15m' },
+      },
+    },
   },
 };

@@ -27,7 +27,7 @@ export interface RawRule {
   readonly require?: { readonly parent_agent_id?: boolean; readonly different_agent_id?: boolean; readonly duty?: string };
   readonly effect: 'allow' | 'deny' | 'approval_needed';
   readonly clause?: string;
-  readonly approval?: { readonly approvers: readonly string[]; readonly quorum?: number; readonly ttl?: string };
+  readonly approval?: { readonly approvers: readonly string[]; readonly quorum?: number; readonly ttl?: string; readonly mask?: readonly string[] };
   readonly sanitize?: {
     readonly remove_headers?: readonly string[];
     readonly set_headers?: Readonly<Record<string, string>>;
@@ -45,4 +45,5 @@ export interface RawPolicy {
   readonly tools?: readonly RawTool[];
   readonly duties?: Readonly<Record<string, RawDuty>>;
   readonly rules: readonly RawRule[];
+  readonly break_glass?: { readonly approvers: readonly string[]; readonly quorum?: number; readonly max_ttl?: string; readonly request_ttl?: string };
 }

@@ -77,6 +77,21 @@ export interface ApprovalSpec {
   readonly approvers: readonly string[];
   readonly quorum: number;
   readonly ttlMs: number;
+  /** Param paths (dotted) shown masked to approvers; absent when the rule lists none. */
+  readonly mask?: readonly string[];
+}
+
+/**
+ * The policy's `break_glass` section: who may approve a time-boxed grant that lets one agent
+ * through approval_needed outcomes, how many of them (default 2), and for how long at most.
+ */
+export interface BreakGlassSpec {
+  readonly approvers: readonly string[];
+  readonly quorum: number;
+  /** Longest grant that may be requested (default 1h). */
+  readonly maxTtlMs: number;
+  /** How long a request waits for its approvers (default 15m). */
+  readonly requestTtlMs: number;
 }
 
 /** The result of `evaluate()`. */
