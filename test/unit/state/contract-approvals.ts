@@ -25,7 +25,7 @@ export function approvalFixture(extra: Partial<ApprovalRecord> = {}): ApprovalRe
     createdAt: T0,
     expiresAt: T0 + 15 * MIN,
     votes: [],
-    display: { amount: 9000, destination: 'acct_****', nested: { big: 1234567890123456, ratio: 0.30000000000000004, list: [], text: "a/b ü" } },
+    display: { amount: 9000, destination: 'acct_****', nested: { big: 1234567890123456, ratio: 0.30000000000000004, list: [], text: 'a/b ü' } },
     ...extra,
   };
 }

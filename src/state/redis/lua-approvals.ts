@@ -1,0 +1,85 @@
+/**
+ * Approval scripts. Each touches one record plus its indexes; every key shares the
+ * `{approvals}` hash tag, so keys built inside a script from ARGV[1] (the approvals key head)
+ * live in the same Redis Cluster slot as the declared ones. Records are hashes: `base` (the
+ * record as created, JSON made by Node and never re-encoded by Lua, whose cjson would lose
+ * number precision and turn [] into {}), the mutable fields, `v:<n>` vote JSON and
+ * `p:<principal>` per voter. The checks mirror src/state/memory/memory-approvals.ts.
+ */
+
+/**
+ * Create, or return the pending record for the same request key.
+ * KEYS: record, requestKey index, status index. ARGV: head, nowMs, approvalId, status,
+ * recordTtlMs, requestKeyTtlMs, indexCap, createdAt, field/value pairs….
+ * Returns {1} when created, {0, HGETALL of the existing record} otherwise.
+ */
+export const CREATE_APPROVAL_LUA = `
+local head, now, id, status = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+if redis.call('EXISTS', KEYS[1]) == 1 then return { 0, redis.call('HGETALL', KEYS[1]) } end
+local pending = redis.call('GET', KEYS[2])
+if pending then
+  local other = head .. 'r:' .. pending
+  local f = redis.call('HMGET', other, 'status', 'expiresAt')
+  if f[1] == 'pending' and tonumber(f[2]) > now then return { 0, redis.call('HGETALL', other) } end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+if status == 'pending' and tonumber(ARGV[6]) > 0 then redis.call('SET', KEYS[2], id, 'PX', ARGV[6]) end
+redis.call('ZADD', KEYS[3], ARGV[8], id)
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[7]) + 1))
+return { 1 }
+`;
+
+/**
+ * One vote, and the decision it brings: unknown → not_found; the principal voted already →
+ * duplicate; not pending or past expiry → closed; a deny denies; approvals reaching the quorum
+ * approve (and start a break-glass grant).
+ * KEYS: record. ARGV: head, nowMs, principal, decision, vote JSON, approvalId, retentionMs.
+ * Returns {outcome, HGETALL of the record}.
+ */
+export const RECORD_VOTE_LUA = `
+local head, now, id = ARGV[1], tonumber(ARGV[2]), ARGV[6]
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 'not_found' } end
+if redis.call('HEXISTS', KEYS[1], 'p:' .. ARGV[3]) == 1 then return { 'duplicate', redis.call('HGETALL', KEYS[1]) } end
+local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'quorum', 'kind', 'grantTtlMs', 'agentId', 'createdAt', 'requestKey')
+if f[1] ~= 'pending' or tonumber(f[2]) <= now then return { 'closed', redis.call('HGETALL', KEYS[1]) } end
+local n = redis.call('HINCRBY', KEYS[1], 'nvotes', 1)
+redis.call('HSET', KEYS[1], 'v:' .. n, ARGV[5], 'p:' .. ARGV[3], ARGV[4])
+local decided = nil
+if ARGV[4] == 'deny' then
+  decided = 'denied'
+elseif redis.call('HINCRBY', KEYS[1], 'napprove', 1) >= tonumber(f[3]) then
+  decided = 'approved'
+end
+if decided then
+  redis.call('HSET', KEYS[1], 'status', decided, 'decidedAt', ARGV[2])
+  redis.call('ZREM', head .. 's:pending', id)
+  redis.call('ZADD', head .. 's:' .. decided, f[7], id)
+  local keyOfRequest = head .. 'k:' .. f[8]
+  if redis.call('GET', keyOfRequest) == id then redis.call('DEL', keyOfRequest) end
+  if decided == 'approved' and f[4] == 'break_glass' and f[5] ~= '' then
+    local grant = now + tonumber(f[5])
+    redis.call('HSET', KEYS[1], 'grantExpiresAt', grant)
+    local bg = head .. 'bg:' .. f[6]
+    redis.call('ZREMRANGEBYSCORE', bg, '-inf', now)
+    redis.call('ZADD', bg, grant, id)
+    if redis.call('PTTL', bg) < grant - now then redis.call('PEXPIRE', bg, grant - now) end
+    local keep = grant - now + tonumber(ARGV[7])
+    if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
+  end
+end
+return { 'recorded', redis.call('HGETALL', KEYS[1]) }
+`;
+
+/** KEYS: an agent's break-glass index. ARGV: head, nowMs. Returns HGETALL of the longest-running active grant, or nil. */
+export const ACTIVE_BREAK_GLASS_LUA = `
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', '(' .. ARGV[2], 'LIMIT', 0, 1)
+if #ids == 0 then return false end
+return redis.call('HGETALL', ARGV[1] .. 'r:' .. ids[1])
+`;
+
+/** KEYS: record. ARGV: notification JSON. Sets it only on an existing record. */
+export const SET_NOTIFICATION_LUA = `
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'notification', ARGV[1]) end
+return 0
+`;

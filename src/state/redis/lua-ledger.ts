@@ -1,0 +1,55 @@
+/**
+ * Atomic duty-ledger commit: the Lua port of `findDutyConflict` / `sameActor` /
+ * `isDutyConflict` (src/policy/duty-conflict.ts), followed by the record. Keep the two in
+ * step: the contract suite compares this script with `findDutyConflict` on random histories.
+ *
+ * KEYS: the distinct ledger keys of the steps (one hash tag, see redis-keys.ts).
+ * ARGV: nowMs, cutoffMs (entries with `at <= cutoff` are expired), ttlMs, agentId,
+ *   hasInitiator ('1'|'0'), initiator, nAncestors, ancestors…, nSteps, then per step:
+ *   keyIndex, step, enforced ('1'|'0'), member, nDistinct, distinct….
+ * Returns 0 once recorded, or {keyIndex, member, at} of the first conflicting entry (and
+ * records nothing).
+ */
+export const COMMIT_DUTY_LUA = `
+local now, cutoff, ttl = ARGV[1], ARGV[2], ARGV[3]
+local agent, hasInit, initiator = ARGV[4], ARGV[5] == '1', ARGV[6]
+local i = 7
+local ancestors = {}
+for _ = 1, tonumber(ARGV[i]) do i = i + 1; ancestors[ARGV[i]] = true end
+i = i + 1
+local steps = {}
+for s = 1, tonumber(ARGV[i]) do
+  local st = { key = tonumber(ARGV[i + 1]), name = ARGV[i + 2], enforced = ARGV[i + 3] == '1', member = ARGV[i + 4], distinct = {} }
+  local nd = tonumber(ARGV[i + 5])
+  i = i + 5
+  for _ = 1, nd do i = i + 1; st.distinct[ARGV[i]] = true end
+  steps[s] = st
+end
+local entries = {}
+for k = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', cutoff)
+  local raw = redis.call('ZRANGE', KEYS[k], 0, -1, 'WITHSCORES')
+  local list = {}
+  for j = 1, #raw, 2 do
+    local m = cjson.decode(raw[j])
+    list[#list + 1] = { member = raw[j], at = raw[j + 1], step = m[1], agent = m[2], initiator = m[3] }
+  end
+  entries[k] = list
+end
+-- findDutyConflict: steps in order, each against the entries of its own duty and resource.
+for _, st in ipairs(steps) do
+  if st.enforced and st.distinct[st.name] then
+    for _, e in ipairs(entries[st.key]) do
+      if e.step ~= st.name and st.distinct[e.step]
+        and (e.agent == agent or (hasInit and e.initiator == initiator) or ancestors[e.agent]) then
+        return { st.key, e.member, e.at }
+      end
+    end
+  end
+end
+for _, st in ipairs(steps) do
+  redis.call('ZADD', KEYS[st.key], now, st.member)
+  redis.call('PEXPIRE', KEYS[st.key], ttl)
+end
+return 0
+`;

@@ -1,0 +1,124 @@
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, VoteResult } from '../approval-record.js';
+import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
+import type { RedisClient } from './redis-client.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { RedisScripts } from './redis-scripts.js';
+
+/** Bounds of the approval indexes (records themselves expire by TTL). */
+export interface RedisApprovalsOptions {
+  readonly retentionMs: number;
+  /** Most ids kept per status index (default 100,000); older ones are trimmed. */
+  readonly indexCap?: number;
+}
+
+/** Ids read per round while listing. */
+const LIST_PAGE = 200;
+
+/**
+ * Approval records on Redis (layout in lua-approvals.ts). Every change is one script; reads
+ * are single commands. Records expire `retentionMs` after their expiry or grant end.
+ */
+export class RedisApprovals {
+  private readonly indexCap: number;
+
+  constructor(
+    private readonly client: RedisClient,
+    private readonly scripts: RedisScripts,
+    private readonly keys: RedisKeys,
+    private readonly options: RedisApprovalsOptions,
+  ) {
+    this.indexCap = options.indexCap ?? 100_000;
+  }
+
+  async create(record: ApprovalRecord, nowMs: number): Promise<{ record: ApprovalRecord; created: boolean }> {
+    const { votes, status, decidedAt, grantExpiresAt, notification, ...base } = record;
+    const fields: (string | number)[] = ['base', JSON.stringify({ ...base, votes })];
+    fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', record.quorum);
+    fields.push('kind', record.kind, 'grantTtlMs', record.grantTtlMs ?? '', 'agentId', record.agentId, 'requestKey', record.requestKey);
+    fields.push('nvotes', 0, 'napprove', votes.filter((vote) => vote.decision === 'approve').length);
+    for (const vote of votes) fields.push(`p:${vote.principal}`, vote.decision);
+    if (decidedAt !== undefined) fields.push('decidedAt', decidedAt);
+    if (grantExpiresAt !== undefined) fields.push('grantExpiresAt', grantExpiresAt);
+    if (notification !== undefined) fields.push('notification', JSON.stringify(notification));
+    const recordTtl = Math.max(1, approvalRetainUntil(record, this.options.retentionMs) - nowMs);
+    const indexStatus = status === 'expired' ? 'pending' : status;
+    const reply = (await this.scripts.createApproval(
+      [this.keys.approval(record.approvalId), this.keys.requestKey(record.requestKey), this.keys.statusIndex(indexStatus)],
+      [this.keys.approvals, nowMs, record.approvalId, status, recordTtl, record.expiresAt - nowMs, this.indexCap, record.createdAt, ...fields],
+    )) as [number, string[]?];
+    if (reply[0] === 1) return { record, created: true };
+    return { record: withDerivedStatus(fromHash(reply[1] ?? []) as ApprovalRecord, nowMs), created: false };
+  }
+
+  async get(approvalId: string, nowMs: number): Promise<ApprovalRecord | undefined> {
+    const hash = await this.client.hgetall(this.keys.approval(approvalId));
+    const record = fromFields(hash);
+    return record && withDerivedStatus(record, nowMs);
+  }
+
+  /** Walks the status index newest first; drops ids whose record has expired away. */
+  async list(status: ApprovalStatus, nowMs: number, limit = DEFAULT_LIST_LIMIT): Promise<ApprovalRecord[]> {
+    const index = this.keys.statusIndex(status === 'expired' ? 'pending' : status);
+    const out: ApprovalRecord[] = [];
+    for (let start = 0; out.length < limit; start += LIST_PAGE) {
+      const ids = await this.client.zrevrange(index, start, start + LIST_PAGE - 1);
+      if (ids.length === 0) break;
+      const hashes = await Promise.all(ids.map((id) => this.client.hgetall(this.keys.approval(id))));
+      const gone: string[] = [];
+      hashes.forEach((hash, i) => {
+        const record = fromFields(hash);
+        if (!record) gone.push(ids[i] as string);
+        else if (out.length < limit && withDerivedStatus(record, nowMs).status === status) out.push(withDerivedStatus(record, nowMs));
+      });
+      if (gone.length > 0) {
+        await this.client.zrem(index, ...gone);
+        start -= gone.length;
+      }
+      if (ids.length < LIST_PAGE) break;
+    }
+    return out;
+  }
+
+  async vote(approvalId: string, vote: ApprovalVote, nowMs: number): Promise<VoteResult> {
+    const reply = (await this.scripts.recordVote(
+      [this.keys.approval(approvalId)],
+      [this.keys.approvals, nowMs, vote.principal, vote.decision, JSON.stringify(vote), approvalId, this.options.retentionMs],
+    )) as [VoteResult['outcome'], string[]?];
+    const [outcome, flat] = reply;
+    if (outcome === 'not_found') return { outcome };
+    return { outcome, record: withDerivedStatus(fromHash(flat ?? []) as ApprovalRecord, nowMs) };
+  }
+
+  async setNotification(approvalId: string, notification: { channel: string; ts: string }): Promise<void> {
+    const json = JSON.stringify({ channel: notification.channel, ts: notification.ts });
+    await this.scripts.setNotification([this.keys.approval(approvalId)], [json]);
+  }
+
+  async activeBreakGlass(agentId: string, nowMs: number): Promise<ApprovalRecord | undefined> {
+    const flat = (await this.scripts.activeBreakGlass([this.keys.breakGlass(agentId)], [this.keys.approvals, nowMs])) as string[] | null;
+    return flat ? fromHash(flat) : undefined;
+  }
+}
+
+/** A record from a flat HGETALL reply (as scripts return it). */
+function fromHash(flat: readonly string[]): ApprovalRecord | undefined {
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) fields[flat[i] as string] = flat[i + 1] as string;
+  return fromFields(fields);
+}
+
+/** A record from its hash fields; undefined when the hash is gone. */
+function fromFields(fields: Record<string, string>): ApprovalRecord | undefined {
+  if (fields.base === undefined) return undefined;
+  const base = JSON.parse(fields.base) as ApprovalRecord;
+  const votes = [...base.votes];
+  for (let n = 1; fields[`v:${n}`] !== undefined; n++) votes.push(JSON.parse(fields[`v:${n}`] as string) as ApprovalVote);
+  return {
+    ...base,
+    status: fields.status as ApprovalStatus,
+    votes,
+    ...(fields.decidedAt === undefined ? {} : { decidedAt: Number(fields.decidedAt) }),
+    ...(fields.grantExpiresAt === undefined ? {} : { grantExpiresAt: Number(fields.grantExpiresAt) }),
+    ...(fields.notification === undefined ? {} : { notification: JSON.parse(fields.notification) as { channel: string; ts: string } }),
+  };
+}

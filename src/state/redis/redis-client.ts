@@ -1,0 +1,66 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { RedisStateConfig } from '../../config/types.js';
+
+/** A single Redis or a Redis Cluster; the driver uses only what both offer. */
+export type RedisClient = Redis | Cluster;
+
+/** How long a connection attempt may take before the background reconnect tries again. */
+const CONNECT_TIMEOUT_MS = 2_000;
+/** Reconnect backoff: 50 ms doubling up to 1 s, forever — the gate recovers without a restart. */
+export const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** Math.min(Math.max(attempt - 1, 0), 5), 1_000);
+
+/** What `createRedisClient` would build, for inspection (tests) and for building it. */
+export type RedisClientPlan =
+  | { readonly kind: 'single'; readonly url: string; readonly options: RedisOptions }
+  | { readonly kind: 'cluster'; readonly nodes: { host: string; port: number }[]; readonly options: ClusterOptions };
+
+/**
+ * ioredis options for failing closed, fast (DESIGN §1, issue #3): ioredis by default queues
+ * commands while disconnected and retries them for about 70 s. Here a command either gets an
+ * answer within `timeoutMs` or fails at once: no offline queue, no per-request retries
+ * (a retried script could run twice), a command deadline, and reconnects in the background.
+ * Auto-pipelining batches the concurrent Checks' commands into one write per event-loop turn.
+ */
+export function planRedisClient(config: RedisStateConfig): RedisClientPlan {
+  const perNode = {
+    lazyConnect: true,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 0,
+    commandTimeout: config.timeoutMs,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+    enableReadyCheck: true,
+    connectionName: 'dutygate',
+  } satisfies RedisOptions;
+  if (config.cluster && config.cluster.length > 0) {
+    return {
+      kind: 'cluster',
+      nodes: config.cluster.map(parseHostPort),
+      options: {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        enableAutoPipelining: true,
+        scaleReads: 'master',
+        clusterRetryStrategy: reconnectDelay,
+        slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
+        redisOptions: perNode,
+      },
+    };
+  }
+  if (config.url === undefined) throw new Error('state.driver redis needs state.url or state.cluster');
+  return { kind: 'single', url: config.url, options: { ...perNode, enableOfflineQueue: false, retryStrategy: reconnectDelay } };
+}
+
+/** Builds the (not yet connected) client for `config`. */
+export function createRedisClient(config: RedisStateConfig): RedisClient {
+  const plan = planRedisClient(config);
+  return plan.kind === 'cluster' ? new Cluster(plan.nodes, plan.options) : new Redis(plan.url, plan.options);
+}
+
+/** `host:port`, `[v6]:port` or `host` (port 6379). */
+export function parseHostPort(text: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+))(?::(\d{1,5}))?$/.exec(text.trim());
+  const host = match?.[1] ?? match?.[2];
+  const port = match?.[3] === undefined ? 6379 : Number(match[3]);
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65_535) throw new Error(`state.cluster entry '${text}' is not host:port`);
+  return { host, port };
+}

@@ -1,0 +1,52 @@
+import type { ApprovalStatus } from '../approval-record.js';
+
+/**
+ * Every key the Redis driver uses, under one configurable prefix. Keys that one script
+ * touches together share a hash tag, so each script runs on a single Redis Cluster slot:
+ * `{ledger}` for the duty ledger (a commit may span several resources), `{approvals}` for
+ * approval records and their indexes, `{audit}` for the chain head. Replay keys (the bulk of
+ * the data) have no tag and spread over the whole cluster.
+ */
+export interface RedisKeys {
+  /** One spent jti (or `override:<jti>`). */
+  jti(id: string): string;
+  /** Sorted set of one duty's entries for one resource (member = JSON [step, agent, initiator?], score = at). */
+  ledger(duty: string, resource: string): string;
+  /** Common head of every approval key; scripts build record keys from it (same hash tag). */
+  readonly approvals: string;
+  /** Hash of one approval record. */
+  approval(approvalId: string): string;
+  /** requestKey → id of the pending approval for it. */
+  requestKey(requestKey: string): string;
+  /** Sorted set of approval ids with this stored status, scored by `createdAt`. */
+  statusIndex(status: Exclude<ApprovalStatus, 'expired'>): string;
+  /** Sorted set of an agent's approved break-glass ids, scored by `grantExpiresAt`. */
+  breakGlass(agentId: string): string;
+  /** `seq:hash` of the newest audit link. */
+  readonly auditHead: string;
+}
+
+/** Builds the key set for `prefix` (which must not contain `{` or `}`: it would move the hash tags). */
+export function createRedisKeys(prefix: string): RedisKeys {
+  if (/[{}]/.test(prefix)) throw new Error(`state.prefix must not contain '{' or '}' (got '${prefix}')`);
+  const approvals = `${prefix}{approvals}:`;
+  return {
+    jti: (id) => `${prefix}j:${id}`,
+    // Length-prefixed duty: no choice of duty and resource names can make two keys collide.
+    ledger: (duty, resource) => `${prefix}{ledger}:${duty.length}:${duty}:${resource}`,
+    approvals,
+    approval: (approvalId) => `${approvals}r:${approvalId}`,
+    requestKey: (requestKey) => `${approvals}k:${requestKey}`,
+    statusIndex: (status) => `${approvals}s:${status}`,
+    breakGlass: (agentId) => `${approvals}bg:${agentId}`,
+    auditHead: `${prefix}{audit}:head`,
+  };
+}
+
+/** The hash tag Redis Cluster hashes for `key` (the whole key when it has none). */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open < 0) return key;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : key;
+}

@@ -1,0 +1,79 @@
+import type { DutyActor } from '../../policy/duty-conflict.js';
+import type { DutyStep, LedgerEntry } from '../../policy/types.js';
+import type { RedisClient } from './redis-client.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { RedisScripts } from './redis-scripts.js';
+
+/**
+ * The duty ledger on Redis: one sorted set per duty and resource, member = JSON
+ * `[step, agentId, initiator?]` (made by Node only, so a repeat is the same member and only
+ * refreshes its score), score = `at`. The key expires `ttlMs` after its newest entry; older
+ * entries are trimmed by each commit and hidden from reads.
+ */
+export class RedisLedger {
+  constructor(
+    private readonly client: RedisClient,
+    private readonly scripts: RedisScripts,
+    private readonly keys: RedisKeys,
+    private readonly ttlMs: number,
+  ) {}
+
+  async read(steps: readonly DutyStep[], nowMs: number): Promise<LedgerEntry[]> {
+    const groups = this.group(steps);
+    const min = `(${nowMs - this.ttlMs}`;
+    // Concurrent commands on one client leave in a single auto-pipelined write.
+    const replies = await Promise.all(groups.map((group) => this.client.zrangebyscore(group.key, min, '+inf', 'WITHSCORES')));
+    const out: LedgerEntry[] = [];
+    replies.forEach((reply, index) => {
+      const group = groups[index] as Group;
+      for (let i = 0; i < reply.length; i += 2) out.push(decodeEntry(group, reply[i] as string, reply[i + 1] as string));
+    });
+    return out;
+  }
+
+  async commit(steps: readonly DutyStep[], actor: DutyActor, nowMs: number): Promise<LedgerEntry | undefined> {
+    if (steps.length === 0) return undefined;
+    const groups = this.group(steps);
+    const args: (string | number)[] = [nowMs, nowMs - this.ttlMs, this.ttlMs, actor.agentId];
+    args.push(actor.initiator === undefined ? '0' : '1', actor.initiator ?? '');
+    const ancestors = actor.ancestors ?? [];
+    args.push(ancestors.length, ...ancestors, steps.length);
+    for (const step of steps) {
+      const keyIndex = groups.findIndex((group) => group.duty === step.duty && group.resource === step.resource) + 1;
+      args.push(keyIndex, step.step, step.enforced === false ? '0' : '1', encodeMember(step.step, actor), step.distinct.length, ...step.distinct);
+    }
+    const reply = await this.scripts.commitDuty(
+      groups.map((group) => group.key),
+      args,
+    );
+    if (!Array.isArray(reply)) return undefined;
+    const [keyIndex, member, at] = reply as [number, string, string];
+    return decodeEntry(groups[keyIndex - 1] as Group, member, at);
+  }
+
+  /** Distinct (duty, resource) pairs of `steps`, in order of first appearance. */
+  private group(steps: readonly DutyStep[]): Group[] {
+    const groups: Group[] = [];
+    for (const { duty, resource } of steps) {
+      if (!groups.some((group) => group.duty === duty && group.resource === resource)) {
+        groups.push({ duty, resource, key: this.keys.ledger(duty, resource) });
+      }
+    }
+    return groups;
+  }
+}
+
+interface Group {
+  readonly duty: string;
+  readonly resource: string;
+  readonly key: string;
+}
+
+function encodeMember(step: string, actor: DutyActor): string {
+  return JSON.stringify(actor.initiator === undefined ? [step, actor.agentId] : [step, actor.agentId, actor.initiator]);
+}
+
+function decodeEntry(group: Group, member: string, at: string): LedgerEntry {
+  const [step, agentId, initiator] = JSON.parse(member) as [string, string, string?];
+  return { duty: group.duty, resource: group.resource, step, agentId, ...(initiator === undefined ? {} : { initiator }), at: Number(at) };
+}

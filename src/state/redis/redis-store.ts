@@ -1,0 +1,135 @@
+import type { RedisStateConfig } from '../../config/types.js';
+import { DutygateError, isDutygateError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import { APPROVAL_RETENTION_MS } from '../approval-status.js';
+import type { StateStore } from '../state-store.js';
+import { createRedisClient, type RedisClient } from './redis-client.js';
+import { RedisApprovals } from './redis-approvals.js';
+import { RedisAudit } from './redis-audit.js';
+import { createRedisKeys } from './redis-keys.js';
+import { RedisLedger } from './redis-ledger.js';
+import { defineScripts } from './redis-scripts.js';
+
+/** Test and embedding hooks of the Redis driver. */
+export interface RedisStoreOptions {
+  readonly log?: Logger;
+  /** Use this client instead of building one from the config (the store still closes it). */
+  readonly client?: RedisClient;
+  /** How long decided or expired approvals stay readable (default 24h). */
+  readonly approvalRetentionMs?: number;
+  /** How long start-up waits for the first connection before going on NOT_SERVING (default 2s). */
+  readonly connectWaitMs?: number;
+}
+
+/** What the agent sees; the cause goes to the log only. */
+const UNAVAILABLE = 'the shared state store (Redis) is unavailable';
+
+/**
+ * The shared state driver: every replica pointing at the same Redis (or Cluster) and prefix
+ * shares one replay set, one duty ledger, one set of approvals and one audit chain. Every
+ * multi-step change is one Lua script or one command. Every failure — refused connection,
+ * timeout, script error — becomes `STATE_UNAVAILABLE`, so the Check denies fast; ioredis keeps
+ * reconnecting in the background and the readiness probe flips back when `ping` answers.
+ *
+ * Resolves once connected, or after `connectWaitMs` with the reconnect still running (a gate
+ * may start before its Redis; it reports NOT_SERVING meanwhile).
+ */
+export async function createRedisStore(config: RedisStateConfig, options: RedisStoreOptions = {}): Promise<StateStore> {
+  const keys = createRedisKeys(config.prefix);
+  const client = options.client ?? createRedisClient(config);
+  const scripts = defineScripts(client);
+  const ledger = new RedisLedger(client, scripts, keys, config.ledgerTtlMs);
+  const approvals = new RedisApprovals(client, scripts, keys, { retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS });
+  const audit = new RedisAudit(scripts, keys.auditHead);
+  watchConnection(client, options.log);
+  await connectOnce(client, options.connectWaitMs ?? 2_000, options.log);
+
+  const fail = (error: unknown): never => {
+    throw toStateError(error);
+  };
+  const guard =
+    <A extends unknown[], R>(work: (...args: A) => Promise<R>) =>
+    (...args: A): Promise<R> => {
+      try {
+        return work(...args).catch(fail);
+      } catch (error) {
+        return Promise.reject(toStateError(error));
+      }
+    };
+  const isClaimed = (reply: string | null): boolean => reply === 'OK';
+
+  return {
+    driver: 'redis',
+
+    // The hot path: one SET NX PX, auto-pipelined with the other Checks of this tick.
+    claimJti(jti, expiresAtMs, nowMs) {
+      return client.set(keys.jti(jti), '1', 'PX', Math.max(1, expiresAtMs - nowMs), 'NX').then(isClaimed, fail);
+    },
+
+    readLedger: guard((steps, nowMs) => ledger.read(steps, nowMs)),
+    commitDutySteps: guard((steps, actor, nowMs) => ledger.commit(steps, actor, nowMs)),
+
+    createApproval: guard((record, nowMs) => approvals.create(record, nowMs)),
+    getApproval: guard((approvalId, nowMs) => approvals.get(approvalId, nowMs)),
+    listApprovals: guard((status, nowMs, limit) => approvals.list(status, nowMs, limit)),
+    recordVote: guard((approvalId, vote, nowMs) => approvals.vote(approvalId, vote, nowMs)),
+    setApprovalNotification: guard((approvalId, notification) => approvals.setNotification(approvalId, notification)),
+    activeBreakGlass: guard((agentId, nowMs) => approvals.activeBreakGlass(agentId, nowMs)),
+
+    appendAudit: guard((record) => audit.append(record)),
+
+    ping: guard(async () => {
+      const reply = await client.ping();
+      if (reply !== 'PONG') throw new Error(`unexpected PING reply '${String(reply)}'`);
+    }),
+
+    async close() {
+      try {
+        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+      } catch {
+        // already down: nothing to flush
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+/** Every failure as the one code the Check path knows; the cause stays attached for the log. */
+function toStateError(error: unknown): DutygateError {
+  return isDutygateError(error) ? error : new DutygateError('STATE_UNAVAILABLE', UNAVAILABLE, { cause: error });
+}
+
+/** Logs transitions only: one line when Redis goes away, one when it is back (no flood while down). */
+function watchConnection(client: RedisClient, log: Logger | undefined): void {
+  let up = false;
+  client.on('ready', () => {
+    up = true;
+    log?.info('redis state store connected');
+  });
+  // Without an 'error' listener ioredis reports every failed reconnect on stderr.
+  client.on('error', (error: Error) => {
+    if (!up) return;
+    up = false;
+    log?.error({ err: error.message }, 'redis state store unreachable; reconnecting in the background');
+  });
+  client.on('end', () => {
+    up = false;
+  });
+}
+
+async function connectOnce(client: RedisClient, waitMs: number, log: Logger | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      client.connect(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no connection within ${waitMs} ms`)), waitMs);
+      }),
+    ]);
+  } catch (error) {
+    log?.warn({ err: error instanceof Error ? error.message : String(error) }, 'redis state store not reachable at start; retrying in the background');
+  } finally {
+    clearTimeout(timer);
+  }
+}
