@@ -3,6 +3,7 @@ import { createCheckHandler } from '../check/run-check.js';
 import { createAgentVerifier } from '../identity/verify-agent.js';
 import type { Logger } from '../log/logger.js';
 import { createMemoryStore } from '../state/memory/memory-store.js';
+import { createRedisStore } from '../state/redis/redis-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { startGrpcServer } from './grpc-server.js';
 import { createHealthState, type HealthState } from './health-state.js';
@@ -35,7 +36,7 @@ export interface GateOptions {
 export async function startGate(config: GateConfig, log: Logger, options: GateOptions = {}): Promise<Gate> {
   const verifier = await createAgentVerifier(config.identity, config.limits);
   const policy = await createPolicySource(config.policy.file, config.policy.watch, log);
-  const state = createState(config);
+  const state = await createState(config, log);
   const health = createHealthState('NOT_SERVING');
 
   const check = createCheckHandler({
@@ -77,9 +78,10 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   };
 }
 
-function createState(config: GateConfig): StateStore {
+/** Memory (embedded) or Redis (shared; waits briefly for the first connection, never fails on it). */
+async function createState(config: GateConfig, log: Logger): Promise<StateStore> {
   if (config.state.driver === 'memory') {
     return createMemoryStore({ maxJtiEntries: config.state.maxJtiEntries, ledgerTtlMs: config.state.ledgerTtlMs });
   }
-  throw new Error('state.driver redis is not available in this build yet');
+  return createRedisStore(config.state, { log });
 }
