@@ -14,7 +14,7 @@ import type { GateConfig, IssuerConfig, ListenConfig, StateConfig } from './type
 export function buildConfig(raw: RawConfig, source: string): GateConfig {
   const folder = dirname(source);
   const path = (file: string): string => resolve(folder, file);
-  const { identity, state, policy, overrides, slack, limits } = raw;
+  const { identity, state, policy, overrides, slack, limits, admin } = raw;
   const defaults = CONFIG_DEFAULTS;
   const config: GateConfig = {
     source,
@@ -28,7 +28,8 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
     },
     approvers: { issuers: (raw.approvers?.issuers ?? []).map((issuer) => buildIssuer(issuer, path)) },
     state: buildState(state),
-    policy: { file: path(policy.file), watch: policy.watch ?? defaults.policy.watch },
+    policy: { file: path(policy.file), watch: policy.watch ?? defaults.policy.watch, keepVersions: policy.keep_versions ?? defaults.policy.keepVersions },
+    ...(admin && { admin: admin.token_file !== undefined ? { tokenFile: path(admin.token_file) } : { token: admin.token ?? '' } }),
     ...(overrides && {
       overrides: { signingKeyFile: path(overrides.signing_key_file), ttlMs: duration(overrides.ttl, defaults.overrides.ttlMs) },
     }),

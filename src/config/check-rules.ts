@@ -33,7 +33,21 @@ export function checkRules(parsed: ParsedYaml): SourceIssue[] {
   const problem = apiUrl === undefined ? undefined : checkFetchUrl(apiUrl);
   if (problem) context.report(['slack', 'api_url'], problem);
   checkAliases(context, asObject(asObject(document.principals)?.aliases));
+  checkAdmin(context, asObject(document.admin));
   return issues;
+}
+
+/** `admin`: exactly one of token / token_file; an inline token long enough not to be guessed. */
+function checkAdmin(context: RuleContext, admin: Readonly<Record<string, unknown>> | undefined): void {
+  if (!admin) return;
+  if (admin.token !== undefined && admin.token_file !== undefined) {
+    context.report(['admin', 'token_file'], 'set either token or token_file, not both', { at: 'key' });
+  } else if (admin.token === undefined && admin.token_file === undefined) {
+    context.report(['admin'], 'admin needs token_file (or token)', { hint: 'e.g. admin: { token_file: ./keys/admin.token }' });
+  }
+  const token = asString(admin.token);
+  // 16 is MIN_ADMIN_TOKEN_LENGTH (src/server/admin-token.ts), checked again there for token_file.
+  if (token !== undefined && token.length < 16) context.report(['admin', 'token'], 'must be at least 16 characters', { hint: 'e.g. openssl rand -hex 32' });
 }
 
 function checkListeners(context: RuleContext, document: Readonly<Record<string, unknown>>): void {

@@ -26,6 +26,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `state.prefix` (redis)                | `dutygate:`              |
  * | `state.timeout` (redis)               | `50ms`                   |
  * | `policy.watch`                        | `true`                   |
+ * | `policy.keep_versions`                | `10`                     |
  * | `overrides.ttl`                       | `10m`                    |
  * | `slack.api_url`                       | `https://slack.com/api/` |
  * | `principals.aliases`                  | `{}`                     |
@@ -46,7 +47,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
   issuer: { algorithms: ['EdDSA'], jwksCacheMs: 10 * MINUTE, jwksCooldownMs: 30 * SECOND, jwksTimeoutMs: 2 * SECOND },
   identity: { maxTokenLifetimeMs: 300 * SECOND, clockSkewMs: 5 * SECOND, maxChainDepth: 8 },
   state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50 },
-  policy: { watch: true },
+  policy: { watch: true, keepVersions: 10 },
   overrides: { ttlMs: 10 * MINUTE },
   slack: { apiUrl: 'https://slack.com/api/' },
   limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150 },

@@ -39,7 +39,8 @@ export interface RawConfig {
   identity: { issuers: RawIssuer[]; max_token_lifetime?: string; clock_skew?: string; max_chain_depth?: number };
   approvers?: { issuers?: RawIssuer[] };
   state?: RawState;
-  policy: { file: string; watch?: boolean };
+  policy: { file: string; watch?: boolean; keep_versions?: number };
+  admin?: { token?: string; token_file?: string };
   overrides?: { signing_key_file: string; ttl?: string };
   slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string };
   principals?: { aliases?: Record<string, string> };

@@ -91,7 +91,13 @@ export const CONFIG_SCHEMA: SchemaObject = {
       type: 'object',
       additionalProperties: false,
       required: ['file'],
-      properties: { file: text, watch: { type: 'boolean' } },
+      properties: { file: text, watch: { type: 'boolean' }, keep_versions: { type: 'integer', minimum: 1, maximum: 1000 } },
+    },
+    // Exactly one of token / token_file is a cross-field rule (check-rules.ts).
+    admin: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { token: text, token_file: text },
     },
     overrides: {
       type: 'object',

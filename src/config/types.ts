@@ -63,6 +63,16 @@ export interface PolicyConfig {
   readonly file: string;
   /** Hot reload on change (default true). */
   readonly watch: boolean;
+  /** Good versions kept for rollback (default 10). */
+  readonly keepVersions: number;
+}
+
+/** Policy administration (versions, rollback) on the HTTP port; exactly one of token / tokenFile. */
+export interface AdminConfig {
+  /** The admin bearer token, inline (usually `${VAR}`). */
+  readonly token?: string;
+  /** Absolute path of a file holding the admin token. */
+  readonly tokenFile?: string;
 }
 
 export interface OverridesConfig {
@@ -103,6 +113,7 @@ export interface GateConfig {
   readonly approvers: { readonly issuers: readonly IssuerConfig[] };
   readonly state: StateConfig;
   readonly policy: PolicyConfig;
+  readonly admin?: AdminConfig;
   readonly overrides?: OverridesConfig;
   readonly slack?: SlackConfig;
   readonly principals: { readonly aliases: Readonly<Record<string, string>> };

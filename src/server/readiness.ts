@@ -48,6 +48,9 @@ export function createReadiness(deps: { health: HealthState; policy: PolicySourc
     status: stateOk ? 'ready' : 'not_ready',
     policy_version: deps.policy.current().policyVersion,
     ...(deps.policy.lastError() ? { policy_reload_error: deps.policy.lastError() } : {}),
+    policy_reloads_refused: deps.policy.stats().reloadsRefused,
+    // A rollback holds: the file's content is not applied until the file changes (PolicySource).
+    ...(deps.policy.pin() ? { policy_pinned_by_rollback: true } : {}),
     state: { driver: deps.state.driver, ok: stateOk, ...(stateError ? { error: stateError } : {}) },
   });
 

@@ -8,6 +8,8 @@ import type { StateStore } from '../state/state-store.js';
 import { startGrpcServer } from './grpc-server.js';
 import { createHealthState, type HealthState } from './health-state.js';
 import { startHttpServer } from './http-server.js';
+import { loadAdminAuth } from './admin-token.js';
+import { createPolicyAdminRoutes } from './policy-admin-routes.js';
 import { createPolicySource, type PolicySource } from './policy-source.js';
 import { createReadiness } from './readiness.js';
 
@@ -35,7 +37,9 @@ export interface GateOptions {
  */
 export async function startGate(config: GateConfig, log: Logger, options: GateOptions = {}): Promise<Gate> {
   const verifier = await createAgentVerifier(config.identity, config.limits);
-  const policy = await createPolicySource(config.policy.file, config.policy.watch, log);
+  // Before the policy source: a bad admin token must not leave a file watcher behind.
+  const admin = config.admin ? await loadAdminAuth(config.admin) : undefined;
+  const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions }, log);
   const state = await createState(config, log);
   const health = createHealthState('NOT_SERVING');
 
@@ -54,7 +58,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   const readiness = createReadiness({ health, policy, state, log });
   let http;
   try {
-    http = await startHttpServer({ ...config.http, log, routes: readiness.routes });
+    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...createPolicyAdminRoutes({ policy, admin, log }) } });
   } catch (error) {
     grpc.forceShutdown();
     throw error;

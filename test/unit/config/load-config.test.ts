@@ -64,7 +64,7 @@ describe('parseConfig', () => {
         maxChainDepth: 8,
       },
       approvers: { issuers: [issuer({ issuer: 'https://sso.example', audience: 'dutygate-approvals', jwksFile: '/etc/dutygate/keys/approvers.jwks.json' })] },
-      policy: { file: '/etc/dutygate/policy.yaml', watch: true },
+      policy: { file: '/etc/dutygate/policy.yaml', watch: true, keepVersions: 10 },
       overrides: { signingKeyFile: '/etc/dutygate/keys/override.jwk.json', ttlMs: 600_000 },
       slack: { botToken: 'xoxb-test', signingSecret: 'shh', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' },
       principals: { aliases: { 'slack:U0ALICE': 'sso:alice' } },
@@ -81,7 +81,7 @@ describe('parseConfig', () => {
         clockSkewMs: 5_000,
         maxChainDepth: 8,
       },
-      policy: { file: '/etc/dutygate/policy.yaml', watch: true },
+      policy: { file: '/etc/dutygate/policy.yaml', watch: true, keepVersions: 10 },
     } satisfies GateConfig);
   });
 
