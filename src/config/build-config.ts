@@ -51,6 +51,7 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
       checkTimeoutMs: duration(limits?.check_timeout, defaults.limits.checkTimeoutMs),
     },
     log: { level: raw.log?.level ?? defaults.log.level },
+    audit: { decisionLog: decisionLog(raw.audit?.decision_log ?? defaults.audit.decisionLog, path), chain: raw.audit?.chain ?? defaults.audit.chain },
   };
   return deepFreeze(config);
 }
@@ -95,6 +96,12 @@ function duration(text: string | undefined, fallback: number): number {
   // The schema admitted only DURATION_PATTERN; reaching this is a bug, not a user error.
   if (ms === undefined) throw new Error(`unvalidated duration '${text}'`);
   return ms;
+}
+
+/** `stdout` and `off` are sinks; anything else is a file path (write `./off` for a file named off). */
+function decisionLog(value: string, path: (file: string) => string): GateConfig['audit']['decisionLog'] {
+  if (value === 'stdout' || value === 'off') return { sink: value };
+  return { sink: 'file', file: path(value) };
 }
 
 function withTrailingSlash(url: string): string {

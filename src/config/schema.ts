@@ -127,6 +127,15 @@ export const CONFIG_SCHEMA: SchemaObject = {
         check_timeout: duration,
       },
     },
+    audit: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        // `stdout`, `off`, or a file path (appended to): a string either way.
+        decision_log: text,
+        chain: { type: 'boolean' },
+      },
+    },
     log: {
       type: 'object',
       additionalProperties: false,

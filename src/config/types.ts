@@ -104,6 +104,14 @@ export interface LimitsConfig {
   readonly checkTimeoutMs: number;
 }
 
+/** The audit record: decision log sink and tamper-evident chain (issue 5). */
+export interface AuditConfig {
+  /** `stdout` (default), `off`, or an absolute file path appended to. */
+  readonly decisionLog: { readonly sink: 'stdout' } | { readonly sink: 'off' } | { readonly sink: 'file'; readonly file: string };
+  /** Seal every record into the hash chain kept in the state store (default true). */
+  readonly chain: boolean;
+}
+
 export interface GateConfig {
   /** Absolute path of the config file this came from. */
   readonly source: string;
@@ -118,6 +126,7 @@ export interface GateConfig {
   readonly slack?: SlackConfig;
   readonly principals: { readonly aliases: Readonly<Record<string, string>> };
   readonly limits: LimitsConfig;
+  readonly audit: AuditConfig;
   /** pino level (default `info`). */
   readonly log: { readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }
