@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load-config.js';
+import { BASE, FILE, issuesOf } from './fixtures.js';
+
+/** The `audit` section (issue 5): decision log sink and the tamper-evident chain. */
+describe('config audit section', () => {
+  it.each([
+    ['defaults', '', { decisionLog: { sink: 'stdout' }, chain: true }],
+    ['stdout', 'audit: { decision_log: stdout }', { decisionLog: { sink: 'stdout' }, chain: true }],
+    ['off, chain off', 'audit: { decision_log: off, chain: false }', { decisionLog: { sink: 'off' }, chain: false }],
+    ['a relative file', 'audit: { decision_log: ./audit/decisions.jsonl }', { decisionLog: { sink: 'file', file: '/etc/dutygate/audit/decisions.jsonl' }, chain: true }],
+    ['an absolute file', 'audit: { decision_log: /var/log/dutygate.jsonl }', { decisionLog: { sink: 'file', file: '/var/log/dutygate.jsonl' }, chain: true }],
+    ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true }],
+    ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true }],
+  ])('%s', (_name, section, expected) => {
+    expect(parseConfig(BASE + section, FILE, { AUDIT_LOG: '/tmp/d.jsonl' }).audit).toEqual(expected);
+  });
+
+  it.each([
+    ['an unknown key', 'audit:\n  decisionlog: stdout', ["/etc/dutygate/dutygate.yaml:9:3: audit.decisionlog: unknown key 'decisionlog' (did you mean 'decision_log'?)"]],
+    ['an empty sink', 'audit:\n  decision_log: ""', ['/etc/dutygate/dutygate.yaml:9:17: audit.decision_log: must not be empty']],
+    ['a non-boolean chain', 'audit:\n  chain: yes please', ['/etc/dutygate/dutygate.yaml:9:10: audit.chain: must be boolean']],
+  ])('refuses %s', (_name, section, expected) => {
+    expect(issuesOf(BASE + section)).toEqual(expected);
+  });
+});
