@@ -9,3 +9,8 @@ export function writeLine(text: string): void {
 export function writeError(message: string): void {
   process.stderr.write(`dutygate: ${message}\n`);
 }
+
+/** Writes a line to stderr as is (for `file:line:column:` lines that editors and CI parse). */
+export function writeErrorLine(text: string): void {
+  process.stderr.write(`${text}\n`);
+}

@@ -1,27 +1,15 @@
 import type { Command } from 'commander';
-import { loadPolicy } from '../../policy/load-policy.js';
-import { SourceError, formatIssue } from '../../yaml/source-issue.js';
-import { writeError, writeLine } from '../output.js';
+import { registerPolicyAdminCommands } from './policy-admin.js';
+import { registerPolicyTestCommand } from './policy-test.js';
+import { registerPolicyValidateCommand } from './policy-validate.js';
 
-/** `dutygate policy …`: policy-as-code tooling. */
+/**
+ * `dutygate policy …`: the policy-as-code workflow — validate, test in CI, list versions and
+ * roll back.
+ */
 export function registerPolicyCommand(program: Command): void {
-  const policy = program.command('policy').description('validate policy files');
-  policy
-    .command('validate')
-    .description('validate policy files; prints file:line:column for every error; exit 1 on any')
-    .argument('<files...>', 'policy YAML files')
-    .action(async (files: string[]) => {
-      let failed = false;
-      for (const file of files) {
-        try {
-          const compiled = await loadPolicy(file);
-          writeLine(`${file}: ok (policy_version ${compiled.policyVersion})`);
-        } catch (error) {
-          failed = true;
-          if (error instanceof SourceError) for (const issue of error.issues) writeError(formatIssue(issue));
-          else writeError(`${file}: ${error instanceof Error ? error.message : String(error)}`);
-        }
-      }
-      if (failed) process.exitCode = 1;
-    });
+  const policy = program.command('policy').description('policy-as-code: validate, test, versions, rollback');
+  registerPolicyValidateCommand(policy);
+  registerPolicyTestCommand(policy);
+  registerPolicyAdminCommands(policy);
 }
