@@ -71,7 +71,7 @@ export function checkNumberRules(kind: string, value: number | bigint, rules: Pg
 }
 
 function show(value: unknown): string {
-  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return JSON.stringify(value);
 }
 
 function compare(value: number | bigint, bound: unknown): number {

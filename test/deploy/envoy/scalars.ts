@@ -114,7 +114,7 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
-  return `${typeof value} ${JSON.stringify(value) ?? String(value)}`;
+  return `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /** True for a plain mapping (not a list, not null). */
