@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { loadConfig } from '../../src/config/load-config.js';
-import { generateSigningKey } from '../../src/identity/generate-keys.js';
+import { generateSigningKey, type SigningKey } from '../../src/identity/generate-keys.js';
 import { mintAgentToken, mintChildToken } from '../../src/identity/mint-token.js';
 import type { MintAgentOptions } from '../../src/identity/mint-token.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -25,6 +25,8 @@ export interface GateFixture {
   readonly dir: string;
   readonly policyFile: string;
   readonly agentKey: JWK;
+  /** The agent issuer's key pair (pass as `agentKeys` to start a replica trusting the same issuer). */
+  readonly agentKeys: SigningKey;
   /** Mints an agent token from the trusted issuer. */
   mint(agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
   /** Mints a child of `parentToken`. */
@@ -39,12 +41,14 @@ export interface GateFixtureOptions {
   readonly configExtra?: string;
   readonly watch?: boolean;
   readonly now?: () => number;
+  /** Trust (and mint with) this agent issuer key instead of a fresh one: replicas of one fleet. */
+  readonly agentKeys?: SigningKey;
 }
 
 /** Starts a gate with `policy` (YAML text). */
 export async function startGateFixture(policy: string, options: GateFixtureOptions = {}): Promise<GateFixture> {
   const dir = await mkdtemp(join(tmpdir(), 'dutygate-e2e-'));
-  const agents = await generateSigningKey({ kid: 'agents-1' });
+  const agents = options.agentKeys ?? (await generateSigningKey({ kid: 'agents-1' }));
   await writeFile(join(dir, 'agents.jwks.json'), JSON.stringify(agents.publicJwks));
   const policyFile = join(dir, 'policy.yaml');
   await writeFile(policyFile, policy);
@@ -70,6 +74,7 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     dir,
     policyFile,
     agentKey: agents.privateJwk,
+    agentKeys: agents,
     mint: (agentId, extra = {}) => mintAgentToken(agents.privateJwk, { ...base, agentId, ...extra }),
     mintChild: (parentToken, agentId, extra = {}) => mintChildToken(agents.privateJwk, parentToken, { ...base, agentId, ...extra }),
     async check({ token, chain, headers = {}, ...spec }) {
