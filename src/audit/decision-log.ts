@@ -1,0 +1,48 @@
+import { openSync } from 'node:fs';
+import { destination } from 'pino';
+import type { AuditRecord } from './decision-record.js';
+
+/** Where decision log lines go (`audit.decision_log`). */
+export type DecisionLogTarget = { readonly sink: 'stdout' } | { readonly sink: 'file'; readonly file: string } | { readonly sink: 'off' };
+
+/** The decision log: one JSON line per audit record. */
+export interface DecisionLog {
+  readonly sink: DecisionLogTarget['sink'];
+  /** Queues one line; never throws (a failed write is reported through `onError`). */
+  write(record: AuditRecord): void;
+  /** Flushes what is queued and releases the file. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the decision log. A file is opened for appending at once, so a path that cannot be
+ * written stops the start-up instead of losing records later. Writes are asynchronous (pino's
+ * SonicBoom, as for the process log): a line never waits for the disk inside a Check, and
+ * `close()` flushes. On stdout the lines interleave with the process log; each carries
+ * `"type":"decision"` or `"type":"approval"` and no `level`, so a shipper can tell them apart.
+ */
+export function openDecisionLog(target: DecisionLogTarget, onError: (error: Error) => void): DecisionLog {
+  if (target.sink === 'off') return { sink: 'off', write: () => undefined, close: () => Promise.resolve() };
+  const fd = target.sink === 'file' ? openSync(target.file, 'a', 0o640) : 1;
+  const stream = destination({ fd, sync: false, minLength: 0 });
+  stream.on('error', onError);
+  let closed: Promise<void> | undefined;
+  return {
+    sink: target.sink,
+    write(record) {
+      if (closed) return;
+      try {
+        stream.write(`${JSON.stringify(record)}\n`);
+      } catch (error) {
+        onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    close() {
+      closed ??= new Promise<void>((resolve) => {
+        stream.once('close', () => resolve());
+        stream.end();
+      });
+      return closed;
+    },
+  };
+}

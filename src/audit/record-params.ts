@@ -1,0 +1,81 @@
+import type { CompiledTool } from '../policy/compiled.js';
+import type { HttpRequest } from '../request/http-request.js';
+import { hashParamValue } from './canonical-record.js';
+import type { RequestTarget } from './decision-record.js';
+
+/** Whether a param's raw value may be recorded, per the tool entry's `record_params`. */
+export type RecordableParam = (name: string) => boolean;
+
+/** Nothing is recordable (unmapped requests, or a policy that changed under the check). */
+export const RECORD_NOTHING: RecordableParam = () => false;
+
+/** The predicate of a `tools:` entry: its `record_params` names, or every param for `*`. */
+export function recordableParams(tool: CompiledTool | undefined): RecordableParam {
+  const names = tool?.recordParams;
+  if (!names || names.length === 0) return RECORD_NOTHING;
+  if (names.includes('*')) return () => true;
+  const set = new Set(names);
+  return (name) => set.has(name);
+}
+
+/**
+ * Splits a tool call's params into the raw values that may be recorded and a sha256 for each
+ * other value. The hash of a guessable value (an amount, a short id) can be guessed by
+ * hashing candidates: it proves equality, not secrecy.
+ */
+export function splitParams(
+  params: Readonly<Record<string, unknown>>,
+  recordable: RecordableParam,
+): { params: Record<string, unknown>; hashed: Record<string, string> } {
+  const raw: Record<string, unknown> = {};
+  const hashed: Record<string, string> = {};
+  for (const name of Object.keys(params)) {
+    if (recordable(name)) raw[name] = params[name];
+    else hashed[name] = hashParamValue(params[name]);
+  }
+  return { params: raw, hashed };
+}
+
+/**
+ * The request target as recorded: path captures and query values that are params not safe to
+ * record are replaced by `{name}`, so the record never carries what `params_hashed` hides. A
+ * request that mapped to no tool keeps its path (there are no params to protect) but not its
+ * query values (a query string may hold a credential).
+ */
+export function recordedTarget(request: HttpRequest, tool: CompiledTool | undefined, recordable: RecordableParam): RequestTarget {
+  return { method: request.method, host: request.host, path: recordedPath(request.path, tool, recordable), query: recordedQuery(request.query, recordable) };
+}
+
+function recordedPath(path: string, tool: CompiledTool | undefined, recordable: RecordableParam): string {
+  if (!tool || tool.path.exact) return path;
+  const parts = path.split('/').slice(1);
+  if (parts.length > tool.path.segments.length && parts[parts.length - 1] === '') parts.pop();
+  // The request matched this template, so segments line up; if not, the template is safe.
+  if (parts.length !== tool.path.segments.length) return tool.path.source;
+  const out = tool.path.segments.map((segment, i) => {
+    if ('literal' in segment) return parts[i] as string;
+    return recordable(segment.capture) ? (parts[i] as string) : `{${segment.capture}}`;
+  });
+  return `/${out.join('/')}`;
+}
+
+function recordedQuery(query: string, recordable: RecordableParam): string {
+  if (query === '') return '';
+  return query
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      const rawKey = eq < 0 ? pair : pair.slice(0, eq);
+      const key = safeDecode(rawKey);
+      return recordable(key) ? pair : `${rawKey}={${key}}`;
+    })
+    .join('&');
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}

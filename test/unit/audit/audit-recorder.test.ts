@@ -1,0 +1,81 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAuditRecorder } from '../../../src/audit/audit-recorder.js';
+import { openDecisionLog } from '../../../src/audit/decision-log.js';
+import { verifyAuditLog } from '../../../src/audit/verify-log.js';
+import { DutygateError } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log/logger.js';
+import type { AuditLink } from '../../../src/state/approval-record.js';
+import { decisionRecord, memoryStore } from './chained-log.js';
+
+describe('audit recorder', () => {
+  let dir: string;
+  let file: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dutygate-recorder-'));
+    file = join(dir, 'decisions.jsonl');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const lines = async () => (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  const logger = createLogger('silent');
+
+  it('writes one stamped line per record, in chain order, and the log verifies', async () => {
+    const recorder = createAuditRecorder({ store: memoryStore(), log: openDecisionLog({ sink: 'file', file }, () => undefined), logger });
+    const results = await Promise.all([1, 2, 3].map((n) => recorder.record(decisionRecord(n))));
+    await recorder.close();
+    expect(results.map((r) => r.stamp?.seq)).toEqual([1, 2, 3]);
+    expect((await lines()).map((l) => (l.audit as { seq: number }).seq)).toEqual([1, 2, 3]);
+    expect(verifyAuditLog([{ file, text: await readFile(file, 'utf8') }])).toMatchObject({ ok: true, records: 3 });
+  });
+
+  it('still writes the line when the append fails, unchained, and says why', async () => {
+    const reasons: string[] = [];
+    const failing = { appendAudit: (): Promise<AuditLink> => Promise.reject(new DutygateError('STATE_UNAVAILABLE', 'down')) };
+    const recorder = createAuditRecorder({ store: failing, log: openDecisionLog({ sink: 'file', file }, () => undefined), logger, onUnchained: (r) => reasons.push(r) });
+    const result = await recorder.record(decisionRecord(1));
+    await recorder.close();
+    expect(result.stamp).toBeUndefined();
+    expect(reasons).toEqual(['store_error']);
+    const [line] = await lines();
+    expect(line).toMatchObject({ decision_id: decisionRecord(1).decision_id });
+    expect(line).not.toHaveProperty('audit');
+    expect(verifyAuditLog([{ file, text: await readFile(file, 'utf8') }])).toMatchObject({ ok: false, finding: { kind: 'inserted', line: 1 } });
+  });
+
+  it('does not pile up appends when the store stops answering (backlog)', async () => {
+    const reasons: string[] = [];
+    const stuck = { appendAudit: () => new Promise<AuditLink>(() => undefined) };
+    const recorder = createAuditRecorder({ store: stuck, log: openDecisionLog({ sink: 'file', file }, () => undefined), logger, maxPending: 2, onUnchained: (r) => reasons.push(r) });
+    void recorder.record(decisionRecord(1));
+    void recorder.record(decisionRecord(2));
+    expect(await recorder.record(decisionRecord(3))).toEqual({ canonical: expect.any(String) });
+    await recorder.close(10);
+    expect(reasons).toEqual(['backlog']);
+    expect((await lines()).map((l) => l.decision_id)).toEqual([decisionRecord(3).decision_id]);
+  });
+
+  it('writes plain lines when the chain is off', async () => {
+    const recorder = createAuditRecorder({ log: openDecisionLog({ sink: 'file', file }, () => undefined), logger });
+    expect((await recorder.record(decisionRecord(1))).stamp).toBeUndefined();
+    await recorder.close();
+    expect(await lines()).toEqual([JSON.parse(JSON.stringify(decisionRecord(1)))]);
+  });
+
+  it('refuses a decision log file it cannot open, at once', () => {
+    expect(() => openDecisionLog({ sink: 'file', file: join(dir, 'missing-folder', 'd.jsonl') }, () => undefined)).toThrow(/ENOENT/);
+  });
+
+  it('appends to an existing log', async () => {
+    for (const n of [1, 2]) {
+      const recorder = createAuditRecorder({ log: openDecisionLog({ sink: 'file', file }, () => undefined), logger });
+      await recorder.record(decisionRecord(n));
+      await recorder.close();
+    }
+    expect((await lines()).map((l) => l.agent_id)).toEqual(['agent-1', 'agent-2']);
+  });
+});
