@@ -9,7 +9,10 @@ import type { HttpRequest } from '../request/http-request.js';
 
 /** What the transport hands the check pipeline besides the request. */
 export interface CheckContext {
-  /** W3C trace context from the checked request's headers, to join the agent's trace. */
+  /**
+   * W3C trace context to join the agent's trace: the checked request's own headers, else the
+   * gRPC metadata of the ext_authz call (Envoy's tracer injects it there).
+   */
   readonly traceparent?: string;
   readonly tracestate?: string;
   /**
@@ -66,8 +69,9 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
       const request = parsed.request;
       const dueAt = dueTime(call.getDeadline(), limits.checkTimeoutMs);
       const context: CheckContext = {
-        traceparent: request.headers.get('traceparent'),
-        tracestate: request.headers.get('tracestate'),
+        ...(request.headers.has('traceparent')
+          ? { traceparent: request.headers.get('traceparent'), tracestate: request.headers.get('tracestate') }
+          : { traceparent: metadataText(call, 'traceparent'), tracestate: metadataText(call, 'tracestate') }),
         deadline: dueAt === undefined ? undefined : new Date(dueAt),
       };
       const outcome = await settleBy(check(request, context), dueAt === undefined ? undefined : dueAt + BACKSTOP_GRACE_MS);
@@ -86,6 +90,11 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
 }
 
 const TIMED_OUT = Symbol('timed out');
+
+function metadataText(call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>, key: string): string | undefined {
+  const value = call.metadata.get(key)[0];
+  return value === undefined ? undefined : value.toString();
+}
 
 /**
  * How long past `deadline` the server still waits for the pipeline. The backstop is for a

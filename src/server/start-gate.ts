@@ -1,6 +1,8 @@
 import type { GateConfig } from '../config/types.js';
 import { createCheckHandler } from '../check/run-check.js';
 import { createAgentVerifier } from '../identity/verify-agent.js';
+import { createGateAudit, type GateAudit } from '../telemetry/gate-audit.js';
+import type { Telemetry } from '../telemetry/telemetry.js';
 import type { Logger } from '../log/logger.js';
 import { createMemoryStore } from '../state/memory/memory-store.js';
 import { createRedisStore } from '../state/redis/redis-store.js';
@@ -20,6 +22,8 @@ export interface Gate {
   readonly health: HealthState;
   readonly policy: PolicySource;
   readonly state: StateStore;
+  /** Spans, metrics, decision log and audit chain; `recordApprovalEvent` for approval events. */
+  readonly audit: GateAudit;
   /** Drains in-flight checks (bounded), then releases everything. */
   close(): Promise<void>;
 }
@@ -28,6 +32,8 @@ export interface Gate {
 export interface GateOptions {
   /** Milliseconds since the epoch (default Date.now). */
   readonly now?: () => number;
+  /** Spans and metrics (default: metrics only); `dutygate serve` passes the NodeSDK's. */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -42,8 +48,24 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions }, log);
   const state = await createState(config, log);
   const health = createHealthState('NOT_SERVING');
+  let audit: GateAudit;
+  try {
+    audit = createGateAudit({
+      config: config.audit,
+      state,
+      logger: log,
+      policy: () => policy.current(),
+      aliases: config.principals.aliases,
+      ...(options.telemetry ? { telemetry: options.telemetry } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  } catch (error) {
+    policy.close();
+    await state.close();
+    throw error;
+  }
 
-  const check = createCheckHandler({
+  const check = audit.wrap(createCheckHandler({
     authenticator: verifier,
     policy: () => policy.current(),
     state,
@@ -52,13 +74,13 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     clockSkewMs: config.identity.clockSkewMs,
     aliases: config.principals.aliases,
     ...(options.now ? { now: options.now } : {}),
-  });
+  }));
 
-  const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health });
+  const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, onFallbackDeny: audit.onFallbackDeny });
   const readiness = createReadiness({ health, policy, state, log });
   let http;
   try {
-    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...createPolicyAdminRoutes({ policy, admin, log }) } });
+    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }) } });
   } catch (error) {
     grpc.forceShutdown();
     throw error;
@@ -72,10 +94,13 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     health,
     policy,
     state,
+    audit,
     async close() {
       readiness.stop();
       await grpc.drain();
       await http.close();
+      // Pending records and spans before the store they are chained in closes.
+      await audit.close();
       policy.close();
       await state.close();
     },

@@ -168,20 +168,32 @@ export function decodeEnvoyCheckResponse(bytes: Buffer): CheckResponse {
 /** An Authorization client bound to one server. */
 export interface EnvoyClient {
   /** Builds the CheckRequest for `spec` and sends it. */
-  check(spec?: EnvoyRequestSpec, options?: { deadlineMs?: number }): Promise<CheckResponse>;
+  check(spec?: EnvoyRequestSpec, options?: CallOptions): Promise<CheckResponse>;
   /** Sends a CheckRequest object as is (for malformed or hand-made requests). */
-  send(request: Record<string, unknown>, options?: { deadlineMs?: number }): Promise<CheckResponse>;
+  send(request: Record<string, unknown>, options?: CallOptions): Promise<CheckResponse>;
   close(): void;
+}
+
+/** Per-call options: deadline, and gRPC metadata such as the `traceparent` Envoy's tracer adds. */
+export interface CallOptions {
+  deadlineMs?: number;
+  metadata?: Record<string, string>;
+}
+
+function metadataOf(entries: Record<string, string> = {}): Metadata {
+  const metadata = new Metadata();
+  for (const [key, value] of Object.entries(entries)) metadata.set(key, value);
+  return metadata;
 }
 
 /** Connects an `envoy.service.auth.v3.Authorization` client to `address` (`host:port`). */
 export function createEnvoyClient(address: string): EnvoyClient {
   const client = new Authorization(address, credentials.createInsecure());
-  const send = (request: Record<string, unknown>, options: { deadlineMs?: number } = {}): Promise<CheckResponse> =>
+  const send = (request: Record<string, unknown>, options: CallOptions = {}): Promise<CheckResponse> =>
     new Promise((resolve, reject) => {
       client.Check!(
         request,
-        new Metadata(),
+        metadataOf(options.metadata),
         { deadline: Date.now() + (options.deadlineMs ?? 5_000) },
         (error: ServiceError | null, response: CheckResponse) => (error ? reject(error) : resolve(response)),
       );

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { loadConfig } from '../../src/config/load-config.js';
+import type { Telemetry } from '../../src/telemetry/telemetry.js';
 import { generateSigningKey, type SigningKey } from '../../src/identity/generate-keys.js';
 import { mintAgentToken, mintChildToken } from '../../src/identity/mint-token.js';
 import type { MintAgentOptions } from '../../src/identity/mint-token.js';
@@ -41,6 +42,10 @@ export interface GateFixtureOptions {
   readonly configExtra?: string;
   readonly watch?: boolean;
   readonly now?: () => number;
+  /** Spans and metrics of the gate (default: metrics only). */
+  readonly telemetry?: Telemetry;
+  /** The config's `audit:` line (default `audit: { decision_log: off }`: tests print no decision lines). */
+  readonly audit?: string;
   /** Trust (and mint with) this agent issuer key instead of a fresh one: replicas of one fleet. */
   readonly agentKeys?: SigningKey;
 }
@@ -60,11 +65,12 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, jwks_file: ./agents.jwks.json }`,
     `policy: { file: ./policy.yaml, watch: ${options.watch ?? false} }`,
     'log: { level: silent }',
+    options.audit ?? 'audit: { decision_log: off }',
     options.configExtra ?? '',
   ].join('\n');
   await writeFile(join(dir, 'dutygate.yaml'), config);
   const loaded = await loadConfig(join(dir, 'dutygate.yaml'), {});
-  const gate = await startGate(loaded, createLogger('silent'), options.now ? { now: options.now } : {});
+  const gate = await startGate(loaded, createLogger('silent'), { ...(options.now ? { now: options.now } : {}), ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
   const client = createEnvoyClient(`127.0.0.1:${gate.grpcPort}`);
   const base = { iss: ISSUER, aud: AUDIENCE };
 
