@@ -1,0 +1,89 @@
+import type { Attributes, Span } from '@opentelemetry/api';
+import { SpanStatusCode } from '@opentelemetry/api';
+import type { DecisionRecord } from '../audit/decision-record.js';
+import type { CheckOutcome } from '../check/outcome.js';
+import { CODES, type Code } from '../errors.js';
+
+/** The pipeline phase a code comes from (README "How a Check is decided"). */
+export type CheckPhase = 'identity' | 'replay' | 'chain' | 'request' | 'tool' | 'policy' | 'override' | 'state' | 'internal' | 'allow';
+
+const EXACT: Partial<Record<Code, CheckPhase>> = {
+  OK: 'allow',
+  KEYS_UNAVAILABLE: 'identity',
+  REPLAY: 'replay',
+  REPLAY_CAPACITY: 'replay',
+  CHAIN_INVALID: 'chain',
+  REQUEST_MALFORMED: 'request',
+  HEADERS_TOO_LARGE: 'request',
+  NO_TOOL: 'tool',
+  STATE_UNAVAILABLE: 'state',
+  POLICY_UNAVAILABLE: 'internal',
+  INTERNAL: 'internal',
+};
+
+/**
+ * The phase that decided, derived from the code alone (one table, like the code → status
+ * table): a code added later lands in `policy` unless its prefix says otherwise.
+ */
+export function phaseOf(code: Code): CheckPhase {
+  const exact = EXACT[code];
+  if (exact) return exact;
+  if (code.startsWith('TOKEN_')) return 'identity';
+  if (code.startsWith('BODY_') || code.startsWith('MCP_')) return 'request';
+  if (code.startsWith('OVERRIDE_')) return 'override';
+  return 'policy';
+}
+
+/**
+ * The `dutygate.check` span attributes (DESIGN §7 and the README's table). Only what the
+ * decision record holds, so nothing the record hides (raw params, tokens) reaches a span.
+ */
+export function checkAttributes(outcome: CheckOutcome, record: DecisionRecord): Attributes {
+  const attributes: Attributes = {
+    'dutygate.decision_id': record.decision_id,
+    'dutygate.decision': record.decision,
+    'dutygate.code': record.code,
+    'dutygate.shadow': record.shadow,
+    'dutygate.would_block': record.would_block,
+    'agent.chain': [...record.chain],
+    'http.request.method': record.method,
+    'server.address': record.host,
+    'url.path': record.path,
+  };
+  const optional: Record<string, string | null> = {
+    'agent.id': record.agent_id,
+    'agent.parent_id': record.parent_agent_id,
+    'agent.initiator': record.initiator,
+    'jwt.jti': record.jti,
+    'dutygate.tool': record.tool,
+    'dutygate.rule_id': record.rule_id,
+    'dutygate.clause': record.clause,
+    'dutygate.clause.source': outcome.clause?.source ?? null,
+    'dutygate.policy_version': record.policy_version,
+    'dutygate.approval_id': record.approval_id,
+    'dutygate.would_block_code': record.would_block_code,
+    'dutygate.params_hash': record.params_hash,
+    'dutygate.reason': record.reason,
+    'url.query': record.query === '' ? null : record.query,
+  };
+  for (const [key, value] of Object.entries(optional)) if (value !== null) attributes[key] = value;
+  return attributes;
+}
+
+/**
+ * Span events and status: one event for the phase that denied (or would have, in shadow), and
+ * ERROR status when the gate itself failed (a 503 code: state, keys, policy, internal) — a
+ * policy deny is the gate working, not an error.
+ */
+export function markOutcome(span: Span, outcome: CheckOutcome): void {
+  if (outcome.decision === 'deny' || outcome.decision === 'approval_needed') {
+    span.addEvent(`dutygate.${outcome.decision}`, {
+      'dutygate.phase': phaseOf(outcome.code),
+      'dutygate.code': outcome.code,
+      ...(outcome.reason === undefined ? {} : { 'dutygate.reason': outcome.reason }),
+    });
+  } else if (outcome.wouldBlock) {
+    span.addEvent('dutygate.would_block', { 'dutygate.phase': 'policy', 'dutygate.code': outcome.wouldBlockCode ?? 'OK' });
+  }
+  if (CODES[outcome.code].http === 503) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.code });
+}

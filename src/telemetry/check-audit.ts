@@ -1,0 +1,142 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { performance } from 'node:perf_hooks';
+import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
+import type { AuditRecorder } from '../audit/audit-recorder.js';
+import { buildDecisionRecord } from '../audit/build-decision-record.js';
+import type { CheckOutcome } from '../check/outcome.js';
+import type { Logger } from '../log/logger.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
+import type { HttpRequest } from '../request/http-request.js';
+import type { CheckFunction, FallbackDenyListener } from '../server/grpc-check-handler.js';
+import { checkAttributes, markOutcome } from './check-attributes.js';
+import type { Telemetry } from './telemetry.js';
+import { headersOf, parentOf } from './trace-context.js';
+
+/** Options of {@link createCheckAudit}. */
+export interface CheckAuditOptions {
+  readonly telemetry: Telemetry;
+  readonly recorder: AuditRecorder;
+  /** The policy in force (for `record_params`). */
+  readonly policy: () => CompiledPolicy | undefined;
+  readonly aliases: Readonly<Record<string, string>>;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch: the gate's clock, so records agree with token checks. */
+  readonly now?: () => number;
+}
+
+/** The audit of every Check: span, metrics, decision record and chain link. */
+export interface CheckAudit {
+  /** The interceptor: `(next) => async (request, context) => …`. */
+  readonly wrap: (next: CheckFunction) => CheckFunction;
+  /** Audits the denies the gRPC transport made itself (unparsable request, missed deadline). */
+  readonly onFallbackDeny: FallbackDenyListener;
+  /** The `dutygate.check` span of the Check running in this async context, if any. */
+  readonly activeCheckSpan: () => Span | undefined;
+  /** Resolves once every answered Check has its record written and its span ended. */
+  drain(): Promise<void>;
+}
+
+/** Used when the transport could not even parse the request. */
+const UNPARSED: HttpRequest = { method: '', host: '', path: '', query: '', headers: new Map(), body: undefined, bodyTruncated: false, contextExtensions: {} };
+
+/**
+ * Creates the Check audit. On the answer path it only starts the span (child of the agent's
+ * trace) and reads the clock; building the record, hashing params, the chain append, the
+ * metrics and the span end run after the answer is handed to gRPC (`setImmediate`, so the
+ * response is flushed first). The span's end time is the answer time, not the append time.
+ *
+ * Why append after answering: the chain append is a state-store round trip (Redis) that would
+ * add its latency to every agent tool call. The record is not lost by answering first: the
+ * store that just claimed the token's jti is the one appended to, a failed append still writes
+ * the line (unchained, counted, logged), and shutdown drains pending appends before closing
+ * the store. The window left is a crash between answer and append, which loses that record's
+ * span and line alike; `audit verify` sees only a clean end of log there.
+ */
+export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
+  const { telemetry, recorder, logger } = options;
+  const now = options.now ?? Date.now;
+  const tracer = telemetry.tracer;
+  const active = new AsyncLocalStorage<Span>();
+  const pending = new Set<Promise<void>>();
+
+  const finish = async (request: HttpRequest, outcome: CheckOutcome, startedAtMs: number, seconds: number | undefined, span: Span | undefined, answeredAt: number) => {
+    const spanContext = span?.spanContext();
+    const record = buildDecisionRecord({
+      outcome,
+      request,
+      startedAtMs,
+      policy: options.policy(),
+      aliases: options.aliases,
+      ...(spanContext ? { traceId: spanContext.traceId, spanId: spanContext.spanId } : {}),
+    });
+    telemetry.metrics?.recordCheck(outcome, seconds);
+    if (span) {
+      span.setAttributes(checkAttributes(outcome, record));
+      markOutcome(span, outcome);
+    }
+    const { canonical, stamp } = await recorder.record(record);
+    if (span) {
+      if (stamp) span.setAttributes({ 'dutygate.audit.seq': stamp.seq, 'dutygate.audit.hash': stamp.hash, 'dutygate.audit.prev_hash': stamp.prev_hash });
+      span.setAttribute('dutygate.audit.record', canonical);
+      span.end(answeredAt);
+    }
+  };
+
+  const later = (work: () => Promise<void>) => {
+    const done = new Promise<void>((resolve) => {
+      setImmediate(() => {
+        work()
+          .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'check audit failed'))
+          .finally(resolve);
+      });
+    });
+    pending.add(done);
+    void done.then(() => pending.delete(done));
+  };
+
+  return {
+    wrap(next) {
+      return async (request, context) => {
+        const startedAtMs = now();
+        const t0 = performance.now();
+        if (!tracer) {
+          const outcome = await next(request, context);
+          const seconds = (performance.now() - t0) / 1000;
+          later(() => finish(request, outcome, startedAtMs, seconds, undefined, 0));
+          return outcome;
+        }
+        const span = tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER }, parentOf(request.headers, context));
+        // Downstream (approvals) sees the check span as the trace to continue or link to.
+        const downstream = { ...context, ...headersOf(span.spanContext()) };
+        let outcome: CheckOutcome;
+        try {
+          outcome = await active.run(span, () => next(request, downstream));
+        } catch (error) {
+          span.recordException(error instanceof Error ? error : String(error));
+          span.setStatus({ code: SpanStatusCode.ERROR, message: 'check pipeline threw' });
+          span.end();
+          throw error;
+        }
+        const answeredAt = performance.timeOrigin + performance.now();
+        const seconds = (performance.now() - t0) / 1000;
+        later(() => finish(request, outcome, startedAtMs, seconds, span, answeredAt));
+        return outcome;
+      };
+    },
+    onFallbackDeny(outcome) {
+      const startedAtMs = now();
+      const span = tracer?.startSpan('dutygate.check', { kind: SpanKind.SERVER });
+      later(() => finish(UNPARSED, outcome, startedAtMs, undefined, span, performance.timeOrigin + performance.now()));
+    },
+    activeCheckSpan: () => active.getStore() ?? undefined,
+    async drain() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+/** The span context of `span` when it is a real (valid) one. */
+export function validSpanContext(span: Span | undefined) {
+  const context = span?.spanContext();
+  return context && trace.isSpanContextValid(context) ? context : undefined;
+}

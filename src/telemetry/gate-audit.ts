@@ -1,0 +1,112 @@
+import { approvalEventOf, type ApprovalEvent } from '../audit/approval-event.js';
+import { createAuditRecorder, type RecordedAudit } from '../audit/audit-recorder.js';
+import { openDecisionLog } from '../audit/decision-log.js';
+import type { AuditConfig } from '../config/types.js';
+import type { Logger } from '../log/logger.js';
+import type { CompiledPolicy } from '../policy/compile-policy.js';
+import type { CheckFunction, FallbackDenyListener } from '../server/grpc-check-handler.js';
+import type { HttpRoutes } from '../server/http-server.js';
+import type { ApprovalRecord, ApprovalVote } from '../state/approval-record.js';
+import type { StateStore } from '../state/state-store.js';
+import { createApprovalAudit } from './approval-audit.js';
+import { createCheckAudit } from './check-audit.js';
+import { createTelemetry, type Telemetry } from './telemetry.js';
+
+/** Options of {@link createGateAudit}. */
+export interface GateAuditOptions {
+  readonly config: AuditConfig;
+  /** Holds the audit chain (`appendAudit`); one chain across replicas sharing Redis. */
+  readonly state: Pick<StateStore, 'appendAudit'>;
+  readonly logger: Logger;
+  readonly policy: () => CompiledPolicy | undefined;
+  readonly aliases: Readonly<Record<string, string>>;
+  /** Default: metrics only, no spans (what an embedded gate without the NodeSDK gets). */
+  readonly telemetry?: Telemetry;
+  readonly now?: () => number;
+}
+
+/**
+ * The approvals module's hooks (`ApprovalEvents` of src/approvals/approval-events.ts),
+ * implemented with spans, chained records and the approval latency metric. Never throw,
+ * never block: each returns at once and records in the background.
+ */
+export interface ApprovalAuditEvents {
+  created(record: ApprovalRecord): void;
+  /** `outcome`: what came of the vote (`recorded`, `duplicate`, `closed`, `refused:<CODE>`); kept as the event's status. */
+  vote(approvalId: string, vote: Pick<ApprovalVote, 'principal' | 'decision' | 'via'> & { readonly reason?: string }, outcome: string, record?: ApprovalRecord): void;
+  decided(record: ApprovalRecord): void;
+  overrideRedeemed(approvalId: string, check: { readonly decisionId: string; readonly agentId: string }, record?: ApprovalRecord): void;
+  breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
+}
+
+/** Everything the gate audits through: the Check interceptor, approval events, `/metrics`. */
+export interface GateAudit {
+  /** Wraps the check pipeline: `(next) => async (request, context) => …`. */
+  readonly wrap: (next: CheckFunction) => CheckFunction;
+  /** For `startGrpcServer({ onFallbackDeny })`: transport-made denies are audited too. */
+  readonly onFallbackDeny: FallbackDenyListener;
+  /** Records one approval event (span + chained record); never rejects, need not be awaited. */
+  readonly recordApprovalEvent: (event: ApprovalEvent) => Promise<RecordedAudit>;
+  /** The same, shaped as the approvals module's `events` hook. */
+  readonly approvalEvents: ApprovalAuditEvents;
+  /** `GET /metrics` (Prometheus text; 404 when metrics are off). */
+  readonly routes: HttpRoutes;
+  /** Writes what is pending, closes the decision log, flushes and shuts telemetry down. */
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the decision log (a file that cannot be opened throws here, at start-up) and builds
+ * the audit around it. Call after the state store exists and before the listeners start.
+ */
+export function createGateAudit(options: GateAuditOptions): GateAudit {
+  const { config, logger } = options;
+  const telemetry = options.telemetry ?? createTelemetry();
+  const log = openDecisionLog(config.decisionLog, (error) => {
+    telemetry.metrics?.recordLogError();
+    logger.error({ err: error.message }, 'decision log write failed');
+  });
+  const recorder = createAuditRecorder({
+    ...(config.chain ? { store: options.state } : {}),
+    log,
+    logger,
+    onUnchained: (reason) => telemetry.metrics?.recordUnchained(reason),
+  });
+  const now = options.now ?? Date.now;
+  const checks = createCheckAudit({ telemetry, recorder, policy: options.policy, aliases: options.aliases, logger, now });
+  const recordApprovalEvent = createApprovalAudit({ telemetry, recorder, logger, activeCheckSpan: checks.activeCheckSpan, now });
+  const fire = (event: ApprovalEvent) => void recordApprovalEvent(event);
+
+  return {
+    wrap: checks.wrap,
+    onFallbackDeny: checks.onFallbackDeny,
+    recordApprovalEvent,
+    approvalEvents: {
+      created: (record) => fire(approvalEventOf('created', record, { at: record.createdAt })),
+      vote: (approvalId, vote, outcome, record) =>
+        fire({
+          ...(record ? approvalEventOf('vote', record) : { kind: 'vote', approvalId }),
+          principal: vote.principal,
+          vote: vote.decision,
+          via: vote.via,
+          status: outcome,
+          ...(vote.reason === undefined ? {} : { reason: vote.reason }),
+        }),
+      decided: (record) => fire(approvalEventOf('outcome', record, record.decidedAt === undefined ? {} : { at: record.decidedAt })),
+      overrideRedeemed: (approvalId, check, record) =>
+        fire({ ...(record ? approvalEventOf('override_redeemed', record) : { kind: 'override_redeemed', approvalId }), decisionId: check.decisionId, agentId: check.agentId }),
+      breakGlassUsed: (grant, check) => fire(approvalEventOf('break_glass_used', grant, { decisionId: check.decisionId, agentId: check.agentId })),
+    },
+    routes: {
+      'GET /metrics': async () => {
+        if (!telemetry.scrape) return { status: 404, body: { code: 'METRICS_DISABLED', message: 'metrics are off (OTEL_SDK_DISABLED=true)' } };
+        return { status: 200, body: await telemetry.scrape(), headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } };
+      },
+    },
+    async close() {
+      await checks.drain();
+      await recorder.close();
+      await telemetry.shutdown();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { Meter } from '@opentelemetry/api';
+import type { CheckOutcome } from '../check/outcome.js';
+
+/** Check latency buckets (seconds): Envoy's ext_authz default timeout is 200 ms. */
+const CHECK_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.5, 1];
+/** Approval latency buckets (seconds): humans answer in minutes. */
+const APPROVAL_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 86400];
+
+/** The gate's metrics (README "Metrics"); every label value is a code, a rule id or an enum. */
+export interface GateMetrics {
+  /** One finished Check; `seconds` undefined when unknown (a transport fallback deny). */
+  recordCheck(outcome: CheckOutcome, seconds: number | undefined): void;
+  /** An approval reached approved / denied / expired after `seconds`. */
+  recordApprovalDecided(status: string, seconds: number): void;
+  /** An audit record written without its chain stamp. */
+  recordUnchained(reason: 'store_error' | 'backlog'): void;
+  /** A decision log write failed. */
+  recordLogError(): void;
+}
+
+const SOD_CODES = new Set(['SOD_SAME_AGENT', 'SOD_DUTY_CONFLICT']);
+const STATE_CODES = new Set(['STATE_UNAVAILABLE', 'REPLAY_CAPACITY']);
+
+/**
+ * Creates the instruments on `meter`. Names are OpenTelemetry's (dots); the Prometheus
+ * exporter turns `dutygate.decisions` into `dutygate_decisions_total` and a histogram with unit
+ * `s` into `…_seconds`. The reason code is the `code` label, as on the span.
+ */
+export function createGateMetrics(meter: Meter): GateMetrics {
+  const decisions = meter.createCounter('dutygate.decisions', { description: 'Checks answered, by enforced decision, reason code, rule and shadow mode' });
+  const sod = meter.createCounter('dutygate.sod_violations_prevented', { description: 'Segregation-of-duties violations denied (SOD_SAME_AGENT, SOD_DUTY_CONFLICT)' });
+  const wouldBlock = meter.createCounter('dutygate.would_block', { description: 'Shadow-mode checks whose real decision would have blocked, by that code and rule' });
+  const replays = meter.createCounter('dutygate.replay_rejections', { description: 'Checks denied because the token jti was already spent' });
+  const stateErrors = meter.createCounter('dutygate.state_errors', { description: 'State store failures, by code and where (check path, audit chain)' });
+  const unchained = meter.createCounter('dutygate.audit.unchained', { description: 'Audit records written without a chain stamp (store error, or appends backlog)' });
+  const logErrors = meter.createCounter('dutygate.audit.log_errors', { description: 'Decision log write failures' });
+  const checkDuration = meter.createHistogram('dutygate.check.duration', {
+    description: 'Check latency inside the gate, by enforced decision',
+    unit: 's',
+    advice: { explicitBucketBoundaries: CHECK_BUCKETS },
+  });
+  const approvalLatency = meter.createHistogram('dutygate.approval.latency', {
+    description: 'Time from approval request to approved / denied / expired',
+    unit: 's',
+    advice: { explicitBucketBoundaries: APPROVAL_BUCKETS },
+  });
+
+  return {
+    recordCheck(outcome, seconds) {
+      const rule = outcome.ruleId ?? '';
+      decisions.add(1, { decision: outcome.decision, code: outcome.code, rule, shadow: outcome.shadow });
+      if (seconds !== undefined) checkDuration.record(seconds, { decision: outcome.decision });
+      if (outcome.decision === 'deny' && SOD_CODES.has(outcome.code)) sod.add(1, { code: outcome.code, rule });
+      if (outcome.wouldBlock) wouldBlock.add(1, { code: outcome.wouldBlockCode ?? 'OK', rule });
+      if (outcome.code === 'REPLAY') replays.add(1);
+      if (STATE_CODES.has(outcome.code)) stateErrors.add(1, { code: outcome.code, source: 'check' });
+    },
+    recordApprovalDecided(status, seconds) {
+      approvalLatency.record(Math.max(0, seconds), { outcome: status });
+    },
+    recordUnchained(reason) {
+      unchained.add(1, { reason });
+      if (reason === 'store_error') stateErrors.add(1, { code: 'STATE_UNAVAILABLE', source: 'audit' });
+    },
+    recordLogError() {
+      logErrors.add(1);
+    },
+  };
+}

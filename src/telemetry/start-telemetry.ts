@@ -1,0 +1,31 @@
+import { trace } from '@opentelemetry/api';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { createTelemetry, type Telemetry } from './telemetry.js';
+
+/** The `OTEL_*` settings the gate itself looks at (the SDK reads the rest from the environment). */
+export interface TelemetrySettings {
+  /** `OTEL_SDK_DISABLED=true`: no spans, no metrics (`/metrics` answers 404). */
+  readonly disabled: boolean;
+  /** `OTEL_TRACES_EXPORTER` as set (`otlp` when unset); a list containing `none` turns spans off. */
+  readonly tracesExporter?: string;
+  /** `OTEL_SERVICE_NAME` (or `service.name` of `OTEL_RESOURCE_ATTRIBUTES`); default `dutygate`. */
+  readonly serviceName?: string;
+}
+
+/**
+ * Starts telemetry for `dutygate serve` with `@opentelemetry/sdk-node`. The NodeSDK reads the
+ * standard variables itself (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
+ * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`,
+ * …) and registers the global tracer provider, the W3C propagator and the async context
+ * manager. Metrics are not the SDK's: they stay on the gate's own `/metrics` route
+ * (`OTEL_METRICS_EXPORTER` is not read), and no log exporter is set up.
+ */
+export function startTelemetry(settings: TelemetrySettings): Telemetry {
+  const serviceName = settings.serviceName ?? 'dutygate';
+  if (settings.disabled) return createTelemetry({ metrics: false });
+  const exporters = (settings.tracesExporter ?? 'otlp').split(',').map((name) => name.trim());
+  if (exporters.includes('none')) return createTelemetry({ serviceName });
+  const sdk = new NodeSDK({ serviceName, metricReaders: [], logRecordProcessors: [] });
+  sdk.start();
+  return createTelemetry({ tracerProvider: trace.getTracerProvider(), serviceName, onShutdown: () => sdk.shutdown() });
+}

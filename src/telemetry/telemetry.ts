@@ -1,0 +1,62 @@
+import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { createGateMetrics, type GateMetrics } from './gate-metrics.js';
+
+/** Instrumentation scope of every dutygate span and metric. */
+export const SCOPE = 'dutygate';
+
+/** What the gate emits telemetry through. Each part may be off. */
+export interface Telemetry {
+  /** Undefined when tracing is off (`OTEL_TRACES_EXPORTER=none`, `OTEL_SDK_DISABLED=true`). */
+  readonly tracer?: Tracer;
+  /** Undefined when metrics are off (`OTEL_SDK_DISABLED=true`). */
+  readonly metrics?: GateMetrics;
+  /** The current metrics in Prometheus text format; undefined when metrics are off. */
+  readonly scrape?: () => Promise<string>;
+  /** Flushes spans and releases the providers. */
+  shutdown(): Promise<void>;
+}
+
+/** Options of {@link createTelemetry}. */
+export interface TelemetryOptions {
+  /** Spans go to this provider's processors; no provider, no spans. */
+  readonly tracerProvider?: TracerProvider;
+  /** Default true: an OpenTelemetry MeterProvider read by Prometheus scrapes. */
+  readonly metrics?: boolean;
+  /** `service.name` of the metrics resource (Prometheus `target_info`); default `dutygate`. */
+  readonly serviceName?: string;
+  /** Called by shutdown() after the meter provider (e.g. the NodeSDK's shutdown). */
+  readonly onShutdown?: () => Promise<void>;
+}
+
+/**
+ * Builds the gate's telemetry from explicit parts. Metrics use a private MeterProvider whose
+ * only reader is a pull-mode Prometheus exporter served on the gate's own HTTP port (no second
+ * listener); nothing is registered globally, so several gates can share a process (tests).
+ */
+export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
+  const tracer = options.tracerProvider?.getTracer(SCOPE);
+  if (options.metrics === false) {
+    return { ...(tracer ? { tracer } : {}), shutdown: () => options.onShutdown?.() ?? Promise.resolve() };
+  }
+  const reader = new PrometheusExporter({ preventServerStart: true });
+  const meterProvider = new MeterProvider({
+    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'dutygate' }),
+    readers: [reader],
+  });
+  const serializer = new PrometheusSerializer();
+  return {
+    ...(tracer ? { tracer } : {}),
+    metrics: createGateMetrics(meterProvider.getMeter(SCOPE)),
+    async scrape() {
+      const { resourceMetrics } = await reader.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+    async shutdown() {
+      await meterProvider.shutdown();
+      await options.onShutdown?.();
+    },
+  };
+}
