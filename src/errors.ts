@@ -66,6 +66,12 @@ export const CODES = {
   SOD_DUTY_CONFLICT: forbidden('the actor already performed another distinct step of this resource'),
   APPROVAL_REQUIRED: forbidden('a human approval is needed (see `approval_id`)'),
   APPROVAL_UNAVAILABLE: forbidden('a human approval is needed but approvals are not enabled on this gate'),
+  // override tokens (DESIGN §6): 403
+  OVERRIDE_INVALID: forbidden('the `x-dutygate-override` token is malformed or its signature does not verify'),
+  OVERRIDE_MISMATCH: forbidden('the override token was issued for another agent, initiator, tool or params'),
+  OVERRIDE_STALE_POLICY: forbidden('the override token was issued under another policy version'),
+  OVERRIDE_EXPIRED: forbidden('the override token has expired'),
+  OVERRIDE_SPENT: forbidden('the override token was already used (it is single-use)'),
   // state and internals: 503
   REPLAY_CAPACITY: unavailable('the memory replay store is full of unexpired tokens; fails closed'),
   STATE_UNAVAILABLE: unavailable('the state store did not answer in time'),

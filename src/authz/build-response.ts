@@ -127,6 +127,10 @@ function buildMetadata(outcome: CheckOutcome, code: string): WireStruct {
   };
   if (outcome.agentId !== undefined) fields.agent_id = { stringValue: outcome.agentId };
   if (outcome.policyVersion !== undefined) fields.policy_version = { stringValue: outcome.policyVersion };
+  if (outcome.approvalId !== undefined) fields.approval_id = { stringValue: outcome.approvalId };
+  // Every call let through by break-glass is flagged (DESIGN §6: never a silent bypass).
+  if (outcome.liftedBy !== undefined) fields.lifted_by = { stringValue: outcome.liftedBy };
+  if (outcome.liftedBy === 'break_glass') fields.break_glass = { boolValue: true };
   if (outcome.shadow) {
     fields.shadow = { boolValue: true };
     fields.would_block = { boolValue: outcome.wouldBlock };

@@ -33,8 +33,14 @@ export interface CheckOutcome {
   readonly clause?: { readonly name: string; readonly text: string; readonly source: string };
   /** A precise, agent-safe explanation (e.g. which chain rule failed). Never a secret. */
   readonly reason?: string;
+  /**
+   * approval_needed: the approval to wait for. allow: the approval whose override token or
+   * break-glass grant let this call through (see `liftedBy`).
+   */
   readonly approvalId?: string;
   readonly statusUrl?: string;
+  /** Set when an approval_needed outcome was lifted: by a single-use override token or a break-glass grant. */
+  readonly liftedBy?: 'override' | 'break_glass';
   /** Header / query changes for allow (identity headers are added by the builder) and sanitize. */
   readonly changes?: RequestChanges;
   readonly shadow: boolean;

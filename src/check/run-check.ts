@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ApprovalGate } from '../approvals/approval-gate.js';
 import { DutygateError, isDutygateError, type DenyCode } from '../errors.js';
 import type { AgentClaims } from '../identity/types.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -32,6 +33,11 @@ export interface CheckDependencies {
   readonly stateTimeoutMs: number;
   readonly clockSkewMs: number;
   readonly aliases: Readonly<Record<string, string>>;
+  /**
+   * The approvals flow (src/approvals): override tokens, break-glass, approval records. Without
+   * it (no `overrides` configured) approval_needed denies APPROVAL_UNAVAILABLE.
+   */
+  readonly approvals?: ApprovalGate;
   /** Milliseconds since the epoch (injected for tests). */
   readonly now?: () => number;
 }
@@ -48,6 +54,9 @@ interface CheckContext {
   tool?: string;
   toolEntry?: string;
   params?: Readonly<Record<string, unknown>>;
+  approvalId?: string;
+  statusUrl?: string;
+  liftedBy?: 'override' | 'break_glass';
 }
 
 /**
@@ -97,7 +106,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
     const actor: DutyActor = { agentId: token.agentId, ancestors: ctx.chain, ...(initiator === undefined ? {} : { initiator }) };
     const steps = dutyStepsFor(policy, tool);
     const ledger: LedgerEntry[] = steps.length > 0 ? await stateCall(deps.state.readLedger(steps, nowMs)) : [];
-    const decision = evaluate(policy, {
+    let decision = evaluate(policy, {
       agent: {
         id: token.agentId,
         ...(token.parentAgentId === undefined ? {} : { parentId: token.parentAgentId }),
@@ -107,6 +116,41 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
       tool,
       ledger,
     });
+
+    if (decision.kind === 'approval_needed' && deps.approvals) {
+      const overrideToken = request.headers.get('x-dutygate-override');
+      const traceparent = request.headers.get('traceparent');
+      let resolution;
+      try {
+        resolution = await deps.approvals.resolve(
+          {
+            decision,
+            policy,
+            token,
+            ...(initiator === undefined ? {} : { initiator }),
+            chain: ctx.chain,
+            tool,
+            ...(overrideToken === undefined ? {} : { overrideToken }),
+            decisionId: ctx.decisionId,
+            ...(traceparent === undefined ? {} : { traceparent }),
+          },
+          nowMs,
+        );
+      } catch (error) {
+        // An override that does not fit is a deny quoting the rule that asked for approval.
+        if (isDutygateError(error) && error.code.startsWith('OVERRIDE_')) return denyOutcome(ctx, error.code, error.reason, { ...decision, kind: 'deny' });
+        throw error;
+      }
+      ctx.approvalId = resolution.approvalId;
+      if (resolution.kind === 'pending') {
+        ctx.statusUrl = resolution.statusUrl;
+        return enforce(ctx, decision);
+      }
+      // Lifted (override token or break-glass): the approved call goes on like an allow, its
+      // duty steps committed; an override never reaches here for a deny.
+      ctx.liftedBy = resolution.via;
+      decision = { ...decision, kind: 'allow', code: 'OK' };
+    }
 
     if ((decision.kind === 'allow' || decision.kind === 'sanitize') && decision.dutySteps.length > 0) {
       const { enforcedSteps, requiringRule } = markEnforcedSteps(policy, decision);
@@ -133,8 +177,11 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
 function enforce(ctx: CheckContext, decision: Decision): CheckOutcome {
   if (decision.kind === 'allow' || decision.kind === 'sanitize') return allowOutcome(ctx, decision);
   if (decision.kind === 'approval_needed') {
-    // Until the approvals flow lands, approval_needed is a deny with its own code.
-    return denyOutcome(ctx, 'APPROVAL_UNAVAILABLE', 'this call needs a human approval and approvals are not enabled on this gate', decision);
+    if (ctx.approvalId === undefined) {
+      return denyOutcome(ctx, 'APPROVAL_UNAVAILABLE', 'this call needs a human approval and approvals are not enabled on this gate', decision);
+    }
+    const reason = decision.reason ?? 'this call needs a human approval: poll status_url, then retry once with its override_token in x-dutygate-override';
+    return denyOutcome(ctx, 'APPROVAL_REQUIRED', reason, decision);
   }
   return denyOutcome(ctx, decision.code as DenyCode, decision.reason, decision);
 }
@@ -181,6 +228,9 @@ function identityFields(ctx: CheckContext) {
     ...(ctx.tool === undefined ? {} : { tool: ctx.tool }),
     ...(ctx.toolEntry === undefined ? {} : { toolEntry: ctx.toolEntry }),
     ...(ctx.params === undefined ? {} : { params: ctx.params }),
+    ...(ctx.approvalId === undefined ? {} : { approvalId: ctx.approvalId }),
+    ...(ctx.statusUrl === undefined ? {} : { statusUrl: ctx.statusUrl }),
+    ...(ctx.liftedBy === undefined ? {} : { liftedBy: ctx.liftedBy }),
   };
 }
 

@@ -19,14 +19,17 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
   const config: GateConfig = {
     source,
     grpc: listen(raw.grpc, defaults.grpc),
-    http: listen(raw.http, defaults.http),
+    http: { ...listen(raw.http, defaults.http), ...(raw.http?.public_url !== undefined && { publicUrl: raw.http.public_url.replace(/\/+$/, '') }) },
     identity: {
       issuers: identity.issuers.map((issuer) => buildIssuer(issuer, path)),
       maxTokenLifetimeMs: duration(identity.max_token_lifetime, defaults.identity.maxTokenLifetimeMs),
       clockSkewMs: duration(identity.clock_skew, defaults.identity.clockSkewMs),
       maxChainDepth: identity.max_chain_depth ?? defaults.identity.maxChainDepth,
     },
-    approvers: { issuers: (raw.approvers?.issuers ?? []).map((issuer) => buildIssuer(issuer, path)) },
+    approvers: {
+      issuers: (raw.approvers?.issuers ?? []).map((issuer) => buildIssuer(issuer, path)),
+      maxTokenLifetimeMs: duration(raw.approvers?.max_token_lifetime, defaults.approvers.maxTokenLifetimeMs),
+    },
     state: buildState(state),
     policy: { file: path(policy.file), watch: policy.watch ?? defaults.policy.watch, keepVersions: policy.keep_versions ?? defaults.policy.keepVersions },
     ...(admin && { admin: admin.token_file !== undefined ? { tokenFile: path(admin.token_file) } : { token: admin.token ?? '' } }),

@@ -32,6 +32,10 @@ export function checkRules(parsed: ParsedYaml): SourceIssue[] {
   const apiUrl = asString(asObject(document.slack)?.api_url);
   const problem = apiUrl === undefined ? undefined : checkFetchUrl(apiUrl);
   if (problem) context.report(['slack', 'api_url'], problem);
+  const publicUrl = asString(asObject(document.http)?.public_url);
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(publicUrl)) {
+    context.report(['http', 'public_url'], 'must be an http:// or https:// URL without query or fragment (the base agents poll approvals at)');
+  }
   checkAliases(context, asObject(asObject(document.principals)?.aliases));
   checkAdmin(context, asObject(document.admin));
   return issues;

@@ -20,6 +20,8 @@ const DAY = 24 * 60 * MINUTE;
  * | `identity.clock_skew`                 | `5s`                     |
  * | `identity.max_chain_depth`            | `8` (at most 32)         |
  * | `approvers.issuers`                   | `[]` (same issuer keys and defaults as identity) |
+ * | `approvers.max_token_lifetime`        | `1h`                     |
+ * | `http.public_url`                     | `http://<http.host>:<port>` (`127.0.0.1` for a wildcard host) |
  * | `state.driver`                        | `memory`                 |
  * | `state.max_jti_entries` (memory)      | `1000000`                |
  * | `state.ledger_ttl` (memory, redis)    | `30d`                    |
@@ -48,6 +50,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
   http: { host: '0.0.0.0', port: 8181 },
   issuer: { algorithms: ['EdDSA'], jwksCacheMs: 10 * MINUTE, jwksCooldownMs: 30 * SECOND, jwksTimeoutMs: 2 * SECOND },
   identity: { maxTokenLifetimeMs: 300 * SECOND, clockSkewMs: 5 * SECOND, maxChainDepth: 8 },
+  approvers: { maxTokenLifetimeMs: 60 * MINUTE },
   state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50 },
   policy: { watch: true, keepVersions: 10 },
   overrides: { ttlMs: 10 * MINUTE },

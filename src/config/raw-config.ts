@@ -35,9 +35,9 @@ export interface RawState {
 /** The whole document. */
 export interface RawConfig {
   grpc?: RawListen;
-  http?: RawListen;
+  http?: RawListen & { public_url?: string };
   identity: { issuers: RawIssuer[]; max_token_lifetime?: string; clock_skew?: string; max_chain_depth?: number };
-  approvers?: { issuers?: RawIssuer[] };
+  approvers?: { issuers?: RawIssuer[]; max_token_lifetime?: string };
   state?: RawState;
   policy: { file: string; watch?: boolean; keep_versions?: number };
   admin?: { token?: string; token_file?: string };

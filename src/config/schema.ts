@@ -61,7 +61,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
   required: ['identity', 'policy'],
   properties: {
     grpc: listen,
-    http: listen,
+    http: { ...listen, properties: { ...listen.properties, public_url: text } },
     identity: {
       type: 'object',
       additionalProperties: false,
@@ -73,7 +73,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         max_chain_depth: { type: 'integer', minimum: 1, maximum: MAX_CHAIN_DEPTH_LIMIT },
       },
     },
-    approvers: { type: 'object', additionalProperties: false, properties: { issuers } },
+    approvers: { type: 'object', additionalProperties: false, properties: { issuers, max_token_lifetime: duration } },
     state: {
       type: 'object',
       additionalProperties: false,

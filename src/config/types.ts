@@ -116,9 +116,11 @@ export interface GateConfig {
   /** Absolute path of the config file this came from. */
   readonly source: string;
   readonly grpc: ListenConfig;
-  readonly http: ListenConfig;
+  /** `publicUrl`: base of the `status_url` agents poll (default: derived from the listener). */
+  readonly http: ListenConfig & { readonly publicUrl?: string };
   readonly identity: IdentityConfig;
-  readonly approvers: { readonly issuers: readonly IssuerConfig[] };
+  /** `maxTokenLifetimeMs`: largest `exp - iat` of an approver token (default 1h). */
+  readonly approvers: { readonly issuers: readonly IssuerConfig[]; readonly maxTokenLifetimeMs: number };
   readonly state: StateConfig;
   readonly policy: PolicyConfig;
   readonly admin?: AdminConfig;

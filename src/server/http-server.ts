@@ -2,8 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 
-/** A route handler: returns a status and a JSON body. */
-export type HttpRoute = (request: IncomingMessage, url: URL) => Promise<{ status: number; body: unknown; headers?: Record<string, string> }>;
+/** What a route answers: a status and a JSON (or text) body. */
+export interface HttpResult {
+  readonly status: number;
+  readonly body: unknown;
+  readonly headers?: Record<string, string>;
+}
+
+/**
+ * A route handler: returns a status and a JSON body, or `undefined` when it wrote `response`
+ * itself (Slack's Bolt receiver does).
+ */
+export type HttpRoute = (request: IncomingMessage, url: URL, response: ServerResponse) => Promise<HttpResult | undefined>;
 
 /** The gate's HTTP side: health, readiness and (later) the approvals API, Slack and metrics. */
 export interface HttpServer {
@@ -48,8 +58,8 @@ async function handle(routes: HttpRoutes, request: IncomingMessage, response: Se
   const route = findRoute(routes, request.method ?? 'GET', url.pathname);
   if (!route) return send(response, 404, { code: 'NOT_FOUND', message: `no route for ${request.method} ${url.pathname}` });
   try {
-    const result = await route(request, url);
-    send(response, result.status, result.body, result.headers);
+    const result = await route(request, url, response);
+    if (result) send(response, result.status, result.body, result.headers);
   } catch (error) {
     log.error({ err: error instanceof Error ? error.message : String(error), path: url.pathname }, 'http handler failed');
     send(response, 500, { code: 'INTERNAL', message: 'internal error' });

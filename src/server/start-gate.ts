@@ -1,3 +1,4 @@
+import { createApprovals, type Approvals, type ApprovalsDependencies } from '../approvals/create-approvals.js';
 import type { GateConfig } from '../config/types.js';
 import { createCheckHandler } from '../check/run-check.js';
 import { createAgentVerifier } from '../identity/verify-agent.js';
@@ -24,6 +25,8 @@ export interface Gate {
   readonly state: StateStore;
   /** Spans, metrics, decision log and audit chain; `recordApprovalEvent` for approval events. */
   readonly audit: GateAudit;
+  /** The approvals module (HTTP API, Slack, override tokens). */
+  readonly approvals: Approvals;
   /** Drains in-flight checks (bounded), then releases everything. */
   close(): Promise<void>;
 }
@@ -34,6 +37,8 @@ export interface GateOptions {
   readonly now?: () => number;
   /** Spans and metrics (default: metrics only); `dutygate serve` passes the NodeSDK's. */
   readonly telemetry?: Telemetry;
+  /** Approvals hooks: telemetry events, Slack retry bounds and expiry sweep interval (tests). */
+  readonly approvals?: Pick<ApprovalsDependencies, 'events' | 'slackRetry' | 'sweepIntervalMs'>;
 }
 
 /**
@@ -64,15 +69,35 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     await state.close();
     throw error;
   }
+  const stateTimeoutMs = config.state.driver === 'redis' ? config.state.timeoutMs : config.limits.checkTimeoutMs;
+  // Known once HTTP listens (port 0 picks one) unless http.public_url says where agents reach us.
+  let publicUrl = config.http.publicUrl ?? '';
+  const approvals = await createApprovals(config, {
+    state,
+    policy: () => policy.current(),
+    verifyAgent: (authorization, now) => verifier.verifyToken(authorization, now),
+    log,
+    now: options.now ?? Date.now,
+    stateTimeoutMs,
+    publicUrl: () => publicUrl,
+    events: audit.approvalEvents,
+    ...options.approvals,
+  }).catch(async (error: unknown) => {
+    await audit.close();
+    policy.close();
+    await state.close();
+    throw error;
+  });
 
   const check = audit.wrap(createCheckHandler({
     authenticator: verifier,
     policy: () => policy.current(),
     state,
     limits: config.limits,
-    stateTimeoutMs: config.state.driver === 'redis' ? config.state.timeoutMs : config.limits.checkTimeoutMs,
+    stateTimeoutMs,
     clockSkewMs: config.identity.clockSkewMs,
     aliases: config.principals.aliases,
+    ...(approvals.gate ? { approvals: approvals.gate } : {}),
     ...(options.now ? { now: options.now } : {}),
   }));
 
@@ -80,11 +105,12 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   const readiness = createReadiness({ health, policy, state, log });
   let http;
   try {
-    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }) } });
+    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }), ...approvals.routes } });
   } catch (error) {
     grpc.forceShutdown();
     throw error;
   }
+  if (!config.http.publicUrl) publicUrl = `http://${publicHost(config.http.host)}:${http.port}`;
   await readiness.refresh();
   readiness.start();
 
@@ -95,16 +121,24 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     policy,
     state,
     audit,
+    approvals,
     async close() {
       readiness.stop();
       await grpc.drain();
       await http.close();
       // Pending records and spans before the store they are chained in closes.
       await audit.close();
+      approvals.close();
       policy.close();
       await state.close();
     },
   };
+}
+
+/** A wildcard listener is reached on loopback by a sidecar's agent; IPv6 literals need brackets. */
+function publicHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
 
 /** Memory (embedded) or Redis (shared; waits briefly for the first connection, never fails on it). */

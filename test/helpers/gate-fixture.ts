@@ -10,14 +10,16 @@ import type { JWK } from 'jose';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Telemetry } from '../../src/telemetry/telemetry.js';
 import { generateSigningKey, type SigningKey } from '../../src/identity/generate-keys.js';
-import { mintAgentToken, mintChildToken } from '../../src/identity/mint-token.js';
+import { mintAgentToken, mintApproverToken, mintChildToken } from '../../src/identity/mint-token.js';
 import type { MintAgentOptions } from '../../src/identity/mint-token.js';
 import { createLogger } from '../../src/log/logger.js';
-import { startGate, type Gate } from '../../src/server/start-gate.js';
+import { startGate, type Gate, type GateOptions } from '../../src/server/start-gate.js';
 import { createEnvoyClient, summarizeCheckResponse, type CheckSummary, type EnvoyClient, type EnvoyRequestSpec } from './envoy-client.js';
 
 export const ISSUER = 'https://tokens.test.local';
 export const AUDIENCE = 'dutygate';
+export const APPROVER_ISSUER = 'https://sso.test.local';
+export const APPROVER_AUDIENCE = 'dutygate-approvals';
 
 /** A running gate and everything a test needs to talk to it. */
 export interface GateFixture {
@@ -30,6 +32,10 @@ export interface GateFixture {
   readonly agentKeys: SigningKey;
   /** Mints an agent token from the trusted issuer. */
   mint(agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
+  /** Mints an approver token (`sub` = principal) from the trusted approver issuer. */
+  mintApprover(sub: string, options?: { ttlSeconds?: number; now?: Date }): Promise<string>;
+  /** `http://127.0.0.1:<port>` of the gate's HTTP side. */
+  readonly httpUrl: string;
   /** Mints a child of `parentToken`. */
   mintChild(parentToken: string, agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
   /** Sends a Check the way Envoy would and flattens the answer. */
@@ -48,6 +54,10 @@ export interface GateFixtureOptions {
   readonly audit?: string;
   /** Trust (and mint with) this agent issuer key instead of a fresh one: replicas of one fleet. */
   readonly agentKeys?: SigningKey;
+  /** Approvals over the API with an override key and an approver issuer (default true). */
+  readonly approvals?: boolean;
+  /** More start options (approvals hooks). */
+  readonly gateOptions?: Omit<GateOptions, 'now'>;
 }
 
 /** Starts a gate with `policy` (YAML text). */
@@ -55,6 +65,11 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
   const dir = await mkdtemp(join(tmpdir(), 'dutygate-e2e-'));
   const agents = options.agentKeys ?? (await generateSigningKey({ kid: 'agents-1' }));
   await writeFile(join(dir, 'agents.jwks.json'), JSON.stringify(agents.publicJwks));
+  const approvers = await generateSigningKey({ kid: 'approvers-1' });
+  await writeFile(join(dir, 'approvers.jwks.json'), JSON.stringify(approvers.publicJwks));
+  const override = await generateSigningKey({ kid: 'override-1' });
+  await writeFile(join(dir, 'override.private.jwk.json'), JSON.stringify(override.privateJwk));
+  const approvals = options.approvals ?? true;
   const policyFile = join(dir, 'policy.yaml');
   await writeFile(policyFile, policy);
   const config = [
@@ -66,11 +81,17 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     `policy: { file: ./policy.yaml, watch: ${options.watch ?? false} }`,
     'log: { level: silent }',
     options.audit ?? 'audit: { decision_log: off }',
+    ...(approvals
+      ? [
+          `approvers: { issuers: [ { issuer: "${APPROVER_ISSUER}", audience: ${APPROVER_AUDIENCE}, jwks_file: ./approvers.jwks.json } ] }`,
+          'overrides: { signing_key_file: ./override.private.jwk.json }',
+        ]
+      : []),
     options.configExtra ?? '',
   ].join('\n');
   await writeFile(join(dir, 'dutygate.yaml'), config);
   const loaded = await loadConfig(join(dir, 'dutygate.yaml'), {});
-  const gate = await startGate(loaded, createLogger('silent'), { ...(options.now ? { now: options.now } : {}), ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
+  const gate = await startGate(loaded, createLogger('silent'), { ...options.gateOptions, ...(options.now ? { now: options.now } : {}), ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
   const client = createEnvoyClient(`127.0.0.1:${gate.grpcPort}`);
   const base = { iss: ISSUER, aud: AUDIENCE };
 
@@ -82,6 +103,8 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     agentKey: agents.privateJwk,
     agentKeys: agents,
     mint: (agentId, extra = {}) => mintAgentToken(agents.privateJwk, { ...base, agentId, ...extra }),
+    mintApprover: (sub, extra = {}) => mintApproverToken(approvers.privateJwk, { iss: APPROVER_ISSUER, aud: APPROVER_AUDIENCE, sub, ...extra }),
+    httpUrl: `http://127.0.0.1:${gate.httpPort}`,
     mintChild: (parentToken, agentId, extra = {}) => mintChildToken(agents.privateJwk, parentToken, { ...base, agentId, ...extra }),
     async check({ token, chain, headers = {}, ...spec }) {
       const all: Record<string, string | readonly string[]> = { ...headers };

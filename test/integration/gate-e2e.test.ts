@@ -156,17 +156,37 @@ describe('dutygate end to end (memory state, Envoy protos)', () => {
       expect(released.grpcCode).toBe(0);
     });
 
-    it('approval_needed answers APPROVAL_UNAVAILABLE with the verbatim clause until approvals are enabled', async () => {
+    it('approval_needed answers APPROVAL_REQUIRED with the verbatim clause, an approval id and a status URL', async () => {
       const agent = await financeAgent('finance-big');
       const r = await f.check({ ...PAYMENTS, body: payment('p-big', 6000), ...agent });
+      expect(r.grpcCode).toBe(7);
       expect(r.httpStatus).toBe(403);
       expect(r.body).toMatchObject({
-        decision: 'deny',
-        code: 'APPROVAL_UNAVAILABLE',
+        decision: 'approval_needed',
+        code: 'APPROVAL_REQUIRED',
         rule_id: 'finance-large-payments',
         clause: 'Payments above 5000 need a human approval from finance.',
         source: 'policy.yaml#/clauses/PAYMENT_LIMIT',
       });
+      const id = String(r.body?.approval_id);
+      expect(id).toMatch(/^apr_[A-Za-z0-9_-]{22}$/);
+      expect(r.body?.status_url).toBe(`${f.httpUrl}/v1/approvals/${id}`);
+      expect(r.headers['x-dutygate-approval-id']?.value).toBe(id);
+      expect(r.metadata).toMatchObject({ decision: 'approval_needed', approval_id: id });
+    });
+
+    it('approval_needed answers APPROVAL_UNAVAILABLE on a gate without an override key', async () => {
+      const plain = await startGateFixture(POLICY, { approvals: false });
+      try {
+        const root = await plain.mint('planner', { initiator: 'sso:carol' });
+        const token = await plain.mintChild(root, 'finance-big', { initiator: 'sso:carol' });
+        const r = await plain.check({ ...PAYMENTS, body: payment('p-big', 6000), token, chain: [root] });
+        expect(r.httpStatus).toBe(403);
+        expect(r.body).toMatchObject({ decision: 'deny', code: 'APPROVAL_UNAVAILABLE', rule_id: 'finance-large-payments', source: 'policy.yaml#/clauses/PAYMENT_LIMIT' });
+        expect(r.body?.approval_id).toBeUndefined();
+      } finally {
+        await plain.close();
+      }
     });
 
     it('a string amount never passes a numeric limit', async () => {

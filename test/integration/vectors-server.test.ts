@@ -22,10 +22,9 @@ async function tokensFor(f: GateFixture, vector: VectorCase): Promise<{ token: s
   return chain.length > 0 ? { token, chain } : { token };
 }
 
-/** What Envoy would be told: `approval_needed` is APPROVAL_UNAVAILABLE until approvals land. */
+/** What Envoy would be told (an approval_needed case creates an approval: APPROVAL_REQUIRED). */
 function expectedOnTheWire(vector: VectorCase): { allowed: boolean; code: string } {
   const { kind, code } = vector.expect;
-  if (kind === 'approval_needed') return { allowed: false, code: 'APPROVAL_UNAVAILABLE' };
   return { allowed: kind === 'allow' || kind === 'sanitize', code };
 }
 
@@ -62,6 +61,11 @@ for (const suite of loadVectorSuites()) {
           for (const name of vector.expect.changes?.removeHeaders ?? []) expect(r.headersToRemove).toContain(name);
         } else {
           expect(r.body?.code).toBe(want.code);
+          if (vector.expect.kind === 'approval_needed') {
+            expect(r.body?.decision).toBe('approval_needed');
+            expect(r.body?.approval_id).toMatch(/^apr_/);
+            expect(r.headers['x-dutygate-approval-id']?.value).toBe(r.body?.approval_id);
+          }
           if (vector.expect.rule) expect(r.body?.rule_id).toBe(vector.expect.rule);
           if (vector.expect.clause) expect(String(r.body?.source)).toMatch(new RegExp(`#/clauses/${vector.expect.clause}$`));
           if (vector.expect.clause === null) expect(r.body?.clause).toBeNull();

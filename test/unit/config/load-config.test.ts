@@ -44,7 +44,7 @@ const issuer = (fields: Partial<IssuerConfig> & Pick<IssuerConfig, 'issuer' | 'a
 const DEFAULTS: Omit<GateConfig, 'source' | 'identity' | 'policy'> = {
   grpc: { host: '0.0.0.0', port: 9191 },
   http: { host: '0.0.0.0', port: 8181 },
-  approvers: { issuers: [] },
+  approvers: { issuers: [], maxTokenLifetimeMs: 3_600_000 },
   state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 2_592_000_000 },
   principals: { aliases: {} },
   limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150 },
@@ -64,7 +64,10 @@ describe('parseConfig', () => {
         clockSkewMs: 5_000,
         maxChainDepth: 8,
       },
-      approvers: { issuers: [issuer({ issuer: 'https://sso.example', audience: 'dutygate-approvals', jwksFile: '/etc/dutygate/keys/approvers.jwks.json' })] },
+      approvers: {
+        issuers: [issuer({ issuer: 'https://sso.example', audience: 'dutygate-approvals', jwksFile: '/etc/dutygate/keys/approvers.jwks.json' })],
+        maxTokenLifetimeMs: 3_600_000,
+      },
       policy: { file: '/etc/dutygate/policy.yaml', watch: true, keepVersions: 10 },
       overrides: { signingKeyFile: '/etc/dutygate/keys/override.jwk.json', ttlMs: 600_000 },
       slack: { botToken: 'xoxb-test', signingSecret: 'shh', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' },

@@ -1,0 +1,18 @@
+import type { ApprovalRecord } from '../state/approval-record.js';
+
+/** Why a principal's vote does not count. */
+export type VoteRefusal = 'APPROVER_IS_INITIATOR' | 'APPROVER_NOT_LISTED';
+
+/**
+ * The separation-of-duties rules of a vote (DESIGN §6), for Slack clicks and API decisions
+ * alike. `principal` and the record's approvers and initiator are all already resolved through
+ * `principals.aliases`, so one person's second account is the same person here.
+ *
+ * The initiator is checked first: the human on whose behalf the workflow runs never approves
+ * it, even when listed as an approver. Distinctness and closure are the store's (atomic).
+ */
+export function voteRefusal(record: ApprovalRecord, principal: string): VoteRefusal | undefined {
+  if (record.initiator !== undefined && record.initiator === principal) return 'APPROVER_IS_INITIATOR';
+  if (!record.approvers.includes(principal)) return 'APPROVER_NOT_LISTED';
+  return undefined;
+}

@@ -1,0 +1,150 @@
+/**
+ * The approvals HTTP API (DESIGN §8):
+ *
+ * - `GET /v1/approvals/{id}` — the requesting agent (its own bearer token, verified but not
+ *   replay-claimed; same `agent_id`) reads the status and, once approved, its override token.
+ * - `POST /v1/approvals/{id}/decision` — an approver (bearer JWT from `approvers.issuers`, the
+ *   principal is `sub`) approves or denies: `{"decision":"approve"|"deny","reason":"…"}`.
+ * - `GET /v1/approvals?status=pending` — what the calling approver may vote on.
+ * - `POST /v1/break-glass` — an approver asks for a time-boxed grant for one agent.
+ *
+ * Errors are JSON `{code, message}` with the code's HTTP status (see api-error.ts).
+ */
+import type { IncomingMessage } from 'node:http';
+import { DutygateError } from '../../errors.js';
+import { parseBearer } from '../../identity/parse-bearer.js';
+import type { PrincipalClaims } from '../../identity/read-claims.js';
+import type { AgentClaims } from '../../identity/types.js';
+import type { HttpResult, HttpRoutes } from '../../server/http-server.js';
+import type { ApprovalStatus } from '../../state/approval-record.js';
+import { parseDuration } from '../../yaml/duration.js';
+import type { ApprovalService } from '../approval-service.js';
+import { apiError, errorResult } from './api-error.js';
+import { BodyError, readJsonObject } from './read-body.js';
+import { agentView, approverView } from './views.js';
+
+/** Dependencies of {@link createApprovalsApi}. */
+export interface ApprovalsApiOptions {
+  readonly service: ApprovalService;
+  /** Verifies an agent's `authorization` header (no replay claim). */
+  readonly verifyAgent: (authorization: string | undefined, now: Date) => Promise<AgentClaims>;
+  /** Verifies an approver token; undefined when no `approvers.issuers` are configured. */
+  readonly verifyApprover?: (token: string, now: Date) => Promise<PrincipalClaims>;
+  readonly now: () => number;
+  /** Largest accepted request body (default 16 KiB). */
+  readonly maxBodyBytes?: number;
+}
+
+const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired']);
+const ID = /^apr_[A-Za-z0-9_-]{1,64}$/;
+const MAX_REASON = 1_000;
+
+/** The API's routes, for the gate's HTTP server. */
+export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
+  const { service } = options;
+  const maxBody = options.maxBodyBytes ?? 16_384;
+
+  async function approver(request: IncomingMessage, nowMs: number): Promise<string> {
+    if (!options.verifyApprover) throw new DutygateError('TOKEN_ISSUER', 'no approver issuer is configured on this gate (approvers.issuers)');
+    const claims = await options.verifyApprover(parseBearer(header(request, 'authorization')), new Date(nowMs));
+    return claims.sub;
+  }
+
+  const guard =
+    (handler: (request: IncomingMessage, url: URL) => Promise<HttpResult>) =>
+    async (request: IncomingMessage, url: URL): Promise<HttpResult> => {
+      try {
+        return await handler(request, url);
+      } catch (error) {
+        if (error instanceof BodyError) return apiError(error.code, error.message);
+        const known = errorResult(error);
+        if (known) return known;
+        throw error;
+      }
+    };
+
+  return {
+    'GET /v1/approvals': guard(async (request, url) => {
+      const nowMs = options.now();
+      const principal = await approver(request, nowMs);
+      const status = url.searchParams.get('status') ?? 'pending';
+      if (!STATUSES.has(status)) return apiError('BAD_REQUEST', 'status must be pending, approved, denied or expired');
+      const limit = Number(url.searchParams.get('limit') ?? '100');
+      if (!Number.isInteger(limit) || limit < 1 || limit > 500) return apiError('BAD_REQUEST', 'limit must be a whole number from 1 to 500');
+      const records = await service.listFor(principal, status as ApprovalStatus, nowMs, limit);
+      return { status: 200, body: { approvals: records.map(approverView) } };
+    }),
+
+    'GET /v1/approvals/*': guard(async (request, url) => {
+      const id = idOf(url, '');
+      if (id === undefined) return apiError('APPROVAL_NOT_FOUND', 'no such approval');
+      const nowMs = options.now();
+      const agent = await options.verifyAgent(header(request, 'authorization'), new Date(nowMs));
+      const record = await service.get(id, nowMs);
+      if (!record) return apiError('APPROVAL_NOT_FOUND', 'no such approval');
+      if (record.agentId !== agent.agentId) return apiError('APPROVAL_FORBIDDEN', 'this approval belongs to another agent');
+      return { status: 200, body: agentView(record, await service.overrideFor(record, nowMs)) };
+    }),
+
+    'POST /v1/approvals/*': guard(async (request, url) => {
+      const id = idOf(url, '/decision');
+      if (id === undefined) return apiError('APPROVAL_NOT_FOUND', 'no such approval (POST /v1/approvals/{id}/decision)');
+      const nowMs = options.now();
+      const principal = await approver(request, nowMs);
+      const body = await readJsonObject(request, maxBody);
+      const { decision, reason } = body;
+      if (decision !== 'approve' && decision !== 'deny') return apiError('BAD_REQUEST', 'decision must be "approve" or "deny"');
+      if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON)) return apiError('BAD_REQUEST', `reason must be a string of at most ${MAX_REASON} characters`);
+      const outcome = await service.vote(id, principal, decision, 'api', nowMs, reason);
+      if (!outcome.ok) return apiError(outcome.code, refusalMessage(outcome.code), outcome.record ? { status: outcome.record.status } : {});
+      const record = outcome.record;
+      return {
+        status: 200,
+        body: { approval_id: record.approvalId, status: record.status, result: outcome.result, approvals: approvalsOf(record), quorum: record.quorum },
+      };
+    }),
+
+    'POST /v1/break-glass': guard(async (request) => {
+      const nowMs = options.now();
+      const requester = await approver(request, nowMs);
+      const { agent_id: agentId, reason, ttl } = await readJsonObject(request, maxBody);
+      if (typeof agentId !== 'string' || agentId === '' || agentId.length > 256) return apiError('BAD_REQUEST', 'agent_id must be a non-empty string');
+      if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON) return apiError('BAD_REQUEST', `reason must be a non-empty string of at most ${MAX_REASON} characters`);
+      const ttlMs = typeof ttl === 'string' ? parseDuration(ttl) : undefined;
+      if (ttlMs === undefined || ttlMs <= 0) return apiError('BAD_REQUEST', 'ttl must be a duration such as 30m');
+      const outcome = await service.requestBreakGlass({ agentId, reason, ttlMs, requester }, nowMs);
+      if (!outcome.ok) return apiError(outcome.code, outcome.message);
+      return { status: outcome.created ? 201 : 200, body: approverView(outcome.record) };
+    }),
+  };
+}
+
+function header(request: IncomingMessage, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** `/v1/approvals/{id}{suffix}` → id, when well-formed. */
+function idOf(url: URL, suffix: string): string | undefined {
+  const rest = url.pathname.slice('/v1/approvals/'.length);
+  if (!rest.endsWith(suffix)) return undefined;
+  const id = rest.slice(0, rest.length - suffix.length);
+  return ID.test(id) ? id : undefined;
+}
+
+function approvalsOf(record: { readonly votes: readonly { readonly decision: string }[] }): number {
+  return record.votes.filter((vote) => vote.decision === 'approve').length;
+}
+
+function refusalMessage(code: string): string {
+  switch (code) {
+    case 'APPROVER_IS_INITIATOR':
+      return "you initiated this workflow (or an alias of yours did): your approval does not count";
+    case 'APPROVER_NOT_LISTED':
+      return 'you are not a listed approver of this approval';
+    case 'APPROVAL_CLOSED':
+      return 'this approval is already decided or expired';
+    default:
+      return 'no such approval';
+  }
+}

@@ -1,0 +1,51 @@
+import type { ApprovalRecord } from '../../state/approval-record.js';
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+const approvals = (record: ApprovalRecord): number => record.votes.filter((vote) => vote.decision === 'approve').length;
+
+/**
+ * What the requesting agent sees (DESIGN §8): the status and, once approved and until it
+ * expires, the single-use override token to retry with.
+ */
+export function agentView(record: ApprovalRecord, override: { token: string; expiresAtMs: number } | undefined): Record<string, unknown> {
+  return {
+    approval_id: record.approvalId,
+    kind: record.kind,
+    status: record.status,
+    tool: record.tool ?? null,
+    rule_id: record.ruleId ?? null,
+    policy_version: record.policyVersion,
+    approvals: approvals(record),
+    quorum: record.quorum,
+    expires_at: iso(record.expiresAt),
+    ...(record.kind === 'break_glass' ? { grant_expires_at: iso(record.grantExpiresAt) } : {}),
+    ...(override ? { override_token: override.token, override_expires_at: iso(override.expiresAtMs) } : {}),
+  };
+}
+
+/** What an approver sees: the request with params masked, votes, and the clause. */
+export function approverView(record: ApprovalRecord): Record<string, unknown> {
+  return {
+    approval_id: record.approvalId,
+    kind: record.kind,
+    status: record.status,
+    agent_id: record.agentId,
+    initiator: record.initiator ?? null,
+    chain: record.chain,
+    tool: record.tool ?? null,
+    params: record.display ?? null,
+    rule_id: record.ruleId ?? null,
+    clause: record.clause?.text ?? null,
+    source: record.clause?.source ?? null,
+    policy_version: record.policyVersion,
+    approvers: record.approvers,
+    approvals: approvals(record),
+    quorum: record.quorum,
+    votes: record.votes.map((vote) => ({ principal: vote.principal, decision: vote.decision, via: vote.via, at: iso(vote.at) })),
+    created_at: iso(record.createdAt),
+    expires_at: iso(record.expiresAt),
+    ...(record.kind === 'break_glass'
+      ? { reason: record.reason ?? null, grant_ttl_seconds: (record.grantTtlMs ?? 0) / 1000, grant_expires_at: iso(record.grantExpiresAt) }
+      : {}),
+  };
+}

@@ -1,0 +1,25 @@
+import type { ApprovalRecord } from '../state/approval-record.js';
+
+/**
+ * Where approvers are told about approvals (Slack, or nowhere: the embedded default uses the
+ * HTTP API alone). Calls happen after the Check has answered and are never awaited on the
+ * request path; implementations handle and log their own errors and never reject.
+ */
+export interface ApprovalNotifier {
+  /** Posts the message for a new approval. */
+  announce(record: ApprovalRecord): Promise<void>;
+  /** Re-renders an approval's message from its latest stored state (votes, outcome, expiry). */
+  refresh(approvalId: string): Promise<void>;
+  /** Re-renders messages of approvals that expired since the last sweep (also on a timer). */
+  sweep(): Promise<void>;
+  /** Releases timers. */
+  close(): void;
+}
+
+/** The notifier without Slack: approvers list pending approvals over the HTTP API. */
+export const NO_NOTIFIER: ApprovalNotifier = Object.freeze({
+  announce: () => Promise.resolve(),
+  refresh: () => Promise.resolve(),
+  sweep: () => Promise.resolve(),
+  close: () => undefined,
+});

@@ -1,0 +1,176 @@
+/**
+ * Single-use override tokens (DESIGN §6): a JWT signed with dutygate's own Ed25519 key, bound to
+ * one approved call. Verified with jose and explicit `algorithms`, `issuer`, `audience` and
+ * `typ`, so neither an agent token nor any other JWT signed elsewhere can pass for one.
+ */
+import { createHash, hkdfSync } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { errors, importJWK, jwtVerify, SignJWT } from 'jose';
+import type { JWK, JWTPayload } from 'jose';
+import { DutygateError } from '../errors.js';
+import type { ApprovalRecord } from '../state/approval-record.js';
+
+const ISSUER = 'dutygate';
+const AUDIENCE = 'dutygate:override';
+/** Explicit JWT type (RFC 8725 §3.11): an override token is never confused with another JWT. */
+const TYPE = 'dutygate-override+jwt';
+const ALGORITHM = 'EdDSA';
+
+/** What an override token asserts, read back after verification. */
+export interface OverrideClaims {
+  readonly approvalId: string;
+  readonly agentId: string;
+  readonly initiator?: string;
+  readonly tool: string;
+  readonly paramsHash: string;
+  readonly policyVersion: string;
+  readonly jti: string;
+  /** Seconds since the epoch. */
+  readonly exp: number;
+}
+
+/** The call an override token is presented with. */
+export interface OverrideCall {
+  readonly agentId: string;
+  /** Resolved through `principals.aliases`, like the record's. */
+  readonly initiator?: string;
+  readonly tool: string;
+  readonly paramsHash: string;
+  readonly policyVersion: string;
+}
+
+/** Signs and verifies override tokens with one key pair. */
+export interface OverrideTokens {
+  /**
+   * The override token of an approved call. Deterministic: `iat` is the decision time, `exp`
+   * `iat + ttl`, the `jti` derived from the approval id (Ed25519 signatures are deterministic
+   * too), so polling the approval again yields the same token and one approval can never mint
+   * two spendable tokens.
+   */
+  issue(record: ApprovalRecord): Promise<{ token: string; expiresAtMs: number }>;
+  /**
+   * Verifies a presented token against the call it came with.
+   *
+   * @throws DutygateError OVERRIDE_INVALID, OVERRIDE_EXPIRED, OVERRIDE_MISMATCH or
+   *   OVERRIDE_STALE_POLICY — each mismatch its own code. Spending it is the caller's job.
+   */
+  verify(token: string, call: OverrideCall, nowMs: number): Promise<OverrideClaims>;
+}
+
+/** Options of {@link createOverrideTokens}. */
+export interface OverrideTokenOptions {
+  /** dutygate's private Ed25519 JWK (`overrides.signing_key_file`). */
+  readonly privateJwk: JWK;
+  readonly ttlMs: number;
+  /** Largest accepted token, in bytes (default 4 KiB). */
+  readonly maxTokenBytes?: number;
+}
+
+/** Reads `overrides.signing_key_file` and prepares the signer and verifier. */
+export async function loadOverrideTokens(signingKeyFile: string, ttlMs: number): Promise<OverrideTokens> {
+  let jwk: JWK;
+  try {
+    jwk = JSON.parse(await readFile(signingKeyFile, 'utf8')) as JWK;
+  } catch (error) {
+    throw new Error(`overrides.signing_key_file ${signingKeyFile}: ${(error as Error).message}`, { cause: error });
+  }
+  return createOverrideTokens({ privateJwk: jwk, ttlMs });
+}
+
+/**
+ * Prepares override tokens from a private Ed25519 JWK.
+ *
+ * @throws Error when the key is not a private Ed25519 (OKP) JWK.
+ */
+export async function createOverrideTokens(options: OverrideTokenOptions): Promise<OverrideTokens> {
+  const { privateJwk, ttlMs } = options;
+  if (privateJwk.kty !== 'OKP' || privateJwk.crv !== 'Ed25519' || typeof privateJwk.d !== 'string') {
+    throw new Error('the override signing key must be a private Ed25519 JWK (kty OKP, crv Ed25519, with d)');
+  }
+  if (privateJwk.alg !== undefined && privateJwk.alg !== ALGORITHM) throw new Error(`the override signing key has alg ${privateJwk.alg}; EdDSA is required`);
+  const signingKey = await importJWK({ ...privateJwk, alg: ALGORITHM }, ALGORITHM);
+  const { d: _private, ...publicJwk } = privateJwk;
+  const verifyKey = await importJWK({ ...publicJwk, alg: ALGORITHM }, ALGORITHM);
+  const maxTokenBytes = options.maxTokenBytes ?? 4096;
+  // A secret only replicas sharing the key know: jtis cannot be predicted (and pre-spent) from
+  // the approval id an agent sees. HKDF separates it from the signing use of the key.
+  const jtiKey = Buffer.from(hkdfSync('sha256', Buffer.from(privateJwk.d, 'base64url'), 'dutygate', 'override-jti', 32));
+  const jtiFor = (approvalId: string): string => createHash('sha256').update(jtiKey).update(approvalId).digest('base64url');
+
+  return {
+    async issue(record) {
+      if (record.status !== 'approved' || record.kind !== 'call' || record.decidedAt === undefined) {
+        throw new DutygateError('INTERNAL', 'an override token is issued for an approved call only');
+      }
+      if (record.tool === undefined || record.paramsHash === undefined) throw new DutygateError('INTERNAL', 'the approval has no tool or params hash');
+      const iat = Math.floor(record.decidedAt / 1000);
+      const exp = iat + Math.ceil(ttlMs / 1000);
+      const claims: JWTPayload = {
+        iss: ISSUER,
+        aud: AUDIENCE,
+        sub: record.agentId,
+        iat,
+        exp,
+        jti: jtiFor(record.approvalId),
+        approval_id: record.approvalId,
+        agent_id: record.agentId,
+        tool: record.tool,
+        params_hash: record.paramsHash,
+        policy_version: record.policyVersion,
+        ...(record.initiator === undefined ? {} : { initiator: record.initiator }),
+      };
+      const header = { alg: ALGORITHM, typ: TYPE, ...(privateJwk.kid === undefined ? {} : { kid: privateJwk.kid }) };
+      const token = await new SignJWT(claims).setProtectedHeader(header).sign(signingKey);
+      return { token, expiresAtMs: exp * 1000 };
+    },
+
+    async verify(token, call, nowMs) {
+      if (token.length > maxTokenBytes) throw new DutygateError('OVERRIDE_INVALID', `the override token is longer than ${maxTokenBytes} bytes`);
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(token, verifyKey, {
+          algorithms: [ALGORITHM],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          typ: TYPE,
+          currentDate: new Date(nowMs),
+          clockTolerance: 0,
+          requiredClaims: ['exp', 'iat', 'jti'],
+        }));
+      } catch (error) {
+        if (error instanceof errors.JWTExpired) throw new DutygateError('OVERRIDE_EXPIRED', 'the override token has expired; ask for a new approval');
+        throw new DutygateError('OVERRIDE_INVALID', 'the override token is malformed or not signed by this gate', { cause: error });
+      }
+      const claims = readClaims(payload);
+      // Most specific first: another agent's token says nothing about this call at all.
+      if (claims.agentId !== call.agentId) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued to another agent');
+      if (claims.initiator !== call.initiator) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for a workflow of another initiator');
+      if (claims.tool !== call.tool) throw new DutygateError('OVERRIDE_MISMATCH', `the override token was issued for tool '${claims.tool}', not '${call.tool}'`);
+      if (claims.paramsHash !== call.paramsHash) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for other params');
+      if (claims.policyVersion !== call.policyVersion) {
+        throw new DutygateError('OVERRIDE_STALE_POLICY', `the override token was issued under policy ${claims.policyVersion}; the policy in force is ${call.policyVersion}`);
+      }
+      return claims;
+    },
+  };
+}
+
+function readClaims(payload: JWTPayload): OverrideClaims {
+  const text = (name: string): string => {
+    const value = payload[name];
+    if (typeof value !== 'string' || value === '') throw new DutygateError('OVERRIDE_INVALID', `the override token has no ${name} claim`);
+    return value;
+  };
+  const initiator = payload['initiator'];
+  if (initiator !== undefined && typeof initiator !== 'string') throw new DutygateError('OVERRIDE_INVALID', 'the override token initiator claim is not a string');
+  return {
+    approvalId: text('approval_id'),
+    agentId: text('agent_id'),
+    ...(initiator === undefined ? {} : { initiator }),
+    tool: text('tool'),
+    paramsHash: text('params_hash'),
+    policyVersion: text('policy_version'),
+    jti: text('jti'),
+    exp: payload.exp as number,
+  };
+}

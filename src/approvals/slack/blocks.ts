@@ -1,0 +1,104 @@
+/**
+ * The Block Kit message of one approval (DESIGN §6): agent, chain, tool, masked params, rule,
+ * verbatim clause, policy version, expiry, and Approve / Deny buttons with confirm dialogs.
+ * Re-rendered in place from the stored record as votes arrive and on the outcome or expiry.
+ * Everything an agent controls (ids, params) is escaped: a param must not @-mention a channel
+ * or forge a link in front of an approver.
+ */
+import type { ApprovalRecord } from '../../state/approval-record.js';
+
+/** `action_id`s of the two buttons. */
+export const APPROVE_ACTION = 'dutygate_approve';
+export const DENY_ACTION = 'dutygate_deny';
+
+/** A Block Kit block (kept loose: Slack validates the shape). */
+export type Block = Record<string, unknown>;
+
+/** The message: fallback text (notifications, screen readers) and blocks. */
+export interface ApprovalMessage {
+  readonly text: string;
+  readonly blocks: Block[];
+}
+
+const MAX_PARAMS_TEXT = 2_500;
+
+/** Escapes Slack mrkdwn control characters (`&`, `<`, `>`), per Slack's formatting docs. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Renders `record` as it stands at `nowMs` (buttons only while pending). */
+export function renderApprovalMessage(record: ApprovalRecord, nowMs: number): ApprovalMessage {
+  const pending = record.status === 'pending' && record.expiresAt > nowMs;
+  const status = pending ? 'pending' : record.status === 'pending' ? 'expired' : record.status;
+  const title = record.kind === 'break_glass' ? `Break-glass request for agent ${record.agentId}` : `Approval needed: ${record.tool ?? 'unknown tool'} by ${record.agentId}`;
+  const blocks: Block[] = [
+    { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+    { type: 'section', fields: fields(record) },
+  ];
+  if (record.kind === 'call') {
+    const params = JSON.stringify(record.display ?? {}, null, 2);
+    const shown = params.length > MAX_PARAMS_TEXT ? `${params.slice(0, MAX_PARAMS_TEXT)}\n…` : params;
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Params* (sensitive values masked)\n\`\`\`${escapeMrkdwn(shown)}\`\`\`` } });
+  } else {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(record.reason ?? '')}` } });
+  }
+  if (record.clause) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `>${escapeMrkdwn(record.clause.text)}\n_${escapeMrkdwn(record.clause.source)}_` } });
+  }
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(progress(record)) }] });
+  if (pending) {
+    blocks.push({ type: 'actions', block_id: `dutygate:${record.approvalId}`, elements: buttons(record) });
+  } else {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: outcomeText(record, status) } });
+  }
+  return { text: `${title} — ${status}`, blocks };
+}
+
+function fields(record: ApprovalRecord): Block[] {
+  const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${escapeMrkdwn(value)}` });
+  const expires = Math.floor(record.expiresAt / 1000);
+  const out = [
+    field('Agent', record.agentId),
+    field('Chain', record.chain.length > 0 ? [...record.chain, record.agentId].join(' → ') : '(none)'),
+    field('Initiator', record.initiator ?? '(none)'),
+  ];
+  if (record.kind === 'call') out.push(field('Tool', record.tool ?? ''), field('Rule', record.ruleId ?? ''));
+  else out.push(field('Grant', `${Math.round((record.grantTtlMs ?? 0) / 60_000)} min`));
+  out.push(field('Policy version', record.policyVersion));
+  // Slack renders <!date^…> in each reader's time zone; the text after | is the fallback.
+  out.push({ type: 'mrkdwn', text: `*Expires*\n<!date^${expires}^{date_short_pretty} {time}|${new Date(record.expiresAt).toISOString()}>` });
+  return out.slice(0, 10);
+}
+
+function buttons(record: ApprovalRecord): Block[] {
+  const what = record.kind === 'break_glass' ? `the break-glass grant for ${record.agentId}` : `${record.tool ?? 'this call'} by ${record.agentId}`;
+  const confirm = (title: string, verb: string) => ({
+    title: { type: 'plain_text', text: title },
+    text: { type: 'mrkdwn', text: `${verb} ${escapeMrkdwn(what)}?` },
+    confirm: { type: 'plain_text', text: title },
+    deny: { type: 'plain_text', text: 'Cancel' },
+  });
+  return [
+    { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: record.approvalId, text: { type: 'plain_text', text: 'Approve' }, confirm: confirm('Approve', 'Approve') },
+    { type: 'button', action_id: DENY_ACTION, style: 'danger', value: record.approvalId, text: { type: 'plain_text', text: 'Deny' }, confirm: { ...confirm('Deny', 'Deny'), style: 'danger' } },
+  ];
+}
+
+function progress(record: ApprovalRecord): string {
+  const approvals = record.votes.filter((vote) => vote.decision === 'approve');
+  const who = approvals.map((vote) => vote.principal).join(', ');
+  return `${approvals.length} of ${record.quorum} approval(s)${who ? `: ${who}` : ''} · ${record.approvalId}`;
+}
+
+function outcomeText(record: ApprovalRecord, status: string): string {
+  const denier = record.votes.find((vote) => vote.decision === 'deny');
+  switch (status) {
+    case 'approved':
+      return `:white_check_mark: *Approved* by ${escapeMrkdwn(record.votes.filter((vote) => vote.decision === 'approve').map((vote) => vote.principal).join(', '))}`;
+    case 'denied':
+      return `:no_entry: *Denied* by ${escapeMrkdwn(denier?.principal ?? 'an approver')}${denier?.reason ? `: ${escapeMrkdwn(denier.reason)}` : ''}`;
+    default:
+      return ':hourglass: *Expired* without a decision';
+  }
+}

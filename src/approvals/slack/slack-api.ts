@@ -1,0 +1,56 @@
+import { webApi } from '@slack/bolt';
+import type { Logger } from '../../log/logger.js';
+import type { ApprovalMessage } from './blocks.js';
+import { DEFAULT_RETRY, withRetry, type RetryPolicy, type Sleep } from './retry.js';
+import { createSlackLogger } from './slack-logger.js';
+
+/** The three Slack Web API methods dutygate uses (scope `chat:write`). */
+export interface SlackApi {
+  postMessage(channel: string, message: ApprovalMessage): Promise<{ channel: string; ts: string }>;
+  update(channel: string, ts: string, message: ApprovalMessage): Promise<void>;
+  postEphemeral(channel: string, user: string, text: string): Promise<void>;
+}
+
+/** Options of {@link createSlackApi}. */
+export interface SlackApiOptions {
+  readonly botToken: string;
+  /** `slack.api_url`, ending in `/`. */
+  readonly apiUrl: string;
+  readonly log: Logger;
+  readonly retry?: RetryPolicy;
+  readonly sleep?: Sleep;
+  /** Per-request timeout (default 10s). */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * A Web API client pointed at `slack.api_url`. The client's own retries are off
+ * (`retries: 0`, rate-limited calls rejected) so that {@link withRetry} alone decides, with
+ * bounds this gate chose: 429 after `Retry-After`, 5xx and network errors with backoff.
+ */
+export function createSlackApi(options: SlackApiOptions): SlackApi {
+  const client = new webApi.WebClient(options.botToken, {
+    slackApiUrl: options.apiUrl,
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.timeoutMs ?? 10_000,
+    logger: createSlackLogger(options.log),
+    // Absolute URLs would let a method name send the bot token elsewhere.
+    allowAbsoluteUrls: false,
+  });
+  const retry = <T>(call: () => Promise<T>) => withRetry(call, options.retry ?? DEFAULT_RETRY, options.sleep);
+
+  return {
+    async postMessage(channel, message) {
+      const result = await retry(() => client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, unfurl_links: false, unfurl_media: false }));
+      if (typeof result.ts !== 'string') throw new Error('chat.postMessage returned no ts');
+      return { channel: typeof result.channel === 'string' ? result.channel : channel, ts: result.ts };
+    },
+    async update(channel, ts, message) {
+      await retry(() => client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never }));
+    },
+    async postEphemeral(channel, user, text) {
+      await retry(() => client.chat.postEphemeral({ channel, user, text }));
+    },
+  };
+}
