@@ -39,7 +39,10 @@ export type VerifyResult =
  * a cut-off tail is only visible against the current head (`dutygate.audit.seq` of the newest
  * span, or the store).
  */
-export function verifyAuditLog(sources: readonly { readonly file: string; readonly text: string }[]): VerifyResult {
+export function verifyAuditLog(
+  sources: readonly { readonly file: string; readonly text: string }[],
+  options: { readonly expectHead?: { readonly seq: number; readonly hash: string } } = {},
+): VerifyResult {
   const entries: Entry[] = [];
   for (const source of sources) {
     const parsed = parseSource(source.file, source.text);
@@ -55,6 +58,12 @@ export function verifyAuditLog(sources: readonly { readonly file: string; readon
   if (finding) return { ok: false, records: entries.length, finding };
   const first = entries[0]?.stamp;
   const last = entries[entries.length - 1]?.stamp;
+  const head = options.expectHead;
+  if (head && (last?.seq !== head.seq || last.hash !== head.hash)) {
+    const end = entries[entries.length - 1];
+    const message = last && last.seq < head.seq ? `the log ends at seq ${last.seq}; the chain head is seq ${head.seq}` : `the log's last record is not the chain head seq ${head.seq}`;
+    return { ok: false, records: entries.length, finding: { kind: last && last.seq < head.seq ? 'dropped' : 'edited', file: end?.file ?? '', line: end?.line ?? 0, seq: (last?.seq ?? 0) + 1, message } };
+  }
   return { ok: true, records: entries.length, ...(first ? { firstSeq: first.seq } : {}), ...(last ? { lastSeq: last.seq, head: last.hash } : {}) };
 }
 

@@ -49,6 +49,8 @@ export interface GateAudit {
   readonly recordApprovalEvent: (event: ApprovalEvent) => Promise<RecordedAudit>;
   /** The same, shaped as the approvals module's `events` hook. */
   readonly approvalEvents: ApprovalAuditEvents;
+  /** Resolves once every Check answered so far has its record written and its span ended. */
+  readonly settled: () => Promise<void>;
   /** `GET /metrics` (Prometheus text; 404 when metrics are off). */
   readonly routes: HttpRoutes;
   /** Writes what is pending, closes the decision log, flushes and shuts telemetry down. */
@@ -81,6 +83,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     wrap: checks.wrap,
     onFallbackDeny: checks.onFallbackDeny,
     recordApprovalEvent,
+    settled: checks.drain,
     approvalEvents: {
       created: (record) => fire(approvalEventOf('created', record, { at: record.createdAt })),
       vote: (approvalId, vote, outcome, record) =>

@@ -22,9 +22,10 @@ const SOD_CODES = new Set(['SOD_SAME_AGENT', 'SOD_DUTY_CONFLICT']);
 const STATE_CODES = new Set(['STATE_UNAVAILABLE', 'REPLAY_CAPACITY']);
 
 /**
- * Creates the instruments on `meter`. Names are OpenTelemetry's (dots); the Prometheus
- * exporter turns `dutygate.decisions` into `dutygate_decisions_total` and a histogram with unit
- * `s` into `…_seconds`. The reason code is the `code` label, as on the span.
+ * Creates the instruments on `meter`. The Prometheus exporter turns dots into underscores and
+ * adds `_total` to counters (`dutygate.decisions` → `dutygate_decisions_total`); histograms
+ * carry their unit in the name (`dutygate_check_duration_seconds`), as Prometheus expects. The
+ * reason code is the `code` label, as on the span.
  */
 export function createGateMetrics(meter: Meter): GateMetrics {
   const decisions = meter.createCounter('dutygate.decisions', { description: 'Checks answered, by enforced decision, reason code, rule and shadow mode' });
@@ -34,12 +35,12 @@ export function createGateMetrics(meter: Meter): GateMetrics {
   const stateErrors = meter.createCounter('dutygate.state_errors', { description: 'State store failures, by code and where (check path, audit chain)' });
   const unchained = meter.createCounter('dutygate.audit.unchained', { description: 'Audit records written without a chain stamp (store error, or appends backlog)' });
   const logErrors = meter.createCounter('dutygate.audit.log_errors', { description: 'Decision log write failures' });
-  const checkDuration = meter.createHistogram('dutygate.check.duration', {
+  const checkDuration = meter.createHistogram('dutygate.check.duration_seconds', {
     description: 'Check latency inside the gate, by enforced decision',
     unit: 's',
     advice: { explicitBucketBoundaries: CHECK_BUCKETS },
   });
-  const approvalLatency = meter.createHistogram('dutygate.approval.latency', {
+  const approvalLatency = meter.createHistogram('dutygate.approval.latency_seconds', {
     description: 'Time from approval request to approved / denied / expired',
     unit: 's',
     advice: { explicitBucketBoundaries: APPROVAL_BUCKETS },

@@ -41,12 +41,13 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   if (options.metrics === false) {
     return { ...(tracer ? { tracer } : {}), shutdown: () => options.onShutdown?.() ?? Promise.resolve() };
   }
-  const reader = new PrometheusExporter({ preventServerStart: true });
+  const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const meterProvider = new MeterProvider({
     resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'dutygate' }),
     readers: [reader],
   });
-  const serializer = new PrometheusSerializer();
+  // No `otel_scope_name` label: every series is dutygate's own.
+  const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   return {
     ...(tracer ? { tracer } : {}),
     metrics: createGateMetrics(meterProvider.getMeter(SCOPE)),
