@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerCheckCommand } from './commands/check.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerKeysCommand } from './commands/keys.js';
@@ -25,6 +26,7 @@ registerKeysCommand(program);
 registerTokenCommand(program);
 registerCheckCommand(program);
 registerDevCommand(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);
