@@ -11,6 +11,8 @@ import { createHealthClient, type HealthClient } from '../helpers/envoy-health-c
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 import { startOwnedRedis, type OwnedRedis } from '../helpers/redis-server.js';
 import { freshPrefix } from '../helpers/redis-test.js';
+import { createRedisClient } from '../../src/state/redis/redis-client.js';
+import { createRedisStore } from '../../src/state/redis/redis-store.js';
 
 const POLICY = await readFile(new URL('../../examples/dev/policy.yaml', import.meta.url), 'utf8');
 const PAYMENTS = { method: 'POST', host: 'payments.internal', path: '/payments', headers: { 'content-type': 'application/json' } };
@@ -138,3 +140,36 @@ describe('Redis goes away mid-traffic', () => {
     expect(await eventually(() => health.check(), 'SERVING')).toBe('SERVING');
   });
 });
+
+describe('a connection that answers nothing', () => {
+  it('is dropped by the first failed ping and redialled, so commands fail at once instead of queueing', async () => {
+    const redis = await startOwnedRedis();
+    const config = { driver: 'redis', url: redis.url, prefix: freshPrefix('frozen'), timeoutMs: STATE_TIMEOUT_MS, ledgerTtlMs: 60_000 } as const;
+    const client = createRedisClient(config);
+    const store = await createRedisStore(config, { client });
+    try {
+      redis.freeze();
+      await expect(store.ping()).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+      const start = performance.now();
+      await expect(store.claimJti('j', Date.now() + 60_000, Date.now())).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+      expect(performance.now() - start).toBeLessThan(STATE_TIMEOUT_MS / 2);
+      expect(await eventuallyTrue(() => client.status !== 'ready')).toBe(true);
+      redis.thaw();
+      expect(await eventuallyTrue(async () => (await store.ping().then(() => true, () => false)) && client.status === 'ready')).toBe(true);
+      expect(await store.claimJti('j2', Date.now() + 60_000, Date.now())).toBe(true);
+    } finally {
+      redis.thaw();
+      await store.close();
+      await redis.kill();
+    }
+  });
+});
+
+async function eventuallyTrue(probe: () => boolean | Promise<boolean>, ms = 5_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await probe()) return true;
+    await sleep(50);
+  }
+  return probe();
+}

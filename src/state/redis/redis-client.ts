@@ -28,6 +28,9 @@ export function planRedisClient(config: RedisStateConfig): RedisClientPlan {
     maxRetriesPerRequest: 0,
     commandTimeout: config.timeoutMs,
     connectTimeout: CONNECT_TIMEOUT_MS,
+    // A dropped connection whose peer never acknowledges (frozen server, partition) is
+    // destroyed after this long, so the reconnect can start.
+    disconnectTimeout: 500,
     enableReadyCheck: true,
     connectionName: 'dutygate',
   } satisfies RedisOptions;

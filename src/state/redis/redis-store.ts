@@ -79,8 +79,16 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     appendAudit: guard((record) => audit.append(record)),
 
     ping: guard(async () => {
-      const reply = await client.ping();
-      if (reply !== 'PONG') throw new Error(`unexpected PING reply '${String(reply)}'`);
+      try {
+        const reply = await client.ping();
+        if (reply !== 'PONG') throw new Error(`unexpected PING reply '${String(reply)}'`);
+      } catch (error) {
+        // A connection that is "ready" but answers nothing (a frozen server, a silent network
+        // partition) would never be replaced on its own, and every timed-out command would
+        // wait in its queue. The readiness probe pings every second: drop and redial it.
+        if (client.status === 'ready') client.disconnect(true);
+        throw error;
+      }
     }),
 
     async close() {

@@ -27,7 +27,7 @@ describe('Redis client plan', () => {
       { host: 'fd00::7', port: 7002 },
     ]);
     expect(plan.options).toMatchObject({ enableOfflineQueue: false, enableAutoPipelining: true, lazyConnect: true, scaleReads: 'master' });
-    expect(plan.options.redisOptions).toMatchObject({ commandTimeout: 50, maxRetriesPerRequest: 0, enableAutoPipelining: true });
+    expect(plan.options.redisOptions).toMatchObject({ commandTimeout: 50, maxRetriesPerRequest: 0, enableAutoPipelining: true, disconnectTimeout: 500 });
     const client = createRedisClient(config);
     expect(client).toBeInstanceOf(Cluster);
     expect(client.status).toBe('wait'); // lazy: nothing dialled yet
