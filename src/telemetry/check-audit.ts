@@ -33,7 +33,7 @@ export interface CheckAudit {
   /** The `dutygate.check` span of the Check running in this async context, if any. */
   readonly activeCheckSpan: () => Span | undefined;
   /** Resolves once every answered Check has its record written and its span ended. */
-  drain(): Promise<void>;
+  readonly drain: () => Promise<void>;
 }
 
 /** Used when the transport could not even parse the request. */

@@ -111,7 +111,7 @@ describe('audit trail: spans, decision log, chain, metrics', () => {
   });
 
   it.each([
-    ['identity', 'TOKEN_MISSING', async () => ({ ...PAYMENTS, body: body('pay-4', 1) })],
+    ['identity', 'TOKEN_MISSING', () => Promise.resolve({ ...PAYMENTS, body: body('pay-4', 1) })],
     ['replay', 'REPLAY', async () => {
       const agent = await finance('finance-d');
       await f.check({ ...PAYMENTS, body: body('pay-5', 1), ...agent });
