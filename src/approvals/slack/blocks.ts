@@ -52,7 +52,8 @@ export function renderApprovalMessage(record: ApprovalRecord, nowMs: number): Ap
   } else {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: outcomeText(record, status) } });
   }
-  return { text: `${title} — ${status}`, blocks };
+  // The fallback text is mrkdwn (notifications); the header block is plain_text, shown as is.
+  return { text: escapeMrkdwn(`${title} — ${status}`), blocks };
 }
 
 function fields(record: ApprovalRecord): Block[] {

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { escapeMrkdwn, renderApprovalMessage } from '../../../src/approvals/slack/blocks.js';
+import type { ApprovalRecord } from '../../../src/state/approval-record.js';
+
+const T0 = 1_800_000_000_000;
+const RECORD: ApprovalRecord = {
+  approvalId: 'apr_blocks',
+  kind: 'call',
+  requestKey: 'k',
+  status: 'pending',
+  agentId: 'finance-<!channel>',
+  initiator: 'sso:carol',
+  chain: ['planner'],
+  tool: 'payments.create',
+  paramsHash: '0'.repeat(64),
+  ruleId: 'large',
+  clause: { name: 'PAYMENT_LIMIT', text: 'Payments above 5000 need a human approval.', source: 'policy.yaml#/clauses/PAYMENT_LIMIT' },
+  policyVersion: 'v1+abc',
+  approvers: ['sso:bob', 'sso:erin'],
+  quorum: 2,
+  createdAt: T0,
+  expiresAt: T0 + 900_000,
+  votes: [],
+  display: { amount: 9000, memo: '<https://evil.example|click me> & <@U0ADMIN>' },
+};
+
+const text = (record: ApprovalRecord, now = T0) => JSON.stringify(renderApprovalMessage(record, now).blocks);
+
+describe('approval message', () => {
+  it('escapes what the agent controls', () => {
+    expect(escapeMrkdwn('<@U1> & <!here>')).toBe('&lt;@U1&gt; &amp; &lt;!here&gt;');
+    const message = renderApprovalMessage(RECORD, T0);
+    // The header is plain_text (never parsed); everything else is mrkdwn and must be escaped.
+    expect(message.blocks[0]).toMatchObject({ type: 'header', text: { type: 'plain_text' } });
+    const rendered = JSON.stringify([message.text, ...message.blocks.slice(1)]);
+    expect(rendered).not.toContain('<!channel>');
+    expect(rendered).not.toContain('<https://evil.example');
+    expect(rendered).not.toContain('<@U0ADMIN>');
+    expect(rendered).toContain('&lt;@U0ADMIN&gt;');
+  });
+
+  it('shows chain, tool, rule, clause, version, expiry, progress and confirmed buttons while pending', () => {
+    const rendered = text(RECORD);
+    for (const part of ['planner → finance-', 'payments.create', 'large', 'Payments above 5000 need a human approval.', 'policy.yaml#/clauses/PAYMENT_LIMIT', 'v1+abc', `<!date^${(T0 + 900_000) / 1000}^`, '0 of 2 approval(s)', 'dutygate_approve', 'dutygate_deny', '"confirm"']) {
+      expect(rendered).toContain(part);
+    }
+  });
+
+  it.each([
+    ['approved', { status: 'approved' as const, votes: [{ principal: 'sso:bob', decision: 'approve' as const, at: T0, via: 'slack' as const }, { principal: 'sso:erin', decision: 'approve' as const, at: T0, via: 'api' as const }] }, T0, 'Approved* by sso:bob, sso:erin'],
+    ['denied', { status: 'denied' as const, votes: [{ principal: 'sso:erin', decision: 'deny' as const, at: T0, via: 'api' as const, reason: 'wrong account' }] }, T0, 'Denied* by sso:erin: wrong account'],
+    ['expired (stored as pending)', {}, T0 + 900_000, 'Expired* without a decision'],
+  ])('%s: the outcome replaces the buttons', (_name, change, now, outcome) => {
+    const rendered = text({ ...RECORD, ...change }, now);
+    expect(rendered).toContain(outcome);
+    expect(rendered).not.toContain('dutygate_approve');
+  });
+
+  it('renders a break-glass request with its reason and grant length', () => {
+    const rendered = text({ ...RECORD, kind: 'break_glass', reason: 'INC-7 payroll', grantTtlMs: 1_800_000, tool: undefined });
+    expect(rendered).toContain('Break-glass request');
+    expect(rendered).toContain('INC-7 payroll');
+    expect(rendered).toContain('30 min');
+  });
+});

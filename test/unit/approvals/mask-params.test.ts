@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { MASK, maskParams } from '../../../src/approvals/mask-params.js';
+
+describe('maskParams', () => {
+  it('masks the policy-listed paths (dotted) and keeps the rest', () => {
+    const shown = maskParams({ amount: 9000, card: '4111111111111111', recipient: { name: 'ACME', iban: 'DE89370400440532013000' } }, ['card', 'recipient.iban']);
+    expect(shown).toEqual({ amount: 9000, card: MASK, recipient: { name: 'ACME', iban: MASK } });
+  });
+
+  it.each([['password'], ['api_key'], ['apiKey'], ['client_secret'], ['accessToken'], ['Authorization'], ['cvv'], ['card_number'], ['ssn'], ['privateKey'], ['session_cookie']])(
+    'masks a credential-looking key (%s) whatever the policy says',
+    (key) => {
+      expect(maskParams({ [key]: 'hunter2', nested: { [key]: 'x' } })).toEqual({ [key]: MASK, nested: { [key]: MASK } });
+    },
+  );
+
+  it('cuts long strings, long arrays and deep nesting, and never changes its input', () => {
+    const input = { note: 'x'.repeat(500), list: Array.from({ length: 60 }, (_, i) => i), deep: { a: { b: { c: { d: { e: { f: { g: 1 } } } } } } } };
+    const copy = structuredClone(input);
+    const shown = maskParams(input);
+    expect(String(shown.note)).toHaveLength(201);
+    expect((shown.list as unknown[]).at(-1)).toBe('… 10 more');
+    expect(JSON.stringify(shown.deep)).toContain('"…"');
+    expect(input).toEqual(copy);
+  });
+});

@@ -1,0 +1,127 @@
+import { decodeJwt, SignJWT, importJWK, type JWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createOverrideTokens, type OverrideCall, type OverrideTokens } from '../../../src/approvals/override-token.js';
+import { isDutygateError } from '../../../src/errors.js';
+import { generateSigningKey } from '../../../src/identity/generate-keys.js';
+import type { ApprovalRecord } from '../../../src/state/approval-record.js';
+
+const T0 = 1_800_000_000_000;
+const RECORD: ApprovalRecord = {
+  approvalId: 'apr_test1',
+  kind: 'call',
+  requestKey: 'k',
+  status: 'approved',
+  agentId: 'finance-a',
+  initiator: 'sso:carol',
+  chain: ['planner'],
+  tool: 'payments.create',
+  paramsHash: 'a'.repeat(64),
+  ruleId: 'large',
+  policyVersion: 'v1+abc',
+  approvers: ['sso:bob'],
+  quorum: 1,
+  createdAt: T0 - 60_000,
+  expiresAt: T0 + 900_000,
+  votes: [{ principal: 'sso:bob', decision: 'approve', at: T0, via: 'api' }],
+  decidedAt: T0,
+};
+const CALL: OverrideCall = { agentId: 'finance-a', initiator: 'sso:carol', tool: 'payments.create', paramsHash: 'a'.repeat(64), policyVersion: 'v1+abc' };
+
+async function codeOf(work: Promise<unknown>): Promise<string> {
+  try {
+    await work;
+    return 'OK';
+  } catch (error) {
+    if (isDutygateError(error)) return error.code;
+    throw error;
+  }
+}
+
+describe('override tokens', () => {
+  let key: JWK;
+  let tokens: OverrideTokens;
+  beforeAll(async () => {
+    key = (await generateSigningKey({ kid: 'override-1' })).privateJwk;
+    tokens = await createOverrideTokens({ privateJwk: key, ttlMs: 600_000 });
+  });
+
+  it('issues a deterministic token for an approved call, expiring ttl after the decision', async () => {
+    const a = await tokens.issue(RECORD);
+    const b = await tokens.issue(RECORD);
+    expect(a.token).toBe(b.token);
+    expect(a.expiresAtMs).toBe(T0 + 600_000);
+    const claims = decodeJwt(a.token);
+    expect(claims).toMatchObject({ approval_id: 'apr_test1', agent_id: 'finance-a', initiator: 'sso:carol', tool: 'payments.create', params_hash: 'a'.repeat(64), policy_version: 'v1+abc', iat: T0 / 1000, exp: T0 / 1000 + 600 });
+    expect(claims.jti).not.toContain('apr_test1');
+    expect(await tokens.verify(a.token, CALL, T0 + 1_000)).toMatchObject({ approvalId: 'apr_test1', jti: claims.jti });
+  });
+
+  it('gives each approval its own jti, and another key other jtis', async () => {
+    const one = decodeJwt((await tokens.issue(RECORD)).token).jti;
+    const two = decodeJwt((await tokens.issue({ ...RECORD, approvalId: 'apr_test2' })).token).jti;
+    expect(one).not.toBe(two);
+    const other = await createOverrideTokens({ privateJwk: (await generateSigningKey()).privateJwk, ttlMs: 600_000 });
+    expect(decodeJwt((await other.issue(RECORD)).token).jti).not.toBe(one);
+  });
+
+  it.each([
+    ['pending', { status: 'pending' as const }],
+    ['denied', { status: 'denied' as const }],
+    ['a break-glass grant', { kind: 'break_glass' as const }],
+  ])('refuses to issue for %s', async (_name, change) => {
+    expect(await codeOf(tokens.issue({ ...RECORD, ...change }))).toBe('INTERNAL');
+  });
+
+  it.each([
+    ['another agent', { agentId: 'finance-b' }, 'OVERRIDE_MISMATCH'],
+    ['another initiator', { initiator: 'sso:dave' }, 'OVERRIDE_MISMATCH'],
+    ['no initiator', { initiator: undefined }, 'OVERRIDE_MISMATCH'],
+    ['another tool', { tool: 'payments.release' }, 'OVERRIDE_MISMATCH'],
+    ['other params', { paramsHash: 'b'.repeat(64) }, 'OVERRIDE_MISMATCH'],
+    ['another policy version', { policyVersion: 'v2+def' }, 'OVERRIDE_STALE_POLICY'],
+  ])('%s → %s', async (_name, change, code) => {
+    const { token } = await tokens.issue(RECORD);
+    expect(await codeOf(tokens.verify(token, { ...CALL, ...change }, T0 + 1_000))).toBe(code);
+  });
+
+  it('is expired at exp (no tolerance) → OVERRIDE_EXPIRED', async () => {
+    const { token } = await tokens.issue(RECORD);
+    expect(await codeOf(tokens.verify(token, CALL, T0 + 599_000))).toBe('OK');
+    expect(await codeOf(tokens.verify(token, CALL, T0 + 600_000))).toBe('OVERRIDE_EXPIRED');
+  });
+
+  it.each([
+    ['garbage', () => Promise.resolve('x.y.z')],
+    ['a truncated signature', async () => (await tokens.issue(RECORD)).token.slice(0, -4)],
+    ['another key', async () => (await (await createOverrideTokens({ privateJwk: (await generateSigningKey()).privateJwk, ttlMs: 600_000 })).issue(RECORD)).token],
+    ['alg none', async () => {
+      const [, payload] = (await tokens.issue(RECORD)).token.split('.');
+      return `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'dutygate-override+jwt' })).toString('base64url')}.${payload}.`;
+    }],
+    ['a JWT of another type signed by the same key', async () => {
+      const signer = await importJWK(key, 'EdDSA');
+      const claims = decodeJwt((await tokens.issue(RECORD)).token);
+      return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'JWT' }).sign(signer);
+    }],
+    ['another audience', async () => {
+      const signer = await importJWK(key, 'EdDSA');
+      const claims = decodeJwt((await tokens.issue(RECORD)).token);
+      return new SignJWT({ ...claims, aud: 'dutygate' }).setProtectedHeader({ alg: 'EdDSA', typ: 'dutygate-override+jwt' }).sign(signer);
+    }],
+    ['a missing approval_id', async () => {
+      const signer = await importJWK(key, 'EdDSA');
+      const { approval_id: _gone, ...claims } = decodeJwt((await tokens.issue(RECORD)).token);
+      return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'dutygate-override+jwt' }).sign(signer);
+    }],
+    ['an oversized token', () => Promise.resolve('a'.repeat(5_000))],
+  ])('%s → OVERRIDE_INVALID', async (_name, make) => {
+    expect(await codeOf(tokens.verify(await make(), CALL, T0 + 1_000))).toBe('OVERRIDE_INVALID');
+  });
+
+  it.each([
+    ['a public key', async () => (await generateSigningKey()).publicJwks.keys[0]!],
+    ['an ES256 key', async () => (await generateSigningKey({ alg: 'ES256' })).privateJwk],
+  ])('refuses %s as the signing key', async (_name, make) => {
+    await expect(createOverrideTokens({ privateJwk: await make(), ttlMs: 1 })).rejects.toThrow(/Ed25519/);
+  });
+});
