@@ -1,0 +1,78 @@
+/**
+ * The two modes. `full` is what `npm run bench` runs and what bench/results.json records (about
+ * ten minutes); `short` is the CI smoke run (well under a minute): fewer, shorter phases, no
+ * profile, no RSS soak, and a generous regression threshold instead of the targets.
+ */
+
+/** Everything a mode decides. Durations in milliseconds. */
+export interface BenchOptions {
+  readonly mode: 'full' | 'short';
+  /** Requests decoded and checked per server before timing. */
+  readonly verifyRequests: number;
+  readonly warmupMs: number;
+  /** Closed-loop repetitions per server, and each one's length. */
+  readonly closedRuns: number;
+  readonly closedMs: number;
+  /** Requests in flight in the closed loop. */
+  readonly concurrency: number;
+  /** Open-loop rates as fractions of the floor's closed-loop median. */
+  readonly openFractions: readonly number[];
+  readonly openRuns: number;
+  readonly openMs: number;
+  /** Per-call deadline (Envoy's ext_authz default timeout). */
+  readonly deadlineMs: number;
+  /** Also measure the raw node:crypto floor (closed loop only). */
+  readonly rawFloor: boolean;
+  /** CPU-profile the memory gate under closed-loop load for this long (0: skip). */
+  readonly profileMs: number;
+  /** Checks in the RSS soak of the memory gate (0: skip), its bound in time, token lifetime. */
+  readonly soakChecks: number;
+  readonly soakMaxMs: number;
+  readonly soakTokenTtlSeconds: number;
+  /**
+   * Short mode fails (exit 1) below these throughput ratios: far under the targets, so only a
+   * crash-like regression trips them on a noisy CI machine.
+   */
+  readonly minMemoryVsFloor: number;
+  readonly minRedisVsMemory: number;
+}
+
+export const FULL: BenchOptions = {
+  mode: 'full',
+  verifyRequests: 600,
+  warmupMs: 3000,
+  closedRuns: 3,
+  closedMs: 4000,
+  concurrency: 64,
+  openFractions: [0.25, 0.5, 0.8],
+  openRuns: 3,
+  openMs: 4000,
+  deadlineMs: 200,
+  rawFloor: true,
+  profileMs: 8000,
+  soakChecks: 1_000_000,
+  soakMaxMs: 330_000,
+  soakTokenTtlSeconds: 20,
+  minMemoryVsFloor: 0,
+  minRedisVsMemory: 0,
+};
+
+export const SHORT: BenchOptions = {
+  mode: 'short',
+  verifyRequests: 150,
+  warmupMs: 1000,
+  closedRuns: 1,
+  closedMs: 2000,
+  concurrency: 64,
+  openFractions: [0.5],
+  openRuns: 1,
+  openMs: 2000,
+  deadlineMs: 200,
+  rawFloor: false,
+  profileMs: 0,
+  soakChecks: 0,
+  soakMaxMs: 0,
+  soakTokenTtlSeconds: 20,
+  minMemoryVsFloor: 0.2,
+  minRedisVsMemory: 0.2,
+};

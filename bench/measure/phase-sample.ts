@@ -1,0 +1,61 @@
+/**
+ * One measured phase against one server: the load run plus what the server (and Redis, for the
+ * Redis-backed gate) spent meanwhile, read from outside the server.
+ */
+import type { LoadRun } from '../load/load-run.js';
+import type { RedisProbe } from '../servers/redis-probe.js';
+import type { ServerProcess } from '../servers/server-process.js';
+import { ownCpuSeconds } from './proc-stats.js';
+import { summarizeLatencies } from './stats.js';
+import type { LatencySummary } from './stats.js';
+
+/** A phase's numbers. CPU in cores (1.0 = one CPU busy for the whole phase). */
+export interface PhaseSample {
+  readonly throughput: number;
+  readonly serverCpu: number;
+  /** Answers per second of server CPU: the throughput one whole core would give. */
+  readonly perCpuSecond: number;
+  readonly clientCpu: number;
+  readonly redisCpu?: number;
+  readonly rssBytes: number;
+  readonly latency: LatencySummary;
+  readonly sendLag?: LatencySummary;
+  readonly sent: number;
+  readonly completed: number;
+  readonly rpcErrors: number;
+  readonly mismatches: number;
+  readonly unavailable: number;
+  readonly statusCounts: Readonly<Record<string, number>>;
+  readonly exhausted: boolean;
+}
+
+/** Runs `run` and measures around it; rejects when the server died during the phase. */
+export async function measurePhase(server: ServerProcess, redis: RedisProbe | undefined, run: () => Promise<LoadRun>): Promise<PhaseSample> {
+  const serverBefore = server.cpuSeconds() ?? Number.NaN;
+  const clientBefore = ownCpuSeconds();
+  const redisBefore = redis ? await redis.cpuSeconds() : undefined;
+  const startedAt = performance.now();
+  const result = await run();
+  const seconds = (performance.now() - startedAt) / 1000;
+  const serverAfter = server.cpuSeconds();
+  if (!server.alive() || serverAfter === undefined) throw new Error(`${server.name} exited during the phase`);
+  const redisAfter = redis ? await redis.cpuSeconds() : undefined;
+  const serverCpu = (serverAfter - serverBefore) / seconds;
+  return {
+    throughput: result.throughput,
+    serverCpu,
+    perCpuSecond: result.completed / Math.max(1e-9, serverAfter - serverBefore),
+    clientCpu: (ownCpuSeconds() - clientBefore) / seconds,
+    ...(redisBefore !== undefined && redisAfter !== undefined ? { redisCpu: (redisAfter - redisBefore) / seconds } : {}),
+    rssBytes: server.rssBytes() ?? Number.NaN,
+    latency: summarizeLatencies(result.latenciesMs),
+    ...(result.sendLagMs ? { sendLag: summarizeLatencies(result.sendLagMs) } : {}),
+    sent: result.sent,
+    completed: result.completed,
+    rpcErrors: result.rpcErrors,
+    mismatches: result.mismatches,
+    unavailable: result.unavailable,
+    statusCounts: result.statusCounts,
+    exhausted: result.exhausted,
+  };
+}

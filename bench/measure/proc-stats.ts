@@ -1,0 +1,49 @@
+/**
+ * Per-process CPU time and resident memory from Linux /proc, read by the load generator about
+ * the server child (never by the server itself, so measuring costs the server nothing).
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+function readClockTicks(): number {
+  const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+  const ticks = Number.parseInt(result.stdout ?? '', 10);
+  return Number.isFinite(ticks) && ticks > 0 ? ticks : 100;
+}
+
+/** `sysconf(_SC_CLK_TCK)`: the unit of utime/stime in /proc/<pid>/stat. */
+export const CLOCK_TICKS = readClockTicks();
+
+/** User + system CPU seconds the process has used so far; undefined once it is gone. */
+export function readCpuSeconds(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces; fields after its closing paren are fixed.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after the name.
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLOCK_TICKS : undefined;
+}
+
+/** Resident set size in bytes (VmRSS); undefined once the process is gone. */
+export function readRssBytes(pid: number): number | undefined {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const match = /^VmRSS:\s+(\d+)\s+kB$/m.exec(status);
+  return match ? Number(match[1]) * 1024 : undefined;
+}
+
+/** CPU seconds of this process (the load generator). */
+export function ownCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}

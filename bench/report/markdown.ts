@@ -1,0 +1,98 @@
+/**
+ * The Markdown report (bench/results.md, and the README's Performance section): the tables are
+ * rendered from the results object alone, so the README can always be regenerated from
+ * bench/results.json.
+ */
+import type { StoredSpread } from './build-results.js';
+
+interface OpenView {
+  readonly rate: number;
+  readonly p50_ms: StoredSpread;
+  readonly p99_ms: StoredSpread;
+  readonly p999_ms: StoredSpread;
+  readonly rpc_errors: number;
+}
+
+interface ServerView {
+  readonly label: string;
+  readonly available: boolean;
+  readonly reason?: string;
+  readonly failure?: string;
+  readonly closed?: { throughput: StoredSpread; per_cpu_second: StoredSpread; server_cpu: StoredSpread; rss_mib: StoredSpread; rpc_errors: number; unexpected: number };
+  readonly open?: Readonly<Record<string, OpenView>>;
+  readonly log_bytes_per_check?: number;
+}
+
+/** The fields of results.json the report reads. */
+export interface ResultsView {
+  readonly mode: string;
+  readonly generated_at: string;
+  readonly machine: { description: string; pinning: string; loadavg_start: number[] };
+  readonly git: { commit: string; dirty: boolean };
+  readonly workload: { chained_fraction: number; mean_headers: number; mean_body_bytes: number; mean_request_bytes: number; decision_mix: Record<string, number> | null };
+  readonly settings: { concurrency: number; closed_runs: number; closed_s: number; open_runs: number; open_s: number };
+  readonly servers: Readonly<Record<string, ServerView>>;
+  readonly ratio_spread: Readonly<Record<string, StoredSpread>>;
+  readonly targets: Readonly<Record<string, { target: string; value: number | null; met: boolean | null }>>;
+  readonly soak?: { checks: number; throughput: number; rss_mib: Record<string, number | null> };
+  readonly profile?: { areas: { area: string; pct: number }[]; selfTop: { name: string; where: string; pct: number }[]; dutygateInclusive: { name: string; where: string; pct: number }[] };
+}
+
+const n = (value: number | null | undefined, digits = 0): string => (value === null || value === undefined ? '–' : value.toFixed(digits));
+const range = (value: StoredSpread | undefined, digits = 0): string => (value === undefined || value.median === null ? '–' : `${n(value.median, digits)} (${n(value.min, digits)}–${n(value.max, digits)})`);
+const pct = (value: number): string => `${Math.round(value * 100)} %`;
+
+/** Renders the report. */
+export function renderMarkdown(results: ResultsView): string {
+  const lines: string[] = [];
+  const servers = Object.entries(results.servers);
+  lines.push(`Machine: ${results.machine.description}; ${results.machine.pinning}; load average at start ${results.machine.loadavg_start.join(' / ')}.`);
+  const mix = results.workload.decision_mix;
+  lines.push(
+    `Workload: Envoy-shaped CheckRequests (${n(results.workload.mean_headers, 1)} headers, ${results.workload.mean_body_bytes} B JSON bodies, ${results.workload.mean_request_bytes} B on the wire), a fresh EdDSA token per request, ${pct(results.workload.chained_fraction)} with a two-ancestor chain, a 30-rule policy${mix ? `; decisions ${pct(mix['allow'] ?? 0)} allow, ${pct(mix['deny'] ?? 0)} deny, ${pct(mix['approval_needed'] ?? 0)} approval_needed` : ''}.`,
+  );
+  lines.push(`Runs: ${results.mode} mode, commit ${results.git.commit.slice(0, 12)}${results.git.dirty ? ' (uncommitted changes)' : ''}, ${results.generated_at}. Medians of ${results.settings.closed_runs} closed-loop runs of ${results.settings.closed_s} s (${results.settings.concurrency} in flight) and ${results.settings.open_runs} open-loop runs of ${results.settings.open_s} s per rate; (min–max) over runs.`);
+  lines.push('');
+  lines.push('| server | max req/s | req/s per server CPU-s | server CPU | RSS MiB |');
+  lines.push('|---|---|---|---|---|');
+  for (const [key, server] of servers) {
+    if (!server.closed) {
+      lines.push(`| ${key} | unavailable: ${server.reason ?? server.failure ?? 'not measured'} | | | |`);
+      continue;
+    }
+    const c = server.closed;
+    lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
+  }
+  const rates = [...new Set(servers.flatMap(([, server]) => Object.keys(server.open ?? {})))].sort((a, b) => Number(a) - Number(b));
+  if (rates.length > 0) {
+    lines.push('');
+    lines.push(`| server | ${rates.map((rate) => `p50 / p99 / p99.9 ms at ${rate} % (${results.servers['floor']?.open?.[rate]?.rate ?? '?'}/s)`).join(' | ')} |`);
+    lines.push(`|---|${rates.map(() => '---').join('|')}|`);
+    for (const [key, server] of servers) {
+      if (!server.open) continue;
+      const cells = rates.map((rate) => {
+        const open = server.open?.[rate];
+        return open ? `${n(open.p50_ms.median, 2)} / ${n(open.p99_ms.median, 2)} / ${n(open.p999_ms.median, 2)}${open.rpc_errors > 0 ? ` (${open.rpc_errors} errors)` : ''}` : '–';
+      });
+      lines.push(`| ${key} | ${cells.join(' | ')} |`);
+    }
+  }
+  lines.push('');
+  lines.push('| target | value (min–max over paired runs) | met |');
+  lines.push('|---|---|---|');
+  for (const [key, target] of Object.entries(results.targets)) {
+    const spreadOf = results.ratio_spread[key];
+    const value = spreadOf ? `${n(target.value, 2)} (${n(spreadOf.min, 2)}–${n(spreadOf.max, 2)})` : n(target.value, 3);
+    lines.push(`| ${target.target} | ${value} | ${target.met === null ? 'not measured' : target.met ? 'yes' : '**no**'} |`);
+  }
+  if (results.soak) {
+    const points = Object.entries(results.soak.rss_mib).map(([at, mib]) => `${at}: ${n(mib)} MiB`).join(', ');
+    lines.push('');
+    lines.push(`RSS soak (memory gate, ${results.soak.checks} checks at ${results.soak.throughput} req/s, 20 s tokens): ${points}.`);
+  }
+  if (results.profile) {
+    lines.push('');
+    lines.push(`Where the memory gate's CPU goes (\`--cpu-prof\`, closed loop; % of busy time): ${results.profile.areas.slice(0, 8).map((a) => `${a.area} ${a.pct} %`).join(', ')}.`);
+  }
+  return `${lines.join('\n')}\n`;
+}

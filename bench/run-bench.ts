@@ -1,0 +1,226 @@
+/**
+ * One benchmark run, start to end: servers up (pinned), verification, warm-up, closed-loop
+ * repetitions, open-loop repetitions at fractions of the floor's throughput, then (full mode) a
+ * CPU profile and the RSS soak of the memory gate. Repetitions are interleaved across servers,
+ * in rotating order, so that a noisy neighbour on the machine hits every server alike instead of
+ * whichever happened to run during it.
+ */
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BenchOptions } from './bench-options.js';
+import { connectCheckClient } from './load/check-client.js';
+import type { CheckClient } from './load/check-client.js';
+import { runClosedLoop } from './load/closed-loop.js';
+import { runOpenLoop } from './load/open-loop.js';
+import { runRssSoak } from './load/rss-soak.js';
+import type { SoakResult } from './load/rss-soak.js';
+import { verifyServer } from './load/verify-pass.js';
+import type { VerifyResult } from './load/verify-pass.js';
+import { summarizeProfile } from './measure/cpu-profile.js';
+import type { CpuProfile, ProfileSummary } from './measure/cpu-profile.js';
+import { measurePhase } from './measure/phase-sample.js';
+import type { PhaseSample } from './measure/phase-sample.js';
+import { pinLoadGenerator } from './measure/pinning.js';
+import type { Pinning } from './measure/pinning.js';
+import { spread } from './measure/stats.js';
+import { BENCH_DIST_DIR, REPO_ROOT } from './repo-paths.js';
+import { createBenchSetup, REDIS_URL } from './servers/bench-setup.js';
+import type { BenchSetup } from './servers/bench-setup.js';
+import { CONTENDERS, startContender } from './servers/contenders.js';
+import type { ContenderKey } from './servers/contenders.js';
+import { probeRedis } from './servers/redis-probe.js';
+import type { RedisProbe } from './servers/redis-probe.js';
+import type { ServerProcess } from './servers/server-process.js';
+import { createWorkload, expectingAllAllowed } from './workload/workload.js';
+import type { RequestSlice, WorkloadStats } from './workload/workload.js';
+
+/** One server's measurements (or why there are none). */
+export interface ContenderRun {
+  readonly key: ContenderKey;
+  /** Why the server could not be measured (did not start, or died). */
+  failure?: string;
+  verify?: VerifyResult;
+  readonly closed: PhaseSample[];
+  /** Open-loop samples per fraction of the floor's throughput. */
+  readonly open: Map<number, PhaseSample[]>;
+  logBytesPerCheck?: number;
+}
+
+/** Everything a run measured, before formatting. */
+export interface BenchRun {
+  readonly options: BenchOptions;
+  readonly pinning: Pinning;
+  readonly contenders: readonly ContenderRun[];
+  /** Open-loop rates used, per fraction. */
+  readonly rates: ReadonlyMap<number, number>;
+  readonly workload: WorkloadStats;
+  readonly profile?: ProfileSummary;
+  readonly soak?: SoakResult;
+  readonly elapsedMs: number;
+}
+
+interface Live {
+  readonly run: ContenderRun;
+  readonly process: ServerProcess;
+  readonly client: CheckClient;
+  readonly redis?: RedisProbe;
+}
+
+/** Runs the benchmark; `progress` gets one line per step. */
+export async function runBench(options: BenchOptions, progress: (line: string) => void): Promise<BenchRun> {
+  const startedAt = performance.now();
+  const pinning = pinLoadGenerator();
+  progress(`pinning: ${pinning.note}`);
+  const setup = await createBenchSetup();
+  const workload = createWorkload({ minter: setup.minter, seed: 20_261_122, tokenTtlSeconds: 120 });
+  const keys: ContenderKey[] = ['floor', ...(options.rawFloor ? (['floor_raw'] as const) : []), 'memory', 'redis'];
+  const runs: ContenderRun[] = [];
+  const live: Live[] = [];
+  try {
+    for (const key of keys) {
+      const run: ContenderRun = { key, closed: [], open: new Map() };
+      runs.push(run);
+      const started = await startContender(key, { setup, pinning });
+      if (!started.ok) {
+        run.failure = started.reason;
+        progress(`${key}: unavailable — ${started.reason}`);
+        continue;
+      }
+      const client = await connectCheckClient(started.process.port, options.deadlineMs);
+      live.push({ run, process: started.process, client, ...(started.redis ? { redis: started.redis } : {}) });
+      progress(`${key}: listening on ${started.process.port} (pid ${started.process.pid})`);
+    }
+    if (live[0]?.run.key !== 'floor') throw new Error(`the floor server did not start: ${runs[0]?.failure ?? 'unknown'}`);
+
+    const verifySlice = workload.build(options.verifyRequests);
+    for (const server of live) {
+      server.run.verify = await verifyServer(server.client, verifySlice, { expectAllAllowed: !CONTENDERS[server.run.key].decides, concurrency: 4 });
+      progress(`${server.run.key}: verified ${server.run.verify.requests} answers, ${server.run.verify.mismatches} unexpected`);
+    }
+
+    const warm = workload.build(Math.ceil((12_000 * options.warmupMs) / 1000));
+    let fastest = 0;
+    for (const server of live) {
+      const result = await runClosedLoop(server.client, warm, { concurrency: options.concurrency, durationMs: options.warmupMs });
+      fastest = Math.max(fastest, result.throughput);
+    }
+    progress(`warm-up done (fastest ${Math.round(fastest)} req/s)`);
+
+    // Room for the fastest server plus half again, so no repetition runs out of requests.
+    const closedCap = Math.ceil((Math.max(2000, fastest * 1.5) * options.closedMs) / 1000);
+    for (let rep = 0; rep < options.closedRuns; rep++) {
+      const slice = workload.build(closedCap);
+      for (const server of rotate(active(live), rep)) {
+        await phase(server, progress, `closed #${rep + 1}`, server.run.closed, () => runClosedLoop(server.client, as(server, slice), { concurrency: options.concurrency, durationMs: options.closedMs }));
+      }
+    }
+
+    const floorMax = spread(runs[0]?.closed.map((sample) => sample.throughput) ?? []).median;
+    const rates = new Map(options.openFractions.map((fraction) => [fraction, Math.max(50, Math.round(fraction * floorMax))]));
+    for (const [fraction, rate] of rates) {
+      for (let rep = 0; rep < options.openRuns; rep++) {
+        const slice = workload.build(Math.ceil((rate * options.openMs) / 1000));
+        for (const server of rotate(active(live).filter((s) => !CONTENDERS[s.run.key].closedOnly), rep)) {
+          const list = server.run.open.get(fraction) ?? [];
+          server.run.open.set(fraction, list);
+          await phase(server, progress, `open ${Math.round(fraction * 100)}% (${rate}/s) #${rep + 1}`, list, () => runOpenLoop(server.client, as(server, slice), { ratePerSecond: rate, durationMs: options.openMs, drainMs: 2000 }));
+        }
+      }
+    }
+    for (const server of live) {
+      const answered = server.run.closed.reduce((n, s) => n + s.sent, 0) + [...server.run.open.values()].flat().reduce((n, s) => n + s.sent, 0);
+      if (CONTENDERS[server.run.key].decides && answered > 0) server.run.logBytesPerCheck = server.process.logBytes() / (answered + options.verifyRequests + warm.bytes.length);
+    }
+    await stopAll(live.splice(0));
+
+    const profile = options.profileMs > 0 ? await profileGate(setup, pinning, options, workload, progress) : undefined;
+    const soak = options.soakChecks > 0 ? await soakGate(setup, pinning, options, progress) : undefined;
+    const stats = workload.stats();
+    return { options, pinning, contenders: runs, rates, workload: stats, ...(profile ? { profile } : {}), ...(soak ? { soak } : {}), elapsedMs: performance.now() - startedAt };
+  } finally {
+    await stopAll(live);
+    await cleanUp(setup);
+  }
+}
+
+/** The slice with the expectations of `server` (the floor allows every valid token). */
+function as(server: Live, slice: RequestSlice): RequestSlice {
+  return CONTENDERS[server.run.key].decides ? slice : expectingAllAllowed(slice);
+}
+
+function active(live: readonly Live[]): Live[] {
+  return live.filter((server) => server.run.failure === undefined);
+}
+
+/** `list` starting at `by` (mod length): each repetition gives another server the first slot. */
+export function rotate<T>(list: readonly T[], by: number): T[] {
+  if (list.length === 0) return [];
+  const start = by % list.length;
+  return [...list.slice(start), ...list.slice(0, start)];
+}
+
+async function phase(server: Live, progress: (line: string) => void, name: string, into: PhaseSample[], run: Parameters<typeof measurePhase>[2]): Promise<void> {
+  try {
+    const sample = await measurePhase(server.process, server.redis, run);
+    into.push(sample);
+    progress(`${server.run.key}: ${name}: ${Math.round(sample.throughput)} req/s, p99 ${sample.latency.p99.toFixed(2)} ms, server CPU ${sample.serverCpu.toFixed(2)}${problems(sample)}`);
+  } catch (error) {
+    server.run.failure = (error as Error).message;
+    progress(`${server.run.key}: FAILED in ${name}: ${server.run.failure}`);
+  }
+}
+
+function problems(sample: PhaseSample): string {
+  const parts = [
+    sample.mismatches > 0 ? `${sample.mismatches} unexpected` : '',
+    sample.unavailable > 0 ? `${sample.unavailable} failed closed (503)` : '',
+    sample.rpcErrors > 0 ? `${sample.rpcErrors} RPC errors` : '',
+  ].filter((part) => part !== '');
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
+async function profileGate(setup: BenchSetup, pinning: Pinning, options: BenchOptions, workload: ReturnType<typeof createWorkload>, progress: (line: string) => void): Promise<ProfileSummary | undefined> {
+  const profileDir = join(setup.outDir, 'profile');
+  const started = await startContender('memory', { setup, pinning, tag: '-profile', profileDir });
+  if (!started.ok) return undefined;
+  const client = await connectCheckClient(started.process.port, options.deadlineMs);
+  const slice = workload.build(Math.ceil((12_000 * options.profileMs) / 1000));
+  const result = await runClosedLoop(client, slice, { concurrency: options.concurrency, durationMs: options.profileMs });
+  client.close();
+  const { profileFile } = await started.process.stop();
+  progress(`profile: ${Math.round(result.throughput)} req/s under --cpu-prof; ${profileFile ?? 'no profile written'}`);
+  if (profileFile === undefined) return undefined;
+  copyFileSync(profileFile, join(BENCH_DIST_DIR, '..', 'memory-gate.cpuprofile'));
+  return summarizeProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, REPO_ROOT);
+}
+
+async function soakGate(setup: BenchSetup, pinning: Pinning, options: BenchOptions, progress: (line: string) => void): Promise<SoakResult | undefined> {
+  const started = await startContender('memory', { setup, pinning, tag: '-soak' });
+  if (!started.ok) return undefined;
+  const client = await connectCheckClient(started.process.port, options.deadlineMs);
+  const workload = createWorkload({ minter: setup.minter, seed: 7, tokenTtlSeconds: options.soakTokenTtlSeconds });
+  progress(`soak: ${options.soakChecks} checks, tokens live ${options.soakTokenTtlSeconds}s`);
+  const soak = await runRssSoak(started.process, client, workload, { checks: options.soakChecks, maxMs: options.soakMaxMs, concurrency: options.concurrency, sampleEvery: 50_000 });
+  client.close();
+  await started.process.stop();
+  progress(`soak: ${soak.checks} checks at ${Math.round(soak.throughput)} req/s, RSS ${soak.rss.map(([, rss]) => Math.round(rss / 1048576)).join(' → ')} MiB`);
+  return soak;
+}
+
+async function stopAll(live: readonly Live[]): Promise<void> {
+  for (const server of live) {
+    server.client.close();
+    server.redis?.close();
+    await server.process.stop();
+  }
+}
+
+async function cleanUp(setup: BenchSetup): Promise<void> {
+  const redis = await probeRedis(REDIS_URL);
+  if (typeof redis !== 'string') {
+    await redis.deletePrefix(setup.redisPrefix);
+    redis.close();
+  }
+  // Gate logs (the decision log, about a kilobyte per check) can reach gigabytes.
+  rmSync(setup.root, { recursive: true, force: true });
+}

@@ -1,0 +1,85 @@
+/**
+ * The servers a run compares: the floor (jose), optionally the raw node:crypto floor, dutygate
+ * with the memory driver and dutygate with the Redis driver — each the real thing started as a
+ * pinned child process. A server that cannot start is reported unavailable, with the reason,
+ * instead of failing the run (the Redis driver may not be built yet, Redis may be down).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Pinning } from '../measure/pinning.js';
+import { BENCH_DIST_DIR, DIST_CLI, DIST_REDIS_DRIVER } from '../repo-paths.js';
+import type { BenchSetup } from './bench-setup.js';
+import { BENCH_AUDIENCE, BENCH_ISSUER, REDIS_URL } from './bench-setup.js';
+import { probeRedis } from './redis-probe.js';
+import type { RedisProbe } from './redis-probe.js';
+import { startServerProcess } from './server-process.js';
+import type { ServerProcess } from './server-process.js';
+
+/** Keys of the compared servers, in results order. */
+export type ContenderKey = 'floor' | 'floor_raw' | 'memory' | 'redis';
+
+/** How to start one kind of server. */
+export interface ContenderSpec {
+  readonly key: ContenderKey;
+  readonly label: string;
+  /** The floor allows every valid token; the gates decide. */
+  readonly decides: boolean;
+  /** Only the closed loop (the raw floor is informative, not a target reference). */
+  readonly closedOnly: boolean;
+}
+
+export const CONTENDERS: Readonly<Record<ContenderKey, ContenderSpec>> = {
+  floor: { key: 'floor', label: 'floor (grpc-js + jose EdDSA verify + Map insert)', decides: false, closedOnly: false },
+  floor_raw: { key: 'floor_raw', label: 'raw floor (grpc-js + node:crypto Ed25519 verify + Map insert)', decides: false, closedOnly: true },
+  memory: { key: 'memory', label: 'dutygate, memory state', decides: true, closedOnly: false },
+  redis: { key: 'redis', label: 'dutygate, Redis state', decides: true, closedOnly: false },
+};
+
+/** Options of {@link startContender}. */
+export interface StartOptions {
+  readonly setup: BenchSetup;
+  readonly pinning: Pinning;
+  /** Suffix of the log file name (several gates of one kind run in a full run). */
+  readonly tag?: string;
+  /** `--cpu-prof` into this folder. */
+  readonly profileDir?: string;
+}
+
+/** A started server, or why it is not available; Redis-backed ones carry a probe of Redis. */
+export type Started =
+  | { readonly ok: true; readonly process: ServerProcess; readonly redis?: RedisProbe }
+  | { readonly ok: false; readonly reason: string };
+
+/** Starts `key` under `options`. */
+export async function startContender(key: ContenderKey, options: StartOptions): Promise<Started> {
+  const { setup, pinning } = options;
+  const logFile = join(setup.outDir, `${key}${options.tag ?? ''}.log`);
+  const common = { name: key, pinning, logFile, ...(options.profileDir ? { profileDir: options.profileDir } : {}) };
+  const floorArgs = (verify: string): string[] => [
+    join(BENCH_DIST_DIR, 'servers', 'floor-server.js'),
+    '--jwks', setup.jwksFile, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--verify', verify,
+  ];
+  try {
+    switch (key) {
+      case 'floor':
+        return { ok: true, process: await startServerProcess({ ...common, nodeArgs: floorArgs('jose') }) };
+      case 'floor_raw':
+        return { ok: true, process: await startServerProcess({ ...common, nodeArgs: floorArgs('raw') }) };
+      case 'memory':
+        return { ok: true, process: await startServerProcess({ ...common, nodeArgs: [DIST_CLI, 'serve', '--config', setup.memoryConfig] }) };
+      case 'redis': {
+        if (!existsSync(DIST_REDIS_DRIVER)) return { ok: false, reason: 'the Redis state driver (src/state/redis/) is not in this build' };
+        const redis = await probeRedis(REDIS_URL);
+        if (typeof redis === 'string') return { ok: false, reason: redis };
+        try {
+          return { ok: true, process: await startServerProcess({ ...common, nodeArgs: [DIST_CLI, 'serve', '--config', setup.redisConfig] }), redis };
+        } catch (error) {
+          redis.close();
+          throw error;
+        }
+      }
+    }
+  } catch (error) {
+    return { ok: false, reason: (error as Error).message };
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * Builds slices of pre-serialized CheckRequests: each request a scenario of the mix, with its own
+ * freshly minted agent token (unique jti). Delegated requests name one of a few ancestor chains
+ * (root → orchestrator), which are reused by many children — as in a real workflow — and
+ * re-minted every `ancestorRefreshSeconds`, so that chain links stay valid in long runs.
+ */
+import { randomUUID } from 'node:crypto';
+import { encodeCheckRequest } from './encode-check-request.js';
+import { buildEnvoyCheckRequest } from './envoy-request.js';
+import { CHAIN_HUMANS, SCENARIOS } from './scenarios.js';
+import type { DecisionClass, Pick, Scenario } from './scenarios.js';
+import type { TokenMinter } from './token-minter.js';
+
+/** gRPC `CheckResponse.status.code` a scenario may get: 0 allow, 7 deny or approval_needed. */
+export const EXPECT_OK = 0;
+export const EXPECT_DENIED = 7;
+/** Either (the answer depends on the duty ledger). */
+export const EXPECT_EITHER = 255;
+
+/** Requests ready to send, and what each should get. */
+export interface RequestSlice {
+  readonly bytes: readonly Buffer[];
+  /** Expected status code per request: EXPECT_OK, EXPECT_DENIED or EXPECT_EITHER. */
+  readonly expected: Uint8Array;
+  /** Index into {@link SCENARIOS} per request. */
+  readonly scenario: Uint16Array;
+}
+
+/** Options of {@link createWorkload}. */
+export interface WorkloadOptions {
+  readonly minter: TokenMinter;
+  /** Seed of the deterministic scenario and value choices. */
+  readonly seed: number;
+  /** Lifetime of each agent token (short in the RSS soak so spent jtis expire). */
+  readonly tokenTtlSeconds: number;
+  /** Distinct ancestor chains (default 16). */
+  readonly chains?: number;
+  /** Ancestor token lifetime (default 300 s, the gate's default max_token_lifetime). */
+  readonly ancestorTtlSeconds?: number;
+  /** Re-mint the ancestors when they are this old (default 60 s). */
+  readonly ancestorRefreshSeconds?: number;
+  readonly now?: () => number;
+}
+
+/** The shape of what a workload built so far. */
+export interface WorkloadStats {
+  readonly requests: number;
+  /** Share of requests with a two-ancestor `x-agent-chain`. */
+  readonly chainedFraction: number;
+  readonly meanHeaders: number;
+  /** Mean JSON body size over requests that have a body. */
+  readonly meanBodyBytes: number;
+  readonly bodyFraction: number;
+  /** Mean serialized CheckRequest size. */
+  readonly meanRequestBytes: number;
+}
+
+/** A stateful request factory. */
+export interface Workload {
+  stats(): WorkloadStats;
+  /** Mints and serializes `count` requests. */
+  build(count: number): RequestSlice;
+  /** Mints and serializes one request (the RSS soak builds as it goes). */
+  next(): { bytes: Buffer; expected: number; scenario: number };
+}
+
+interface Chain {
+  readonly header: string;
+  readonly parentAgentId: string;
+  readonly parentJti: string;
+  readonly initiator: string;
+}
+
+/** `slice` as seen by a server that allows every valid token (the floor). */
+export function expectingAllAllowed(slice: RequestSlice): RequestSlice {
+  return { ...slice, expected: new Uint8Array(slice.bytes.length).fill(EXPECT_OK) };
+}
+
+/** A small, fast, seedable PRNG (mulberry32). */
+export function createPick(seed: number): Pick {
+  let state = seed >>> 0;
+  return {
+    int(bound) {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * bound);
+    },
+  };
+}
+
+/** The status code a scenario expects, from its decision classes. */
+export function expectedStatus(expect: readonly DecisionClass[]): number {
+  const allows = expect.includes('allow');
+  const blocks = expect.some((kind) => kind !== 'allow');
+  if (allows && blocks) return EXPECT_EITHER;
+  return allows ? EXPECT_OK : EXPECT_DENIED;
+}
+
+/** Creates a workload over {@link SCENARIOS}. */
+export function createWorkload(options: WorkloadOptions): Workload {
+  const { minter } = options;
+  const now = options.now ?? Date.now;
+  const pick = createPick(options.seed);
+  const chainCount = options.chains ?? 16;
+  const ancestorTtl = options.ancestorTtlSeconds ?? 300;
+  const refresh = options.ancestorRefreshSeconds ?? 60;
+  const totalWeight = SCENARIOS.reduce((sum, scenario) => sum + scenario.weight, 0);
+  const expectations = SCENARIOS.map((scenario) => expectedStatus(scenario.expect));
+  let chains: Chain[] = [];
+  let chainsMintedAt = Number.NEGATIVE_INFINITY;
+  let sequence = 0;
+  const uses = new Uint32Array(SCENARIOS.length);
+  const totals = { requests: 0, chained: 0, headers: 0, bodies: 0, bodyBytes: 0, requestBytes: 0 };
+
+  const mintChains = (nowS: number): void => {
+    chains = [];
+    for (let k = 0; k < chainCount; k++) {
+      const initiator = CHAIN_HUMANS[k % CHAIN_HUMANS.length] as string;
+      const root = { agentId: `planner-${k}`, jti: randomUUID() };
+      const mid = { agentId: `orchestrator-${k}`, jti: randomUUID() };
+      const rootToken = minter.mint({ ...root, iat: nowS, ttlSeconds: ancestorTtl, initiator });
+      const midToken = minter.mint({ ...mid, iat: nowS, ttlSeconds: ancestorTtl, initiator, parentAgentId: root.agentId, parentJti: root.jti });
+      chains.push({ header: `${rootToken},${midToken}`, parentAgentId: mid.agentId, parentJti: mid.jti, initiator });
+    }
+    chainsMintedAt = nowS;
+  };
+
+  const choose = (): number => {
+    let ticket = pick.int(totalWeight);
+    for (let index = 0; index < SCENARIOS.length; index++) {
+      ticket -= (SCENARIOS[index] as Scenario).weight;
+      if (ticket < 0) return index;
+    }
+    return SCENARIOS.length - 1;
+  };
+
+  const next = (): { bytes: Buffer; expected: number; scenario: number } => {
+    const nowMs = now();
+    const nowS = Math.floor(nowMs / 1000);
+    if (nowS - chainsMintedAt >= refresh) mintChains(nowS);
+    const index = choose();
+    const scenario = SCENARIOS[index] as Scenario;
+    const n = uses[index] as number;
+    uses[index] = n + 1;
+    const agent = scenario.agent(n, pick);
+    const call = scenario.call(n, pick);
+    const jti = randomUUID();
+    let token: string;
+    let chainHeader: string | undefined;
+    if (scenario.chained) {
+      const chain = chains[pick.int(chains.length)] as Chain;
+      chainHeader = chain.header;
+      token = minter.mint({ agentId: agent.agentId, jti, iat: nowS, ttlSeconds: options.tokenTtlSeconds, initiator: chain.initiator, parentAgentId: chain.parentAgentId, parentJti: chain.parentJti });
+    } else {
+      token = minter.mint({ agentId: agent.agentId, jti, iat: nowS, ttlSeconds: options.tokenTtlSeconds, initiator: agent.initiator });
+    }
+    const message = buildEnvoyCheckRequest(call, chainHeader === undefined ? { token } : { token, chain: chainHeader }, sequence++, nowMs);
+    const bytes = encodeCheckRequest(message);
+    totals.requests++;
+    totals.headers += Object.keys(message.http.headers).length;
+    totals.requestBytes += bytes.length;
+    if (scenario.chained) totals.chained++;
+    if (message.http.body !== undefined) {
+      totals.bodies++;
+      totals.bodyBytes += message.http.size;
+    }
+    return { bytes, expected: expectations[index] as number, scenario: index };
+  };
+
+  return {
+    next,
+    stats() {
+      const n = Math.max(1, totals.requests);
+      return {
+        requests: totals.requests,
+        chainedFraction: totals.chained / n,
+        meanHeaders: totals.headers / n,
+        meanBodyBytes: totals.bodyBytes / Math.max(1, totals.bodies),
+        bodyFraction: totals.bodies / n,
+        meanRequestBytes: totals.requestBytes / n,
+      };
+    },
+    build(count) {
+      const bytes: Buffer[] = new Array<Buffer>(count);
+      const expected = new Uint8Array(count);
+      const scenario = new Uint16Array(count);
+      for (let i = 0; i < count; i++) {
+        const request = next();
+        bytes[i] = request.bytes;
+        expected[i] = request.expected;
+        scenario[i] = request.scenario;
+      }
+      return { bytes, expected, scenario };
+    },
+  };
+}
