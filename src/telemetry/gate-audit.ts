@@ -49,7 +49,7 @@ export interface GateAudit {
   readonly recordApprovalEvent: (event: ApprovalEvent) => Promise<RecordedAudit>;
   /** The same, shaped as the approvals module's `events` hook. */
   readonly approvalEvents: ApprovalAuditEvents;
-  /** Resolves once every Check answered so far has its record written and its span ended. */
+  /** Resolves once every Check answered and approval event fired so far is recorded and its span ended. */
   readonly settled: () => Promise<void>;
   /** `GET /metrics` (Prometheus text; 404 when metrics are off). */
   readonly routes: HttpRoutes;
@@ -77,13 +77,22 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
   const now = options.now ?? Date.now;
   const checks = createCheckAudit({ telemetry, recorder, policy: options.policy, aliases: options.aliases, logger, now });
   const recordApprovalEvent = createApprovalAudit({ telemetry, recorder, logger, activeCheckSpan: checks.activeCheckSpan, now });
-  const fire = (event: ApprovalEvent) => void recordApprovalEvent(event);
+  const inFlight = new Set<Promise<unknown>>();
+  const fire = (event: ApprovalEvent) => {
+    const done = recordApprovalEvent(event);
+    inFlight.add(done);
+    void done.finally(() => inFlight.delete(done));
+  };
+  const settled = async () => {
+    await checks.drain();
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
 
   return {
     wrap: checks.wrap,
     onFallbackDeny: checks.onFallbackDeny,
     recordApprovalEvent,
-    settled: checks.drain,
+    settled,
     approvalEvents: {
       created: (record) => fire(approvalEventOf('created', record, { at: record.createdAt })),
       vote: (approvalId, vote, outcome, record) =>
@@ -107,7 +116,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
       },
     },
     async close() {
-      await checks.drain();
+      await settled();
       await recorder.close();
       await telemetry.shutdown();
     },

@@ -1,4 +1,4 @@
-/** The policy the audit tests run: payments with a two-step duty, record_params, a shadow rule. */
+/** The policy the audit tests run: payments with a two-step duty and a human approval above 5000, record_params, a shadow rule. */
 export const AUDIT_POLICY = `version: "audit-1"
 default: deny
 clauses:
@@ -6,6 +6,8 @@ clauses:
     text: Drafting and approving one payment are two duties for two different actors.
   NO_EXPORT:
     text: Customer data may not be exported by agents.
+  PAYMENT_LIMIT:
+    text: Payments above 5000 need a human approval from finance.
 tools:
   - name: payments.create
     match: { method: POST, host: payments.internal, path: /payments }
@@ -26,6 +28,13 @@ rules:
     require: { parent_agent_id: true }
     params: { amount: { max: 5000 } }
     effect: allow
+  - id: finance-large-payments
+    tools: [payments.create]
+    agents: ["finance-*"]
+    params: { amount: { gt: 5000 } }
+    effect: approval_needed
+    clause: PAYMENT_LIMIT
+    approval: { approvers: ["sso:frank"], quorum: 1, ttl: 15m }
   - id: approve-payments
     tools: [payments.approve]
     require: { duty: payment }
