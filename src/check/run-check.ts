@@ -43,7 +43,7 @@ export interface CheckDependencies {
 }
 
 /** One Check: `HttpRequest` in, `CheckOutcome` out. Never rejects. */
-export type CheckHandler = (request: HttpRequest) => Promise<CheckOutcome>;
+export type CheckHandler = (request: HttpRequest, transport?: { readonly traceparent?: string }) => Promise<CheckOutcome>;
 
 /** What is known about the call so far; a deny at any phase reports all of it. */
 interface CheckContext {
@@ -57,6 +57,8 @@ interface CheckContext {
   approvalId?: string;
   statusUrl?: string;
   liftedBy?: 'override' | 'break_glass';
+  /** The trace this check continues (the `dutygate.check` span when audited), for approval links. */
+  traceparent?: string;
 }
 
 /**
@@ -119,7 +121,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
 
     if (decision.kind === 'approval_needed' && deps.approvals) {
       const overrideToken = request.headers.get('x-dutygate-override');
-      const traceparent = request.headers.get('traceparent');
+      const traceparent = ctx.traceparent ?? request.headers.get('traceparent');
       let resolution;
       try {
         resolution = await deps.approvals.resolve(
@@ -162,8 +164,8 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
     return enforce(ctx, decision);
   }
 
-  return async (request) => {
-    const ctx: CheckContext = { decisionId: randomUUID() };
+  return async (request, transport) => {
+    const ctx: CheckContext = { decisionId: randomUUID(), ...(transport?.traceparent === undefined ? {} : { traceparent: transport.traceparent }) };
     try {
       return await withDeadline(decide(request, ctx), deps.limits.checkTimeoutMs, 'INTERNAL', 'the check did not finish within its deadline');
     } catch (error) {
