@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
+import { createOverrideTokens } from '../approvals/override-token.js';
 import { createCheckHandler } from '../check/run-check.js';
 import type { CheckOutcome } from '../check/outcome.js';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
@@ -12,6 +13,7 @@ import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
 import { createMemoryStore } from '../state/memory/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
+import { createCaseApprovals } from './case-approvals.js';
 import type { PolicyCase } from './policy-case.js';
 
 const ISSUER = 'https://dutygate.policy-test.invalid';
@@ -22,6 +24,7 @@ const AUDIENCE = 'dutygate';
  */
 const CASE_TIMEOUT_MS = 10_000;
 const DAY_MS = 86_400_000;
+const OVERRIDE_TTL_MS = 600_000;
 
 /** Gate settings that change decisions; the rest of a gate's config does not matter to a case. */
 export interface CaseGateOptions {
@@ -42,9 +45,13 @@ export interface CaseGate {
  * An in-process gate for `policy test`: the server's `createCheckHandler` with a real identity
  * verifier (a throw-away Ed25519 issuer whose tokens are minted per case, chain links included),
  * a fresh memory state store per case (seeded with the case's prior ledger entries), and the
- * policy under test. So a case goes through exactly what a Check goes through — identity,
- * replay, chain attestation, request → tool, `evaluate()`, the atomic ledger commit and the
- * outcome building — and only the transport (gRPC, Envoy protos) is left out.
+ * policy under test, and the approvals module (a throw-away override key, no notifier). So a
+ * case goes through exactly what a Check goes through — identity, replay, chain attestation,
+ * request → tool, `evaluate()`, approvals (records, override tokens, break-glass), the atomic
+ * ledger commit and the outcome building — and only the transport (gRPC, Envoy protos) is left
+ * out. `override: true` approves the approval the first answer asked for (votes from the listed
+ * approvers, as over the HTTP API) and retries once with its override token; `break_glass: true`
+ * grants the agent an approved break-glass window first (the policy needs `break_glass:`).
  */
 export async function createCaseGate(options: CaseGateOptions = {}): Promise<CaseGate> {
   const key = await generateSigningKey({ kid: 'policy-test' });
@@ -55,12 +62,17 @@ export async function createCaseGate(options: CaseGateOptions = {}): Promise<Cas
     checkTimeoutMs: CASE_TIMEOUT_MS,
   };
 
+  const overrides = await createOverrideTokens({ privateJwk: (await generateSigningKey({ kid: 'policy-test-override' })).privateJwk, ttlMs: OVERRIDE_TTL_MS });
+  const aliases = options.aliases ?? {};
+
   return {
     async run(policy, testCase) {
       const state = createMemoryStore({ maxJtiEntries: 10_000, ledgerTtlMs: DAY_MS, sweepIntervalMs: 0 });
       try {
         const now = Date.now();
         await seedLedger(state, testCase, now);
+        const approvals = createCaseApprovals({ state, overrides, policy, aliases, stateTimeoutMs: CASE_TIMEOUT_MS });
+        if (testCase.breakGlass) await approvals.grantBreakGlass(testCase.agent.id, now);
         const check = createCheckHandler({
           authenticator: verifier,
           policy: () => policy,
@@ -68,9 +80,14 @@ export async function createCaseGate(options: CaseGateOptions = {}): Promise<Cas
           limits,
           stateTimeoutMs: CASE_TIMEOUT_MS,
           clockSkewMs: CONFIG_DEFAULTS.identity.clockSkewMs,
-          aliases: options.aliases ?? {},
+          aliases,
+          approvals: approvals.gate,
         });
-        return await check(await requestFor(key.privateJwk, testCase));
+        const first = await check(await requestFor(key.privateJwk, testCase));
+        // An override only ever lifts approval_needed: any other first answer is the answer.
+        if (!testCase.override || first.decision !== 'approval_needed' || first.approvalId === undefined) return first;
+        const token = await approvals.approveAndFetchOverride(first.approvalId, Date.now());
+        return await check(await requestFor(key.privateJwk, testCase, token));
       } finally {
         await state.close();
       }
@@ -101,7 +118,7 @@ async function seedLedger(state: StateStore, testCase: PolicyCase, now: number):
 }
 
 /** The request as `src/authz/` would build it from Envoy's CheckRequest, with minted tokens. */
-async function requestFor(privateJwk: JWK, testCase: PolicyCase): Promise<HttpRequest> {
+async function requestFor(privateJwk: JWK, testCase: PolicyCase, overrideToken?: string): Promise<HttpRequest> {
   const { agent, request } = testCase;
   const base = { iss: ISSUER, aud: AUDIENCE, ...(agent.initiator === undefined ? {} : { initiator: agent.initiator }) };
   const chain: string[] = [];
@@ -114,6 +131,7 @@ async function requestFor(privateJwk: JWK, testCase: PolicyCase): Promise<HttpRe
   const headers = new Map(Object.entries(request.headers));
   headers.set('authorization', `Bearer ${token}`);
   if (chain.length > 0) headers.set('x-agent-chain', chain.join(','));
+  if (overrideToken !== undefined) headers.set('x-dutygate-override', overrideToken);
   return {
     method: request.method,
     host: request.host,

@@ -62,6 +62,7 @@ const expectation = {
     reason: STRING,
     shadow: { type: 'boolean' },
     would_block: { type: 'boolean' },
+    lifted_by: OR_NULL({ enum: ['override', 'break_glass'] }),
     shadow_code: CODE,
     set_headers: STRING_MAP,
     remove_headers: STRINGS,
@@ -70,7 +71,7 @@ const expectation = {
   },
 };
 
-/** The whole cases file: `cases:` (required) and optional `defaults:` merged into each case. */
+/** The whole cases file: `cases:` (required) and optional `defaults:` (agent, request) for every case. */
 export const POLICY_CASES_SCHEMA: SchemaObject = {
   type: 'object',
   additionalProperties: false,

@@ -22,7 +22,8 @@ export function compareOutcome(outcome: CheckOutcome, want: CaseExpectation): st
   check('clause', want.clause, outcome.clause?.name);
   check('shadow', want.shadow, outcome.shadow);
   check('would_block', want.wouldBlock, outcome.wouldBlock);
-  check('shadow_code', want.shadowCode, (outcome as { shadowCode?: string }).shadowCode);
+  check('shadow_code', want.shadowCode, outcome.wouldBlockCode);
+  check('lifted_by', want.liftedBy, outcome.liftedBy);
   if (want.reason !== undefined && !(outcome.reason ?? '').includes(want.reason)) {
     problems.push(`reason: expected it to contain ${show(want.reason)}, got ${show(outcome.reason)}`);
   }
@@ -40,6 +41,7 @@ export function describeOutcome(outcome: CheckOutcome): string {
     outcome.tool === undefined ? 'no tool' : `tool ${outcome.tool}`,
     outcome.ruleId === undefined ? 'no rule' : `rule ${outcome.ruleId}`,
     ...(outcome.wouldBlock ? ['would block'] : []),
+    ...(outcome.liftedBy === undefined ? [] : [`lifted by ${outcome.liftedBy}`]),
     ...(outcome.reason === undefined ? [] : [`reason: ${outcome.reason}`]),
   ];
   return `${outcome.decision} ${outcome.code} (${parts.join(', ')})`;

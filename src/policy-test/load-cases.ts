@@ -56,7 +56,8 @@ export async function loadCases(file: string): Promise<CaseFile> {
  * Parses a `policy test` cases file: YAML, then the schema, then the rules that need several
  * values (each case names an agent and a path, one body kind, a chain ending with the parent,
  * unique names). Throws a `SourceError` listing every issue with its line and column.
- * `defaults.agent` / `defaults.request` are merged under each case's own (headers key by key).
+ * `defaults.agent` applies to a case without `agent`; `defaults.request` is merged under each
+ * case's request (headers key by key).
  */
 export function parseCases(text: string, file: string): CaseFile {
   const parsed = parseYaml(text, file);
@@ -81,7 +82,9 @@ type Report = (path: (string | number)[], message: string, hint?: string) => voi
 
 function toCase(parsed: ParsedYaml, raw: RawCase, index: number, defaults: { agent?: RawAgent; request?: RawRequest }, report: Report): PolicyCase {
   const at = ['cases', index];
-  const agent = toAgent({ ...defaults.agent, ...raw.agent }, at, report);
+  // A case's agent replaces the default one (a merge could not take a parent away); a request
+  // is merged key by key (host and method are shared, path and body are the case's own).
+  const agent = toAgent(raw.agent ?? defaults.agent ?? {}, at, report);
   const requestRaw = { ...defaults.request, ...raw.request, headers: { ...defaults.request?.headers, ...raw.request?.headers } };
   return {
     name: raw.name,
@@ -169,6 +172,7 @@ function toExpectation(raw: Record<string, unknown>): CaseExpectation {
     ['reason', 'reason'],
     ['shadow', 'shadow'],
     ['would_block', 'wouldBlock'],
+    ['lifted_by', 'liftedBy'],
     ['shadow_code', 'shadowCode'],
     ['set_headers', 'setHeaders'],
     ['remove_headers', 'removeHeaders'],

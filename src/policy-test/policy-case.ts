@@ -52,6 +52,8 @@ export interface CaseExpectation {
   readonly reason?: string;
   readonly shadow?: boolean;
   readonly wouldBlock?: boolean;
+  /** An approval_needed outcome let through by an override token or a break-glass grant. */
+  readonly liftedBy?: 'override' | 'break_glass' | null;
   /** Shadow: the code the real decision would have had. */
   readonly shadowCode?: Code;
   readonly setHeaders?: Readonly<Record<string, string>>;

@@ -66,6 +66,12 @@ cases:
     expect(cases[0]?.request).toMatchObject(want);
   });
 
+  it("replaces the default agent with a case's own (so a case can drop the parent)", () => {
+    const { cases } = parseCases('defaults:\n  agent: { id: a, parent: p, initiator: sso:x }\ncases:\n  - name: c\n    agent: { id: b }\n    request: { path: /x }\n    expect: { decision: deny, lifted_by: null }\n', 'c.yaml');
+    expect(cases[0]?.agent).toEqual({ id: 'b', ancestors: [] });
+    expect(cases[0]?.expect).toEqual({ decision: 'deny', liftedBy: null });
+  });
+
   it('takes an explicit chain, root first, and its last link as the parent', () => {
     const { cases } = parseCases('cases:\n  - name: c\n    agent: { id: a, ancestors: [root, mid] }\n    request: { path: /x }\n    expect: { decision: deny }\n', 'c.yaml');
     expect(cases[0]?.agent).toEqual({ id: 'a', parentId: 'mid', ancestors: ['root', 'mid'] });

@@ -39,6 +39,9 @@ describe('compareOutcome', () => {
     ['header maps and lists compare regardless of order', SANITIZE, { decision: 'sanitize', setHeaders: { 'x-b': '2', 'x-a': '1' }, removeHeaders: ['x-trace', 'x-debug'] }, []],
     ['a missing header change', SANITIZE, { decision: 'sanitize', setHeaders: { 'x-a': '1' } }, ['set_headers: expected {"x-a":"1"}, got {"x-a":"1","x-b":"2"}']],
     ['no changes at all is an empty map', DENY, { decision: 'deny', setHeaders: {}, removeQuery: [] }, []],
+    ['shadow: the code that would have blocked', { ...SANITIZE, shadow: true, wouldBlock: true, wouldBlockCode: 'POLICY_DENY' }, { decision: 'sanitize', wouldBlock: true, shadowCode: 'NO_RULE' }, ['shadow_code: expected "NO_RULE", got "POLICY_DENY"']],
+    ['lifted by an override, not break-glass', { ...SANITIZE, liftedBy: 'override' }, { decision: 'sanitize', liftedBy: 'break_glass' }, ['lifted_by: expected "break_glass", got "override"']],
+    ['not lifted at all', SANITIZE, { decision: 'sanitize', liftedBy: null }, []],
   ])('%s', (_name, outcome, want, problems) => {
     expect(compareOutcome(outcome, want)).toEqual(problems);
   });
