@@ -6,7 +6,7 @@
  * hash = sha256(prev_hash + "\n" + record).
  */
 import { createHash } from 'node:crypto';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../../src/policy/load-policy.js';
 import { createTelemetry } from '../../src/telemetry/telemetry.js';
@@ -103,7 +103,7 @@ describe('reconstructing a decision from the spans and the policy file alone', (
 });
 
 /** What an OTLP exporter would ship of a span. */
-function exportSpan(span: import('@opentelemetry/sdk-trace-base').ReadableSpan): ExportedSpan {
+function exportSpan(span: ReadableSpan): ExportedSpan {
   return {
     name: span.name,
     traceId: span.spanContext().traceId,
@@ -114,7 +114,9 @@ function exportSpan(span: import('@opentelemetry/sdk-trace-base').ReadableSpan):
   };
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256 = (input: string) => createHash('sha256').update(input).digest('hex');
+/** A record value as text (strings as they are). */
+const text = (value: unknown): string => (typeof value === 'string' ? value : JSON.stringify(value));
 
 /** Sealed record field behind each visible span attribute. */
 const SEALED: Readonly<Record<string, string>> = {
@@ -145,9 +147,9 @@ function audit(spans: readonly ExportedSpan[], policyText: string): string[] {
   let previous: { seq: number; hash: string } | undefined;
   for (const span of chained) {
     const seq = Number(span.attributes['dutygate.audit.seq']);
-    const hash = String(span.attributes['dutygate.audit.hash']);
-    const prevHash = String(span.attributes['dutygate.audit.prev_hash']);
-    const sealed = String(span.attributes['dutygate.audit.record']);
+    const hash = text(span.attributes['dutygate.audit.hash']);
+    const prevHash = text(span.attributes['dutygate.audit.prev_hash']);
+    const sealed = text(span.attributes['dutygate.audit.record']);
     if (sha256(`${prevHash}\n${sealed}`) !== hash) throw new Error(`seq ${seq} altered: its record does not match its hash`);
     if (previous === undefined && seq === 1 && prevHash !== '0'.repeat(64)) throw new Error('seq 1 does not start the chain');
     if (previous && seq !== previous.seq + 1) throw new Error(`seq ${previous.seq + 1} is missing`);
@@ -156,10 +158,10 @@ function audit(spans: readonly ExportedSpan[], policyText: string): string[] {
     const record = JSON.parse(sealed) as Record<string, unknown>;
     for (const [attribute, field] of Object.entries(SEALED)) {
       const shown = span.attributes[attribute];
-      if (shown !== undefined && shown !== record[field]) throw new Error(`seq ${seq}: ${attribute} '${String(shown)}' is not the sealed '${String(record[field])}'`);
+      if (shown !== undefined && shown !== record[field]) throw new Error(`seq ${seq}: ${attribute} '${text(shown)}' is not the sealed '${text(record[field])}'`);
     }
     if (record.policy_version !== null && record.policy_version !== undefined && record.policy_version !== policy.policyVersion) {
-      throw new Error(`seq ${seq} was decided under ${String(record.policy_version)}, not this policy file (${policy.policyVersion})`);
+      throw new Error(`seq ${seq} was decided under ${text(record.policy_version)}, not this policy file (${policy.policyVersion})`);
     }
     story.push(tell(record, policy));
   }
@@ -167,24 +169,24 @@ function audit(spans: readonly ExportedSpan[], policyText: string): string[] {
 }
 
 function tell(r: Record<string, unknown>, policy: ReturnType<typeof parsePolicy>): string {
-  const clause = (name: unknown) => (name ? `, clause ${String(name)} "${policy.clauses.get(String(name))?.text}"` : '');
+  const clause = (name: unknown) => (name ? `, clause ${text(name)} "${policy.clauses.get(text(name))?.text}"` : '');
   if (r.type === 'decision') {
-    const who = `${String(r.agent_id)} (chain ${(r.chain as string[]).join(' > ')}, for ${String(r.initiator)})`;
-    const approval = r.approval_id ? `, approval ${String(r.approval_id)}` : '';
-    return `check ${String(r.decision_id)}: ${who} ${String(r.tool)} ${JSON.stringify(r.params)} -> ${String(r.decision)} ${String(r.code)}, rule ${String(r.rule_id)}${clause(r.clause)}${approval} [${String(r.policy_version)}]`;
+    const who = `${text(r.agent_id)} (chain ${(r.chain as string[]).join(' > ')}, for ${text(r.initiator)})`;
+    const approval = r.approval_id ? `, approval ${text(r.approval_id)}` : '';
+    return `check ${text(r.decision_id)}: ${who} ${text(r.tool)} ${JSON.stringify(r.params)} -> ${text(r.decision)} ${text(r.code)}, rule ${text(r.rule_id)}${clause(r.clause)}${approval} [${text(r.policy_version)}]`;
   }
-  const id = `approval ${String(r.approval_id)}`;
+  const id = `approval ${text(r.approval_id)}`;
   switch (r.event) {
     case 'created':
-      return `${id} requested by check ${String(r.decision_id)} for ${String(r.agent_id)} (${String(r.initiator)}): ${String(r.tool)} under rule ${String(r.rule_id)}${clause(r.clause)} [${String(r.policy_version)}]`;
+      return `${id} requested by check ${text(r.decision_id)} for ${text(r.agent_id)} (${text(r.initiator)}): ${text(r.tool)} under rule ${text(r.rule_id)}${clause(r.clause)} [${text(r.policy_version)}]`;
     case 'vote':
-      return `${id}: ${String(r.principal)} voted ${String(r.vote)} via ${String(r.via)} -> ${String(r.status)}${r.reason ? ` ("${String(r.reason)}")` : ''}`;
+      return `${id}: ${text(r.principal)} voted ${text(r.vote)} via ${text(r.via)} -> ${text(r.status)}${r.reason ? ` ("${text(r.reason)}")` : ''}`;
     case 'outcome':
-      return `${id}: ${String(r.status)}`;
+      return `${id}: ${text(r.status)}`;
     case 'override_redeemed':
-      return `${id}: override redeemed by check ${String(r.decision_id)}`;
+      return `${id}: override redeemed by check ${text(r.decision_id)}`;
     default:
-      return `${id}: ${String(r.event)}`;
+      return `${id}: ${text(r.event)}`;
   }
 }
 
