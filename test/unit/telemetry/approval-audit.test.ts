@@ -1,0 +1,111 @@
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import type { CheckOutcome } from '../../../src/check/outcome.js';
+import { createLogger } from '../../../src/log/logger.js';
+import type { HttpRequest } from '../../../src/request/http-request.js';
+import type { ApprovalRecord } from '../../../src/state/approval-record.js';
+import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
+import { createGateAudit } from '../../../src/telemetry/gate-audit.js';
+import { createTelemetry } from '../../../src/telemetry/telemetry.js';
+
+const request: HttpRequest = { method: 'POST', host: 'h', path: '/p', query: '', headers: new Map(), body: undefined, bodyTruncated: false, contextExtensions: {} };
+const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);
+const record = (fields: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
+  approvalId: 'apr_1',
+  kind: 'call',
+  requestKey: 'k',
+  status: 'pending',
+  agentId: 'finance-a',
+  initiator: 'sso:carol',
+  chain: ['planner'],
+  tool: 'payments.create',
+  paramsHash: 'ab'.repeat(32),
+  ruleId: 'large',
+  clause: { name: 'PAYMENT_LIMIT', text: 'x', source: 'p#/clauses/PAYMENT_LIMIT' },
+  policyVersion: '1+abc',
+  approvers: ['sso:frank'],
+  quorum: 1,
+  createdAt: T0,
+  expiresAt: T0 + 900_000,
+  votes: [],
+  decisionId: 'd-ask',
+  ...fields,
+});
+
+function setup() {
+  const exporter = new InMemorySpanExporter();
+  const telemetry = createTelemetry({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }) });
+  const audit = createGateAudit({
+    config: { decisionLog: { sink: 'off' }, chain: true },
+    state: createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1000, sweepIntervalMs: 0 }),
+    logger: createLogger('silent'),
+    policy: () => undefined,
+    aliases: {},
+    telemetry,
+    now: () => T0,
+  });
+  return { exporter, audit, telemetry };
+}
+
+describe('approval events (the approvals module calls these)', () => {
+  it('makes created a child of the running check, and links later events to that check across calls', async () => {
+    const { exporter, audit } = setup();
+    const outcome: CheckOutcome = { decision: 'approval_needed', code: 'APPROVAL_REQUIRED', decisionId: 'd-ask', approvalId: 'apr_1', shadow: false, wouldBlock: false };
+    await audit.wrap(() => {
+      audit.approvalEvents.created(record());
+      return Promise.resolve(outcome);
+    })(request, {});
+    audit.approvalEvents.vote('apr_1', { principal: 'sso:frank', decision: 'approve', via: 'slack' }, 'recorded');
+    audit.approvalEvents.decided(record({ status: 'approved', decidedAt: T0 + 90_000 }));
+    await audit.settled();
+
+    const spans = exporter.getFinishedSpans();
+    const check = spans.find((s) => s.name === 'dutygate.check')!;
+    const byName = (name: string) => spans.find((s) => s.name === name)!;
+    expect(byName('dutygate.approval.created').parentSpanContext?.spanId).toBe(check.spanContext().spanId);
+    for (const name of ['dutygate.approval.created', 'dutygate.approval.vote', 'dutygate.approval.outcome']) {
+      expect(byName(name).links.map((l) => l.context.spanId)).toEqual([check.spanContext().spanId]);
+    }
+    expect(byName('dutygate.approval.vote').attributes).toMatchObject({ 'dutygate.approval_id': 'apr_1', 'dutygate.approver': 'sso:frank', 'dutygate.vote': 'approve', 'dutygate.vote.via': 'slack', 'dutygate.approval.status': 'recorded' });
+    expect(byName('dutygate.approval.outcome').attributes).toMatchObject({ 'dutygate.approval.status': 'approved', 'dutygate.rule_id': 'large', 'dutygate.clause': 'PAYMENT_LIMIT', 'dutygate.decision_id': 'd-ask' });
+    // Every event is a link of the chain, like the decisions.
+    expect(spans.map((s) => s.attributes['dutygate.audit.seq']).sort()).toEqual([1, 2, 3, 4]);
+  });
+
+  it('records the approval latency for Prometheus', async () => {
+    const { audit } = setup();
+    audit.approvalEvents.decided(record({ status: 'denied', decidedAt: T0 + 90_000 }));
+    await audit.settled();
+    const text = String((await audit.routes['GET /metrics']!({} as never, new URL('http://x/metrics'), {} as never))?.body);
+    expect(text).toMatch(/^dutygate_approval_latency_seconds_bucket\{outcome="denied",le="60"\} 0$/m);
+    expect(text).toMatch(/^dutygate_approval_latency_seconds_bucket\{outcome="denied",le="120"\} 1$/m);
+  });
+
+  it('links to the check named by the record when this process never saw it (another replica)', async () => {
+    const { exporter, audit } = setup();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    audit.approvalEvents.vote('apr_2', { principal: 'sso:frank', decision: 'deny', via: 'api', reason: 'wrong vendor' }, 'recorded', record({ approvalId: 'apr_2', traceparent }));
+    await audit.settled();
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.links.map((l) => [l.context.traceId, l.context.spanId])).toEqual([['0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331']]);
+    expect(span?.attributes['dutygate.approval.reason']).toBe('wrong vendor');
+  });
+
+  it('parents redemption and break-glass use under the check they happen in', async () => {
+    const { exporter, audit } = setup();
+    const outcome: CheckOutcome = { decision: 'allow', code: 'OK', decisionId: 'd-retry', shadow: false, wouldBlock: false };
+    await audit.wrap(() => {
+      audit.approvalEvents.overrideRedeemed('apr_3', { decisionId: 'd-retry', agentId: 'finance-a' });
+      audit.approvalEvents.breakGlassUsed(record({ approvalId: 'bg_1', kind: 'break_glass' }), { decisionId: 'd-retry', agentId: 'finance-a' });
+      return Promise.resolve(outcome);
+    })(request, {});
+    await audit.settled();
+    const spans = exporter.getFinishedSpans();
+    const check = spans.find((s) => s.name === 'dutygate.check')!;
+    for (const name of ['dutygate.override.redeemed', 'dutygate.break_glass.used']) {
+      const span = spans.find((s) => s.name === name)!;
+      expect(span.parentSpanContext?.spanId).toBe(check.spanContext().spanId);
+      expect(span.attributes['dutygate.decision_id']).toBe('d-retry');
+    }
+  });
+});

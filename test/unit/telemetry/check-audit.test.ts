@@ -1,0 +1,114 @@
+import { SpanStatusCode } from '@opentelemetry/api';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { describe, expect, it } from 'vitest';
+import type { AuditRecorder } from '../../../src/audit/audit-recorder.js';
+import type { AuditRecord } from '../../../src/audit/decision-record.js';
+import type { CheckOutcome } from '../../../src/check/outcome.js';
+import type { Code } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log/logger.js';
+import type { HttpRequest } from '../../../src/request/http-request.js';
+import type { CheckContext } from '../../../src/server/grpc-check-handler.js';
+import { phaseOf } from '../../../src/telemetry/check-attributes.js';
+import { createCheckAudit } from '../../../src/telemetry/check-audit.js';
+import { createTelemetry } from '../../../src/telemetry/telemetry.js';
+
+const request: HttpRequest = { method: 'GET', host: 'h', path: '/p', query: '', headers: new Map(), body: undefined, bodyTruncated: false, contextExtensions: {} };
+const outcome = (code: Code, fields: Partial<CheckOutcome> = {}): CheckOutcome => ({ decision: code === 'OK' ? 'allow' : 'deny', code, decisionId: `d-${code}`, shadow: false, wouldBlock: false, ...fields });
+
+/** A recorder that keeps what it is given and stamps it like a chain would. */
+function keepingRecorder() {
+  const records: AuditRecord[] = [];
+  const recorder: AuditRecorder = {
+    record(record) {
+      records.push(record);
+      return Promise.resolve({ canonical: JSON.stringify(record), stamp: { seq: records.length, hash: 'a'.repeat(64), prev_hash: '0'.repeat(64) } });
+    },
+    close: () => Promise.resolve(),
+  };
+  return { records, recorder };
+}
+
+function setup(tracing = true) {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const { records, recorder } = keepingRecorder();
+  const telemetry = createTelemetry(tracing ? { tracerProvider: provider } : {});
+  const audit = createCheckAudit({ telemetry, recorder, policy: () => undefined, aliases: {}, logger: createLogger('silent') });
+  return { exporter, records, audit, telemetry };
+}
+
+describe('check audit interceptor', () => {
+  it.each([
+    ['STATE_UNAVAILABLE', 'state'],
+    ['INTERNAL', 'internal'],
+    ['POLICY_UNAVAILABLE', 'internal'],
+    ['KEYS_UNAVAILABLE', 'identity'],
+    ['REPLAY_CAPACITY', 'replay'],
+  ] as const)('marks the span ERROR when the gate itself failed: %s', async (code, phase) => {
+    const { exporter, audit } = setup();
+    await audit.wrap(() => Promise.resolve(outcome(code)))(request, {});
+    await audit.drain();
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.status).toEqual({ code: SpanStatusCode.ERROR, message: code });
+    expect(span?.events[0]?.attributes).toMatchObject({ 'dutygate.phase': phase, 'dutygate.code': code });
+  });
+
+  it('records the exception and rethrows when the pipeline throws (the transport then denies)', async () => {
+    const { exporter, audit } = setup();
+    await expect(audit.wrap(() => Promise.reject(new Error('boom')))(request, {})).rejects.toThrow('boom');
+    const [span] = exporter.getFinishedSpans();
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span?.events.map((e) => e.name)).toEqual(['exception']);
+  });
+
+  it('hands the pipeline the check span as the trace to continue, and ends the span at the answer', async () => {
+    const { exporter, audit } = setup();
+    let seen: CheckContext | undefined;
+    const parent = '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01';
+    await audit.wrap((_request, context) => {
+      seen = context;
+      return Promise.resolve(outcome('OK'));
+    })(request, { traceparent: parent });
+    await audit.drain();
+    const [span] = exporter.getFinishedSpans();
+    expect(seen?.traceparent).toBe(`00-0123456789abcdef0123456789abcdef-${span?.spanContext().spanId}-01`);
+    expect(span?.attributes).toMatchObject({ 'dutygate.audit.seq': 1, 'dutygate.audit.record': expect.stringContaining('"decision_id":"d-OK"') });
+  });
+
+  it('still records and chains every decision with tracing off', async () => {
+    const { exporter, records, audit } = setup(false);
+    const answer = await audit.wrap(() => Promise.resolve(outcome('NO_RULE')))(request, {});
+    await audit.drain();
+    expect(answer.code).toBe('NO_RULE');
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    expect(records.map((r) => [r.decision_id, r.trace_id])).toEqual([['d-NO_RULE', null]]);
+  });
+
+  it('audits a transport fallback deny without a request', async () => {
+    const { exporter, records, audit } = setup();
+    audit.onFallbackDeny(outcome('REQUEST_MALFORMED'), new Error('x'));
+    await audit.drain();
+    expect(records[0]).toMatchObject({ code: 'REQUEST_MALFORMED', method: '', path: '' });
+    expect(exporter.getFinishedSpans()[0]?.parentSpanContext).toBeUndefined();
+  });
+
+  it.each([
+    ['OK', 'allow'],
+    ['TOKEN_EXPIRED', 'identity'],
+    ['REPLAY', 'replay'],
+    ['CHAIN_INVALID', 'chain'],
+    ['HEADERS_TOO_LARGE', 'request'],
+    ['BODY_DUPLICATE_KEY', 'request'],
+    ['MCP_BATCH', 'request'],
+    ['NO_TOOL', 'tool'],
+    ['NO_RULE', 'policy'],
+    ['CHAIN_REQUIRED', 'policy'],
+    ['SOD_DUTY_CONFLICT', 'policy'],
+    ['APPROVAL_REQUIRED', 'policy'],
+    ['OVERRIDE_SPENT', 'override'],
+    ['STATE_UNAVAILABLE', 'state'],
+    ['INTERNAL', 'internal'],
+  ] as const)('phase of %s is %s', (code, phase) => {
+    expect(phaseOf(code as Code)).toBe(phase);
+  });
+});

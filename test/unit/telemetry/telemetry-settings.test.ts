@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { telemetrySettingsFrom } from '../../../src/cli/telemetry-env.js';
+import { startTelemetry } from '../../../src/telemetry/start-telemetry.js';
+import { createGateAudit } from '../../../src/telemetry/gate-audit.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
+
+describe('telemetry settings from OTEL_* variables', () => {
+  it.each([
+    ['nothing set', {}, { disabled: false }],
+    ['disabled', { OTEL_SDK_DISABLED: 'TRUE' }, { disabled: true }],
+    ['not disabled by other values', { OTEL_SDK_DISABLED: '1' }, { disabled: false }],
+    ['traces exporter', { OTEL_TRACES_EXPORTER: ' none ' }, { disabled: false, tracesExporter: 'none' }],
+    ['service name', { OTEL_SERVICE_NAME: 'gate-a', OTEL_RESOURCE_ATTRIBUTES: 'service.name=other' }, { disabled: false, serviceName: 'gate-a' }],
+    ['service name from resource attributes', { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=p,service.name=gate%20b' }, { disabled: false, serviceName: 'gate b' }],
+  ])('%s', (_name, env, expected) => {
+    expect(telemetrySettingsFrom(env)).toEqual(expected);
+  });
+});
+
+describe('telemetry off cleanly', () => {
+  const gateAudit = (settings: Parameters<typeof startTelemetry>[0]) =>
+    createGateAudit({
+      config: { decisionLog: { sink: 'off' }, chain: true },
+      state: createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1000, sweepIntervalMs: 0 }),
+      logger: createLogger('silent'),
+      policy: () => undefined,
+      aliases: {},
+      telemetry: startTelemetry(settings),
+    });
+
+  it('OTEL_SDK_DISABLED=true: no spans, no metrics, /metrics answers 404', async () => {
+    const telemetry = startTelemetry({ disabled: true });
+    expect(telemetry.tracer).toBeUndefined();
+    expect(telemetry.metrics).toBeUndefined();
+    const audit = gateAudit({ disabled: true });
+    const route = audit.routes['GET /metrics']!;
+    const result = await route({} as never, new URL('http://x/metrics'), {} as never);
+    expect(result).toMatchObject({ status: 404, body: { code: 'METRICS_DISABLED' } });
+    await audit.close();
+  });
+
+  it('OTEL_TRACES_EXPORTER=none: no spans, metrics still served', async () => {
+    const telemetry = startTelemetry({ disabled: false, tracesExporter: 'none' });
+    expect(telemetry.tracer).toBeUndefined();
+    expect(telemetry.scrape).toBeDefined();
+    const audit = gateAudit({ disabled: false, tracesExporter: 'console,none' });
+    const result = await audit.routes['GET /metrics']!({} as never, new URL('http://x/metrics'), {} as never);
+    expect(result).toMatchObject({ status: 200, headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } });
+    await audit.close();
+  });
+});
