@@ -136,6 +136,8 @@ const MISWIRED: readonly (readonly [string, Overlay, (ms: Manifest[]) => void, s
   ['a command that is not the Dockerfile entrypoint', 'sidecar', (ms) => (container(podSpec(ms, 'dutygate-approvals'), 'dutygate').command = ['node', 'dist/main.js']), 'is not the Dockerfile ENTRYPOINT'],
   ['sidecars as plain containers in an agent pod', 'sidecar', (ms) => delete container(podSpec(ms, 'agent'), 'envoy').restartPolicy, 'native sidecars'],
   ['an object outside the namespace', 'central-gate', (ms) => (object(ms, 'Service', 'redis').metadata.namespace = 'default'), 'Service/redis is not in namespace dutygate'],
+  ['a gateway whose status_url agents cannot use', 'central-gate', (ms) => (container(podSpec(ms, 'dutygate-gateway'), 'dutygate').env as Obj[]).find((e) => e.name === 'DUTYGATE_PUBLIC_URL')!.value = 'http://dutygate-gateway:8181', "this gate's status_url base is http://dutygate-gateway:8181"],
+  ['a sidecar agent polling another gate', 'sidecar', (ms) => ((container(podSpec(ms, 'agent'), 'agent').env as Obj[]).find((e) => e.name === 'DUTYGATE_URL')!.value = 'http://dutygate-approvals:8181'), 'polls approvals at http://dutygate-approvals:8181'],
   ['a gate pod without the Redis client label', 'central-gate', (ms) => delete (object(ms, 'Deployment', 'dutygate-gateway').spec.template.metadata.labels as Obj)['dutygate.io/state-client'], 'label dutygate.io/state-client'],
 ];
 

@@ -160,6 +160,13 @@ function gateIssues(manifests: readonly Manifest[], view: ContainerView, ctx: Wi
     if (!redis || !allowed(manifests, view.pod, redis, 6379)) out.push(`cannot reach Redis at ${String(host)}:6379 through the NetworkPolicies`);
   }
 
+  // The agents this gate checks poll approvals where its status_url says.
+  const publicUrl = gate.http.publicUrl ?? `http://127.0.0.1:${gate.http.port}`;
+  for (const agent of servedAgents(manifests, view.pod, all)) {
+    const url = envOf(manifests, agent).DUTYGATE_URL;
+    if (url !== publicUrl) out.push(`agent ${agent.pod.name} polls approvals at ${String(url)}, but this gate's status_url base is ${publicUrl}`);
+  }
+
   // Probes: liveness on /healthz over HTTP, readiness (and startup) on gRPC health, each able to
   // reach the gate from the kubelet (the pod IP).
   const live = c.livenessProbe?.httpGet as Obj | undefined;
@@ -208,6 +215,17 @@ function envoyValue(text: string): Obj {
     envoyValues.set(text, value);
   }
   return value;
+}
+
+/** Agent containers whose tool calls this pod's Envoy receives: in the pod, or through a Service. */
+function servedAgents(manifests: readonly Manifest[], pod: PodView, all: readonly PodView[]): ContainerView[] {
+  const agents = all.flatMap(containers).filter((v) => roleOf(v.c) === 'agent');
+  return agents.filter((agent) => {
+    if (agent.pod === pod) return true;
+    const proxy = envOf(manifests, agent).HTTP_PROXY;
+    const service = proxy === undefined ? undefined : find(manifests, 'Service', new URL(proxy).hostname);
+    return service !== undefined && selects({ matchLabels: (service.spec as Obj).selector }, pod.labels);
+  });
 }
 
 function envoyFile(manifests: readonly Manifest[], envoy: ContainerView): string | undefined {
