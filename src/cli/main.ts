@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerApprovalsCommand } from './commands/approvals.js';
 import { registerCheckCommand } from './commands/check.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDevCommand } from './commands/dev.js';
 import { registerKeysCommand } from './commands/keys.js';
 import { registerPolicyCommand } from './commands/policy.js';
@@ -25,6 +27,8 @@ registerPolicyCommand(program);
 registerKeysCommand(program);
 registerTokenCommand(program);
 registerCheckCommand(program);
+registerApprovalsCommand(program);
+registerDemoCommand(program);
 registerDevCommand(program);
 registerAuditCommand(program);
 
