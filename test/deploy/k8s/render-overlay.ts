@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import type { JWK } from 'jose';
 import { generateSigningKey } from '../../../src/identity/generate-keys.js';
 import { renderKustomization, type Manifest } from './render-kustomize.js';
 
@@ -12,9 +13,13 @@ import { renderKustomization, type Manifest } from './render-kustomize.js';
 export const OVERLAYS = ['sidecar', 'central-gate'] as const;
 export type Overlay = (typeof OVERLAYS)[number];
 
+/** The agent issuer's private key behind the last {@link makeSecretFiles}, to mint test tokens. */
+export let agentIssuerKey: JWK | undefined;
+
 /** The `secrets/` files of an overlay, by name, as the README tells how to make them. */
 export async function makeSecretFiles(): Promise<Record<string, string>> {
   const [agents, approvers, override] = await Promise.all(['agents-1', 'approvers-1', 'override-1'].map((kid) => generateSigningKey({ kid })));
+  agentIssuerKey = agents!.privateJwk;
   return {
     'agents.jwks.json': JSON.stringify(agents!.publicJwks),
     'approvers.jwks.json': JSON.stringify(approvers!.publicJwks),
