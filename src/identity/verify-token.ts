@@ -12,6 +12,8 @@ import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import { DutygateError } from '../errors.js';
 import type { IssuerConfig } from '../config/types.js';
 import type { AgentClaims } from './types.js';
+import { verifyEdDsaFast } from './eddsa-fast-path.js';
+import type { FastPathIssuer } from './eddsa-fast-path.js';
 import { createKeySource } from './jwks-source.js';
 import type { KeySource } from './jwks-source.js';
 import { fromJoseError } from './map-jose-error.js';
@@ -51,6 +53,7 @@ interface PreparedIssuer {
   readonly algorithms: ReadonlySet<string>;
   readonly options: JWTVerifyOptions;
   readonly context: JoseErrorContext;
+  readonly fast: FastPathIssuer;
 }
 
 /**
@@ -90,7 +93,8 @@ export async function createTokenVerifier(
     }
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, issuer.key, { ...issuer.options, currentDate: now }));
+      // The synchronous EdDSA path accepts the common valid token; anything else is jose's call.
+      payload = (await verifyEdDsaFast(token, issuer.fast, now)) ?? (await jwtVerify(token, issuer.key, { ...issuer.options, currentDate: now })).payload;
     } catch (error) {
       throw fromJoseError(error, issuer.context);
     }
@@ -133,8 +137,9 @@ async function prepareIssuers(
         throw new DutygateError('INTERNAL', `issuer ${name} allows algorithm ${JSON.stringify(alg)}, which dutygate refuses`);
       }
     }
+    const key = await createKeySource(config);
     prepared.set(config.issuer, {
-      key: await createKeySource(config),
+      key,
       algorithms: new Set(config.algorithms),
       // Frozen and reused for every token; only `currentDate` is added per call.
       options: Object.freeze({
@@ -145,6 +150,13 @@ async function prepareIssuers(
         requiredClaims: ['iat', 'exp'],
       }),
       context: { iss: config.issuer, clockSkewSeconds },
+      fast: {
+        key,
+        issuer: config.issuer,
+        audiences: typeof config.audience === 'string' ? [config.audience] : [...config.audience],
+        algorithms: new Set(config.algorithms),
+        clockToleranceSeconds: clockSkewSeconds,
+      },
     });
   }
   return prepared;
