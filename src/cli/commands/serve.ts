@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../log/logger.js';
 import { startGate } from '../../server/start-gate.js';
-import { startTelemetry } from '../../telemetry/start-telemetry.js';
 import { telemetrySettingsFrom } from '../telemetry-env.js';
 
 /** `dutygate serve --config FILE`: runs the gate until SIGTERM/SIGINT, then drains and exits 0. */
@@ -15,6 +14,8 @@ export function registerServeCommand(program: Command): void {
       const config = await loadConfig(options.config, process.env);
       const log = createLogger(config.log.level);
       // Spans per OTEL_* (the NodeSDK reads the exporter variables itself); metrics on /metrics.
+      // Loaded here: the NodeSDK takes a third of a second to import, which no other command needs.
+      const { startTelemetry } = await import('../../telemetry/start-telemetry.js');
       const gate = await startGate(config, log, { telemetry: startTelemetry(telemetrySettingsFrom(process.env)) });
       log.info(
         { grpc: `${config.grpc.host}:${gate.grpcPort}`, http: `${config.http.host}:${gate.httpPort}`, policy_version: gate.policy.current().policyVersion, state: gate.state.driver },
