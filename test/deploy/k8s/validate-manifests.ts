@@ -1,6 +1,6 @@
 /**
  * Validates rendered manifests against Kubernetes' API schemas as shipped by kubernetes-models
- * (generated from the Kubernetes OpenAPI spec, 1.32-era):
+ * (generated from the Kubernetes OpenAPI spec; 4.5.1 covers the 1.33 API):
  * 1. its runtime validators (ajv): types, required fields, formats, enums;
  * 2. its TypeScript declarations, through the TypeScript compiler's excess-property check: an
  *    unknown field anywhere (`readOnlyRootFilesytem`) is an error — what `kubectl apply
