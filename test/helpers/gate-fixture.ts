@@ -21,6 +21,12 @@ export const AUDIENCE = 'dutygate';
 export const APPROVER_ISSUER = 'https://sso.test.local';
 export const APPROVER_AUDIENCE = 'dutygate-approvals';
 
+/** Key pairs of the approvals side: the approver issuer and dutygate's override key. */
+export interface ApprovalKeys {
+  readonly approvers: SigningKey;
+  readonly override: SigningKey;
+}
+
 /** A running gate and everything a test needs to talk to it. */
 export interface GateFixture {
   readonly gate: Gate;
@@ -30,6 +36,8 @@ export interface GateFixture {
   readonly agentKey: JWK;
   /** The agent issuer's key pair (pass as `agentKeys` to start a replica trusting the same issuer). */
   readonly agentKeys: SigningKey;
+  /** The approver issuer's and the override signing key pairs (pass as `approvalKeys` for a replica). */
+  readonly approvalKeys: ApprovalKeys;
   /** Mints an agent token from the trusted issuer. */
   mint(agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
   /** Mints an approver token (`sub` = principal) from the trusted approver issuer. */
@@ -54,6 +62,8 @@ export interface GateFixtureOptions {
   readonly audit?: string;
   /** Trust (and mint with) this agent issuer key instead of a fresh one: replicas of one fleet. */
   readonly agentKeys?: SigningKey;
+  /** Trust this approver issuer and sign overrides with this key: replicas of one fleet. */
+  readonly approvalKeys?: ApprovalKeys;
   /** Approvals over the API with an override key and an approver issuer (default true). */
   readonly approvals?: boolean;
   /** More start options (approvals hooks). */
@@ -65,9 +75,9 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
   const dir = await mkdtemp(join(tmpdir(), 'dutygate-e2e-'));
   const agents = options.agentKeys ?? (await generateSigningKey({ kid: 'agents-1' }));
   await writeFile(join(dir, 'agents.jwks.json'), JSON.stringify(agents.publicJwks));
-  const approvers = await generateSigningKey({ kid: 'approvers-1' });
+  const approvers = options.approvalKeys?.approvers ?? (await generateSigningKey({ kid: 'approvers-1' }));
   await writeFile(join(dir, 'approvers.jwks.json'), JSON.stringify(approvers.publicJwks));
-  const override = await generateSigningKey({ kid: 'override-1' });
+  const override = options.approvalKeys?.override ?? (await generateSigningKey({ kid: 'override-1' }));
   await writeFile(join(dir, 'override.private.jwk.json'), JSON.stringify(override.privateJwk));
   const approvals = options.approvals ?? true;
   const policyFile = join(dir, 'policy.yaml');
@@ -102,6 +112,7 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     policyFile,
     agentKey: agents.privateJwk,
     agentKeys: agents,
+    approvalKeys: { approvers, override },
     mint: (agentId, extra = {}) => mintAgentToken(agents.privateJwk, { ...base, agentId, ...extra }),
     mintApprover: (sub, extra = {}) => mintApproverToken(approvers.privateJwk, { iss: APPROVER_ISSUER, aud: APPROVER_AUDIENCE, sub, ...extra }),
     httpUrl: `http://127.0.0.1:${gate.httpPort}`,
