@@ -1,6 +1,5 @@
-import { writeFile } from 'node:fs/promises';
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config/load-config.js';
 import { loadPolicy } from '../../policy/load-policy.js';
@@ -38,7 +37,10 @@ export function registerPolicyTestCommand(policy: Command): void {
       const suites: SuiteResult[] = [];
       for (const file of casesFiles) suites.push(await runCaseFile(gate, compiled, await loadCases(file)));
       for (const line of formatTestReport(suites, options.verbose ?? false)) writeLine(line);
-      if (options.junit) await writeFile(options.junit, toJunitXml(suites));
+      if (options.junit) {
+        await mkdir(dirname(options.junit), { recursive: true });
+        await writeFile(options.junit, toJunitXml(suites));
+      }
       if (suites.some((suite) => !suite.results.every(passed))) process.exitCode = 1;
     });
 }
