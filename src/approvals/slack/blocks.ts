@@ -20,11 +20,18 @@ export interface ApprovalMessage {
   readonly blocks: Block[];
 }
 
-const MAX_PARAMS_TEXT = 2_500;
+/** Slack refuses a section text over 3000 characters; escaping can make text longer. */
+const MAX_SECTION_TEXT = 2_800;
 
 /** Escapes Slack mrkdwn control characters (`&`, `<`, `>`), per Slack's formatting docs. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Escaped, then cut to what a section may hold (cut after escaping: escaping lengthens). */
+function sectionText(raw: string, room: number = MAX_SECTION_TEXT): string {
+  const escaped = escapeMrkdwn(raw);
+  return escaped.length > room ? `${escaped.slice(0, room).replace(/&[a-z]{0,3}$/, '')}…` : escaped;
 }
 
 /** Renders `record` as it stands at `nowMs` (buttons only while pending). */
@@ -37,14 +44,13 @@ export function renderApprovalMessage(record: ApprovalRecord, nowMs: number): Ap
     { type: 'section', fields: fields(record) },
   ];
   if (record.kind === 'call') {
-    const params = JSON.stringify(record.display ?? {}, null, 2);
-    const shown = params.length > MAX_PARAMS_TEXT ? `${params.slice(0, MAX_PARAMS_TEXT)}\n…` : params;
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Params* (sensitive values masked)\n\`\`\`${escapeMrkdwn(shown)}\`\`\`` } });
+    const params = sectionText(JSON.stringify(record.display ?? {}, null, 2));
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Params* (sensitive values masked)\n\`\`\`${params}\`\`\`` } });
   } else {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${escapeMrkdwn(record.reason ?? '')}` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${sectionText(record.reason ?? '')}` } });
   }
   if (record.clause) {
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `>${escapeMrkdwn(record.clause.text)}\n_${escapeMrkdwn(record.clause.source)}_` } });
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `>${sectionText(record.clause.text, 2_400)}\n_${sectionText(record.clause.source, 300)}_` } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(progress(record)) }] });
   if (pending) {
@@ -57,7 +63,8 @@ export function renderApprovalMessage(record: ApprovalRecord, nowMs: number): Ap
 }
 
 function fields(record: ApprovalRecord): Block[] {
-  const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${escapeMrkdwn(value)}` });
+  // A field holds at most 2000 characters (a 32-link chain of 256-character ids would not fit).
+  const field = (label: string, value: string) => ({ type: 'mrkdwn', text: `*${label}*\n${sectionText(value, 1_900)}` });
   const expires = Math.floor(record.expiresAt / 1000);
   const out = [
     field('Agent', record.agentId),

@@ -56,6 +56,16 @@ describe('approval message', () => {
     expect(rendered).not.toContain('dutygate_approve');
   });
 
+  it('keeps every section under Slack\'s 3000 characters, even when escaping lengthens the text', () => {
+    const chain = Array.from({ length: 32 }, (_, i) => `agent-${i}-${'x'.repeat(240)}`);
+    const message = renderApprovalMessage({ ...RECORD, chain, display: { memo: '<'.repeat(5_000) }, clause: { ...RECORD.clause!, text: '&'.repeat(4_000) } }, T0);
+    for (const block of message.blocks) {
+      const text = (block as { text?: { text?: string } }).text?.text;
+      if (text !== undefined) expect(text.length).toBeLessThanOrEqual(3_000);
+      for (const field of (block as { fields?: { text: string }[] }).fields ?? []) expect(field.text.length).toBeLessThanOrEqual(2_000);
+    }
+  });
+
   it('renders a break-glass request with its reason and grant length', () => {
     const rendered = text({ ...RECORD, kind: 'break_glass', reason: 'INC-7 payroll', grantTtlMs: 1_800_000, tool: undefined });
     expect(rendered).toContain('Break-glass request');
