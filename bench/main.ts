@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (full: about ten minutes, writes bench/results.json and bench/results.md) and
- * `npm run bench -- --short` (CI: under a minute, writes dist-bench/results-short.*). Prints the
- * Markdown report. Exit 1 when a server crashed, answered something its scenario does not allow,
+ * `npm run bench -- --short` (CI: under a minute, writes dist-bench/results-short.*); `--soak-checks
+ * N` sets the RSS soak's length (0 skips it). Prints the Markdown report. Exit 1 when a server crashed, answered something its scenario does not allow,
  * or (short mode) fell below the regression floor; unmet targets are reported, not failed.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,8 +16,12 @@ import type { ResultsView } from './report/markdown.js';
 import { BENCH_DIR, BENCH_DIST_DIR, REPO_ROOT } from './repo-paths.js';
 import { runBench } from './run-bench.js';
 
-const { values } = parseArgs({ options: { short: { type: 'boolean', default: false } } });
-const options = values.short ? SHORT : FULL;
+const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, 'soak-checks': { type: 'string' } } });
+const mode = values.short ? SHORT : FULL;
+// `--soak-checks N` shortens (or, with 0, skips) the RSS soak, e.g. to try a change quickly.
+const soakChecks = values['soak-checks'] === undefined ? mode.soakChecks : Number.parseInt(values['soak-checks'], 10);
+if (!Number.isInteger(soakChecks) || soakChecks < 0) throw new Error('--soak-checks takes a whole number');
+const options = { ...mode, soakChecks };
 const loadavgStart = loadavg();
 const git = (...args: string[]): string => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
 const progress = (line: string): void => {
@@ -36,7 +40,9 @@ process.stdout.write(markdown);
 const problems: string[] = [];
 for (const contender of run.contenders) {
   if (contender.failure !== undefined && contender.closed.length > 0) problems.push(`${contender.key} failed: ${contender.failure}`);
-  if ((contender.verify?.mismatches ?? 0) > 0) problems.push(`${contender.key}: ${contender.verify?.mismatches} answers not allowed by their scenario (${contender.verify?.examples.join('; ')})`);
+  const verify = contender.verify;
+  if (verify && verify.mismatches > 0) problems.push(`${contender.key}: ${verify.mismatches} answers not allowed by their scenario (${verify.examples.join('; ')})`);
+  if (verify && verify.failedClosed > 0.05 * verify.requests) problems.push(`${contender.key}: ${verify.failedClosed} of ${verify.requests} verification answers failed closed (503)`);
   const samples = [...contender.closed, ...[...contender.open.values()].flat()];
   const unexpected = samples.reduce((total, sample) => total + sample.mismatches, 0);
   if (unexpected > 0) problems.push(`${contender.key}: ${unexpected} timed answers with an unexpected status`);

@@ -21,6 +21,7 @@ import type { CpuProfile, ProfileSummary } from './measure/cpu-profile.js';
 import { measurePhase } from './measure/phase-sample.js';
 import type { PhaseSample } from './measure/phase-sample.js';
 import { pinLoadGenerator } from './measure/pinning.js';
+import { readThreadCpu } from './measure/proc-stats.js';
 import type { Pinning } from './measure/pinning.js';
 import { spread } from './measure/stats.js';
 import { BENCH_DIST_DIR, REPO_ROOT } from './repo-paths.js';
@@ -54,9 +55,18 @@ export interface BenchRun {
   /** Open-loop rates used, per fraction. */
   readonly rates: ReadonlyMap<number, number>;
   readonly workload: WorkloadStats;
-  readonly profile?: ProfileSummary;
+  readonly profile?: GateProfile;
   readonly soak?: SoakResult;
   readonly elapsedMs: number;
+}
+
+/** The memory gate's CPU profile under closed-loop load, with the per-thread CPU split. */
+export interface GateProfile extends ProfileSummary {
+  readonly throughput: number;
+  /** Process CPU (all threads) per answered check, in microseconds. */
+  readonly cpuUsPerCheck: number;
+  /** Share of the process's CPU per thread group (the profile samples only the main thread). */
+  readonly threads: readonly { readonly name: string; readonly pct: number }[];
 }
 
 interface Live {
@@ -95,7 +105,8 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     const verifySlice = workload.build(options.verifyRequests);
     for (const server of live) {
       server.run.verify = await verifyServer(server.client, verifySlice, { expectAllAllowed: !CONTENDERS[server.run.key].decides, concurrency: 4 });
-      progress(`${server.run.key}: verified ${server.run.verify.requests} answers, ${server.run.verify.mismatches} unexpected`);
+      const { requests, mismatches, failedClosed } = server.run.verify;
+      progress(`${server.run.key}: verified ${requests} answers, ${mismatches} unexpected${failedClosed > 0 ? `, ${failedClosed} failed closed (503)` : ''}`);
     }
 
     const warm = workload.build(Math.ceil((12_000 * options.warmupMs) / 1000));
@@ -179,19 +190,42 @@ function problems(sample: PhaseSample): string {
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
 }
 
-async function profileGate(setup: BenchSetup, pinning: Pinning, options: BenchOptions, workload: ReturnType<typeof createWorkload>, progress: (line: string) => void): Promise<ProfileSummary | undefined> {
+async function profileGate(setup: BenchSetup, pinning: Pinning, options: BenchOptions, workload: ReturnType<typeof createWorkload>, progress: (line: string) => void): Promise<GateProfile | undefined> {
   const profileDir = join(setup.outDir, 'profile');
+  const spawnedAt = performance.now();
   const started = await startContender('memory', { setup, pinning, tag: '-profile', profileDir });
   if (!started.ok) return undefined;
   const client = await connectCheckClient(started.process.port, options.deadlineMs);
+  const warm = workload.build(Math.ceil((12_000 * options.warmupMs) / 1000));
+  await runClosedLoop(client, warm, { concurrency: options.concurrency, durationMs: options.warmupMs });
   const slice = workload.build(Math.ceil((12_000 * options.profileMs) / 1000));
+  // The profile starts with the process; everything before the measured loop is start-up and warm-up.
+  const skipMs = performance.now() - spawnedAt;
+  const threadsBefore = readThreadCpu(started.process.pid);
   const result = await runClosedLoop(client, slice, { concurrency: options.concurrency, durationMs: options.profileMs });
+  const threads = threadShares(threadsBefore, readThreadCpu(started.process.pid));
   client.close();
   const { profileFile } = await started.process.stop();
   progress(`profile: ${Math.round(result.throughput)} req/s under --cpu-prof; ${profileFile ?? 'no profile written'}`);
   if (profileFile === undefined) return undefined;
   copyFileSync(profileFile, join(BENCH_DIST_DIR, '..', 'memory-gate.cpuprofile'));
-  return summarizeProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, REPO_ROOT);
+  const summary = summarizeProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, { repoRoot: REPO_ROOT, skipMs });
+  return { ...summary, throughput: Math.round(result.throughput), cpuUsPerCheck: Math.round((threads.total * 1e6) / Math.max(1, result.completed)), threads: threads.shares };
+}
+
+/** CPU used per thread group between two readings, as shares of the process total. */
+function threadShares(before: Map<string, number>, after: Map<string, number>): { total: number; shares: { name: string; pct: number }[] } {
+  const groups = new Map<string, number>();
+  for (const [name, seconds] of after) {
+    const group = name === 'node' ? 'main thread' : name.startsWith('libuv-worker') ? 'libuv threadpool (WebCrypto jobs)' : name.startsWith('V8 ') ? 'V8 helper threads (GC, compiler)' : name;
+    groups.set(group, (groups.get(group) ?? 0) + seconds - (before.get(name) ?? 0));
+  }
+  const total = [...groups.values()].reduce((sum, seconds) => sum + seconds, 0);
+  const shares = [...groups.entries()]
+    .filter(([, seconds]) => seconds > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, seconds]) => ({ name, pct: Math.round((1000 * seconds) / Math.max(1e-9, total)) / 10 }));
+  return { total, shares };
 }
 
 async function soakGate(setup: BenchSetup, pinning: Pinning, options: BenchOptions, progress: (line: string) => void): Promise<SoakResult | undefined> {

@@ -12,7 +12,8 @@ export type CheckCallback = (error: ServiceError | null, response?: Buffer) => v
 
 /** A connected Check client. */
 export interface CheckClient {
-  send(request: Buffer, done: CheckCallback): void;
+  /** Sends one request; `deadlineMs` overrides the client's per-call deadline. */
+  send(request: Buffer, done: CheckCallback, deadlineMs?: number): void;
   close(): void;
 }
 
@@ -31,8 +32,8 @@ export async function connectCheckClient(port: number, deadlineMs: number): Prom
     client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve()));
   });
   return {
-    send(request, done) {
-      client.makeUnaryRequest(CHECK_PATH, passthrough, passthrough, request, { deadline: Date.now() + deadlineMs }, done);
+    send(request, done, deadline = deadlineMs) {
+      client.makeUnaryRequest(CHECK_PATH, passthrough, passthrough, request, { deadline: Date.now() + deadline }, done);
     },
     close: () => client.close(),
   };

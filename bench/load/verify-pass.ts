@@ -18,6 +18,11 @@ export interface VerifyResult {
   /** Count per reason code (OK, POLICY_DENY, APPROVAL_REQUIRED, …). */
   readonly codes: Readonly<Record<string, number>>;
   readonly mismatches: number;
+  /**
+   * 14 UNAVAILABLE answers (INTERNAL, STATE_UNAVAILABLE): the gate failing closed on its own
+   * deadline, as it must when starved of CPU; counted apart from wrong decisions.
+   */
+  readonly failedClosed: number;
   /** Up to ten mismatches, for the report. */
   readonly examples: readonly string[];
 }
@@ -35,21 +40,31 @@ export async function verifyServer(client: CheckClient, slice: RequestSlice, opt
   const codes: Record<string, number> = {};
   const examples: string[] = [];
   let mismatches = 0;
+  let failedClosed = 0;
   let next = 0;
 
   const one = async (): Promise<void> => {
     while (next < slice.bytes.length) {
       const index = next++;
       const scenario = SCENARIOS[slice.scenario[index] as number] as Scenario;
-      const answer = await new Promise<{ decision: string; code: string }>((resolve) => {
-        client.send(slice.bytes[index] as Buffer, (error, response) => {
-          if (error !== null || response === undefined) resolve({ decision: 'rpc_error', code: error?.details ?? 'no response' });
-          else resolve(summarizeResponse(response));
-        });
+      const answer = await new Promise<{ status?: number; decision: string; code: string }>((resolve) => {
+        // A generous deadline: this pass checks decisions, not speed.
+        client.send(
+          slice.bytes[index] as Buffer,
+          (error, response) => {
+            if (error !== null || response === undefined) resolve({ decision: 'rpc_error', code: error?.details ?? 'no response' });
+            else resolve(summarizeResponse(response));
+          },
+          10_000,
+        );
       });
+      codes[answer.code] = (codes[answer.code] ?? 0) + 1;
+      if (answer.status === UNAVAILABLE) {
+        failedClosed++;
+        continue;
+      }
       const kind = classOf(answer.decision);
       if (kind !== undefined) mixCounts[kind]++;
-      codes[answer.code] = (codes[answer.code] ?? 0) + 1;
       const expected: readonly DecisionClass[] = options.expectAllAllowed ? ['allow'] : scenario.expect;
       if (kind === undefined || !expected.includes(kind)) {
         mismatches++;
@@ -58,15 +73,18 @@ export async function verifyServer(client: CheckClient, slice: RequestSlice, opt
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, one));
-  const total = Math.max(1, slice.bytes.length);
+  const total = Math.max(1, slice.bytes.length - failedClosed);
   return {
     requests: slice.bytes.length,
+    failedClosed,
     mix: { allow: mixCounts.allow / total, deny: mixCounts.deny / total, approval_needed: mixCounts.approval_needed / total },
     codes,
     mismatches,
     examples,
   };
 }
+
+const UNAVAILABLE = 14;
 
 function classOf(decision: string): DecisionClass | undefined {
   if (decision === 'allow' || decision === 'sanitize') return 'allow';

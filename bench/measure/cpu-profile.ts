@@ -34,8 +34,19 @@ export interface ProfileSummary {
   readonly dutygateInclusive: readonly ProfileRow[];
 }
 
-/** Summarizes `profile`; `repoRoot` is stripped from locations. */
-export function summarizeProfile(profile: CpuProfile, repoRoot: string, top = 20): ProfileSummary {
+/** Options of {@link summarizeProfile}. */
+export interface SummaryOptions {
+  /** Stripped from locations. */
+  readonly repoRoot: string;
+  /** Rows per ranking (default 20). */
+  readonly top?: number;
+  /** Ignore the first milliseconds of the profile (start-up: module loading, policy compile, warm-up). */
+  readonly skipMs?: number;
+}
+
+/** Summarizes `profile`. */
+export function summarizeProfile(profile: CpuProfile, options: SummaryOptions): ProfileSummary {
+  const { repoRoot, top = 20, skipMs = 0 } = options;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
@@ -46,10 +57,12 @@ export function summarizeProfile(profile: CpuProfile, repoRoot: string, top = 20
   const labels = new Map<string, { name: string; where: string }>();
   let total = 0;
   let idle = 0;
+  let clock = 0;
   for (let i = 0; i < profile.samples.length; i++) {
     const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+    clock += ms;
     const leaf = byId.get(profile.samples[i] as number);
-    if (leaf === undefined || ms <= 0) continue;
+    if (leaf === undefined || ms <= 0 || clock <= skipMs) continue;
     total += ms;
     if (leaf.callFrame.functionName === '(idle)') {
       idle += ms;

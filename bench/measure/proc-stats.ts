@@ -3,7 +3,7 @@
  * the server child (never by the server itself, so measuring costs the server nothing).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 function readClockTicks(): number {
   const result = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
@@ -16,9 +16,39 @@ export const CLOCK_TICKS = readClockTicks();
 
 /** User + system CPU seconds the process has used so far; undefined once it is gone. */
 export function readCpuSeconds(pid: number): number | undefined {
+  return statCpuSeconds(`/proc/${pid}/stat`);
+}
+
+/**
+ * CPU seconds per thread name (`node` is the main thread; `libuv-worker` the threadpool, where
+ * WebCrypto jobs run; `V8 DefaultWorke…` V8's GC and compiler helpers). A CPU profile only samples
+ * the main thread, so this is how off-thread work shows up at all.
+ */
+export function readThreadCpu(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byName;
+  }
+  for (const tid of tasks) {
+    const seconds = statCpuSeconds(`/proc/${pid}/task/${tid}/stat`);
+    let name: string;
+    try {
+      name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (seconds !== undefined) byName.set(name, (byName.get(name) ?? 0) + seconds);
+  }
+  return byName;
+}
+
+function statCpuSeconds(file: string): number | undefined {
   let stat: string;
   try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    stat = readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }

@@ -18,7 +18,7 @@ interface ServerView {
   readonly available: boolean;
   readonly reason?: string;
   readonly failure?: string;
-  readonly closed?: { throughput: StoredSpread; per_cpu_second: StoredSpread; server_cpu: StoredSpread; rss_mib: StoredSpread; rpc_errors: number; unexpected: number };
+  readonly closed?: { throughput: StoredSpread; per_cpu_second: StoredSpread; server_cpu: StoredSpread; client_cpu: StoredSpread; redis_cpu?: StoredSpread; rss_mib: StoredSpread; rpc_errors: number; unexpected: number };
   readonly open?: Readonly<Record<string, OpenView>>;
   readonly log_bytes_per_check?: number;
 }
@@ -53,15 +53,16 @@ export function renderMarkdown(results: ResultsView): string {
   );
   lines.push(`Runs: ${results.mode} mode, commit ${results.git.commit.slice(0, 12)}${results.git.dirty ? ' (uncommitted changes)' : ''}, ${results.generated_at}. Medians of ${results.settings.closed_runs} closed-loop runs of ${results.settings.closed_s} s (${results.settings.concurrency} in flight) and ${results.settings.open_runs} open-loop runs of ${results.settings.open_s} s per rate; (min–max) over runs.`);
   lines.push('');
-  lines.push('| server | max req/s | req/s per server CPU-s | server CPU | RSS MiB |');
-  lines.push('|---|---|---|---|---|');
+  lines.push('| server | max req/s | req/s per server CPU-second | server CPU | load generator CPU | RSS MiB |');
+  lines.push('|---|---|---|---|---|---|');
   for (const [key, server] of servers) {
     if (!server.closed) {
-      lines.push(`| ${key} | unavailable: ${server.reason ?? server.failure ?? 'not measured'} | | | |`);
+      lines.push(`| ${key} | unavailable: ${server.reason ?? server.failure ?? 'not measured'} | | | | |`);
       continue;
     }
     const c = server.closed;
-    lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
+    const redis = c.redis_cpu?.median === null || c.redis_cpu === undefined ? '' : ` (+ Redis ${n(c.redis_cpu.median, 2)})`;
+    lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)}${redis} | ${n(c.client_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
   }
   const rates = [...new Set(servers.flatMap(([, server]) => Object.keys(server.open ?? {})))].sort((a, b) => Number(a) - Number(b));
   if (rates.length > 0) {

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { Buffer } from 'node:buffer';
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCpuSeconds, readRssBytes } from '../measure/proc-stats.js';
 import { pinnedCommand } from '../measure/pinning.js';
@@ -38,7 +38,10 @@ export interface ServerProcess {
   logBytes(): number;
   /** False once the process exited. */
   alive(): boolean;
-  /** SIGTERM, then SIGKILL after `timeoutMs`; resolves the CPU profile file, if one was written. */
+  /**
+   * SIGTERM, then SIGKILL after `timeoutMs` (default 10 s; 60 s with a profile, which is written
+   * at exit); resolves the CPU profile file, if one was written.
+   */
   stop(timeoutMs?: number): Promise<{ exitCode: number | null; profileFile?: string }>;
 }
 
@@ -107,7 +110,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     rssBytes: () => readRssBytes(pid),
     logBytes: () => statSync(logFile).size,
     alive: () => !exited,
-    async stop(stopTimeoutMs = 10_000) {
+    async stop(stopTimeoutMs = options.profileDir ? 60_000 : 10_000) {
       if (!exited) {
         child.kill('SIGTERM');
         const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
@@ -136,6 +139,7 @@ function scanForPort(file: string): number | undefined {
 }
 
 function newestProfile(dir: string): string | undefined {
+  if (!existsSync(dir)) return undefined;
   const files = readdirSync(dir).filter((file) => file.endsWith('.cpuprofile')).sort();
   const last = files[files.length - 1];
   return last === undefined ? undefined : join(dir, last);

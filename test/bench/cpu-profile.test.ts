@@ -20,7 +20,7 @@ const profile: CpuProfile = {
 };
 
 describe('summarizeProfile', () => {
-  const summary = summarizeProfile(profile, ROOT);
+  const summary = summarizeProfile(profile, { repoRoot: ROOT });
   it('splits idle from busy time', () => {
     expect(summary.sampledMs).toBe(10);
     expect(summary.idlePct).toBe(40);
@@ -47,6 +47,15 @@ describe('summarizeProfile', () => {
       { area: 'dutygate identity/', ms: 1, pct: 16.7 },
       { area: 'dutygate check/', ms: 1, pct: 16.7 },
     ]);
+  });
+});
+
+describe('summarizeProfile skipping start-up', () => {
+  it('ignores samples in the first skipMs milliseconds', () => {
+    // The first three samples (jwtVerify, jwtVerify, verify) end at 1, 2 and 3 ms.
+    const summary = summarizeProfile(profile, { repoRoot: ROOT, skipMs: 3 });
+    expect(summary.sampledMs).toBe(7);
+    expect(summary.selfTop.map((row) => row.name)).toEqual(['(garbage collector)', 'check']);
   });
 });
 
