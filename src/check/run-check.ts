@@ -43,7 +43,7 @@ export interface CheckDependencies {
 }
 
 /** One Check: `HttpRequest` in, `CheckOutcome` out. Never rejects. */
-export type CheckHandler = (request: HttpRequest, transport?: { readonly traceparent?: string }) => Promise<CheckOutcome>;
+export type CheckHandler = (request: HttpRequest, transport?: { readonly traceparent?: string; readonly decisionId?: string }) => Promise<CheckOutcome>;
 
 /** What is known about the call so far; a deny at any phase reports all of it. */
 interface CheckContext {
@@ -165,7 +165,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
   }
 
   return async (request, transport) => {
-    const ctx: CheckContext = { decisionId: randomUUID(), ...(transport?.traceparent === undefined ? {} : { traceparent: transport.traceparent }) };
+    const ctx: CheckContext = { decisionId: transport?.decisionId ?? randomUUID(), ...(transport?.traceparent === undefined ? {} : { traceparent: transport.traceparent }) };
     try {
       return await withDeadline(decide(request, ctx), deps.limits.checkTimeoutMs, 'INTERNAL', 'the check did not finish within its deadline');
     } catch (error) {

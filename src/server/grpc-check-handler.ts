@@ -22,6 +22,8 @@ export interface CheckContext {
    * waiting and denies INTERNAL.
    */
   readonly deadline?: Date;
+  /** A decision id assigned before the pipeline runs (the audit interceptor does, to find its span). */
+  readonly decisionId?: string;
 }
 
 /** The check pipeline, injected: HttpRequest in, CheckOutcome out. */
