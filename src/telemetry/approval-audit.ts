@@ -22,8 +22,8 @@ export interface ApprovalAuditOptions {
   readonly telemetry: Telemetry;
   readonly recorder: AuditRecorder;
   readonly logger: Logger;
-  /** The check span of the current async context (events raised inside a Check). */
-  readonly activeCheckSpan: () => Span | undefined;
+  /** The span of the Check in flight with this decision id (events raised inside a Check). */
+  readonly checkSpan: (decisionId: string | undefined) => Span | undefined;
   readonly now?: () => number;
   /** How many approvals' originating check spans to remember for links (default 10000). */
   readonly rememberedLinks?: number;
@@ -35,8 +35,8 @@ export type RecordApprovalEvent = (event: ApprovalEvent) => Promise<RecordedAudi
 /**
  * Creates `recordApprovalEvent`. Each event becomes:
  * - a span (`dutygate.approval.created`, `.vote`, `.outcome`, `dutygate.override.redeemed`,
- *   `dutygate.break_glass.used`) whose parent is `event.parent`, else the Check running in this
- *   async context (created, redeemed, used happen inside a Check), else a new trace; with a
+ *   `dutygate.break_glass.used`) whose parent is `event.parent`, else the Check in flight with
+ *   `event.decisionId` (created, redeemed, used happen inside a Check), else a new trace; with a
  *   link to the check span that raised the approval (`event.link`, else the one remembered
  *   when this process saw `created`);
  * - an `approval` record in the decision log and the audit chain;
@@ -59,7 +59,7 @@ export function createApprovalAudit(options: ApprovalAuditOptions): RecordApprov
   return async (event) => {
     try {
       const atMs = event.at ?? now();
-      const check = validSpanContext(options.activeCheckSpan());
+      const check = validSpanContext(options.checkSpan(event.decisionId));
       const link = linkOf(event, check);
       if (event.kind === 'created' && link) {
         if (remembered.size >= limit) remembered.delete(remembered.keys().next().value as string);

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { AuditRecorder } from '../audit/audit-recorder.js';
@@ -30,8 +30,8 @@ export interface CheckAudit {
   readonly wrap: (next: CheckFunction) => CheckFunction;
   /** Audits the denies the gRPC transport made itself (unparsable request, missed deadline). */
   readonly onFallbackDeny: FallbackDenyListener;
-  /** The `dutygate.check` span of the Check running in this async context, if any. */
-  readonly activeCheckSpan: () => Span | undefined;
+  /** The `dutygate.check` span of the Check in flight with this decision id, if any. */
+  readonly checkSpan: (decisionId: string | undefined) => Span | undefined;
   /** Resolves once every answered Check has its record written and its span ended. */
   readonly drain: () => Promise<void>;
 }
@@ -56,7 +56,10 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
   const { telemetry, recorder, logger } = options;
   const now = options.now ?? Date.now;
   const tracer = telemetry.tracer;
-  const active = new AsyncLocalStorage<Span>();
+  // Checks in flight by the decision id assigned up front, so that approval events raised inside
+  // a Check (created, override redeemed, break-glass used) find their parent span. A map rather
+  // than AsyncLocalStorage, whose promise hooks would slow every promise of the process (Node 20).
+  const inFlight = new Map<string, Span>();
   const pending = new Set<Promise<void>>();
 
   const finish = async (request: HttpRequest, outcome: CheckOutcome, startedAtMs: number, seconds: number | undefined, span: Span | undefined, answeredAt: number) => {
@@ -106,16 +109,20 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
           return outcome;
         }
         const span = tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER }, parentOf(request.headers, context));
+        const decisionId = context.decisionId ?? randomUUID();
         // Downstream (approvals) sees the check span as the trace to continue or link to.
-        const downstream = { ...context, ...headersOf(span.spanContext()) };
+        const downstream = { ...context, ...headersOf(span.spanContext()), decisionId };
+        inFlight.set(decisionId, span);
         let outcome: CheckOutcome;
         try {
-          outcome = await active.run(span, () => next(request, downstream));
+          outcome = await next(request, downstream);
         } catch (error) {
           span.recordException(error instanceof Error ? error : String(error));
           span.setStatus({ code: SpanStatusCode.ERROR, message: 'check pipeline threw' });
           span.end();
           throw error;
+        } finally {
+          inFlight.delete(decisionId);
         }
         const answeredAt = performance.timeOrigin + performance.now();
         const seconds = (performance.now() - t0) / 1000;
@@ -128,7 +135,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
       const span = tracer?.startSpan('dutygate.check', { kind: SpanKind.SERVER });
       later(() => finish(UNPARSED, outcome, startedAtMs, undefined, span, performance.timeOrigin + performance.now()));
     },
-    activeCheckSpan: () => active.getStore() ?? undefined,
+    checkSpan: (decisionId) => (decisionId === undefined ? undefined : inFlight.get(decisionId)),
     async drain() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },

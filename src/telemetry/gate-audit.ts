@@ -76,7 +76,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
   });
   const now = options.now ?? Date.now;
   const checks = createCheckAudit({ telemetry, recorder, policy: options.policy, aliases: options.aliases, logger, now });
-  const recordApprovalEvent = createApprovalAudit({ telemetry, recorder, logger, activeCheckSpan: checks.activeCheckSpan, now });
+  const recordApprovalEvent = createApprovalAudit({ telemetry, recorder, logger, checkSpan: checks.checkSpan, now });
   const inFlight = new Set<Promise<unknown>>();
   const fire = (event: ApprovalEvent) => {
     const done = recordApprovalEvent(event);

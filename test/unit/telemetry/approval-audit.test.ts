@@ -50,9 +50,10 @@ function setup() {
 describe('approval events (the approvals module calls these)', () => {
   it('makes created a child of the running check, and links later events to that check across calls', async () => {
     const { exporter, audit } = setup();
-    const outcome: CheckOutcome = { decision: 'approval_needed', code: 'APPROVAL_REQUIRED', decisionId: 'd-ask', approvalId: 'apr_1', shadow: false, wouldBlock: false };
-    await audit.wrap(() => {
-      audit.approvalEvents.created(record());
+    // The pipeline uses the decision id the interceptor assigned (as run-check does).
+    await audit.wrap((_request, context) => {
+      audit.approvalEvents.created(record({ decisionId: context.decisionId }));
+      const outcome: CheckOutcome = { decision: 'approval_needed', code: 'APPROVAL_REQUIRED', decisionId: context.decisionId!, approvalId: 'apr_1', shadow: false, wouldBlock: false };
       return Promise.resolve(outcome);
     })(request, {});
     audit.approvalEvents.vote('apr_1', { principal: 'sso:frank', decision: 'approve', via: 'slack' }, 'recorded');
@@ -67,7 +68,7 @@ describe('approval events (the approvals module calls these)', () => {
       expect(byName(name).links.map((l) => l.context.spanId)).toEqual([check.spanContext().spanId]);
     }
     expect(byName('dutygate.approval.vote').attributes).toMatchObject({ 'dutygate.approval_id': 'apr_1', 'dutygate.approver': 'sso:frank', 'dutygate.vote': 'approve', 'dutygate.vote.via': 'slack', 'dutygate.approval.status': 'recorded' });
-    expect(byName('dutygate.approval.outcome').attributes).toMatchObject({ 'dutygate.approval.status': 'approved', 'dutygate.rule_id': 'large', 'dutygate.clause': 'PAYMENT_LIMIT', 'dutygate.decision_id': 'd-ask' });
+    expect(byName('dutygate.approval.outcome').attributes).toMatchObject({ 'dutygate.approval.status': 'approved', 'dutygate.rule_id': 'large', 'dutygate.clause': 'PAYMENT_LIMIT' });
     // Every event is a link of the chain, like the decisions.
     expect(spans.map((s) => s.attributes['dutygate.audit.seq']).sort()).toEqual([1, 2, 3, 4]);
   });
@@ -93,12 +94,13 @@ describe('approval events (the approvals module calls these)', () => {
 
   it('parents redemption and break-glass use under the check they happen in', async () => {
     const { exporter, audit } = setup();
-    const outcome: CheckOutcome = { decision: 'allow', code: 'OK', decisionId: 'd-retry', shadow: false, wouldBlock: false };
-    await audit.wrap(() => {
-      audit.approvalEvents.overrideRedeemed('apr_3', { decisionId: 'd-retry', agentId: 'finance-a' });
-      audit.approvalEvents.breakGlassUsed(record({ approvalId: 'bg_1', kind: 'break_glass' }), { decisionId: 'd-retry', agentId: 'finance-a' });
+    await audit.wrap((_request, context) => {
+      const decisionId = context.decisionId!;
+      audit.approvalEvents.overrideRedeemed('apr_3', { decisionId, agentId: 'finance-a' });
+      audit.approvalEvents.breakGlassUsed(record({ approvalId: 'bg_1', kind: 'break_glass' }), { decisionId, agentId: 'finance-a' });
+      const outcome: CheckOutcome = { decision: 'allow', code: 'OK', decisionId, shadow: false, wouldBlock: false };
       return Promise.resolve(outcome);
-    })(request, {});
+    })(request, { decisionId: 'd-retry' });
     await audit.settled();
     const spans = exporter.getFinishedSpans();
     const check = spans.find((s) => s.name === 'dutygate.check')!;
