@@ -237,6 +237,8 @@ describe('approvals through Slack (real Bolt, fake Web API)', () => {
       expect(statuses.slice(-3)).toEqual([500, 429, 200]);
       const [, limited, ok] = attempts.slice(-3);
       expect(ok!.at - limited!.at).toBeGreaterThanOrEqual(900);
+      // The message ts is stored right after the post answered.
+      await until(async () => (await record(id)).notification !== undefined);
       expect((await record(id)).notification?.ts).toBeDefined();
     });
 
