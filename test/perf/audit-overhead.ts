@@ -122,7 +122,8 @@ for (let round = 0; round < 5; round++) {
 const e2e: Record<'off' | 'all+tracing', { ms: number[]; cpuUs: number[] }> = { off: { ms: [], cpuUs: [] }, 'all+tracing': { ms: [], cpuUs: [] } };
 const gates = { off: await gate('off', dir), 'all+tracing': await gate('all+tracing', dir) };
 for (let round = 0; round < 4; round++) {
-  for (const v of (round % 2 === 0 ? ['off', 'all+tracing'] : ['all+tracing', 'off'])) {
+  const order: readonly ('off' | 'all+tracing')[] = round % 2 === 0 ? ['off', 'all+tracing'] : ['all+tracing', 'off'];
+  for (const v of order) {
     const { ms, cpuUs } = await latencies(gates[v], 400);
     e2e[v].ms.push(...ms);
     e2e[v].cpuUs.push(cpuUs);
