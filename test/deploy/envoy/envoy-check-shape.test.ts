@@ -3,8 +3,8 @@
  * policy. What the filter sends is derived from the config file itself (raw headers, body as
  * bytes, the body bound and partial-body flag, the route's context_extensions, the health
  * exemption), so changing a setting changes what is tested. Envoy's own additions are
- * emulated: x-forwarded-proto and x-request-id, x-envoy-auth-partial-body, and x-forwarded-for
- * where use_remote_address is on.
+ * emulated: x-forwarded-proto and x-request-id, x-envoy-auth-partial-body, and with
+ * use_remote_address the peer's x-forwarded-for and the removal of its x-envoy-* headers.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +34,12 @@ function envoyStep(config: Obj, request: AgentRequest): EnvoyStep {
   if (per?.disabled === true && methodOk) return { kind: 'exempt' };
 
   const headers: Record<string, string | readonly string[]> = { ...request.headers, 'x-forwarded-proto': 'http' };
-  if (hcm.use_remote_address === true) headers['x-forwarded-for'] = '10.0.0.7';
+  if (hcm.use_remote_address === true) {
+    // The peer is external (wiring rule): its x-envoy-* headers are sanitized away, its address
+    // becomes x-forwarded-for.
+    for (const name of Object.keys(headers)) if (name.startsWith('x-envoy-')) delete headers[name];
+    headers['x-forwarded-for'] = listener(config, EGRESS_LISTENER).address === '127.0.0.1' ? '127.0.0.1' : '10.0.0.7';
+  }
   let body = request.body === undefined ? undefined : Buffer.from(request.body);
   let partialBody = false;
   const max = authz.with_request_body.max_request_bytes as number;

@@ -97,6 +97,12 @@ export function envoyWiringIssues(config: Obj, variant: EnvoyVariant, gate: Pick
   if (hcm.normalize_path !== true || hcm.merge_slashes !== true) fail('normalize_path and merge_slashes must be true');
   if (hcm.path_with_escaped_slashes_action !== 'REJECT_REQUEST') fail('path_with_escaped_slashes_action must be REJECT_REQUEST');
   if (hcm.common_http_protocol_options?.headers_with_underscores_action !== 'REJECT_REQUEST') fail('headers_with_underscores_action must be REJECT_REQUEST');
+  // No peer may count as internal: Envoy honours x-envoy-retry-on & co. from internal peers, and a
+  // retry would repeat upstream a call the gate allowed once.
+  const internal = (hcm.internal_address_config?.cidr_ranges as Obj[] | undefined) ?? [];
+  const trusted = internal.length === 0 || hcm.internal_address_config?.unix_sockets === true || internal.some((r) => PEERS.some((ip) => inCidr(ip, r)));
+  if (hcm.use_remote_address !== true || trusted) fail('use_remote_address must be true with an internal_address_config that no loopback or pod address matches');
+  if (hcm.preserve_external_request_id !== true) fail("preserve_external_request_id must be true (keep the agent's x-request-id)");
 
   // Per route: checked with context, or exempt only as a credential-free GET health probe.
   const filterNames = new Set((hcm.http_filters as Obj[]).map((f) => f.name as string));
@@ -133,6 +139,17 @@ export function envoyWiringIssues(config: Obj, variant: EnvoyVariant, gate: Pick
   }
   if (adminAddress(config).split(':')[0] !== '127.0.0.1') fail('the admin API must listen on 127.0.0.1 only');
   return issues;
+}
+
+/** Addresses an agent can come from: loopback (sidecar) or a pod network (gateway). */
+const PEERS = ['127.0.0.1', '10.0.0.1', '172.16.0.1', '192.168.0.1'];
+
+function inCidr(ip: string, range: Obj): boolean {
+  const toInt = (a: string) => a.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  const bits = Number(range.prefix_len ?? 32);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(String(range.address_prefix))) return false;
+  const size = 2 ** (32 - bits);
+  return Math.floor(toInt(ip) / size) === Math.floor(toInt(String(range.address_prefix)) / size);
 }
 
 function adminAddress(config: Obj): string {
