@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import { canonicalJson } from '../policy/policy-hash.js';
+import { hashParams } from '../audit/canonical-record.js';
 
 /**
  * hex sha256 of the canonical JSON of a tool call's params (object keys sorted at every level,
- * the same canonicalisation as `policy_version`). The one hash an approval record, its override
- * token and the decision log share, so a retry with other params can never match.
+ * the canonicalisation behind `policy_version`). One implementation, the decision log's: an
+ * approval record, its override token and the decision record carry the same hash, so a
+ * record can be matched to the approval it needed and a retry with other params never matches.
  */
-export function paramsHash(params: Readonly<Record<string, unknown>>): string {
-  return createHash('sha256').update(canonicalJson(params)).digest('hex');
-}
+export const paramsHash: (params: Readonly<Record<string, unknown>>) => string = hashParams;

@@ -24,3 +24,14 @@ describe('maskParams', () => {
     expect(input).toEqual(copy);
   });
 });
+
+describe('paramsHash', () => {
+  it('is the sha256 of the canonical JSON: key order does not matter, any value change does', async () => {
+    const { paramsHash } = await import('../../../src/approvals/params-hash.js');
+    const { createHash } = await import('node:crypto');
+    expect(paramsHash({ b: 1, a: { d: [1, 2], c: 'x' } })).toBe(paramsHash({ a: { c: 'x', d: [1, 2] }, b: 1 }));
+    expect(paramsHash({ a: 1 })).toBe(createHash('sha256').update('{"a":1}').digest('hex'));
+    expect(paramsHash({ a: 1 })).not.toBe(paramsHash({ a: '1' }));
+    expect(paramsHash({ a: [1, 2] })).not.toBe(paramsHash({ a: [2, 1] }));
+  });
+});
