@@ -66,6 +66,17 @@ describe('policy dry-run', () => {
     expect(dryRun(renamed, [record()]).unevaluable).toEqual({ "tool entry 'payments.create' is not in the candidate (or no longer matches POST payments.internal); the request maps to another entry": 1 });
   });
 
+  it('re-evaluates MCP tool calls by their endpoint entry, and globs over MCP tool names', () => {
+    const mcp = candidate(
+      ['tools:\n', 'tools:\n  - { name: files-mcp, match: { path: /mcp }, protocol: mcp, record_params: ["*"] }\n'],
+      ['rules:\n', 'rules:\n  - { id: no-delete, tools: ["mcp:delete_*"], effect: deny, clause: NO_ROGUE }\n  - { id: reads, tools: ["mcp:read_*"], effect: allow }\n'],
+    );
+    const call = (tool: string) => record({ path: '/mcp', host: 'files.internal', tool, tool_entry: 'files-mcp', params: { path: '/etc/x' }, rule_id: null });
+    const result = dryRun(mcp, [call('mcp:read_file'), call('mcp:delete_file'), call('mcp:write_file')]);
+    expect(changes(result)).toEqual({ 'allow-to-deny': 2 });
+    expect(result.byRule).toEqual({ 'no-delete': { 'allow-to-deny': 1 }, '(default)': { 'allow-to-deny': 1 } });
+  });
+
   it('counts the candidate’s own shadow would-blocks and the recorded policy versions', () => {
     const shadow = candidate(['default: deny', 'default: deny\nmode: shadow']);
     const result = dryRun(shadow, [record({ agent_id: 'intern' }), record({ policy_version: 'v0+000000000000' })]);
