@@ -4,7 +4,7 @@ import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
 import { hashParams } from './canonical-record.js';
 import { DECISION_RECORD_VERSION, type DecisionRecord } from './decision-record.js';
-import { RECORD_NOTHING, recordableParams, recordedTarget, splitParams } from './record-params.js';
+import { RECORD_NOTHING, recordableParams, recordedReason, recordedTarget, splitParams } from './record-params.js';
 
 /** Everything a decision record is built from. */
 export interface DecisionRecordInput {
@@ -53,7 +53,7 @@ export function buildDecisionRecord(input: DecisionRecordInput): DecisionRecord 
     params_hash: outcome.params === undefined ? null : hashParams(outcome.params),
     decision: outcome.decision,
     code: outcome.code,
-    reason: outcome.reason ?? null,
+    reason: outcome.reason === undefined ? null : recordedReason(outcome.reason, outcome.params, recordable),
     rule_id: outcome.ruleId ?? null,
     clause: outcome.clause?.name ?? null,
     policy_version: outcome.policyVersion ?? null,

@@ -48,7 +48,10 @@ export interface DecisionRecord {
   readonly initiator: string | null;
   /** The agent token's `jti` (an id, not a credential). */
   readonly jti: string | null;
-  /** The checked request. `path` and `query` are privacy-reduced, see {@link RequestTarget}. */
+  /**
+   * The checked request. `path` and `query` are privacy-reduced, see {@link RequestTarget}. All
+   * empty for a request the transport could not parse (`REQUEST_MALFORMED`, `HEADERS_TOO_LARGE`).
+   */
   readonly method: string;
   readonly host: string;
   readonly path: string;
@@ -70,7 +73,7 @@ export interface DecisionRecord {
   readonly decision: DecisionKind;
   /** Stable reason code (`OK` when allowed). */
   readonly code: Code;
-  /** Agent-safe explanation of a deny; null on allow. */
+  /** Agent-safe explanation of a deny (values of hashed params taken out); null on allow. */
   readonly reason: string | null;
   readonly rule_id: string | null;
   /** Clause name (its text and source are in the policy of `policy_version`). */

@@ -79,3 +79,26 @@ function safeDecode(text: string): string {
     return text;
   }
 }
+
+/**
+ * The reason with the values of params not safe to record taken out: reasons quote a duty's
+ * resource (`payment "pay_1"`), which is a param value. Quoted string forms of every scalar
+ * inside such a param are replaced by `{name}`; names, codes and rule ids are left alone.
+ */
+export function recordedReason(reason: string, params: Readonly<Record<string, unknown>> | undefined, recordable: RecordableParam): string {
+  if (!params || !reason.includes('"')) return reason;
+  let out = reason;
+  for (const name of Object.keys(params)) {
+    if (recordable(name)) continue;
+    for (const leaf of scalars(params[name], 64)) out = out.split(JSON.stringify(leaf)).join(`{${name}}`);
+  }
+  return out;
+}
+
+function scalars(value: unknown, limit: number, out: string[] = []): string[] {
+  if (out.length >= limit) return out;
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') out.push(String(value));
+  else if (Array.isArray(value)) for (const item of value) scalars(item, limit, out);
+  else if (value !== null && typeof value === 'object') for (const item of Object.values(value)) scalars(item, limit, out);
+  return out;
+}

@@ -109,6 +109,16 @@ describe('buildDecisionRecord', () => {
     expect(record.path).toBe('/payments/{payment_id}/approve');
   });
 
+  it.each([
+    ['a hashed param value quoted in the reason', { payment_id: 'pay_77' }, 'pay.get', "finance-a already performed step 'draft' of payment \"pay_77\"", "finance-a already performed step 'draft' of payment {payment_id}"],
+    ['a nested value', { recipient: { id: 'r-9' } }, 'pay.get', 'recipient "r-9" is blocked', 'recipient {recipient} is blocked'],
+    ['a number as the ledger quotes it', { payment_id: 42 }, 'pay.get', 'step of payment "42"', 'step of payment {payment_id}'],
+    ['a recorded param kept', { payment_id: 'pay_77' }, 'pay.approve', 'payment "pay_77"', 'payment "pay_77"'],
+  ])('takes %s out of the reason', (_name, params, tool, reason, expected) => {
+    const record = build(outcome({ decision: 'deny', code: 'SOD_DUTY_CONFLICT', reason, tool, toolEntry: tool, params }), request('POST', '/payments/x/approve'));
+    expect(record.reason).toBe(expected);
+  });
+
   it('records shadow would-block, clause and approval', () => {
     const record = build(
       outcome({ shadow: true, wouldBlock: true, wouldBlockCode: 'SOD_DUTY_CONFLICT', clause: { name: 'SOD', text: 'x', source: 'p#/clauses/SOD' }, approvalId: 'a-1' }),
