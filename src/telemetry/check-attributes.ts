@@ -75,12 +75,13 @@ export function checkAttributes(outcome: CheckOutcome, record: DecisionRecord): 
  * ERROR status when the gate itself failed (a 503 code: state, keys, policy, internal) — a
  * policy deny is the gate working, not an error.
  */
-export function markOutcome(span: Span, outcome: CheckOutcome): void {
+export function markOutcome(span: Span, outcome: CheckOutcome, record: DecisionRecord): void {
   if (outcome.decision === 'deny' || outcome.decision === 'approval_needed') {
     span.addEvent(`dutygate.${outcome.decision}`, {
       'dutygate.phase': phaseOf(outcome.code),
       'dutygate.code': outcome.code,
-      ...(outcome.reason === undefined ? {} : { 'dutygate.reason': outcome.reason }),
+      // The record's reason: values of params the policy does not let us record are taken out.
+      ...(record.reason === null ? {} : { 'dutygate.reason': record.reason }),
     });
   } else if (outcome.wouldBlock) {
     span.addEvent('dutygate.would_block', { 'dutygate.phase': 'policy', 'dutygate.code': outcome.wouldBlockCode ?? 'OK' });

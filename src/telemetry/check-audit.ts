@@ -75,7 +75,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     telemetry.metrics?.recordCheck(outcome, seconds);
     if (span) {
       span.setAttributes(checkAttributes(outcome, record));
-      markOutcome(span, outcome);
+      markOutcome(span, outcome, record);
     }
     const { canonical, stamp } = await recorder.record(record);
     if (span) {
