@@ -35,6 +35,8 @@ export interface DryRunResult {
   readonly notPolicy: number;
   /** Policy decisions the log cannot reproduce, by reason. */
   readonly unevaluable: Readonly<Record<string, number>>;
+  /** reason → the decision ids of up to `examples` of them, to look up in the log. */
+  readonly unevaluableIds: Readonly<Record<string, readonly string[]>>;
   /** Candidate decisions let through only because the candidate (or its rule) is in shadow mode. */
   readonly candidateWouldBlock: number;
   /** `rule → change kind → count`: the candidate's rule for new blocks, the old rule for lifted ones. */
@@ -66,6 +68,7 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
   const maxExamples = options.examples ?? 3;
   const changed = Object.fromEntries(CHANGE_KINDS.map((kind) => [kind, 0])) as Record<ChangeKind, number>;
   const unevaluable: Record<string, number> = {};
+  const unevaluableIds: Record<string, string[]> = {};
   const byRule: Record<string, Partial<Record<ChangeKind, number>>> = {};
   const byAgent: Record<string, Partial<Record<ChangeKind, number>>> = {};
   const examples: Partial<Record<ChangeKind, ChangedDecision[]>> = {};
@@ -111,6 +114,8 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
       }
       if (input.kind === 'unevaluable') {
         unevaluable[input.reason] = (unevaluable[input.reason] ?? 0) + 1;
+        const ids = (unevaluableIds[input.reason] ??= []);
+        if (ids.length < maxExamples) ids.push(record.decision_id);
         return;
       }
       const decision = input.kind === 'call' ? decide(record, input.tool) : decideUnmapped(candidate, input.code);
@@ -131,7 +136,7 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
       const list = (examples[change] ??= []);
       if (list.length < maxExamples) list.push({ change, decisionId: record.decision_id, time: record.time, agentId: record.agent_id as string, tool: record.tool, before, after });
     },
-    result: () => ({ candidateVersion: candidate.policyVersion, evaluated, unchanged, changed, notPolicy, unevaluable, candidateWouldBlock, byRule, byAgent, examples, recordedVersions }),
+    result: () => ({ candidateVersion: candidate.policyVersion, evaluated, unchanged, changed, notPolicy, unevaluable, unevaluableIds, candidateWouldBlock, byRule, byAgent, examples, recordedVersions }),
   };
 }
 

@@ -23,7 +23,10 @@ export function formatDryRun(result: DryRunResult, log: LogStats): string[] {
   const unevaluable = Object.entries(result.unevaluable);
   if (unevaluable.length > 0) {
     lines.push(`  could not be re-evaluated: ${unevaluable.reduce((sum, [, n]) => sum + n, 0)}`);
-    for (const [reason, n] of unevaluable.sort((a, b) => b[1] - a[1])) lines.push(`    ${n} × ${reason}`);
+    for (const [reason, n] of unevaluable.sort((a, b) => b[1] - a[1])) {
+      const ids = result.unevaluableIds[reason] ?? [];
+      lines.push(`    ${n} × ${reason}${ids.length > 0 ? ` (e.g. decision ${ids.join(', ')})` : ''}`);
+    }
   }
   lines.push(...logNotes(log));
   if (total === 0) return lines;

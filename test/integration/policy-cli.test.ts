@@ -79,12 +79,13 @@ describe('dutygate policy CLI', { timeout: 90_000 }, () => {
     const candidate = join(dir, 'candidate.yaml');
     await writeFile(candidate, BASE.replace('amount: { max: 5000 }', 'amount: { max: 1000 }').replace('amount: { gt: 5000 }', 'amount: { gt: 1000 }'));
     const log = join(dir, 'decisions.jsonl');
-    await writeFile(log, `${[record({ params: { payment_id: 'p1', amount: 3000 } }), record(), record({ agent_id: null, tool: null, decision: 'deny', code: 'TOKEN_EXPIRED', rule_id: null })].map((r) => JSON.stringify(r)).join('\n')}\n`);
+    await writeFile(log, `${[record({ params: { payment_id: 'p1', amount: 3000 } }), record(), record({ agent_id: null, tool: null, decision: 'deny', code: 'TOKEN_EXPIRED', rule_id: null }), record({ params: { payment_id: 'p3' }, params_hashed: { amount: 'ab'.repeat(32) } })].map((r) => JSON.stringify(r)).join('\n')}\n`);
     const report = await dutygate(['policy', 'dry-run', '--policy', candidate, '--log', log]);
     expect(report.code).toBe(0);
     expect(report.stdout).toContain('  re-evaluated 2: 1 unchanged, 1 changed\n    allow → approval_needed (new approval): 1\n');
     expect(report.stdout).toContain('  not policy decisions (identity, replay, chain, state, override): 1');
     expect(report.stdout).toContain('  large: 1 (allow-to-approval 1)');
+    expect(report.stdout).toMatch(/ {2}could not be re-evaluated: 1\n {4}1 × param\(s\) 'amount' recorded only as hashes; list them in record_params of tools entry 'payments.create' to dry-run them \(e\.g\. decision d-\d+\)\n/);
     const gated = await dutygate(['policy', 'dry-run', '--policy', candidate, '--log', log, '--fail-on', 'allow-to-deny,new-approval']);
     expect(gated.code).toBe(1);
     expect(gated.stderr).toContain('dry-run gate failed: allow-to-approval 1');

@@ -62,7 +62,9 @@ describe('policy dry-run', () => {
     const replay = record({ decision: 'deny', code: 'REPLAY', rule_id: null });
     const result = dryRun(candidate(), [hashedAmount, hashedUnread, expired, replay]);
     expect(result).toMatchObject({ evaluated: 1, unchanged: 1, notPolicy: 2 });
-    expect(result.unevaluable).toEqual({ "param(s) 'amount' recorded only as hashes; list them in record_params of tools entry 'payments.create' to dry-run them": 1 });
+    const reason = "param(s) 'amount' recorded only as hashes; list them in record_params of tools entry 'payments.create' to dry-run them";
+    expect(result.unevaluable).toEqual({ [reason]: 1 });
+    expect(result.unevaluableIds).toEqual({ [reason]: [hashedAmount.decision_id] });
     expect(dryRun(renamed, [record()]).unevaluable).toEqual({ "tool entry 'payments.create' is not in the candidate (or no longer matches POST payments.internal); the request maps to another entry": 1 });
   });
 
