@@ -21,8 +21,8 @@ export interface BenchOptions {
   readonly openMs: number;
   /** Per-call deadline (Envoy's ext_authz default timeout). */
   readonly deadlineMs: number;
-  /** Also measure the raw node:crypto floor (closed loop only). */
-  readonly rawFloor: boolean;
+  /** Also measure, closed loop only, the raw node:crypto floor and the memory gate with OpenTelemetry off. */
+  readonly informative: boolean;
   /** CPU-profile the memory gate under closed-loop load for this long (0: skip). */
   readonly profileMs: number;
   /** Checks in the RSS soak of the memory gate (0: skip), its bound in time, token lifetime. */
@@ -48,7 +48,7 @@ export const FULL: BenchOptions = {
   openRuns: 3,
   openMs: 4000,
   deadlineMs: 200,
-  rawFloor: true,
+  informative: true,
   profileMs: 8000,
   soakChecks: 1_000_000,
   soakMaxMs: 330_000,
@@ -68,7 +68,7 @@ export const SHORT: BenchOptions = {
   openRuns: 1,
   openMs: 2000,
   deadlineMs: 200,
-  rawFloor: false,
+  informative: false,
   profileMs: 0,
   soakChecks: 0,
   soakMaxMs: 0,

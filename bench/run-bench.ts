@@ -5,8 +5,7 @@
  * in rotating order, so that a noisy neighbour on the machine hits every server alike instead of
  * whichever happened to run during it.
  */
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import type { BenchOptions } from './bench-options.js';
 import { connectCheckClient } from './load/check-client.js';
 import type { CheckClient } from './load/check-client.js';
@@ -16,18 +15,16 @@ import { runRssSoak } from './load/rss-soak.js';
 import type { SoakResult } from './load/rss-soak.js';
 import { verifyServer } from './load/verify-pass.js';
 import type { VerifyResult } from './load/verify-pass.js';
-import { summarizeProfile } from './measure/cpu-profile.js';
-import type { CpuProfile, ProfileSummary } from './measure/cpu-profile.js';
+import { profileServer } from './measure/profile-server.js';
+import type { ServerProfile } from './measure/profile-server.js';
 import { measurePhase } from './measure/phase-sample.js';
 import type { PhaseSample } from './measure/phase-sample.js';
 import { pinLoadGenerator } from './measure/pinning.js';
-import { readThreadCpu } from './measure/proc-stats.js';
 import type { Pinning } from './measure/pinning.js';
 import { spread } from './measure/stats.js';
-import { BENCH_DIST_DIR, REPO_ROOT } from './repo-paths.js';
 import { createBenchSetup, REDIS_URL } from './servers/bench-setup.js';
 import type { BenchSetup } from './servers/bench-setup.js';
-import { CONTENDERS, startContender } from './servers/contenders.js';
+import { CONTENDERS, startContender, startOtlpSink } from './servers/contenders.js';
 import type { ContenderKey } from './servers/contenders.js';
 import { probeRedis } from './servers/redis-probe.js';
 import type { RedisProbe } from './servers/redis-probe.js';
@@ -55,18 +52,9 @@ export interface BenchRun {
   /** Open-loop rates used, per fraction. */
   readonly rates: ReadonlyMap<number, number>;
   readonly workload: WorkloadStats;
-  readonly profile?: GateProfile;
+  readonly profile?: ServerProfile;
   readonly soak?: SoakResult;
   readonly elapsedMs: number;
-}
-
-/** The memory gate's CPU profile under closed-loop load, with the per-thread CPU split. */
-export interface GateProfile extends ProfileSummary {
-  readonly throughput: number;
-  /** Process CPU (all threads) per answered check, in microseconds. */
-  readonly cpuUsPerCheck: number;
-  /** Share of the process's CPU per thread group (the profile samples only the main thread). */
-  readonly threads: readonly { readonly name: string; readonly pct: number }[];
 }
 
 interface Live {
@@ -83,14 +71,17 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
   progress(`pinning: ${pinning.note}`);
   const setup = await createBenchSetup();
   const workload = createWorkload({ minter: setup.minter, seed: 20_261_122, tokenTtlSeconds: 120 });
-  const keys: ContenderKey[] = ['floor', ...(options.rawFloor ? (['floor_raw'] as const) : []), 'memory', 'redis'];
+  const keys: ContenderKey[] = options.informative ? ['floor', 'floor_raw', 'memory', 'memory_untraced', 'redis'] : ['floor', 'memory', 'redis'];
   const runs: ContenderRun[] = [];
   const live: Live[] = [];
+  let sink: ServerProcess | undefined;
   try {
+    sink = await startOtlpSink(setup, pinning);
+    const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
     for (const key of keys) {
       const run: ContenderRun = { key, closed: [], open: new Map() };
       runs.push(run);
-      const started = await startContender(key, { setup, pinning });
+      const started = await startContender(key, { setup, pinning, otlpEndpoint });
       if (!started.ok) {
         run.failure = started.reason;
         progress(`${key}: unavailable — ${started.reason}`);
@@ -144,12 +135,14 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     }
     await stopAll(live.splice(0));
 
-    const profile = options.profileMs > 0 ? await profileGate(setup, pinning, options, workload, progress) : undefined;
-    const soak = options.soakChecks > 0 ? await soakGate(setup, pinning, options, progress) : undefined;
+    const profile = options.profileMs > 0 ? await profileServer('memory', { setup, pinning, otlpEndpoint, workload, ...options }) : undefined;
+    if (profile) progress(`profile: memory gate at ${profile.throughput} req/s, ${profile.cpuUsPerCheck} µs CPU per check`);
+    const soak = options.soakChecks > 0 ? await soakGate(setup, pinning, otlpEndpoint, options, progress) : undefined;
     const stats = workload.stats();
     return { options, pinning, contenders: runs, rates, workload: stats, ...(profile ? { profile } : {}), ...(soak ? { soak } : {}), elapsedMs: performance.now() - startedAt };
   } finally {
     await stopAll(live);
+    await sink?.stop();
     await cleanUp(setup);
   }
 }
@@ -190,46 +183,8 @@ function problems(sample: PhaseSample): string {
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
 }
 
-async function profileGate(setup: BenchSetup, pinning: Pinning, options: BenchOptions, workload: ReturnType<typeof createWorkload>, progress: (line: string) => void): Promise<GateProfile | undefined> {
-  const profileDir = join(setup.outDir, 'profile');
-  const spawnedAt = performance.now();
-  const started = await startContender('memory', { setup, pinning, tag: '-profile', profileDir });
-  if (!started.ok) return undefined;
-  const client = await connectCheckClient(started.process.port, options.deadlineMs);
-  const warm = workload.build(Math.ceil((12_000 * options.warmupMs) / 1000));
-  await runClosedLoop(client, warm, { concurrency: options.concurrency, durationMs: options.warmupMs });
-  const slice = workload.build(Math.ceil((12_000 * options.profileMs) / 1000));
-  // The profile starts with the process; everything before the measured loop is start-up and warm-up.
-  const skipMs = performance.now() - spawnedAt;
-  const threadsBefore = readThreadCpu(started.process.pid);
-  const result = await runClosedLoop(client, slice, { concurrency: options.concurrency, durationMs: options.profileMs });
-  const threads = threadShares(threadsBefore, readThreadCpu(started.process.pid));
-  client.close();
-  const { profileFile } = await started.process.stop();
-  progress(`profile: ${Math.round(result.throughput)} req/s under --cpu-prof; ${profileFile ?? 'no profile written'}`);
-  if (profileFile === undefined) return undefined;
-  copyFileSync(profileFile, join(BENCH_DIST_DIR, '..', 'memory-gate.cpuprofile'));
-  const summary = summarizeProfile(JSON.parse(readFileSync(profileFile, 'utf8')) as CpuProfile, { repoRoot: REPO_ROOT, skipMs });
-  return { ...summary, throughput: Math.round(result.throughput), cpuUsPerCheck: Math.round((threads.total * 1e6) / Math.max(1, result.completed)), threads: threads.shares };
-}
-
-/** CPU used per thread group between two readings, as shares of the process total. */
-function threadShares(before: Map<string, number>, after: Map<string, number>): { total: number; shares: { name: string; pct: number }[] } {
-  const groups = new Map<string, number>();
-  for (const [name, seconds] of after) {
-    const group = name === 'node' ? 'main thread' : name.startsWith('libuv-worker') ? 'libuv threadpool (WebCrypto jobs)' : name.startsWith('V8 ') ? 'V8 helper threads (GC, compiler)' : name;
-    groups.set(group, (groups.get(group) ?? 0) + seconds - (before.get(name) ?? 0));
-  }
-  const total = [...groups.values()].reduce((sum, seconds) => sum + seconds, 0);
-  const shares = [...groups.entries()]
-    .filter(([, seconds]) => seconds > 0)
-    .sort((a, b) => b[1] - a[1])
-    .map(([name, seconds]) => ({ name, pct: Math.round((1000 * seconds) / Math.max(1e-9, total)) / 10 }));
-  return { total, shares };
-}
-
-async function soakGate(setup: BenchSetup, pinning: Pinning, options: BenchOptions, progress: (line: string) => void): Promise<SoakResult | undefined> {
-  const started = await startContender('memory', { setup, pinning, tag: '-soak' });
+async function soakGate(setup: BenchSetup, pinning: Pinning, otlpEndpoint: string, options: BenchOptions, progress: (line: string) => void): Promise<SoakResult | undefined> {
+  const started = await startContender('memory', { setup, pinning, otlpEndpoint, tag: '-soak' });
   if (!started.ok) return undefined;
   const client = await connectCheckClient(started.process.port, options.deadlineMs);
   const workload = createWorkload({ minter: setup.minter, seed: 7, tokenTtlSeconds: options.soakTokenTtlSeconds });

@@ -31,8 +31,12 @@ export function pinLoadGenerator(): Pinning {
   return { pinned: true, serverCpus: '0', clientCpus: '1', note };
 }
 
-/** The argv that starts `command` under the pinning (prefixing taskset when pinned). */
-export function pinnedCommand(pinning: Pinning, command: string, args: readonly string[]): { command: string; args: string[] } {
-  if (!pinning.pinned || pinning.serverCpus === undefined) return { command, args: [...args] };
-  return { command: 'taskset', args: ['-c', pinning.serverCpus, command, ...args] };
+/**
+ * The argv that starts `command` under the pinning (prefixing taskset when pinned): on the server
+ * CPU, or with `side: 'client'` on the load generator's (helpers such as the OTLP sink).
+ */
+export function pinnedCommand(pinning: Pinning, command: string, args: readonly string[], side: 'server' | 'client' = 'server'): { command: string; args: string[] } {
+  const cpus = side === 'server' ? pinning.serverCpus : pinning.clientCpus;
+  if (!pinning.pinned || cpus === undefined) return { command, args: [...args] };
+  return { command: 'taskset', args: ['-c', cpus, command, ...args] };
 }

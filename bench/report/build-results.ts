@@ -114,6 +114,7 @@ export function buildResults(run: BenchRun, machine: MachineFacts): Record<strin
     memory_vs_floor_per_cpu_second: ratio(closed('memory', (s) => s.perCpuSecond), closed('floor', (s) => s.perCpuSecond)),
     memory_vs_raw_floor: ratio(closed('memory', (s) => s.throughput), closed('floor_raw', (s) => s.throughput)),
     floor_vs_raw_floor: ratio(closed('floor', (s) => s.throughput), closed('floor_raw', (s) => s.throughput)),
+    memory_traced_vs_untraced: ratio(closed('memory', (s) => s.throughput), closed('memory_untraced', (s) => s.throughput)),
     redis_p99_at_50_vs_floor: ratio(p99At50('redis'), p99At50('floor')),
   };
   const soak = run.soak ? soakSummary(run.soak) : undefined;

@@ -16,7 +16,7 @@ import { startServerProcess } from './server-process.js';
 import type { ServerProcess } from './server-process.js';
 
 /** Keys of the compared servers, in results order. */
-export type ContenderKey = 'floor' | 'floor_raw' | 'memory' | 'redis';
+export type ContenderKey = 'floor' | 'floor_raw' | 'memory' | 'memory_untraced' | 'redis';
 
 /** How to start one kind of server. */
 export interface ContenderSpec {
@@ -32,6 +32,7 @@ export const CONTENDERS: Readonly<Record<ContenderKey, ContenderSpec>> = {
   floor: { key: 'floor', label: 'floor (grpc-js + jose EdDSA verify + Map insert)', decides: false, closedOnly: false },
   floor_raw: { key: 'floor_raw', label: 'raw floor (grpc-js + node:crypto Ed25519 verify + Map insert)', decides: false, closedOnly: true },
   memory: { key: 'memory', label: 'dutygate, memory state', decides: true, closedOnly: false },
+  memory_untraced: { key: 'memory_untraced', label: 'dutygate, memory state, OpenTelemetry off (OTEL_SDK_DISABLED)', decides: true, closedOnly: true },
   redis: { key: 'redis', label: 'dutygate, Redis state', decides: true, closedOnly: false },
 };
 
@@ -43,6 +44,8 @@ export interface StartOptions {
   readonly tag?: string;
   /** `--cpu-prof` into this folder. */
   readonly profileDir?: string;
+  /** Where gates export their spans (the bench's OTLP sink). */
+  readonly otlpEndpoint: string;
 }
 
 /** A started server, or why it is not available; Redis-backed ones carry a probe of Redis. */
@@ -50,11 +53,19 @@ export type Started =
   | { readonly ok: true; readonly process: ServerProcess; readonly redis?: RedisProbe }
   | { readonly ok: false; readonly reason: string };
 
+/** Starts the OTLP sink on the load generator's CPU. */
+export function startOtlpSink(setup: BenchSetup, pinning: Pinning): Promise<ServerProcess> {
+  return startServerProcess({ name: 'otlp-sink', pinning, side: 'client', logFile: join(setup.outDir, 'otlp-sink.log'), nodeArgs: [join(BENCH_DIST_DIR, 'servers', 'otlp-sink.js')] });
+}
+
 /** Starts `key` under `options`. */
 export async function startContender(key: ContenderKey, options: StartOptions): Promise<Started> {
   const { setup, pinning } = options;
   const logFile = join(setup.outDir, `${key}${options.tag ?? ''}.log`);
   const common = { name: key, pinning, logFile, ...(options.profileDir ? { profileDir: options.profileDir } : {}) };
+  // Pinned explicitly, whatever the caller's environment says: spans on, exported to the sink.
+  const traced = { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'dutygate-bench' };
+  const gate = (config: string, env: Record<string, string>) => startServerProcess({ ...common, env, nodeArgs: [DIST_CLI, 'serve', '--config', config] });
   const floorArgs = (verify: string): string[] => [
     join(BENCH_DIST_DIR, 'servers', 'floor-server.js'),
     '--jwks', setup.jwksFile, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--verify', verify,
@@ -66,13 +77,15 @@ export async function startContender(key: ContenderKey, options: StartOptions): 
       case 'floor_raw':
         return { ok: true, process: await startServerProcess({ ...common, nodeArgs: floorArgs('raw') }) };
       case 'memory':
-        return { ok: true, process: await startServerProcess({ ...common, nodeArgs: [DIST_CLI, 'serve', '--config', setup.memoryConfig] }) };
+        return { ok: true, process: await gate(setup.memoryConfig, traced) };
+      case 'memory_untraced':
+        return { ok: true, process: await gate(setup.memoryConfig, { ...traced, OTEL_SDK_DISABLED: 'true' }) };
       case 'redis': {
         if (!existsSync(DIST_REDIS_DRIVER)) return { ok: false, reason: 'the Redis state driver (src/state/redis/) is not in this build' };
         const redis = await probeRedis(REDIS_URL);
         if (typeof redis === 'string') return { ok: false, reason: redis };
         try {
-          return { ok: true, process: await startServerProcess({ ...common, nodeArgs: [DIST_CLI, 'serve', '--config', setup.redisConfig] }), redis };
+          return { ok: true, process: await gate(setup.redisConfig, traced), redis };
         } catch (error) {
           redis.close();
           throw error;

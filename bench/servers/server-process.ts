@@ -23,6 +23,10 @@ export interface ServerProcessOptions {
   readonly logFile: string;
   /** When set, `--cpu-prof` into this folder. */
   readonly profileDir?: string;
+  /** Extra environment (on top of this process's). */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Which CPU to pin to (default the server's). */
+  readonly side?: 'server' | 'client';
   readonly readyTimeoutMs?: number;
 }
 
@@ -66,11 +70,11 @@ export function portFromLine(line: string): number | undefined {
 /** Starts a server child and resolves once it listens; rejects with its output if it does not. */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const args = [...(options.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`] : []), ...options.nodeArgs];
-  const { command, args: argv } = pinnedCommand(options.pinning, process.execPath, args);
+  const { command, args: argv } = pinnedCommand(options.pinning, process.execPath, args, options.side);
   // The child writes straight into the file: a pipe would make this process (the load
   // generator) copy the gate's decision log, megabytes per second, on its own CPU.
   const fd = openSync(options.logFile, 'w');
-  const child: ChildProcess = spawn(command, argv, { stdio: ['ignore', fd, fd] });
+  const child: ChildProcess = spawn(command, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, ...options.env } });
   closeSync(fd);
   let exitCode: number | null = null;
   let exited = false;
