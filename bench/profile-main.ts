@@ -20,7 +20,7 @@ const setup = await createBenchSetup();
 const sink = await startOtlpSink(setup, pinning);
 try {
   const workload = createWorkload({ minter: setup.minter, seed: 5, tokenTtlSeconds: 120 });
-  const profile = await profileServer(key, { setup, pinning, otlpEndpoint: `http://127.0.0.1:${sink.port}`, workload, warmupMs: 3000, profileMs: seconds * 1000, concurrency: 64, deadlineMs: 200, top: 40 });
+  const profile = await profileServer(key, { setup, pinning, otlpEndpoint: `http://127.0.0.1:${sink.port}`, workload, warmupRequests: 8000, warmupMaxMs: 15_000, profileMs: seconds * 1000, concurrency: 64, connections: 4, deadlineMs: 200, top: 40 });
   if (profile === undefined) throw new Error(`${key}: no profile (did it start?)`);
   const out: string[] = [`${key}: ${profile.throughput} req/s, ${profile.cpuUsPerCheck} µs CPU per check; threads: ${profile.threads.map((t) => `${t.name} ${t.pct} %`).join(', ')}; main thread idle ${profile.idlePct} %`];
   out.push('', '% busy  area', ...profile.areas.slice(0, 25).map((a) => `${a.pct.toFixed(1).padStart(6)}  ${a.area}`));

@@ -5,11 +5,12 @@
  * in rotating order, so that a noisy neighbour on the machine hits every server alike instead of
  * whichever happened to run during it.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { BenchOptions } from './bench-options.js';
 import { connectCheckClient } from './load/check-client.js';
 import type { CheckClient } from './load/check-client.js';
 import { runClosedLoop } from './load/closed-loop.js';
+import type { LoadRun } from './load/load-run.js';
 import { runOpenLoop } from './load/open-loop.js';
 import { runRssSoak } from './load/rss-soak.js';
 import type { SoakResult } from './load/rss-soak.js';
@@ -17,8 +18,9 @@ import { verifyServer } from './load/verify-pass.js';
 import type { VerifyResult } from './load/verify-pass.js';
 import { profileServer } from './measure/profile-server.js';
 import type { ServerProfile } from './measure/profile-server.js';
+import { waitForQuiet } from './measure/core-usage.js';
 import { measurePhase } from './measure/phase-sample.js';
-import type { PhaseSample } from './measure/phase-sample.js';
+import type { PhaseCpus, PhaseSample } from './measure/phase-sample.js';
 import { pinLoadGenerator } from './measure/pinning.js';
 import type { Pinning } from './measure/pinning.js';
 import { spread } from './measure/stats.js';
@@ -55,6 +57,19 @@ export interface BenchRun {
   readonly profile?: ServerProfile;
   readonly soak?: SoakResult;
   readonly elapsedMs: number;
+  /** Time spent waiting for other processes to leave the bench's CPUs alone. */
+  readonly quietWaitedMs: number;
+  /** Spans the OTLP sink received, against the checks the traced gates answered. */
+  readonly otlp?: OtlpTally;
+}
+
+/** What the OTLP sink saw. */
+export interface OtlpTally {
+  readonly requests: number;
+  readonly bytes: number;
+  readonly checkSpans: number;
+  /** Checks sent to gates that export spans (every phase, verification, warm-up, profile, soak). */
+  readonly tracedChecks: number;
 }
 
 interface Live {
@@ -87,12 +102,13 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         progress(`${key}: unavailable — ${started.reason}`);
         continue;
       }
-      const client = await connectCheckClient(started.process.port, options.deadlineMs);
+      const client = await connectCheckClient(started.process.port, options.deadlineMs, options.connections);
       live.push({ run, process: started.process, client, ...(started.redis ? { redis: started.redis } : {}) });
       progress(`${key}: listening on ${started.process.port} (pid ${started.process.pid})`);
     }
     if (live[0]?.run.key !== 'floor') throw new Error(`the floor server did not start: ${runs[0]?.failure ?? 'unknown'}`);
 
+    const ctx: PhaseContext = { options, progress, quietWaitedMs: 0, cpus: pinning.pinned ? { server: Number(pinning.serverCpus), client: Number(pinning.clientCpus) } : {} };
     const verifySlice = workload.build(options.verifyRequests);
     for (const server of live) {
       server.run.verify = await verifyServer(server.client, verifySlice, { expectAllAllowed: !CONTENDERS[server.run.key].decides, concurrency: 4 });
@@ -100,20 +116,21 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
       progress(`${server.run.key}: verified ${requests} answers, ${mismatches} unexpected${failedClosed > 0 ? `, ${failedClosed} failed closed (503)` : ''}`);
     }
 
-    const warm = workload.build(Math.ceil((12_000 * options.warmupMs) / 1000));
+    const warm = workload.build(options.warmupRequests);
     let fastest = 0;
     for (const server of live) {
-      const result = await runClosedLoop(server.client, warm, { concurrency: options.concurrency, durationMs: options.warmupMs });
+      const result = await runClosedLoop(server.client, warm, { concurrency: options.concurrency, durationMs: options.warmupMaxMs });
       fastest = Math.max(fastest, result.throughput);
     }
     progress(`warm-up done (fastest ${Math.round(fastest)} req/s)`);
 
-    // Room for the fastest server plus half again, so no repetition runs out of requests.
-    const closedCap = Math.ceil((Math.max(2000, fastest * 1.5) * options.closedMs) / 1000);
+    // Room for the fastest warm-up rate two and a half times over (warm-up includes the cold
+    // start), so no repetition runs out of requests; one that does is flagged `exhausted`.
+    const closedCap = Math.ceil((Math.max(2000, fastest * 2.5) * options.closedMs) / 1000);
     for (let rep = 0; rep < options.closedRuns; rep++) {
       const slice = workload.build(closedCap);
       for (const server of rotate(active(live), rep)) {
-        await phase(server, progress, `closed #${rep + 1}`, server.run.closed, () => runClosedLoop(server.client, as(server, slice), { concurrency: options.concurrency, durationMs: options.closedMs }));
+        await phase(ctx, server, `closed #${rep + 1}`, server.run.closed, () => runClosedLoop(server.client, as(server, slice), { concurrency: options.concurrency, durationMs: options.closedMs }));
       }
     }
 
@@ -122,10 +139,11 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     for (const [fraction, rate] of rates) {
       for (let rep = 0; rep < options.openRuns; rep++) {
         const slice = workload.build(Math.ceil((rate * options.openMs) / 1000));
-        for (const server of rotate(active(live).filter((s) => !CONTENDERS[s.run.key].closedOnly), rep)) {
+        const runsAt = (key: ContenderKey): boolean => CONTENDERS[key].open === 'all' || (CONTENDERS[key].open === 'half' && fraction === 0.5);
+        for (const server of rotate(active(live).filter((s) => runsAt(s.run.key)), rep)) {
           const list = server.run.open.get(fraction) ?? [];
           server.run.open.set(fraction, list);
-          await phase(server, progress, `open ${Math.round(fraction * 100)}% (${rate}/s) #${rep + 1}`, list, () => runOpenLoop(server.client, as(server, slice), { ratePerSecond: rate, durationMs: options.openMs, drainMs: 2000 }));
+          await phase(ctx, server, `open ${Math.round(fraction * 100)}% (${rate}/s) #${rep + 1}`, list, () => runOpenLoop(server.client, as(server, slice), { ratePerSecond: rate, durationMs: options.openMs, drainMs: 2000 }));
         }
       }
     }
@@ -135,11 +153,15 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     }
     await stopAll(live.splice(0));
 
-    const profile = options.profileMs > 0 ? await profileServer('memory', { setup, pinning, otlpEndpoint, workload, ...options }) : undefined;
+    const profile = options.profileMs > 0 ? await profileServer('memory', { ...options, setup, pinning, otlpEndpoint, workload }) : undefined;
     if (profile) progress(`profile: memory gate at ${profile.throughput} req/s, ${profile.cpuUsPerCheck} µs CPU per check`);
     const soak = options.soakChecks > 0 ? await soakGate(setup, pinning, otlpEndpoint, options, progress) : undefined;
     const stats = workload.stats();
-    return { options, pinning, contenders: runs, rates, workload: stats, ...(profile ? { profile } : {}), ...(soak ? { soak } : {}), elapsedMs: performance.now() - startedAt };
+    const tracedChecks =
+      runs.filter((run) => TRACED.has(run.key)).reduce((total, run) => total + (run.verify?.requests ?? 0) + warm.bytes.length + [...run.closed, ...[...run.open.values()].flat()].reduce((n, sample) => n + sample.sent, 0), 0) +
+      (profile?.checks ?? 0) + options.warmupRequests * (profile ? 1 : 0) + (soak?.checks ?? 0);
+    const otlp = await stopSink(sink, tracedChecks);
+    return { options, pinning, contenders: runs, rates, workload: stats, ...(profile ? { profile } : {}), ...(soak ? { soak } : {}), ...(otlp ? { otlp } : {}), elapsedMs: performance.now() - startedAt, quietWaitedMs: ctx.quietWaitedMs };
   } finally {
     await stopAll(live);
     await sink?.stop();
@@ -150,6 +172,18 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
 /** The slice with the expectations of `server` (the floor allows every valid token). */
 function as(server: Live, slice: RequestSlice): RequestSlice {
   return CONTENDERS[server.run.key].decides ? slice : expectingAllAllowed(slice);
+}
+
+/** The gates that export spans to the sink. */
+const TRACED: ReadonlySet<ContenderKey> = new Set(['memory', 'redis']);
+
+/** Stops the sink and reads the tally it prints on the way out. */
+async function stopSink(sink: ServerProcess, tracedChecks: number): Promise<OtlpTally | undefined> {
+  await sink.stop();
+  const lines = readFileSync(sink.logFile, 'utf8').trim().split('\n');
+  const tally = JSON.parse(lines[lines.length - 1] ?? '{}') as Partial<OtlpTally>;
+  if (typeof tally.checkSpans !== 'number') return undefined;
+  return { requests: tally.requests ?? 0, bytes: tally.bytes ?? 0, checkSpans: tally.checkSpans, tracedChecks };
 }
 
 function active(live: readonly Live[]): Live[] {
@@ -163,16 +197,36 @@ export function rotate<T>(list: readonly T[], by: number): T[] {
   return [...list.slice(start), ...list.slice(0, start)];
 }
 
-async function phase(server: Live, progress: (line: string) => void, name: string, into: PhaseSample[], run: Parameters<typeof measurePhase>[2]): Promise<void> {
+/** What every phase of a run shares. */
+interface PhaseContext {
+  readonly options: BenchOptions;
+  readonly cpus: PhaseCpus;
+  readonly progress: (line: string) => void;
+  /** Milliseconds spent waiting for quiet CPUs so far (bounded by options.quietBudgetMs). */
+  quietWaitedMs: number;
+}
+
+async function phase(ctx: PhaseContext, server: Live, name: string, into: PhaseSample[], run: () => Promise<LoadRun>): Promise<void> {
+  const { options, cpus, progress } = ctx;
+  const watched = [cpus.server, cpus.client].filter((cpu): cpu is number => cpu !== undefined);
+  const budget = options.quietBudgetMs - ctx.quietWaitedMs;
+  if (watched.length > 0 && budget > 0) {
+    // Nothing of ours runs now: whatever keeps these CPUs busy is another process's.
+    const quiet = await waitForQuiet({ cpus: watched, threshold: QUIET_THRESHOLD, maxWaitMs: Math.min(budget, options.quietMaxWaitMs) });
+    ctx.quietWaitedMs += quiet.waitedMs;
+  }
   try {
-    const sample = await measurePhase(server.process, server.redis, run);
+    const sample = await measurePhase(server.process, server.redis, cpus, run);
     into.push(sample);
-    progress(`${server.run.key}: ${name}: ${Math.round(sample.throughput)} req/s, p99 ${sample.latency.p99.toFixed(2)} ms, server CPU ${sample.serverCpu.toFixed(2)}${problems(sample)}`);
+    progress(`${server.run.key}: ${name}: ${Math.round(sample.throughput)} req/s, p99 ${sample.latency.p99.toFixed(2)} ms, server CPU ${sample.serverCpu.toFixed(2)}, others on its CPU ${sample.foreignServerCpu.toFixed(2)}${problems(sample)}`);
   } catch (error) {
     server.run.failure = (error as Error).message;
     progress(`${server.run.key}: FAILED in ${name}: ${server.run.failure}`);
   }
 }
+
+/** A CPU busier than this (by other processes) is not quiet. */
+const QUIET_THRESHOLD = 0.15;
 
 function problems(sample: PhaseSample): string {
   const parts = [
@@ -186,7 +240,7 @@ function problems(sample: PhaseSample): string {
 async function soakGate(setup: BenchSetup, pinning: Pinning, otlpEndpoint: string, options: BenchOptions, progress: (line: string) => void): Promise<SoakResult | undefined> {
   const started = await startContender('memory', { setup, pinning, otlpEndpoint, tag: '-soak' });
   if (!started.ok) return undefined;
-  const client = await connectCheckClient(started.process.port, options.deadlineMs);
+  const client = await connectCheckClient(started.process.port, options.deadlineMs, options.connections);
   const workload = createWorkload({ minter: setup.minter, seed: 7, tokenTtlSeconds: options.soakTokenTtlSeconds });
   progress(`soak: ${options.soakChecks} checks, tokens live ${options.soakTokenTtlSeconds}s`);
   const soak = await runRssSoak(started.process, client, workload, { checks: options.soakChecks, maxMs: options.soakMaxMs, concurrency: options.concurrency, sampleEvery: 50_000 });

@@ -1,7 +1,8 @@
 /**
- * The load generator's gRPC client: grpc-js, one HTTP/2 connection (as one Envoy worker keeps),
- * with a passthrough codec — requests are pre-serialized bytes and responses stay bytes — so the
- * client spends its CPU on HTTP/2 and not on protobuf.
+ * The load generator's gRPC client: grpc-js over a few HTTP/2 connections (as an Envoy sidecar
+ * keeps one per worker), requests spread round-robin, with a passthrough codec — requests are
+ * pre-serialized bytes and responses stay bytes — so the client spends its CPU on HTTP/2 and not
+ * on protobuf.
  */
 import { Client, credentials } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
@@ -20,21 +21,28 @@ export interface CheckClient {
 const passthrough = (bytes: Buffer): Buffer => bytes;
 
 /**
- * Connects to `127.0.0.1:port`. `deadlineMs` is the per-call deadline (Envoy's ext_authz
- * `timeout`, 200 ms by default, arrives at the server as `grpc-timeout`).
+ * Connects to `127.0.0.1:port` with `connections` connections. `deadlineMs` is the per-call
+ * deadline (Envoy's ext_authz `timeout`, 200 ms by default, arrives at the server as
+ * `grpc-timeout`).
  */
-export async function connectCheckClient(port: number, deadlineMs: number): Promise<CheckClient> {
-  const client = new Client(`127.0.0.1:${port}`, credentials.createInsecure(), {
-    // Each server gets its own connection even when a previous one to the same port is cached.
+export async function connectCheckClient(port: number, deadlineMs: number, connections = 1): Promise<CheckClient> {
+  const clients = Array.from({ length: connections }, () => new Client(`127.0.0.1:${port}`, credentials.createInsecure(), {
+    // Each client its own connection (no shared subchannel pool), as each Envoy worker has its own.
     'grpc.use_local_subchannel_pool': 1,
-  });
-  await new Promise<void>((resolve, reject) => {
-    client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve()));
-  });
+  }));
+  await Promise.all(
+    clients.map((client) => new Promise<void>((resolve, reject) => {
+      client.waitForReady(Date.now() + 10_000, (error) => (error ? reject(error) : resolve()));
+    })),
+  );
+  let next = 0;
   return {
     send(request, done, deadline = deadlineMs) {
+      const client = clients[next++ % clients.length] as Client;
       client.makeUnaryRequest(CHECK_PATH, passthrough, passthrough, request, { deadline: Date.now() + deadline }, done);
     },
-    close: () => client.close(),
+    close: () => {
+      for (const client of clients) client.close();
+    },
   };
 }

@@ -5,6 +5,7 @@
 import type { LoadRun } from '../load/load-run.js';
 import type { RedisProbe } from '../servers/redis-probe.js';
 import type { ServerProcess } from '../servers/server-process.js';
+import { busyFraction, readCoreTimes } from './core-usage.js';
 import { ownCpuSeconds } from './proc-stats.js';
 import { summarizeLatencies } from './stats.js';
 import type { LatencySummary } from './stats.js';
@@ -27,25 +28,41 @@ export interface PhaseSample {
   readonly unavailable: number;
   readonly statusCounts: Readonly<Record<string, number>>;
   readonly exhausted: boolean;
+  /**
+   * CPU other processes took, during the phase, on the server's CPU and on the load generator's
+   * (busy share of the CPU minus our own process's): the machine's noise, reported with each phase.
+   */
+  readonly foreignServerCpu: number;
+  readonly foreignClientCpu: number;
+}
+
+/** Which CPUs the server and the load generator run on (undefined when unpinned). */
+export interface PhaseCpus {
+  readonly server?: number;
+  readonly client?: number;
 }
 
 /** Runs `run` and measures around it; rejects when the server died during the phase. */
-export async function measurePhase(server: ServerProcess, redis: RedisProbe | undefined, run: () => Promise<LoadRun>): Promise<PhaseSample> {
+export async function measurePhase(server: ServerProcess, redis: RedisProbe | undefined, cpus: PhaseCpus, run: () => Promise<LoadRun>): Promise<PhaseSample> {
   const serverBefore = server.cpuSeconds() ?? Number.NaN;
   const clientBefore = ownCpuSeconds();
+  const coresBefore = readCoreTimes();
   const redisBefore = redis ? await redis.cpuSeconds() : undefined;
   const startedAt = performance.now();
   const result = await run();
   const seconds = (performance.now() - startedAt) / 1000;
   const serverAfter = server.cpuSeconds();
   if (!server.alive() || serverAfter === undefined) throw new Error(`${server.name} exited during the phase`);
+  const coresAfter = readCoreTimes();
   const redisAfter = redis ? await redis.cpuSeconds() : undefined;
   const serverCpu = (serverAfter - serverBefore) / seconds;
+  const clientCpu = (ownCpuSeconds() - clientBefore) / seconds;
+  const foreign = (cpu: number | undefined, ours: number): number => (cpu === undefined ? Number.NaN : Math.max(0, busyFraction(coresBefore, coresAfter, cpu) - ours));
   return {
     throughput: result.throughput,
     serverCpu,
     perCpuSecond: result.completed / Math.max(1e-9, serverAfter - serverBefore),
-    clientCpu: (ownCpuSeconds() - clientBefore) / seconds,
+    clientCpu,
     ...(redisBefore !== undefined && redisAfter !== undefined ? { redisCpu: (redisAfter - redisBefore) / seconds } : {}),
     rssBytes: server.rssBytes() ?? Number.NaN,
     latency: summarizeLatencies(result.latenciesMs),
@@ -57,5 +74,8 @@ export async function measurePhase(server: ServerProcess, redis: RedisProbe | un
     unavailable: result.unavailable,
     statusCounts: result.statusCounts,
     exhausted: result.exhausted,
+    // Redis runs unpinned; its CPU is not ours to subtract, so it counts as foreign here.
+    foreignServerCpu: foreign(cpus.server, serverCpu),
+    foreignClientCpu: foreign(cpus.client, clientCpu),
   };
 }

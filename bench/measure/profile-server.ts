@@ -22,6 +22,8 @@ import { readThreadCpu } from './proc-stats.js';
 export interface ServerProfile extends ProfileSummary {
   readonly server: ContenderKey;
   readonly throughput: number;
+  /** Checks answered in the profiled loop. */
+  readonly checks: number;
   /** Process CPU (all threads) per answered check, in microseconds. */
   readonly cpuUsPerCheck: number;
   /** Share of the process's CPU per thread group. */
@@ -34,9 +36,11 @@ export interface ProfileOptions {
   readonly pinning: Pinning;
   readonly otlpEndpoint: string;
   readonly workload: Workload;
-  readonly warmupMs: number;
+  readonly warmupRequests: number;
+  readonly warmupMaxMs: number;
   readonly profileMs: number;
   readonly concurrency: number;
+  readonly connections: number;
   readonly deadlineMs: number;
   /** Rows per ranking. */
   readonly top?: number;
@@ -49,8 +53,8 @@ export async function profileServer(key: ContenderKey, options: ProfileOptions):
   const spawnedAt = performance.now();
   const started = await startContender(key, { setup, pinning, otlpEndpoint: options.otlpEndpoint, tag: '-profile', profileDir });
   if (!started.ok) return undefined;
-  const client = await connectCheckClient(started.process.port, options.deadlineMs);
-  await runClosedLoop(client, workload.build(Math.ceil((12_000 * options.warmupMs) / 1000)), { concurrency: options.concurrency, durationMs: options.warmupMs });
+  const client = await connectCheckClient(started.process.port, options.deadlineMs, options.connections);
+  await runClosedLoop(client, workload.build(options.warmupRequests), { concurrency: options.concurrency, durationMs: options.warmupMaxMs });
   const slice = workload.build(Math.ceil((12_000 * options.profileMs) / 1000));
   // The profile starts with the process; everything before the measured loop is start-up and warm-up.
   const skipMs = performance.now() - spawnedAt;
@@ -67,6 +71,7 @@ export async function profileServer(key: ContenderKey, options: ProfileOptions):
     ...summary,
     server: key,
     throughput: Math.round(result.throughput),
+    checks: result.completed,
     cpuUsPerCheck: Math.round((threads.total * 1e6) / Math.max(1, result.completed)),
     threads: threads.shares,
   };

@@ -18,7 +18,17 @@ interface ServerView {
   readonly available: boolean;
   readonly reason?: string;
   readonly failure?: string;
-  readonly closed?: { throughput: StoredSpread; per_cpu_second: StoredSpread; server_cpu: StoredSpread; client_cpu: StoredSpread; redis_cpu?: StoredSpread; rss_mib: StoredSpread; rpc_errors: number; unexpected: number };
+  readonly closed?: {
+    throughput: StoredSpread;
+    per_cpu_second: StoredSpread;
+    server_cpu: StoredSpread;
+    client_cpu: StoredSpread;
+    foreign_server_cpu: StoredSpread;
+    redis_cpu?: StoredSpread;
+    rss_mib: StoredSpread;
+    rpc_errors: number;
+    unexpected: number;
+  };
   readonly open?: Readonly<Record<string, OpenView>>;
   readonly log_bytes_per_check?: number;
 }
@@ -30,11 +40,12 @@ export interface ResultsView {
   readonly machine: { description: string; pinning: string; loadavg_start: number[] };
   readonly git: { commit: string; dirty: boolean };
   readonly workload: { chained_fraction: number; mean_headers: number; mean_body_bytes: number; mean_request_bytes: number; decision_mix: Record<string, number> | null };
-  readonly settings: { concurrency: number; closed_runs: number; closed_s: number; open_runs: number; open_s: number };
+  readonly settings: { concurrency: number; connections: number; closed_runs: number; closed_s: number; open_runs: number; open_s: number };
   readonly servers: Readonly<Record<string, ServerView>>;
   readonly ratio_spread: Readonly<Record<string, StoredSpread>>;
   readonly targets: Readonly<Record<string, { target: string; value: number | null; met: boolean | null }>>;
-  readonly soak?: { checks: number; throughput: number; rss_mib: Record<string, number | null> };
+  readonly soak?: { checks: number; throughput: number; timed_out: boolean; rss_mib: Record<string, number | null> };
+  readonly otlp?: { check_spans: number; traced_checks: number; span_coverage: number | null; bytes_per_span: number | null };
   readonly profile?: { areas: { area: string; pct: number }[]; selfTop: { name: string; where: string; pct: number }[]; dutygateInclusive: { name: string; where: string; pct: number }[] };
 }
 
@@ -51,18 +62,18 @@ export function renderMarkdown(results: ResultsView): string {
   lines.push(
     `Workload: Envoy-shaped CheckRequests (${n(results.workload.mean_headers, 1)} headers, ${results.workload.mean_body_bytes} B JSON bodies, ${results.workload.mean_request_bytes} B on the wire), a fresh EdDSA token per request, ${pct(results.workload.chained_fraction)} with a two-ancestor chain, a 30-rule policy${mix ? `; decisions ${pct(mix['allow'] ?? 0)} allow, ${pct(mix['deny'] ?? 0)} deny, ${pct(mix['approval_needed'] ?? 0)} approval_needed` : ''}.`,
   );
-  lines.push(`Runs: ${results.mode} mode, commit ${results.git.commit.slice(0, 12)}${results.git.dirty ? ' (uncommitted changes)' : ''}, ${results.generated_at}. Medians of ${results.settings.closed_runs} closed-loop runs of ${results.settings.closed_s} s (${results.settings.concurrency} in flight) and ${results.settings.open_runs} open-loop runs of ${results.settings.open_s} s per rate; (min–max) over runs.`);
+  lines.push(`Runs: ${results.mode} mode, commit ${results.git.commit.slice(0, 12)}${results.git.dirty ? ' (uncommitted changes)' : ''}, ${results.generated_at}. Medians of ${results.settings.closed_runs} closed-loop runs of ${results.settings.closed_s} s (${results.settings.concurrency} in flight over ${results.settings.connections} connections) and ${results.settings.open_runs} open-loop runs of ${results.settings.open_s} s per rate; (min–max) over runs.`);
   lines.push('');
-  lines.push('| server | max req/s | req/s per server CPU-second | server CPU | load generator CPU | RSS MiB |');
-  lines.push('|---|---|---|---|---|---|');
+  lines.push('| server | max req/s | req/s per server CPU-second | server CPU | other processes on its CPU | load generator CPU | RSS MiB |');
+  lines.push('|---|---|---|---|---|---|---|');
   for (const [key, server] of servers) {
     if (!server.closed) {
-      lines.push(`| ${key} | unavailable: ${server.reason ?? server.failure ?? 'not measured'} | | | | |`);
+      lines.push(`| ${key} | unavailable: ${server.reason ?? server.failure ?? 'not measured'} | | | | | |`);
       continue;
     }
     const c = server.closed;
     const redis = c.redis_cpu?.median === null || c.redis_cpu === undefined ? '' : ` (+ Redis ${n(c.redis_cpu.median, 2)})`;
-    lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)}${redis} | ${n(c.client_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
+    lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)}${redis} | ${n(c.foreign_server_cpu.median, 2)} | ${n(c.client_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
   }
   const rates = [...new Set(servers.flatMap(([, server]) => Object.keys(server.open ?? {})))].sort((a, b) => Number(a) - Number(b));
   if (rates.length > 0) {
@@ -89,7 +100,12 @@ export function renderMarkdown(results: ResultsView): string {
   if (results.soak) {
     const points = Object.entries(results.soak.rss_mib).map(([at, mib]) => `${at}: ${n(mib)} MiB`).join(', ');
     lines.push('');
-    lines.push(`RSS soak (memory gate, ${results.soak.checks} checks at ${results.soak.throughput} req/s, 20 s tokens): ${points}.`);
+    const cut = results.soak.timed_out ? ', stopped by its time bound before 1M' : '';
+    lines.push(`RSS soak (a fresh memory gate, ${results.soak.checks} checks at ${results.soak.throughput} req/s${cut}, 20 s tokens): ${points}.`);
+  }
+  if (results.otlp) {
+    lines.push('');
+    lines.push(`Spans: the traced gates exported ${results.otlp.check_spans} \`dutygate.check\` spans for about ${results.otlp.traced_checks} checks (coverage ${n(results.otlp.span_coverage, 2)}), ${n(results.otlp.bytes_per_span)} bytes each on the wire.`);
   }
   if (results.profile) {
     lines.push('');

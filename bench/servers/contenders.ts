@@ -24,16 +24,19 @@ export interface ContenderSpec {
   readonly label: string;
   /** The floor allows every valid token; the gates decide. */
   readonly decides: boolean;
-  /** Only the closed loop (the raw floor is informative, not a target reference). */
-  readonly closedOnly: boolean;
+  /**
+   * Which open-loop rates it runs: all, only 50 % (the OpenTelemetry-off gate, to show what
+   * tracing does to p99), or none (the raw floor is informative, not a target reference).
+   */
+  readonly open: 'all' | 'half' | 'none';
 }
 
 export const CONTENDERS: Readonly<Record<ContenderKey, ContenderSpec>> = {
-  floor: { key: 'floor', label: 'floor (grpc-js + jose EdDSA verify + Map insert)', decides: false, closedOnly: false },
-  floor_raw: { key: 'floor_raw', label: 'raw floor (grpc-js + node:crypto Ed25519 verify + Map insert)', decides: false, closedOnly: true },
-  memory: { key: 'memory', label: 'dutygate, memory state', decides: true, closedOnly: false },
-  memory_untraced: { key: 'memory_untraced', label: 'dutygate, memory state, OpenTelemetry off (OTEL_SDK_DISABLED)', decides: true, closedOnly: true },
-  redis: { key: 'redis', label: 'dutygate, Redis state', decides: true, closedOnly: false },
+  floor: { key: 'floor', label: 'floor (grpc-js + jose EdDSA verify + Map insert)', decides: false, open: 'all' },
+  floor_raw: { key: 'floor_raw', label: 'raw floor (grpc-js + node:crypto Ed25519 verify + Map insert)', decides: false, open: 'none' },
+  memory: { key: 'memory', label: 'dutygate, memory state', decides: true, open: 'all' },
+  memory_untraced: { key: 'memory_untraced', label: 'dutygate, memory state, OpenTelemetry off (OTEL_SDK_DISABLED)', decides: true, open: 'half' },
+  redis: { key: 'redis', label: 'dutygate, Redis state', decides: true, open: 'all' },
 };
 
 /** Options of {@link startContender}. */

@@ -35,6 +35,8 @@ export interface ServerProcess {
   readonly name: string;
   readonly pid: number;
   readonly port: number;
+  /** Where its stdout and stderr go. */
+  readonly logFile: string;
   /** CPU seconds used so far (user + system). */
   cpuSeconds(): number | undefined;
   rssBytes(): number | undefined;
@@ -110,6 +112,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     name: options.name,
     pid,
     port,
+    logFile,
     cpuSeconds: () => readCpuSeconds(pid),
     rssBytes: () => readRssBytes(pid),
     logBytes: () => statSync(logFile).size,

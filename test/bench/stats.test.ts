@@ -62,9 +62,15 @@ describe('soakSummary', () => {
     expect(summary.rss_mib).toEqual({ '250k': 102, '500k': 103, '750k': 104, '1000k': 105 });
     expect(summary.spread).toBe(round((105 - 102) / 102));
   });
-  it('leaves the verdict out when fewer than two checkpoints were reached', () => {
-    const summary = soakSummary({ checks: 300_000, elapsedMs: 60_000, throughput: 5000, rpcErrors: 0, unexpected: 0, rss: rss.slice(0, 3), timedOut: true });
-    expect(summary.rss_mib).toEqual({ '250k': 102 });
+  it('judges a soak cut short by time on the quarters of what it reached', () => {
+    const summary = soakSummary({ checks: 500_000, elapsedMs: 60_000, throughput: 5000, rpcErrors: 0, unexpected: 0, rss: rss.slice(0, 4), timedOut: true });
+    expect(summary.rss_mib).toEqual({ '250k': 102, '500k': 103 });
+    expect(summary.timed_out).toBe(true);
+    expect(summary.spread).toBe(round((103 - 102) / 102));
+  });
+  it('leaves the verdict out with fewer than two checkpoints', () => {
+    const summary = soakSummary({ checks: 40_000, elapsedMs: 10_000, throughput: 4000, rpcErrors: 0, unexpected: 0, rss: [[0, MIB], [40_000, 2 * MIB]], timedOut: true });
+    expect(summary.rss_mib).toEqual({ '40k': 2 });
     expect(summary.spread).toBeNull();
   });
 });
