@@ -57,6 +57,9 @@ export interface GateAudit {
   close(): Promise<void>;
 }
 
+/** Longest a shutdown waits for the telemetry SDK to flush. */
+const TELEMETRY_SHUTDOWN_MS = 3_000;
+
 /**
  * Opens the decision log (a file that cannot be opened throws here, at start-up) and builds
  * the audit around it. Call after the state store exists and before the listeners start.
@@ -118,7 +121,11 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     async close() {
       await settled();
       await recorder.close();
-      await telemetry.shutdown();
+      // Flushing spans must not hold a drain hostage: an unreachable or slow collector is no
+      // reason to overrun Kubernetes' termination grace period. What is not flushed by then is lost.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([telemetry.shutdown(), new Promise<void>((resolve) => (timer = setTimeout(resolve, TELEMETRY_SHUTDOWN_MS)))]);
+      clearTimeout(timer);
     },
   };
 }
