@@ -3,25 +3,14 @@
  * builds first), against a gate started by the test fixture. Each CLI run is a Node start-up,
  * slow on a busy machine: the timeouts are generous on purpose, nothing here measures time.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { runCli } from '../helpers/run-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-const run = promisify(execFile);
 const POLICY = await readFile(new URL('../../examples/dev/policy.yaml', import.meta.url), 'utf8');
 
-async function dutygate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const dutygate = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 describe('dutygate approvals (CLI)', () => {
   let f: GateFixture;

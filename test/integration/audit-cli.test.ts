@@ -2,26 +2,15 @@
  * `dutygate audit verify` as an auditor runs it on exported decision logs (the built CLI; `npm
  * test` builds first): exit 0 with the head, exit 1 naming the first tampered record.
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runCli } from '../helpers/run-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainedLog } from '../unit/audit/chained-log.js';
 
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-const run = promisify(execFile);
 
-async function dutygate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const dutygate = (...args: string[]) => runCli(args);
 
 describe('dutygate audit verify', () => {
   let dir: string;

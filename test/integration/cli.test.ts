@@ -3,26 +3,16 @@
  * exits 0), check (exit 0 allow / 2 deny), policy validate (exit 1 with file:line:column).
  * Needs `npm run build` first (`npm test` does it).
  */
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { CLI_PATH, runCli } from '../helpers/run-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
-const run = promisify(execFile);
 
-/** Runs the CLI; resolves exit code and output, never rejects on a non-zero exit. */
-async function dutygate(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+
+const dutygate = (...args: string[]) => runCli(args);
 
 describe('dutygate CLI', () => {
   let dir: string;
@@ -46,7 +36,7 @@ describe('dutygate CLI', () => {
       expect(result.code).toBe(0);
       return result.stdout.trim();
     };
-    server = spawn(process.execPath, [CLI, 'serve', '--config', join(dir, 'dutygate.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    server = spawn(process.execPath, [CLI_PATH, 'serve', '--config', join(dir, 'dutygate.yaml')], { stdio: ['ignore', 'pipe', 'pipe'] });
     address = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`gate did not start: ${lines.join('\n')}`)), 15_000);
       server.stdout!.setEncoding('utf8').on('data', (chunk: string) => {

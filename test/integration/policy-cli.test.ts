@@ -3,29 +3,18 @@
  * --format github), test (summary, --junit, exit codes), dry-run (--fail-on), shadow-report,
  * versions and rollback against a running gate. Needs `npm run build` first (`npm test` does it).
  */
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { runCli } from '../helpers/run-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 import { BASE, record } from '../unit/policy-replay/fixtures.js';
 
-const CLI = new URL('../../dist/cli/main.js', import.meta.url).pathname;
 const EXAMPLES = new URL('../../examples/policies/', import.meta.url).pathname;
-const run = promisify(execFile);
 const ADMIN = 'cli-admin-token-0123456789';
 
-async function dutygate(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, DUTYGATE_ADMIN_TOKEN: '', ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const dutygate = (args: string[], env: Record<string, string> = {}) => runCli(args, { DUTYGATE_ADMIN_TOKEN: '', ...env });
 
 describe('dutygate policy CLI', { timeout: 90_000 }, () => {
   let dir: string;
