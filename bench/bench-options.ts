@@ -47,8 +47,8 @@ export interface BenchOptions {
   readonly soakMaxMs: number;
   readonly soakTokenTtlSeconds: number;
   /**
-   * Short mode fails (exit 1) below these throughput ratios: far under the targets, so only a
-   * crash-like regression trips them on a noisy CI machine.
+   * Short mode fails (exit 1) below these ratios of capacity per server CPU-second: far under
+   * the targets, so only a crash-like regression trips them on a noisy CI machine.
    */
   readonly minMemoryVsFloor: number;
   readonly minRedisVsMemory: number;
@@ -59,7 +59,7 @@ export const FULL: BenchOptions = {
   verifyRequests: 600,
   warmupRequests: 8000,
   warmupMaxMs: 15_000,
-  closedRuns: 3,
+  closedRuns: 5,
   closedMs: 4000,
   concurrency: 64,
   connections: 4,
@@ -72,7 +72,7 @@ export const FULL: BenchOptions = {
   informative: true,
   profileMs: 8000,
   soakChecks: 1_000_000,
-  soakMaxMs: 330_000,
+  soakMaxMs: 300_000,
   soakTokenTtlSeconds: 20,
   minMemoryVsFloor: 0,
   minRedisVsMemory: 0,
@@ -98,6 +98,6 @@ export const SHORT: BenchOptions = {
   soakChecks: 0,
   soakMaxMs: 0,
   soakTokenTtlSeconds: 20,
-  minMemoryVsFloor: 0.2,
-  minRedisVsMemory: 0.2,
+  minMemoryVsFloor: 0.15,
+  minRedisVsMemory: 0.15,
 };

@@ -4,10 +4,9 @@
  * the per-thread split. `server` is one of floor, floor_raw, memory (default), memory_untraced,
  * redis. The raw profile is copied to dist-bench/<server>.cpuprofile (open it in Chrome DevTools).
  */
-import { rmSync } from 'node:fs';
 import { profileServer } from './measure/profile-server.js';
 import { pinLoadGenerator } from './measure/pinning.js';
-import { createBenchSetup } from './servers/bench-setup.js';
+import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
 import { CONTENDERS, startOtlpSink } from './servers/contenders.js';
 import type { ContenderKey } from './servers/contenders.js';
 import { createWorkload } from './workload/workload.js';
@@ -29,5 +28,5 @@ try {
   process.stdout.write(`${out.join('\n')}\n`);
 } finally {
   await sink.stop();
-  rmSync(setup.root, { recursive: true, force: true });
+  await removeBenchSetup(setup);
 }

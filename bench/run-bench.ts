@@ -5,7 +5,7 @@
  * in rotating order, so that a noisy neighbour on the machine hits every server alike instead of
  * whichever happened to run during it.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { BenchOptions } from './bench-options.js';
 import { connectCheckClient } from './load/check-client.js';
 import type { CheckClient } from './load/check-client.js';
@@ -24,12 +24,12 @@ import type { PhaseCpus, PhaseSample } from './measure/phase-sample.js';
 import { pinLoadGenerator } from './measure/pinning.js';
 import type { Pinning } from './measure/pinning.js';
 import { spread } from './measure/stats.js';
-import { createBenchSetup, REDIS_URL } from './servers/bench-setup.js';
+import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
 import type { BenchSetup } from './servers/bench-setup.js';
 import { CONTENDERS, startContender, startOtlpSink } from './servers/contenders.js';
 import type { ContenderKey } from './servers/contenders.js';
-import { probeRedis } from './servers/redis-probe.js';
 import type { RedisProbe } from './servers/redis-probe.js';
+import { killAllServerProcesses } from './servers/server-process.js';
 import type { ServerProcess } from './servers/server-process.js';
 import { createWorkload, expectingAllAllowed } from './workload/workload.js';
 import type { RequestSlice, WorkloadStats } from './workload/workload.js';
@@ -79,12 +79,22 @@ interface Live {
   readonly redis?: RedisProbe;
 }
 
+// The run in progress, for abortRun().
+let current: BenchSetup | undefined;
+
+/** Takes an interrupted run down: its server children, its Redis keys, its scratch folder. */
+export async function abortRun(): Promise<void> {
+  killAllServerProcesses();
+  if (current) await removeBenchSetup(current);
+}
+
 /** Runs the benchmark; `progress` gets one line per step. */
 export async function runBench(options: BenchOptions, progress: (line: string) => void): Promise<BenchRun> {
   const startedAt = performance.now();
   const pinning = pinLoadGenerator();
   progress(`pinning: ${pinning.note}`);
   const setup = await createBenchSetup();
+  current = setup;
   const workload = createWorkload({ minter: setup.minter, seed: 20_261_122, tokenTtlSeconds: 120 });
   const keys: ContenderKey[] = options.informative ? ['floor', 'floor_raw', 'memory', 'memory_untraced', 'redis'] : ['floor', 'memory', 'redis'];
   const runs: ContenderRun[] = [];
@@ -165,7 +175,8 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
   } finally {
     await stopAll(live);
     await sink?.stop();
-    await cleanUp(setup);
+    await removeBenchSetup(setup);
+    current = undefined;
   }
 }
 
@@ -256,14 +267,4 @@ async function stopAll(live: readonly Live[]): Promise<void> {
     server.redis?.close();
     await server.process.stop();
   }
-}
-
-async function cleanUp(setup: BenchSetup): Promise<void> {
-  const redis = await probeRedis(REDIS_URL);
-  if (typeof redis !== 'string') {
-    await redis.deletePrefix(setup.redisPrefix);
-    redis.close();
-  }
-  // Gate logs (the decision log, about a kilobyte per check) can reach gigabytes.
-  rmSync(setup.root, { recursive: true, force: true });
 }

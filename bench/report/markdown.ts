@@ -43,6 +43,7 @@ export interface ResultsView {
   readonly settings: { concurrency: number; connections: number; closed_runs: number; closed_s: number; open_runs: number; open_s: number };
   readonly servers: Readonly<Record<string, ServerView>>;
   readonly ratio_spread: Readonly<Record<string, StoredSpread>>;
+  readonly other_ratios: Readonly<Record<string, number | null>>;
   readonly targets: Readonly<Record<string, { target: string; value: number | null; met: boolean | null }>>;
   readonly soak?: { checks: number; throughput: number; timed_out: boolean; rss_mib: Record<string, number | null> };
   readonly otlp?: { check_spans: number; traced_checks: number; span_coverage: number | null; bytes_per_span: number | null };
@@ -96,6 +97,19 @@ export function renderMarkdown(results: ResultsView): string {
     const spreadOf = results.ratio_spread[key];
     const value = spreadOf ? `${n(target.value, 2)} (${n(spreadOf.min, 2)}–${n(spreadOf.max, 2)})` : n(target.value, 3);
     lines.push(`| ${target.target} | ${value} | ${target.met === null ? 'not measured' : target.met ? 'yes' : '**no**'} |`);
+  }
+  const other = results.other_ratios;
+  const informative = [
+    ['memory vs floor, per server CPU-second', other['memory_vs_floor_per_cpu_second']],
+    ['memory vs raw floor', other['memory_vs_raw_floor']],
+    ['floor (jose) vs raw floor (node:crypto)', other['floor_vs_raw_floor']],
+    ['memory traced vs OpenTelemetry off', other['memory_traced_vs_untraced']],
+    ['p99 at 50 %, OpenTelemetry off vs floor', other['untraced_p99_at_50_vs_floor']],
+    ['p99 at 50 %, Redis vs floor', other['redis_p99_at_50_vs_floor']],
+  ].filter((entry): entry is [string, number] => typeof entry[1] === 'number');
+  if (informative.length > 0) {
+    lines.push('');
+    lines.push(`Other ratios (medians): ${informative.map(([name, value]) => `${name} ${value.toFixed(2)}`).join('; ')}.`);
   }
   if (results.soak) {
     const points = Object.entries(results.soak.rss_mib).map(([at, mib]) => `${at}: ${n(mib)} MiB`).join(', ');

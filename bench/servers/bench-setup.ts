@@ -5,13 +5,14 @@
  * gate's policy watcher never sees them.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSigningKey } from '../../src/identity/generate-keys.js';
 import { createTokenMinter } from '../workload/token-minter.js';
 import type { TokenMinter } from '../workload/token-minter.js';
 import { BENCH_DIR } from '../repo-paths.js';
+import { probeRedis } from './redis-probe.js';
 
 export const BENCH_ISSUER = 'https://tokens.bench.local';
 export const BENCH_AUDIENCE = 'dutygate';
@@ -77,4 +78,20 @@ export async function createBenchSetup(): Promise<BenchSetup> {
     redisPrefix,
     minter: createTokenMinter(agents.privateJwk, BENCH_ISSUER, BENCH_AUDIENCE),
   };
+}
+
+/**
+ * Removes what a run leaves behind: this run's keys in Redis (approval records are kept a day)
+ * and the scratch folder (gate logs hold about a kilobyte per check, gigabytes in a full run).
+ */
+export async function removeBenchSetup(setup: BenchSetup): Promise<void> {
+  const redis = await probeRedis(REDIS_URL);
+  if (typeof redis !== 'string') {
+    try {
+      await redis.deletePrefix(setup.redisPrefix);
+    } finally {
+      redis.close();
+    }
+  }
+  await rm(setup.root, { recursive: true, force: true });
 }

@@ -51,6 +51,14 @@ export interface ServerProcess {
   stop(timeoutMs?: number): Promise<{ exitCode: number | null; profileFile?: string }>;
 }
 
+// Every child still running, so an interrupted run can take them down with it.
+const running = new Set<ChildProcess>();
+
+/** SIGKILLs every server child still running (an interrupted run must not leave them behind). */
+export function killAllServerProcesses(): void {
+  for (const child of running) child.kill('SIGKILL');
+}
+
 /** Reads the port from the first line that announces it: the floor's `{"port":N}` or the gate's listening log line. */
 export function portFromLine(line: string): number | undefined {
   let parsed: unknown;
@@ -78,11 +86,13 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const fd = openSync(options.logFile, 'w');
   const child: ChildProcess = spawn(command, argv, { stdio: ['ignore', fd, fd], env: { ...process.env, ...options.env } });
   closeSync(fd);
+  running.add(child);
   let exitCode: number | null = null;
   let exited = false;
   let spawnError: Error | undefined;
   const exit = new Promise<void>((resolve) => {
     child.once('exit', (code) => {
+      running.delete(child);
       exited = true;
       exitCode = code;
       resolve();
