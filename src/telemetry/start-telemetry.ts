@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { SynchronousContextManager } from './synchronous-context-manager.js';
 import { createTelemetry, type Telemetry } from './telemetry.js';
 
 /** The `OTEL_*` settings the gate itself looks at (the SDK reads the rest from the environment). */
@@ -16,8 +17,8 @@ export interface TelemetrySettings {
  * Starts telemetry for `dutygate serve` with `@opentelemetry/sdk-node`. The NodeSDK reads the
  * standard variables itself (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
  * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`,
- * …) and registers the global tracer provider, the W3C propagator and the async context
- * manager. Metrics are not the SDK's: they stay on the gate's own `/metrics` route
+ * …) and registers the global tracer provider and the W3C propagator. The context manager is
+ * a synchronous one instead of the SDK's async-hooks default (see SynchronousContextManager). Metrics are not the SDK's: they stay on the gate's own `/metrics` route
  * (`OTEL_METRICS_EXPORTER` is not read), and no log exporter is set up.
  */
 export function startTelemetry(settings: TelemetrySettings): Telemetry {
@@ -25,7 +26,7 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   if (settings.disabled) return createTelemetry({ metrics: false });
   const exporters = (settings.tracesExporter ?? 'otlp').split(',').map((name) => name.trim());
   if (exporters.includes('none')) return createTelemetry({ serviceName });
-  const sdk = new NodeSDK({ serviceName, metricReaders: [], logRecordProcessors: [] });
+  const sdk = new NodeSDK({ serviceName, metricReaders: [], logRecordProcessors: [], contextManager: new SynchronousContextManager() });
   sdk.start();
   return createTelemetry({ tracerProvider: trace.getTracerProvider(), serviceName, onShutdown: () => sdk.shutdown() });
 }
