@@ -63,8 +63,8 @@ export interface ApprovalGateOptions {
   readonly notifier: ApprovalNotifier;
   readonly events: ApprovalEvents;
   readonly aliases: Readonly<Record<string, string>>;
-  /** Deadline of each state-store call. */
-  readonly stateTimeoutMs: number;
+  /** Deadline of each state-store call; undefined for the in-process memory driver. */
+  readonly stateTimeoutMs: number | undefined;
   /** Base of `status_url`, e.g. `http://127.0.0.1:8181` (read per call: known once HTTP listens). */
   readonly publicUrl: () => string;
   readonly log: Logger;

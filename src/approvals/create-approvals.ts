@@ -33,8 +33,8 @@ export interface ApprovalsDependencies {
   readonly verifyAgent: (authorization: string | undefined, now: Date) => Promise<AgentClaims>;
   readonly log: Logger;
   readonly now: () => number;
-  /** Deadline of each state call on the Check path. */
-  readonly stateTimeoutMs: number;
+  /** Deadline of each state call on the Check path; undefined for the in-process memory driver. */
+  readonly stateTimeoutMs: number | undefined;
   /** Base of `status_url` (read per call). */
   readonly publicUrl: () => string;
   /** Telemetry hook (default: log lines). */

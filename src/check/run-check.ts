@@ -29,8 +29,11 @@ export interface CheckDependencies {
   readonly policy: () => CompiledPolicy | undefined;
   readonly state: StateStore;
   readonly limits: { readonly maxBodyBytes: number; readonly maxJsonDepth: number; readonly checkTimeoutMs: number };
-  /** Deadline of each state-store call (memory answers at once; Redis may not). */
-  readonly stateTimeoutMs: number;
+  /**
+   * Deadline of each state-store call (Redis); undefined for the memory driver, which answers in
+   * process and is bounded by the check deadline like any other in-process step.
+   */
+  readonly stateTimeoutMs: number | undefined;
   readonly clockSkewMs: number;
   readonly aliases: Readonly<Record<string, string>>;
   /**

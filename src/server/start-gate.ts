@@ -69,7 +69,8 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     await state.close();
     throw error;
   }
-  const stateTimeoutMs = config.state.driver === 'redis' ? config.state.timeoutMs : config.limits.checkTimeoutMs;
+  // The memory driver answers in process: no per-call timer (the check deadline still bounds it).
+  const stateTimeoutMs = config.state.driver === 'redis' ? config.state.timeoutMs : undefined;
   // Known once HTTP listens (port 0 picks one) unless http.public_url says where agents reach us.
   let publicUrl = config.http.publicUrl ?? '';
   const approvals = await createApprovals(config, {

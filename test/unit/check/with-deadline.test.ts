@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { withDeadline } from '../../../src/check/with-deadline.js';
+import { DutygateError } from '../../../src/errors.js';
+
+describe('withDeadline', () => {
+  it('passes the result through when the work settles in time', async () => {
+    await expect(withDeadline(Promise.resolve(42), 1_000, 'STATE_UNAVAILABLE', 'slow')).resolves.toBe(42);
+  });
+
+  it('passes a rejection through unchanged', async () => {
+    const failure = new Error('boom');
+    await expect(withDeadline(Promise.reject(failure), 1_000, 'STATE_UNAVAILABLE', 'slow')).rejects.toBe(failure);
+  });
+
+  it('rejects with the given code and reason once the deadline passes', async () => {
+    const never = new Promise<never>(() => undefined);
+    const started = performance.now();
+    const error = await withDeadline(never, 20, 'STATE_UNAVAILABLE', 'the state store did not answer in time').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DutygateError);
+    expect((error as DutygateError).code).toBe('STATE_UNAVAILABLE');
+    expect((error as DutygateError).reason).toBe('the state store did not answer in time');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+  });
+
+  it('returns the very same promise when no deadline is asked for (in-process state)', () => {
+    const work = Promise.resolve('memory');
+    expect(withDeadline(work, undefined, 'STATE_UNAVAILABLE', 'unused')).toBe(work);
+  });
+});
