@@ -5,13 +5,14 @@
  * created (or the pending one for the same request found) and the agent is told to wait.
  * Posting to Slack happens after the Check has answered — it is never awaited here.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { resolvePrincipal } from '../check/principals.js';
 import { withDeadline } from '../check/with-deadline.js';
 import { DutygateError } from '../errors.js';
 import type { AgentClaims } from '../identity/types.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
+import { sha256Hex } from '../audit/canonical-record.js';
 import { canonicalJson } from '../policy/policy-hash.js';
 import type { Decision, ToolCall } from '../policy/types.js';
 import type { ApprovalRecord } from '../state/approval-record.js';
@@ -134,7 +135,7 @@ export function newApprovalId(): string {
 
 /** Deduplication key of a request: the same pending request returns the same approval. */
 export function requestKeyOf(parts: Readonly<Record<string, unknown>>): string {
-  return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+  return sha256Hex(canonicalJson(parts));
 }
 
 function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<Record<string, string>>, nowMs: number): ApprovalRecord {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalJson } from '../policy/policy-hash.js';
 import type { AuditRecord } from './decision-record.js';
 
@@ -13,9 +13,9 @@ export function canonicalRecord(record: AuditRecord): string {
   return canonicalJson(content);
 }
 
-/** hex sha256 of a UTF-8 string. */
+/** hex sha256 of a UTF-8 string (one-shot `crypto.hash`: no Hash object per call on the Check path). */
 export function sha256Hex(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text, 'hex');
 }
 
 /**

@@ -21,7 +21,7 @@ function generator(seed: number) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const KEYS = ['a', 'b', 'B', 'z', '10', '9', '0', 'é', 'ab', 'a b', '"q"', 'amount', 'payment_id', '\u2028'];
+  const KEYS = ['__proto__', 'a', 'b', 'B', 'z', '10', '9', '0', 'é', 'ab', 'a b', '"q"', 'amount', 'payment_id', '\u2028'];
   const value = (depth: number): unknown => {
     const kind = Math.floor(next() * (depth > 3 ? 4 : 7));
     switch (kind) {
@@ -33,7 +33,8 @@ function generator(seed: number) {
       default: {
         const out: Record<string, unknown> = {};
         const n = Math.floor(next() * 5);
-        for (let i = 0; i < n; i++) out[KEYS[Math.floor(next() * KEYS.length)] as string] = value(depth + 1);
+        // defineProperty, as JSON.parse does: "__proto__" becomes an own key, not a prototype.
+        for (let i = 0; i < n; i++) Object.defineProperty(out, KEYS[Math.floor(next() * KEYS.length)] as string, { value: value(depth + 1), enumerable: true, writable: true, configurable: true });
         return out;
       }
     }
@@ -61,6 +62,12 @@ describe('canonicalJson', () => {
     expect(canonicalJson([undefined])).toBe('[null]');
     expect(canonicalJson(new Date(0))).toBe('{}');
     expect(canonicalJson({ toJSON: () => 'x' })).toBe(reference({ toJSON: () => 'x' }));
+  });
+
+  it('keeps a "__proto__" key (JSON.parse makes it an own property) instead of dropping it', () => {
+    const parsed = JSON.parse('{"b":1,"__proto__":2,"a":{"__proto__":{"y":1,"x":2}}}') as unknown;
+    expect(canonicalJson(parsed)).toBe('{"__proto__":2,"a":{"__proto__":{"x":2,"y":1}},"b":1}');
+    expect(canonicalJson(parsed)).toBe(reference(parsed));
   });
 
   it('agrees with the obvious definition on 5,000 generated values', () => {
