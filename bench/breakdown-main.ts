@@ -1,0 +1,100 @@
+/**
+ * `node dist-bench/bench/breakdown-main.js [runs]` (after `npm run bench` has built dist-bench/):
+ * where the memory gate's CPU per Check goes beyond the floor. The same gate is started with its
+ * parts switched off one at a time — OpenTelemetry and the audit trail off, then the audit trail
+ * (decision log + hash chain) on, then metrics, then spans exported over OTLP (the default) — and
+ * each is loaded in a closed loop with the bench workload. CPU per answered Check (all threads of
+ * the pinned server process) is far steadier than throughput on a shared machine, so the
+ * differences between rows are what each part costs. Prints a Markdown table; informative only
+ * (no exit code for numbers).
+ */
+import { appendFileSync, copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectCheckClient } from './load/check-client.js';
+import { runClosedLoop } from './load/closed-loop.js';
+import { pinLoadGenerator } from './measure/pinning.js';
+import { spread } from './measure/stats.js';
+import { DIST_CLI } from './repo-paths.js';
+import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
+import { startContender, startOtlpSink } from './servers/contenders.js';
+import { startServerProcess } from './servers/server-process.js';
+import type { ServerProcess } from './servers/server-process.js';
+import { createWorkload } from './workload/workload.js';
+
+interface Variant {
+  readonly label: string;
+  /** How it starts: the floor, or the gate with this config file and these OTEL_* settings. */
+  readonly start: () => Promise<ServerProcess>;
+}
+
+const runs = Number(process.argv[2] ?? 3);
+const progress = (line: string): void => {
+  process.stderr.write(`[breakdown ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+const pinning = pinLoadGenerator();
+const setup = await createBenchSetup();
+const sink = await startOtlpSink(setup, pinning);
+try {
+  const auditOff = join(setup.configDir, 'memory-audit-off.yaml');
+  copyFileSync(setup.memoryConfig, auditOff);
+  appendFileSync(auditOff, 'audit: { decision_log: "off", chain: false }\n');
+  const otlp = { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'dutygate-bench' };
+  const gate = (name: string, config: string, env: Record<string, string>) => () =>
+    startServerProcess({ name, pinning, logFile: join(setup.outDir, `${name}.log`), env, nodeArgs: [DIST_CLI, 'serve', '--config', config] });
+  const variants: Variant[] = [
+    {
+      label: 'floor (grpc-js + jose EdDSA verify + Map insert)',
+      start: async () => {
+        const started = await startContender('floor', { setup, pinning, otlpEndpoint: otlp.OTEL_EXPORTER_OTLP_ENDPOINT });
+        if (!started.ok) throw new Error(started.reason);
+        return started.process;
+      },
+    },
+    { label: 'gate: OpenTelemetry off, decision log and chain off', start: gate('bare', auditOff, { ...otlp, OTEL_SDK_DISABLED: 'true' }) },
+    { label: '+ decision log (stdout) and hash chain', start: gate('audit', setup.memoryConfig, { ...otlp, OTEL_SDK_DISABLED: 'true' }) },
+    { label: '+ metrics (/metrics)', start: gate('metrics', setup.memoryConfig, { ...otlp, OTEL_TRACES_EXPORTER: 'none' }) },
+    { label: '+ a span per Check, exported over OTLP (the default)', start: gate('spans', setup.memoryConfig, { ...otlp, OTEL_TRACES_EXPORTER: 'otlp' }) },
+  ];
+  // The bench's token lifetime: longer ones are refused (identity.max_token_lifetime), cheaply.
+  const workload = createWorkload({ minter: setup.minter, seed: 11, tokenTtlSeconds: 120 });
+  const rows: { label: string; us: number; min: number; max: number; rps: number }[] = [];
+  for (const variant of variants) {
+    const server = await variant.start();
+    const client = await connectCheckClient(server.port, 500, 4);
+    try {
+      await runClosedLoop(client, workload.build(6000), { concurrency: 64, durationMs: 10_000 });
+      const perCheck: number[] = [];
+      const throughput: number[] = [];
+      for (let run = 0; run < runs; run++) {
+        const slice = workload.build(16_000);
+        const before = server.cpuSeconds() ?? Number.NaN;
+        const result = await runClosedLoop(client, slice, { concurrency: 64, durationMs: 4000 });
+        const after = server.cpuSeconds() ?? Number.NaN;
+        // A gate that denies everything early is cheap; only a run with the answers the
+        // scenarios expect measures the Check path (the floor allows every valid token).
+        if (variant.label.startsWith('gate') || variant.label.startsWith('+')) {
+          if (result.mismatches > result.completed * 0.01) throw new Error(`${variant.label}: ${result.mismatches} of ${result.completed} answers are not what the workload expects`);
+        }
+        perCheck.push(((after - before) * 1e6) / result.completed);
+        throughput.push(result.throughput);
+      }
+      const cpu = spread(perCheck);
+      rows.push({ label: variant.label, us: cpu.median, min: cpu.min, max: cpu.max, rps: spread(throughput).median });
+      progress(`${variant.label}: ${Math.round(cpu.median)} µs CPU per Check (${perCheck.map(Math.round).join(', ')})`);
+    } finally {
+      client.close();
+      await server.stop();
+    }
+  }
+  const lines = ['| server | CPU µs per Check (min–max) | added by this row | max req/s |', '|---|---|---|---|'];
+  rows.forEach((row, i) => {
+    const previous = i >= 2 ? rows[i - 1] : undefined;
+    const added = i === 1 ? `${Math.round(row.us - (rows[0]?.us ?? Number.NaN))} (vs the floor)` : previous ? `${Math.round(row.us - previous.us)}` : '–';
+    lines.push(`| ${row.label} | ${Math.round(row.us)} (${Math.round(row.min)}–${Math.round(row.max)}) | ${added} | ${Math.round(row.rps)} |`);
+  });
+  process.stdout.write(`${lines.join('\n')}\n`);
+} finally {
+  await sink.stop();
+  await removeBenchSetup(setup);
+}
