@@ -2,7 +2,8 @@
  * `node dist-bench/bench/breakdown-main.js [runs]` (after `npm run bench` has built dist-bench/):
  * where the memory gate's CPU per Check goes beyond the floor. The same gate is started with its
  * parts switched off one at a time — OpenTelemetry and the audit trail off, then the audit trail
- * (decision log + hash chain) on, then metrics, then spans exported over OTLP (the default) — and
+ * (decision log + hash chain) on, then metrics, then spans exported over OTLP without and with
+ * the canonical record (the default) — and
  * each is loaded in a closed loop with the bench workload. CPU per answered Check (all threads of
  * the pinned server process) is far steadier than throughput on a shared machine, so the
  * differences between rows are what each part costs. Prints a Markdown table; informative only
@@ -39,6 +40,9 @@ try {
   const auditOff = join(setup.configDir, 'memory-audit-off.yaml');
   copyFileSync(setup.memoryConfig, auditOff);
   appendFileSync(auditOff, 'audit: { decision_log: "off", chain: false }\n');
+  const noSpanRecord = join(setup.configDir, 'memory-no-span-record.yaml');
+  copyFileSync(setup.memoryConfig, noSpanRecord);
+  appendFileSync(noSpanRecord, 'audit: { span_record: false }\n');
   const otlp = { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'dutygate-bench' };
   const gate = (name: string, config: string, env: Record<string, string>) => () =>
     startServerProcess({ name, pinning, logFile: join(setup.outDir, `${name}.log`), env, nodeArgs: [DIST_CLI, 'serve', '--config', config] });
@@ -54,7 +58,8 @@ try {
     { label: 'gate: OpenTelemetry off, decision log and chain off', start: gate('bare', auditOff, { ...otlp, OTEL_SDK_DISABLED: 'true' }) },
     { label: '+ decision log (stdout) and hash chain', start: gate('audit', setup.memoryConfig, { ...otlp, OTEL_SDK_DISABLED: 'true' }) },
     { label: '+ metrics (/metrics)', start: gate('metrics', setup.memoryConfig, { ...otlp, OTEL_TRACES_EXPORTER: 'none' }) },
-    { label: '+ a span per Check, exported over OTLP (the default)', start: gate('spans', setup.memoryConfig, { ...otlp, OTEL_TRACES_EXPORTER: 'otlp' }) },
+    { label: '+ a span per Check, exported over OTLP, without the record (`audit.span_record: false`)', start: gate('spans', noSpanRecord, { ...otlp, OTEL_TRACES_EXPORTER: 'otlp' }) },
+    { label: '+ the canonical record on the span (the default)', start: gate('default', setup.memoryConfig, { ...otlp, OTEL_TRACES_EXPORTER: 'otlp' }) },
   ];
   // The bench's token lifetime: longer ones are refused (identity.max_token_lifetime), cheaply.
   const workload = createWorkload({ minter: setup.minter, seed: 11, tokenTtlSeconds: 120 });

@@ -54,7 +54,7 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
       checkTimeoutMs: duration(limits?.check_timeout, defaults.limits.checkTimeoutMs),
     },
     log: { level: raw.log?.level ?? defaults.log.level },
-    audit: { decisionLog: decisionLog(raw.audit?.decision_log ?? defaults.audit.decisionLog, path), chain: raw.audit?.chain ?? defaults.audit.chain },
+    audit: { decisionLog: decisionLog(raw.audit?.decision_log ?? defaults.audit.decisionLog, path), chain: raw.audit?.chain ?? defaults.audit.chain, spanRecord: raw.audit?.span_record ?? defaults.audit.spanRecord },
   };
   return deepFreeze(config);
 }

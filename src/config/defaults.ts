@@ -40,6 +40,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `log.level`                           | `info`                   |
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
+ * | `audit.span_record`                   | `true`                   |
  *
  * Required: `identity.issuers` (at least one) and `policy.file`. `overrides` and `slack` are
  * optional sections; when present, `overrides.signing_key_file` and `slack.bot_token`,
@@ -57,7 +58,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
   slack: { apiUrl: 'https://slack.com/api/' },
   limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150 },
   log: { level: 'info' },
-  audit: { decisionLog: 'stdout', chain: true },
+  audit: { decisionLog: 'stdout', chain: true, spanRecord: true },
 } as const);
 
 /** Upper bound of `identity.max_chain_depth`: each link costs a signature check inside Check. */

@@ -51,6 +51,6 @@ export interface RawConfig {
     max_token_bytes?: number;
     check_timeout?: string;
   };
-  audit?: { decision_log?: string; chain?: boolean };
+  audit?: { decision_log?: string; chain?: boolean; span_record?: boolean };
   log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }

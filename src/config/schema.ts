@@ -134,6 +134,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         // `stdout`, `off`, or a file path (appended to): a string either way.
         decision_log: text,
         chain: { type: 'boolean' },
+        span_record: { type: 'boolean' },
       },
     },
     log: {

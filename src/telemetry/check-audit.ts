@@ -22,6 +22,8 @@ export interface CheckAuditOptions {
   readonly logger: Logger;
   /** Milliseconds since the epoch: the gate's clock, so records agree with token checks. */
   readonly now?: () => number;
+  /** Put the canonical record on the span (`audit.span_record`, default true). */
+  readonly spanRecord?: boolean;
 }
 
 /** The audit of every Check: span, metrics, decision record and chain link. */
@@ -56,6 +58,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
   const { telemetry, recorder, logger } = options;
   const now = options.now ?? Date.now;
   const tracer = telemetry.tracer;
+  const spanRecord = options.spanRecord ?? true;
   // Checks in flight by the decision id assigned up front, so that approval events raised inside
   // a Check (created, override redeemed, break-glass used) find their parent span. A map rather
   // than AsyncLocalStorage, whose promise hooks would slow every promise of the process (Node 20).
@@ -80,7 +83,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     const { canonical, stamp } = await recorder.record(record);
     if (span) {
       if (stamp) span.setAttributes({ 'dutygate.audit.seq': stamp.seq, 'dutygate.audit.hash': stamp.hash, 'dutygate.audit.prev_hash': stamp.prev_hash });
-      span.setAttribute('dutygate.audit.record', canonical);
+      if (spanRecord) span.setAttribute('dutygate.audit.record', canonical);
       span.end(answeredAt);
     }
   };

@@ -78,8 +78,9 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     onUnchained: (reason) => telemetry.metrics?.recordUnchained(reason),
   });
   const now = options.now ?? Date.now;
-  const checks = createCheckAudit({ telemetry, recorder, policy: options.policy, aliases: options.aliases, logger, now });
-  const recordApprovalEvent = createApprovalAudit({ telemetry, recorder, logger, checkSpan: checks.checkSpan, now });
+  const spanRecord = options.config.spanRecord;
+  const checks = createCheckAudit({ telemetry, recorder, policy: options.policy, aliases: options.aliases, logger, now, spanRecord });
+  const recordApprovalEvent = createApprovalAudit({ telemetry, recorder, logger, checkSpan: checks.checkSpan, now, spanRecord });
   const inFlight = new Set<Promise<unknown>>();
   const fire = (event: ApprovalEvent) => {
     const done = recordApprovalEvent(event);

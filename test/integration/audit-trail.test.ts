@@ -203,3 +203,34 @@ async function waitForLines(file: string, count: number): Promise<string> {
   }
   throw new Error(`${file} did not reach ${count} lines`);
 }
+
+describe('audit.span_record: false, through the real gate', () => {
+  const exporter = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  let f: GateFixture;
+
+  beforeAll(async () => {
+    f = await startGateFixture(AUDIT_POLICY, {
+      telemetry: createTelemetry({ tracerProvider: provider }),
+      audit: 'audit: { decision_log: ./decisions.jsonl, span_record: false }',
+    });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('keeps the chain link and attributes on the span and the sealed record in the decision log only', async () => {
+    const planner = await f.mint('planner', { initiator: 'sso:carol' });
+    const token = await f.mintChild(planner, 'finance-r', { initiator: 'sso:carol' });
+    const r = await f.check({ ...PAYMENTS, body: body('pay-r', 10), token, chain: [planner] });
+    expect(r.grpcCode).toBe(0);
+    await f.gate.audit.settled();
+    const span = exporter.getFinishedSpans().find((s) => s.attributes['dutygate.decision_id'] === r.metadata.decision_id);
+    expect(span?.attributes).toMatchObject({ 'agent.id': 'finance-r', 'dutygate.decision': 'allow', 'dutygate.audit.seq': 1 });
+    expect(span?.attributes).not.toHaveProperty('dutygate.audit.record');
+    const text = await readFile(join(f.dir, 'decisions.jsonl'), 'utf8');
+    const line = text.trim().split('\n').map((l) => JSON.parse(l) as { decision_id: string; audit: { seq: number; hash: string } }).find((l) => l.decision_id === r.metadata.decision_id);
+    expect(line?.audit).toMatchObject({ seq: 1, hash: span?.attributes['dutygate.audit.hash'] });
+    expect(verifyAuditLog([{ file: 'decisions.jsonl', text }])).toMatchObject({ ok: true, records: 1 });
+  });
+});

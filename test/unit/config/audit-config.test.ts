@@ -5,13 +5,14 @@ import { BASE, FILE, issuesOf } from './fixtures.js';
 /** The `audit` section (issue 5): decision log sink and the tamper-evident chain. */
 describe('config audit section', () => {
   it.each([
-    ['defaults', '', { decisionLog: { sink: 'stdout' }, chain: true }],
-    ['stdout', 'audit: { decision_log: stdout }', { decisionLog: { sink: 'stdout' }, chain: true }],
-    ['off, chain off', 'audit: { decision_log: off, chain: false }', { decisionLog: { sink: 'off' }, chain: false }],
-    ['a relative file', 'audit: { decision_log: ./audit/decisions.jsonl }', { decisionLog: { sink: 'file', file: '/etc/dutygate/audit/decisions.jsonl' }, chain: true }],
-    ['an absolute file', 'audit: { decision_log: /var/log/dutygate.jsonl }', { decisionLog: { sink: 'file', file: '/var/log/dutygate.jsonl' }, chain: true }],
-    ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true }],
-    ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true }],
+    ['defaults', '', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true }],
+    ['stdout', 'audit: { decision_log: stdout }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true }],
+    ['off, chain off', 'audit: { decision_log: off, chain: false }', { decisionLog: { sink: 'off' }, chain: false, spanRecord: true }],
+    ['a relative file', 'audit: { decision_log: ./audit/decisions.jsonl }', { decisionLog: { sink: 'file', file: '/etc/dutygate/audit/decisions.jsonl' }, chain: true, spanRecord: true }],
+    ['an absolute file', 'audit: { decision_log: /var/log/dutygate.jsonl }', { decisionLog: { sink: 'file', file: '/var/log/dutygate.jsonl' }, chain: true, spanRecord: true }],
+    ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true, spanRecord: true }],
+    ['span record off', 'audit: { span_record: false }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false }],
+    ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true, spanRecord: true }],
   ])('%s', (_name, section, expected) => {
     expect(parseConfig(BASE + section, FILE, { AUDIT_LOG: '/tmp/d.jsonl' }).audit).toEqual(expected);
   });
@@ -20,6 +21,7 @@ describe('config audit section', () => {
     ['an unknown key', 'audit:\n  decisionlog: stdout', ["/etc/dutygate/dutygate.yaml:9:3: audit.decisionlog: unknown key 'decisionlog' (did you mean 'decision_log'?)"]],
     ['an empty sink', 'audit:\n  decision_log: ""', ['/etc/dutygate/dutygate.yaml:9:17: audit.decision_log: must not be empty']],
     ['a non-boolean chain', 'audit:\n  chain: yes please', ['/etc/dutygate/dutygate.yaml:9:10: audit.chain: must be boolean']],
+    ['a non-boolean span_record', 'audit:\n  span_record: sometimes', ['/etc/dutygate/dutygate.yaml:9:16: audit.span_record: must be boolean']],
   ])('refuses %s', (_name, section, expected) => {
     expect(issuesOf(BASE + section)).toEqual(expected);
   });

@@ -49,7 +49,7 @@ const DEFAULTS: Omit<GateConfig, 'source' | 'identity' | 'policy'> = {
   principals: { aliases: {} },
   limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150 },
   log: { level: 'info' },
-  audit: { decisionLog: { sink: 'stdout' }, chain: true },
+  audit: { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true },
 };
 
 describe('parseConfig', () => {

@@ -28,12 +28,12 @@ function keepingRecorder() {
   return { records, recorder };
 }
 
-function setup(tracing = true) {
+function setup(tracing = true, spanRecord?: boolean) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const { records, recorder } = keepingRecorder();
   const telemetry = createTelemetry(tracing ? { tracerProvider: provider } : {});
-  const audit = createCheckAudit({ telemetry, recorder, policy: () => undefined, aliases: {}, logger: createLogger('silent') });
+  const audit = createCheckAudit({ telemetry, recorder, policy: () => undefined, aliases: {}, logger: createLogger('silent'), ...(spanRecord === undefined ? {} : { spanRecord }) });
   return { exporter, records, audit, telemetry };
 }
 
@@ -73,6 +73,16 @@ describe('check audit interceptor', () => {
     const [span] = exporter.getFinishedSpans();
     expect(seen?.traceparent).toBe(`00-0123456789abcdef0123456789abcdef-${span?.spanContext().spanId}-01`);
     expect(span?.attributes).toMatchObject({ 'dutygate.audit.seq': 1, 'dutygate.audit.record': expect.stringContaining('"decision_id":"d-OK"') });
+  });
+
+  it('leaves the canonical record off the span with audit.span_record: false, keeping the chain link', async () => {
+    const { exporter, records, audit } = setup(true, false);
+    await audit.wrap(() => Promise.resolve(outcome('OK')))(request, {});
+    await audit.drain();
+    const [span] = exporter.getFinishedSpans();
+    expect(records).toHaveLength(1);
+    expect(span?.attributes).toMatchObject({ 'dutygate.audit.seq': 1, 'dutygate.audit.hash': 'a'.repeat(64), 'dutygate.decision_id': 'd-OK' });
+    expect(span?.attributes).not.toHaveProperty('dutygate.audit.record');
   });
 
   it('still records and chains every decision with tracing off', async () => {
