@@ -114,7 +114,7 @@ export interface AuditConfig {
    * Carry the exact canonical record on each span as `dutygate.audit.record`, so spans alone
    * verify against the chain (default true). Off, spans keep their attributes and chain link
    * (seq, hash, prev_hash) and the record stays in the decision log: about 1 KB less per span
-   * and ~10 % less CPU per Check (README "Performance").
+   * and ~5–10 % less CPU per Check (README "Performance").
    */
   readonly spanRecord: boolean;
 }
