@@ -20,19 +20,26 @@ const PAYMENTS = { method: 'POST', host: 'payments.internal', path: '/payments',
 const body = (id: string, amount: number) => JSON.stringify({ payment_id: id, amount, destination: 'acct_SECRET0001' });
 const jtiOf = (token: string) => (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string }).jti;
 
-describe('audit trail: spans, decision log, chain, metrics', () => {
+/** A gate for one describe block, its spans kept in memory, started and closed around it. */
+function tracedGate(auditLine: string) {
   const exporter = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  let f: GateFixture;
-
+  const state: { f?: GateFixture } = {};
   beforeAll(async () => {
-    f = await startGateFixture(AUDIT_POLICY, {
-      telemetry: createTelemetry({ tracerProvider: provider }),
-      audit: 'audit: { decision_log: ./decisions.jsonl }',
-    });
+    state.f = await startGateFixture(AUDIT_POLICY, { telemetry: createTelemetry({ tracerProvider: provider }), audit: auditLine });
   });
   afterAll(async () => {
-    await f.close();
+    await state.f?.close();
+  });
+  return { exporter, fixture: (): GateFixture => state.f as GateFixture };
+}
+
+describe('audit trail: spans, decision log, chain, metrics', () => {
+  const traced = tracedGate('audit: { decision_log: ./decisions.jsonl }');
+  const exporter = traced.exporter;
+  let f: GateFixture;
+  beforeAll(() => {
+    f = traced.fixture();
   });
 
   async function spanOf(decisionId: unknown): Promise<ReadableSpan> {
@@ -205,30 +212,19 @@ async function waitForLines(file: string, count: number): Promise<string> {
 }
 
 describe('audit.span_record: false, through the real gate', () => {
-  const exporter = new InMemorySpanExporter();
-  const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  let f: GateFixture;
-
-  beforeAll(async () => {
-    f = await startGateFixture(AUDIT_POLICY, {
-      telemetry: createTelemetry({ tracerProvider: provider }),
-      audit: 'audit: { decision_log: ./decisions.jsonl, span_record: false }',
-    });
-  });
-  afterAll(async () => {
-    await f.close();
-  });
+  const traced = tracedGate('audit: { decision_log: ./decisions.jsonl, span_record: false }');
 
   it('keeps the chain link and attributes on the span and the sealed record in the decision log only', async () => {
+    const f = traced.fixture();
     const planner = await f.mint('planner', { initiator: 'sso:carol' });
     const token = await f.mintChild(planner, 'finance-r', { initiator: 'sso:carol' });
     const r = await f.check({ ...PAYMENTS, body: body('pay-r', 10), token, chain: [planner] });
     expect(r.grpcCode).toBe(0);
     await f.gate.audit.settled();
-    const span = exporter.getFinishedSpans().find((s) => s.attributes['dutygate.decision_id'] === r.metadata.decision_id);
+    const span = traced.exporter.getFinishedSpans().find((s) => s.attributes['dutygate.decision_id'] === r.metadata.decision_id);
     expect(span?.attributes).toMatchObject({ 'agent.id': 'finance-r', 'dutygate.decision': 'allow', 'dutygate.audit.seq': 1 });
     expect(span?.attributes).not.toHaveProperty('dutygate.audit.record');
-    const text = await readFile(join(f.dir, 'decisions.jsonl'), 'utf8');
+    const text = await waitForLines(join(f.dir, 'decisions.jsonl'), 1);
     const line = text.trim().split('\n').map((l) => JSON.parse(l) as { decision_id: string; audit: { seq: number; hash: string } }).find((l) => l.decision_id === r.metadata.decision_id);
     expect(line?.audit).toMatchObject({ seq: 1, hash: span?.attributes['dutygate.audit.hash'] });
     expect(verifyAuditLog([{ file: 'decisions.jsonl', text }])).toMatchObject({ ok: true, records: 1 });
