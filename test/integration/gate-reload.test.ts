@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthClient } from '../helpers/envoy-health-client.js';
+import { eventually } from '../helpers/eventually.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 
 const policy = (defaultEffect: 'deny' | 'allow', version: string) => `
@@ -18,15 +19,6 @@ rules:
     tools: [wiki.read]
     effect: allow
 `;
-
-async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('operations: health, readiness, hot reload', () => {
   let f: GateFixture;

@@ -14,6 +14,7 @@ import { parsePolicy } from '../../src/policy/load-policy.js';
 import { createDryRun } from '../../src/policy-replay/dry-run.js';
 import { readDecisionLog } from '../../src/policy-replay/read-decision-log.js';
 import { createShadowReport } from '../../src/policy-replay/shadow-report.js';
+import { eventually } from '../helpers/eventually.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 
 const ADMIN = 'admin-token-for-the-workflow-test';
@@ -22,15 +23,6 @@ const v1 = await readFile(new URL('../../examples/policies/deploys/policy.yaml',
 const v2 = v1.replace('version: "deploys-2026-11-21.1"', 'version: "deploys-2026-11-21.2"').replace(/\n {4}mode: shadow\n/, '\n');
 /** Another change of content: the freeze clause reworded. */
 const v3 = v2.replace('version: "deploys-2026-11-21.2"', 'version: "deploys-2026-11-21.3"').replace('Production is frozen;', 'Production is frozen for the holidays;');
-
-async function eventually<T>(probe: () => Promise<T> | T, accept: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 describe('policy workflow: shadow → shadow-report → dry-run → enforce → rollback', () => {
   let f: GateFixture;
@@ -79,7 +71,7 @@ describe('policy workflow: shadow → shadow-report → dry-run → enforce → 
     expect(production.metadata).toMatchObject({ shadow: true, would_block: true });
     expect((await deploy('staging')).grpcCode).toBe(0);
     expect((await f.check({ method: 'GET', host: 'ci.internal', path: '/releases', token: 'not-a-token' })).body).toMatchObject({ code: 'TOKEN_MALFORMED' });
-    expect((await eventually(records, (all) => all.length >= 5)).length).toBe(5);
+    expect((await eventually(records, (all) => all.length >= 5, 10_000)).length).toBe(5);
   });
 
   it('shadow-report: one would-block, by the freeze rule, for the deployer', async () => {
@@ -105,7 +97,7 @@ describe('policy workflow: shadow → shadow-report → dry-run → enforce → 
   it('enforces v2 after a hot reload: the production deploy now needs a release manager', async () => {
     const before = version();
     await writeFile(f.policyFile, v2);
-    await eventually(version, (v) => v !== before);
+    await eventually(version, (v) => v !== before, 10_000);
     expect(version()).toMatch(/^deploys-2026-11-21\.2\+/);
     const asked = await deploy('production');
     expect(asked.body).toMatchObject({ decision: 'approval_needed', code: 'APPROVAL_REQUIRED', rule_id: 'freeze', policy_version: version() });
@@ -123,7 +115,7 @@ describe('policy workflow: shadow → shadow-report → dry-run → enforce → 
 
   it('an override minted under v2 stops working once v3 is in force', async () => {
     await writeFile(f.policyFile, v3);
-    await eventually(version, (v) => v.startsWith('deploys-2026-11-21.3+'));
+    await eventually(version, (v) => v.startsWith('deploys-2026-11-21.3+'), 10_000);
     expect((await deploy('production', { override })).body).toMatchObject({ code: 'OVERRIDE_STALE_POLICY' });
   });
 
@@ -146,12 +138,12 @@ describe('policy workflow: shadow → shadow-report → dry-run → enforce → 
     expect(await readyz()).toMatchObject({ policy_pinned_by_rollback: true, policy_reloads_refused: 0 });
 
     await writeFile(f.policyFile, v3.replace('default: deny', 'default: maybe'));
-    const refused = await eventually(readyz, (r) => r.policy_reloads_refused === 1);
+    const refused = await eventually(readyz, (r) => r.policy_reloads_refused === 1, 10_000);
     expect(refused).toMatchObject({ policy_reloads_refused: 1, policy_pinned_by_rollback: true });
     expect(String(refused.policy_reload_error)).toMatch(/policy\.yaml:\d+:\d+: default: must be one of/);
 
     await writeFile(f.policyFile, v1.replace('version: "deploys-2026-11-21.1"', 'version: "deploys-2026-11-21.4"'));
-    await eventually(version, (v) => v.startsWith('deploys-2026-11-21.4+'));
+    await eventually(version, (v) => v.startsWith('deploys-2026-11-21.4+'), 10_000);
     const ready = await readyz();
     expect(ready.policy_pinned_by_rollback).toBeUndefined();
     expect(ready.policy_reload_error).toBeUndefined();

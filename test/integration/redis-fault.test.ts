@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckSummary } from '../helpers/envoy-client.js';
 import { createHealthClient, type HealthClient } from '../helpers/envoy-health-client.js';
+import { eventually } from '../helpers/eventually.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 import { startOwnedRedis, type OwnedRedis } from '../helpers/redis-server.js';
 import { freshPrefix } from '../helpers/redis-test.js';
@@ -81,15 +82,7 @@ describe('Redis goes away mid-traffic', () => {
     return (await fetch(`http://127.0.0.1:${f.gate.httpPort}/readyz`)).status;
   }
 
-  async function eventually<T>(probe: () => Promise<T>, want: T, ms = 8_000): Promise<T> {
-    const end = Date.now() + ms;
-    let last = await probe();
-    while (last !== want && Date.now() < end) {
-      await sleep(50);
-      last = await probe();
-    }
-    return last;
-  }
+  const until = <T>(probe: () => Promise<T>, want: T): Promise<T> => eventually(probe, (value) => value === want, 8_000, 50);
 
   it.each([
     { outage: 'killed (connection refused)', down: (r: OwnedRedis) => r.kill(), up: (r: OwnedRedis) => r.start() },
@@ -124,20 +117,20 @@ describe('Redis goes away mid-traffic', () => {
       if (r.grpcCode !== 0) expect([r.grpcCode, r.httpStatus, r.body?.code], JSON.stringify(r.body)).toEqual([14, 503, 'STATE_UNAVAILABLE']);
     }
 
-    expect(await eventually(readyz, 503)).toBe(503);
-    expect(await eventually(() => health.check(), 'NOT_SERVING')).toBe('NOT_SERVING');
+    expect(await until(readyz, 503)).toBe(503);
+    expect(await until(() => health.check(), 'NOT_SERVING')).toBe('NOT_SERVING');
 
     await up(redis);
     // Allows resume: three in a row (a lone slow answer on this shared machine may still miss
     // the short state deadline right after the backlog drains; that is a deny, never an allow).
     let streak = 0;
-    const resumed = await eventually(async () => {
+    const resumed = await until(async () => {
       streak = (await timedCheck()).r.grpcCode === 0 ? streak + 1 : 0;
       return streak >= 3;
     }, true);
     expect(resumed).toBe(true);
-    expect(await eventually(readyz, 200)).toBe(200);
-    expect(await eventually(() => health.check(), 'SERVING')).toBe('SERVING');
+    expect(await until(readyz, 200)).toBe(200);
+    expect(await until(() => health.check(), 'SERVING')).toBe('SERVING');
   });
 });
 
@@ -165,11 +158,6 @@ describe('a connection that answers nothing', () => {
   });
 });
 
-async function eventuallyTrue(probe: () => boolean | Promise<boolean>, ms = 5_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await probe()) return true;
-    await sleep(50);
-  }
-  return probe();
+function eventuallyTrue(probe: () => boolean | Promise<boolean>): Promise<boolean> {
+  return eventually(probe, (value) => value, 5_000, 50);
 }
