@@ -12,8 +12,7 @@ import { DutygateError } from '../errors.js';
 import type { AgentClaims } from '../identity/types.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import { sha256Hex } from '../audit/canonical-record.js';
-import { canonicalJson } from '../policy/policy-hash.js';
+import { hashParams, sha256Canonical } from '../audit/canonical-record.js';
 import type { Decision, ToolCall } from '../policy/types.js';
 import type { ApprovalRecord } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
@@ -21,7 +20,6 @@ import type { ApprovalEvents } from './approval-events.js';
 import { maskParams } from './mask-params.js';
 import type { ApprovalNotifier } from './notifier.js';
 import type { OverrideTokens } from './override-token.js';
-import { paramsHash } from './params-hash.js';
 
 /** An `approval_needed` outcome and everything known about its call. */
 export interface ApprovalNeededCall {
@@ -98,7 +96,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
 
   return {
     async resolve(call, nowMs) {
-      const hash = paramsHash(call.tool.params);
+      const hash = hashParams(call.tool.params);
       if (call.overrideToken !== undefined) return redeem(call, call.overrideToken, hash, nowMs);
 
       if (call.policy.breakGlass) {
@@ -135,7 +133,7 @@ export function newApprovalId(): string {
 
 /** Deduplication key of a request: the same pending request returns the same approval. */
 export function requestKeyOf(parts: Readonly<Record<string, unknown>>): string {
-  return sha256Hex(canonicalJson(parts));
+  return sha256Canonical(parts);
 }
 
 function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<Record<string, string>>, nowMs: number): ApprovalRecord {

@@ -19,15 +19,19 @@ export function sha256Hex(text: string): string {
 }
 
 /**
- * hex sha256 of the canonical JSON of a tool call's params: the one params hash that the
- * decision log, approvals and override tokens share (DESIGN §6), so a record can be matched to
- * the approval it needed.
+ * hex sha256 of the canonical JSON of `value` (object keys sorted at every level, the
+ * canonicalisation behind `policy_version`): one param value as `params_hashed` holds it, an
+ * approval's deduplication key.
  */
-export function hashParams(params: Readonly<Record<string, unknown>>): string {
-  return sha256Hex(canonicalJson(params));
+export function sha256Canonical(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
 }
 
-/** hex sha256 of the canonical JSON of one param value (what `params_hashed` holds). */
-export function hashParamValue(value: unknown): string {
-  return sha256Hex(canonicalJson(value));
+/**
+ * The params hash: {@link sha256Canonical} of a tool call's params. The one hash that the
+ * decision log, approval records and override tokens share (DESIGN §6), so a record can be
+ * matched to the approval it needed and a retry with other params never matches.
+ */
+export function hashParams(params: Readonly<Record<string, unknown>>): string {
+  return sha256Canonical(params);
 }

@@ -1,6 +1,6 @@
 import type { CompiledTool } from '../policy/compiled.js';
 import type { HttpRequest } from '../request/http-request.js';
-import { hashParamValue } from './canonical-record.js';
+import { sha256Canonical } from './canonical-record.js';
 import type { RequestTarget } from './decision-record.js';
 
 /** Whether a param's raw value may be recorded, per the tool entry's `record_params`. */
@@ -31,7 +31,7 @@ export function splitParams(
   const hashed: Record<string, string> = {};
   for (const name of Object.keys(params)) {
     if (recordable(name)) raw[name] = params[name];
-    else hashed[name] = hashParamValue(params[name]);
+    else hashed[name] = sha256Canonical(params[name]);
   }
   return { params: raw, hashed };
 }

@@ -9,7 +9,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify-log.js';
-import { hashParamValue } from '../../src/audit/canonical-record.js';
+import { sha256Canonical } from '../../src/audit/canonical-record.js';
 import { createTelemetry } from '../../src/telemetry/telemetry.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 import { AUDIT_POLICY } from './audit-policy.js';
@@ -89,7 +89,7 @@ describe('audit trail: spans, decision log, chain, metrics', () => {
     const all = JSON.stringify(span.attributes);
     expect(all).not.toContain(agent.token.split('.')[2]);
     expect(all).not.toContain('acct_SECRET0001');
-    expect(all).toContain(hashParamValue('acct_SECRET0001'));
+    expect(all).toContain(sha256Canonical('acct_SECRET0001'));
   });
 
   it('falls back to the traceparent Envoy puts in the ext_authz gRPC metadata', async () => {

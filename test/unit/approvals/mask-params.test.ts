@@ -25,9 +25,9 @@ describe('maskParams', () => {
   });
 });
 
-describe('paramsHash', () => {
+describe('the params hash approvals bind to (hashParams)', () => {
   it('is the sha256 of the canonical JSON: key order does not matter, any value change does', async () => {
-    const { paramsHash } = await import('../../../src/approvals/params-hash.js');
+    const { hashParams: paramsHash } = await import('../../../src/audit/canonical-record.js');
     const { createHash } = await import('node:crypto');
     expect(paramsHash({ b: 1, a: { d: [1, 2], c: 'x' } })).toBe(paramsHash({ a: { c: 'x', d: [1, 2] }, b: 1 }));
     expect(paramsHash({ a: 1 })).toBe(createHash('sha256').update('{"a":1}').digest('hex'));

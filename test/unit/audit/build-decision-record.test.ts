@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildDecisionRecord } from '../../../src/audit/build-decision-record.js';
-import { hashParams, hashParamValue } from '../../../src/audit/canonical-record.js';
+import { hashParams, sha256Canonical } from '../../../src/audit/canonical-record.js';
 import type { CheckOutcome } from '../../../src/check/outcome.js';
 import type { HttpRequest } from '../../../src/request/http-request.js';
 import { policyOf } from '../policy/fixtures.js';
@@ -67,7 +67,7 @@ describe('buildDecisionRecord', () => {
       tool: 'pay.approve',
       tool_entry: 'pay.approve',
       params: { payment_id: 'pay_1', note: 'ok' },
-      params_hashed: { amount: hashParamValue(9000), card: hashParamValue('4111111111111111') },
+      params_hashed: { amount: sha256Canonical(9000), card: sha256Canonical('4111111111111111') },
       params_hash: hashParams(params),
       decision: 'allow',
       code: 'OK',
@@ -105,7 +105,7 @@ describe('buildDecisionRecord', () => {
     const other = policyOf(POLICY_TEXT_V2);
     const record = build(outcome({ tool: 'pay.approve', toolEntry: 'pay.approve', params: { payment_id: 'pay_1' } }), request('POST', '/payments/pay_1/approve'), other);
     expect(record.params).toEqual({});
-    expect(record.params_hashed).toEqual({ payment_id: hashParamValue('pay_1') });
+    expect(record.params_hashed).toEqual({ payment_id: sha256Canonical('pay_1') });
     expect(record.path).toBe('/payments/{payment_id}/approve');
   });
 
