@@ -1,3 +1,4 @@
+import { settleWithin } from '../check/with-deadline.js';
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../state/state-store.js';
 import { canonicalRecord } from './canonical-record.js';
@@ -86,12 +87,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       return append(record, canonical);
     },
     async close(timeoutMs = 5_000) {
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      await Promise.race([Promise.allSettled([...pending]), deadline]);
-      clearTimeout(timer);
+      await settleWithin(Promise.allSettled([...pending]), timeoutMs);
       await log.close();
     },
   };

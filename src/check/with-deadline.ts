@@ -15,3 +15,22 @@ export function withDeadline<T>(work: Promise<T>, ms: number | undefined, code: 
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
+
+/**
+ * Waits for `work` to settle, but at most `ms`: true when it settled in time, false when the
+ * wait gave up (the work goes on unobserved). For shutdown steps that must not hold a drain
+ * past its grace period. A rejection of `work` within the time is passed on. The timer is
+ * cleared as soon as the wait ends; until then it keeps the process alive on purpose, so that
+ * what comes after the wait (closing a log) still runs.
+ */
+export async function settleWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,6 +1,7 @@
 import { approvalEventOf, type ApprovalEvent } from '../audit/approval-event.js';
 import { createAuditRecorder, type RecordedAudit } from '../audit/audit-recorder.js';
 import { openDecisionLog } from '../audit/decision-log.js';
+import { settleWithin } from '../check/with-deadline.js';
 import type { AuditConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -124,9 +125,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
       await recorder.close();
       // Flushing spans must not hold a drain hostage: an unreachable or slow collector is no
       // reason to overrun Kubernetes' termination grace period. What is not flushed by then is lost.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([telemetry.shutdown(), new Promise<void>((resolve) => (timer = setTimeout(resolve, TELEMETRY_SHUTDOWN_MS)))]);
-      clearTimeout(timer);
+      await settleWithin(telemetry.shutdown(), TELEMETRY_SHUTDOWN_MS);
     },
   };
 }

@@ -18,7 +18,8 @@ export interface TelemetrySettings {
  * standard variables itself (`OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
  * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`,
  * …) and registers the global tracer provider and the W3C propagator. The context manager is
- * a synchronous one instead of the SDK's async-hooks default (see SynchronousContextManager). Metrics are not the SDK's: they stay on the gate's own `/metrics` route
+ * a synchronous one instead of the SDK's async-hooks default (see SynchronousContextManager).
+ * Metrics are not the SDK's: they stay on the gate's own `/metrics` route
  * (`OTEL_METRICS_EXPORTER` is not read), and no log exporter is set up.
  */
 export function startTelemetry(settings: TelemetrySettings): Telemetry {

@@ -1,3 +1,4 @@
+import { settleWithin } from '../../check/with-deadline.js';
 import type { RedisStateConfig } from '../../config/types.js';
 import { DutygateError, isDutygateError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -93,7 +94,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
 
     async close() {
       try {
-        await Promise.race([client.quit(), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+        await settleWithin(client.quit(), 500);
       } catch {
         // already down: nothing to flush
       } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withDeadline } from '../../../src/check/with-deadline.js';
+import { settleWithin, withDeadline } from '../../../src/check/with-deadline.js';
 import { DutygateError } from '../../../src/errors.js';
 
 describe('withDeadline', () => {
@@ -25,5 +25,23 @@ describe('withDeadline', () => {
   it('returns the very same promise when no deadline is asked for (in-process state)', () => {
     const work = Promise.resolve('memory');
     expect(withDeadline(work, undefined, 'STATE_UNAVAILABLE', 'unused')).toBe(work);
+  });
+});
+
+describe('settleWithin', () => {
+  it('is true when the work settles in time', async () => {
+    await expect(settleWithin(Promise.resolve('done'), 1_000)).resolves.toBe(true);
+  });
+
+  it('gives up after the time and says so, without waiting for the work', async () => {
+    const started = performance.now();
+    await expect(settleWithin(new Promise(() => undefined), 20)).resolves.toBe(false);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(15);
+    expect(waited).toBeLessThan(1_000);
+  });
+
+  it('passes on a rejection that comes in time', async () => {
+    await expect(settleWithin(Promise.reject(new Error('flush failed')), 1_000)).rejects.toThrow('flush failed');
   });
 });
