@@ -15,10 +15,8 @@ import { connectCheckClient } from './load/check-client.js';
 import { runClosedLoop } from './load/closed-loop.js';
 import { pinLoadGenerator } from './measure/pinning.js';
 import { spread } from './measure/stats.js';
-import { DIST_CLI } from './repo-paths.js';
 import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
-import { startContender, startOtlpSink } from './servers/contenders.js';
-import { startServerProcess } from './servers/server-process.js';
+import { startContender, startGateProcess, startOtlpSink, tracedGateEnv } from './servers/contenders.js';
 import type { ServerProcess } from './servers/server-process.js';
 import { createWorkload } from './workload/workload.js';
 
@@ -37,29 +35,32 @@ const pinning = pinLoadGenerator();
 const setup = await createBenchSetup();
 const sink = await startOtlpSink(setup, pinning);
 try {
-  const auditOff = join(setup.configDir, 'memory-audit-off.yaml');
-  copyFileSync(setup.memoryConfig, auditOff);
-  appendFileSync(auditOff, 'audit: { decision_log: "off", chain: false }\n');
-  const noSpanRecord = join(setup.configDir, 'memory-no-span-record.yaml');
-  copyFileSync(setup.memoryConfig, noSpanRecord);
-  appendFileSync(noSpanRecord, 'audit: { span_record: false }\n');
-  const otlp = { OTEL_SDK_DISABLED: 'false', OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'dutygate-bench' };
-  const gate = (name: string, config: string, env: Record<string, string>) => () =>
-    startServerProcess({ name, pinning, logFile: join(setup.outDir, `${name}.log`), env, nodeArgs: [DIST_CLI, 'serve', '--config', config] });
+  // The memory gate's config with one more `audit:` line (the last mapping key wins in the file).
+  const configWith = (name: string, audit: string): string => {
+    const file = join(setup.configDir, `memory-${name}.yaml`);
+    copyFileSync(setup.memoryConfig, file);
+    appendFileSync(file, `${audit}\n`);
+    return file;
+  };
+  const auditOff = configWith('audit-off', 'audit: { decision_log: "off", chain: false }');
+  const noSpanRecord = configWith('no-span-record', 'audit: { span_record: false }');
+  const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
+  const traced = tracedGateEnv(otlpEndpoint);
+  const gate = (name: string, config: string, env: Record<string, string>) => () => startGateProcess({ name, setup, pinning, config, env: { ...traced, ...env } });
   const variants: Variant[] = [
     {
       label: 'floor (grpc-js + jose EdDSA verify + Map insert)',
       start: async () => {
-        const started = await startContender('floor', { setup, pinning, otlpEndpoint: otlp.OTEL_EXPORTER_OTLP_ENDPOINT });
+        const started = await startContender('floor', { setup, pinning, otlpEndpoint });
         if (!started.ok) throw new Error(started.reason);
         return started.process;
       },
     },
-    { label: 'gate: OpenTelemetry off, decision log and chain off', start: gate('bare', auditOff, { ...otlp, OTEL_SDK_DISABLED: 'true' }) },
-    { label: '+ decision log (stdout) and hash chain', start: gate('audit', setup.memoryConfig, { ...otlp, OTEL_SDK_DISABLED: 'true' }) },
-    { label: '+ metrics (/metrics)', start: gate('metrics', setup.memoryConfig, { ...otlp, OTEL_TRACES_EXPORTER: 'none' }) },
-    { label: '+ a span per Check, exported over OTLP, without the record (`audit.span_record: false`)', start: gate('spans', noSpanRecord, { ...otlp, OTEL_TRACES_EXPORTER: 'otlp' }) },
-    { label: '+ the canonical record on the span (the default)', start: gate('default', setup.memoryConfig, { ...otlp, OTEL_TRACES_EXPORTER: 'otlp' }) },
+    { label: 'gate: OpenTelemetry off, decision log and chain off', start: gate('bare', auditOff, { OTEL_SDK_DISABLED: 'true' }) },
+    { label: '+ decision log (stdout) and hash chain', start: gate('audit', setup.memoryConfig, { OTEL_SDK_DISABLED: 'true' }) },
+    { label: '+ metrics (/metrics)', start: gate('metrics', setup.memoryConfig, { OTEL_TRACES_EXPORTER: 'none' }) },
+    { label: '+ a span per Check, exported over OTLP, without the record (`audit.span_record: false`)', start: gate('spans', noSpanRecord, {}) },
+    { label: '+ the canonical record on the span (the default)', start: gate('default', setup.memoryConfig, {}) },
   ];
   // The bench's token lifetime: longer ones are refused (identity.max_token_lifetime), cheaply.
   const workload = createWorkload({ minter: setup.minter, seed: 11, tokenTtlSeconds: 120 });

@@ -61,14 +61,29 @@ export function startOtlpSink(setup: BenchSetup, pinning: Pinning): Promise<Serv
   return startServerProcess({ name: 'otlp-sink', pinning, side: 'client', logFile: join(setup.outDir, 'otlp-sink.log'), nodeArgs: [join(BENCH_DIST_DIR, 'servers', 'otlp-sink.js')] });
 }
 
+/**
+ * The environment every benchmarked gate runs with, whatever the caller's environment says:
+ * spans on, exported over OTLP/HTTP protobuf to the bench's sink (as in production).
+ */
+export function tracedGateEnv(otlpEndpoint: string): Record<string, string> {
+  return { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'dutygate-bench' };
+}
+
+/** Starts `dutygate serve --config <config>` from dist/, pinned to the server's CPU, its log in the run's folder. */
+export function startGateProcess(options: { readonly name: string; readonly setup: BenchSetup; readonly pinning: Pinning; readonly config: string; readonly env: Record<string, string>; readonly logTag?: string; readonly profileDir?: string }): Promise<ServerProcess> {
+  const { name, setup, pinning, config, env } = options;
+  const logFile = join(setup.outDir, `${name}${options.logTag ?? ''}.log`);
+  return startServerProcess({ name, pinning, logFile, env, ...(options.profileDir ? { profileDir: options.profileDir } : {}), nodeArgs: [DIST_CLI, 'serve', '--config', config] });
+}
+
 /** Starts `key` under `options`. */
 export async function startContender(key: ContenderKey, options: StartOptions): Promise<Started> {
   const { setup, pinning } = options;
   const logFile = join(setup.outDir, `${key}${options.tag ?? ''}.log`);
   const common = { name: key, pinning, logFile, ...(options.profileDir ? { profileDir: options.profileDir } : {}) };
-  // Pinned explicitly, whatever the caller's environment says: spans on, exported to the sink.
-  const traced = { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: options.otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'dutygate-bench' };
-  const gate = (config: string, env: Record<string, string>) => startServerProcess({ ...common, env, nodeArgs: [DIST_CLI, 'serve', '--config', config] });
+  const traced = tracedGateEnv(options.otlpEndpoint);
+  const gate = (config: string, env: Record<string, string>) =>
+    startGateProcess({ name: key, setup, pinning, config, env, ...(options.tag ? { logTag: options.tag } : {}), ...(options.profileDir ? { profileDir: options.profileDir } : {}) });
   const floorArgs = (verify: string): string[] => [
     join(BENCH_DIST_DIR, 'servers', 'floor-server.js'),
     '--jwks', setup.jwksFile, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--verify', verify,
