@@ -58,6 +58,7 @@ export const CODES = {
   BODY_NON_FINITE: badRequest('the JSON body holds a number that is not finite'),
   MCP_BATCH: badRequest('a JSON-RPC batch was sent to an MCP endpoint'),
   MCP_MALFORMED: badRequest('the MCP JSON-RPC message is not a valid request or notification'),
+  MCP_HEADER_MISMATCH: badRequest('`Mcp-Method` / `Mcp-Name` are missing (MCP 2026-07-28 and later), undecodable, or disagree with the body'),
   // policy (DESIGN §4): 403
   NO_TOOL: forbidden('the request maps to no tool and the policy default is deny'),
   NO_RULE: forbidden('no rule matched the tool call and the policy default is deny'),

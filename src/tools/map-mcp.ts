@@ -3,6 +3,7 @@ import type { CompiledTool } from '../policy/compiled.js';
 import { MCP_METHOD_PREFIX, MCP_RESPONSE, MCP_STREAM, MCP_TOOL_PREFIX } from '../policy/tool-refs.js';
 import type { ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
+import { checkAgainstBody, MIRRORED_HEADERS_SINCE, readMcpHeaders, requireMirroredHeaders, type McpHeaders } from './mcp-headers.js';
 import { parseStrictJson, type JsonLimits } from './parse-json.js';
 
 /**
@@ -15,6 +16,13 @@ import { parseStrictJson, type JsonLimits } from './parse-json.js';
  *   a session) → `mcp.stream`.
  * Batches (an array) are refused with MCP_BATCH — current MCP revisions removed them, and one
  * allowed call must not carry a forbidden one; any other shape is MCP_MALFORMED.
+ *
+ * Mirrored headers (SEP-2243): with `MCP-Protocol-Version` 2026-07-28 or later a POST must carry
+ * `Mcp-Method` (and `Mcp-Name` for tools/call, resources/read, prompts/get); a POST whose body
+ * Envoy did not buffer, or cut, is then judged from them (the arguments are unseen: `{}`, so a
+ * param condition is UNKNOWN and fails closed). For older or absent versions the headers are
+ * never trusted and a cut body denies. Whenever a body is read, headers that were sent must
+ * agree with it (MCP_HEADER_MISMATCH).
  */
 export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLimits): ToolCall {
   const hasBody = request.body !== undefined && request.body.byteLength > 0;
@@ -22,6 +30,8 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
     if (hasBody || request.bodyTruncated) throw malformed(`an MCP ${request.method} request carries no JSON-RPC body`);
     return { name: MCP_STREAM, entry: entry.name, params: {} };
   }
+  const mirrored = readMcpHeaders(request.headers);
+  if (mirrored.required && (request.bodyTruncated || !hasBody)) return fromHeaders(entry, mirrored);
   if (request.bodyTruncated) throw new DutygateError('BODY_TOO_LARGE', 'the MCP message was truncated by the proxy (larger than its max_request_bytes)');
   if (!hasBody || request.body === undefined) throw malformed('a POST to an MCP endpoint must carry one JSON-RPC message');
   const parsed = parseStrictJson(request.body, limits);
@@ -33,12 +43,18 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
   if (Object.hasOwn(message, 'id') && typeof message.id !== 'string' && !(typeof message.id === 'number' && Number.isInteger(message.id))) {
     throw malformed('"id" must be a string or an integer');
   }
-  if (!Object.hasOwn(message, 'method')) return response(entry, message);
+  // A response (no method) mirrors nothing: SEP-2243 requires the headers of requests and notifications.
+  if (!Object.hasOwn(message, 'method')) {
+    checkAgainstBody(mirrored, undefined, {});
+    return response(entry, message);
+  }
+  if (mirrored.required) requireMirroredHeaders(mirrored, request.headers.get('mcp-protocol-version') ?? MIRRORED_HEADERS_SINCE);
 
   const method = message.method;
   if (typeof method !== 'string' || method === '') throw malformed('"method" must be a non-empty string');
   const params = Object.hasOwn(message, 'params') ? message.params : {};
   if (!isObject(params)) throw malformed('"params" must be an object');
+  checkAgainstBody(mirrored, method, params);
   if (method !== 'tools/call') return { name: `${MCP_METHOD_PREFIX}${method}`, entry: entry.name, params };
 
   const name = params.name;
@@ -46,6 +62,17 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
   const args = Object.hasOwn(params, 'arguments') ? params.arguments : {};
   if (!isObject(args)) throw malformed('tools/call "params.arguments" must be an object');
   return { name: `${MCP_TOOL_PREFIX}${name}`, entry: entry.name, params: args };
+}
+
+/** A POST judged from its mirrored headers alone: the target is known, the arguments are not. */
+function fromHeaders(entry: CompiledTool, mirrored: McpHeaders): ToolCall {
+  const { method, name } = requireMirroredHeaders(mirrored, `${MIRRORED_HEADERS_SINCE} or later`);
+  if (method === 'tools/call') return { name: `${MCP_TOOL_PREFIX}${name ?? ''}`, entry: entry.name, params: {} };
+  // The mirrored target is the param a body would have exposed (resources/read → uri).
+  const params: Record<string, unknown> = {};
+  if (method === 'resources/read') params.uri = name;
+  if (method === 'prompts/get') params.name = name;
+  return { name: `${MCP_METHOD_PREFIX}${method}`, entry: entry.name, params };
 }
 
 /** A message without `method` can only be a response: `id` plus exactly one of result / error. */
