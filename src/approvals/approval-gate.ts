@@ -88,7 +88,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       nowMs,
     );
     // Spent only once it fits this call: a mismatched attempt must not burn the real retry.
-    const fresh = await stateCall(state.claimJti(`override:${claims.jti}`, claims.exp * 1000 + 60_000, nowMs));
+    const fresh = await stateCall(state.claimJti({ purpose: 'override' }, claims.jti, claims.exp * 1000 + 60_000, nowMs));
     if (!fresh) throw new DutygateError('OVERRIDE_SPENT', 'this override token was already used; it lets exactly one retry through');
     events.overrideRedeemed(claims.approvalId, { decisionId: call.decisionId, agentId: call.token.agentId });
     return { kind: 'lifted', via: 'override', approvalId: claims.approvalId };

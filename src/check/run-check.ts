@@ -85,7 +85,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
 
     const token = await deps.authenticator.verifyToken(request.headers.get('authorization'), nowDate);
     ctx.token = token;
-    const fresh = await stateCall(deps.state.claimJti(token.jti, token.exp * 1000 + deps.clockSkewMs, nowMs));
+    const fresh = await stateCall(deps.state.claimJti({ purpose: 'agent', issuer: token.iss }, token.jti, token.exp * 1000 + deps.clockSkewMs, nowMs));
     if (!fresh) throw new DutygateError('REPLAY', 'this token (jti) was already used; mint a new token for every call');
 
     const ancestors = await deps.authenticator.verifyChain(token, request.headers.get('x-agent-chain'), nowDate);

@@ -1,8 +1,10 @@
 import type { DutyActor } from '../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../policy/types.js';
+import type { ReplaySpace } from './key-parts.js';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditLink, VoteResult } from './approval-record.js';
 
 export type { DutyActor } from '../policy/duty-conflict.js';
+export type { ReplaySpace } from './key-parts.js';
 
 /**
  * Everything stateful dutygate keeps, behind one small interface with two drivers: `memory`
@@ -16,15 +18,12 @@ export interface StateStore {
   readonly driver: 'memory' | 'redis';
 
   /**
-   * Spends a token id exactly once (atomic set-if-absent). Resolves `true` for the one caller
-   * that claimed it, `false` for every later one, until `expiresAtMs` has passed.
-   *
-   * Key convention: agent-token ids are passed as they are; single-use override tokens
-   * (DESIGN §6) are consumed through this same method with the key `override:<jti>`, so that
-   * exactly one retry fleet-wide wins; override jtis are random ids dutygate mints, so an agent
-   * cannot pre-spend one with a look-alike jti of its own.
+   * Spends a token id exactly once within its keyspace (atomic set-if-absent). Resolves `true`
+   * for the one caller that claimed it, `false` for every later one, until `expiresAtMs` has
+   * passed. Agent-token ids are spent per issuer; single-use override tokens (DESIGN §6) in a
+   * space of their own, so no agent token, whatever its `jti`, can spend someone's override.
    */
-  claimJti(jti: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
+  claimJti(space: ReplaySpace, jti: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
 
   /**
    * Ledger entries recorded for the resources of these steps (any step, any actor), oldest

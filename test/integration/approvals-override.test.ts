@@ -107,6 +107,17 @@ describe('override tokens end to end', () => {
     expect(second.body).toMatchObject({ decision: 'deny', code: 'OVERRIDE_SPENT', rule_id: 'large', source: 'policy.yaml#/clauses/PAYMENT_LIMIT' });
   });
 
+  // issue 19 item 5: an agent token whose jti is `override:<J>` spent the override J first.
+  it('an agent token with jti override:<J> does not spend the override J', async () => {
+    const body = { amount: 9000 + ++n, destination: 'acct_OK' };
+    const { override } = await approved(body);
+    const spoiler = await f.mint('finance-a', { initiator: 'sso:carol', now: at(), jti: `override:${String(decodeJwt(override).jti)}` });
+    await create({ amount: 1, destination: 'acct_OK' }, { token: spoiler });
+    const retry = await create(body, { override });
+    expect(retry.grpcCode).toBe(0);
+    expect(retry.metadata).toMatchObject({ decision: 'allow', lifted_by: 'override' });
+  });
+
   it('lets exactly one of 200 concurrent retries through', async () => {
     const body = { amount: 9000 + ++n, destination: 'acct_OK' };
     const { override } = await approved(body);
@@ -175,7 +186,7 @@ describe('override tokens end to end', () => {
   describe('an override never lifts a deny', () => {
     const unspent = async (override: string) => {
       const { jti, exp } = decodeJwt(override);
-      return f.gate.state.claimJti(`override:${String(jti)}`, exp! * 1000 + 60_000, Date.now());
+      return f.gate.state.claimJti({ purpose: 'override' }, String(jti), exp! * 1000 + 60_000, Date.now());
     };
 
     it('a policy deny stays a deny (and the override is not spent)', async () => {

@@ -144,12 +144,12 @@ describe('a connection that answers nothing', () => {
       redis.freeze();
       await expect(store.ping()).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
       const start = performance.now();
-      await expect(store.claimJti('j', Date.now() + 60_000, Date.now())).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+      await expect(store.claimJti({ purpose: 'agent', issuer: 'i' }, 'j', Date.now() + 60_000, Date.now())).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
       expect(performance.now() - start).toBeLessThan(STATE_TIMEOUT_MS / 2);
       expect(await eventuallyTrue(() => client.status !== 'ready')).toBe(true);
       redis.thaw();
       expect(await eventuallyTrue(async () => (await store.ping().then(() => true, () => false)) && client.status === 'ready')).toBe(true);
-      expect(await store.claimJti('j2', Date.now() + 60_000, Date.now())).toBe(true);
+      expect(await store.claimJti({ purpose: 'agent', issuer: 'i' }, 'j2', Date.now() + 60_000, Date.now())).toBe(true);
     } finally {
       redis.thaw();
       await store.close();

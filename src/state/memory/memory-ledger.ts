@@ -1,6 +1,7 @@
 import { DutygateError } from '../../errors.js';
 import { findDutyConflict, ledgerKey, type DutyActor } from '../../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../../policy/types.js';
+import { encodeKeyPart } from '../key-parts.js';
 
 /**
  * The duty ledger of one process: per duty and resource, who performed which step, oldest
@@ -28,6 +29,8 @@ export class MemoryLedger {
 
   /** The conflicting entry (nothing recorded), or undefined once every step is recorded. */
   commit(steps: readonly DutyStep[], actor: DutyActor, nowMs: number): LedgerEntry | undefined {
+    // Same refusal as the Redis driver, so both drivers keep the same ledger.
+    for (const name of [actor.agentId, actor.initiator ?? '', ...(actor.ancestors ?? [])]) encodeKeyPart(name);
     const conflict = findDutyConflict(this.read(steps, nowMs), steps, actor);
     if (conflict) return conflict;
     // Only new entries need room: a repeat refreshes its entry in place.

@@ -1,6 +1,7 @@
 import { DutygateError } from '../../errors.js';
 import type { DutyActor, StateStore } from '../state-store.js';
 import { APPROVAL_RETENTION_MS } from '../approval-status.js';
+import { replayKeyOf } from '../key-parts.js';
 import { JtiSet } from './jti-set.js';
 import { MemoryApprovals } from './memory-approvals.js';
 import { MemoryAudit } from './memory-audit.js';
@@ -60,8 +61,13 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
   return {
     driver: 'memory',
 
-    claimJti(jti, expiresAtMs, nowMs) {
-      const result = jtis.claim(jti, expiresAtMs, nowMs);
+    claimJti(space, jti, expiresAtMs, nowMs) {
+      let result: ReturnType<JtiSet['claim']>;
+      try {
+        result = jtis.claim(replayKeyOf(space, jti), expiresAtMs, nowMs);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
       if (result === 'full') {
         return Promise.reject(new DutygateError('REPLAY_CAPACITY', 'the replay store is full of unexpired tokens'));
       }

@@ -3,14 +3,38 @@
  * `isDutyConflict` (src/policy/duty-conflict.ts), followed by the record. Keep the two in
  * step: the contract suite compares this script with `findDutyConflict` on random histories.
  *
+ * Every name the script compares (agent, initiator, ancestors, step names) arrives encoded by
+ * `encodeKeyPart` (ASCII, no `:`), and members are `2:<step>:<agent>[:<initiator>]` of encoded
+ * parts: the script splits and compares bytes and never decodes attacker text. (It used to
+ * `cjson.decode` JSON members, and one unpaired surrogate in a claim made a member cjson
+ * refuses, failing every later commit on that key until the TTL — issue 19.) Members written
+ * before that, JSON arrays, are still read for one ledger TTL: decoded under `pcall`, their
+ * strings re-encoded with the same escaping; one that does not decode matches no actor.
+ *
  * KEYS: the distinct ledger keys of the steps (one hash tag, see redis-keys.ts).
  * ARGV: nowMs, cutoffMs (entries with `at <= cutoff` are expired), ttlMs, agentId,
  *   hasInitiator ('1'|'0'), initiator, nAncestors, ancestors…, nSteps, then per step:
- *   keyIndex, step, enforced ('1'|'0'), member, nDistinct, distinct….
+ *   keyIndex, step, enforced ('1'|'0'), member, nDistinct, distinct… (names encoded).
  * Returns 0 once recorded, or {keyIndex, member, at} of the first conflicting entry (and
  * records nothing).
  */
 export const COMMIT_DUTY_LUA = `
+-- encodeURIComponent's escaping, byte by byte (Redis runs Lua in the C locale: %w is ASCII).
+local function enc(s)
+  return (string.gsub(s, "[^%w%-_%.!~%*'%(%)]", function(c) return string.format('%%%02X', string.byte(c)) end))
+end
+local function parse(raw)
+  if string.sub(raw, 1, 2) == '2:' then
+    local a = string.find(raw, ':', 3, true)
+    if not a then return nil end
+    local b = string.find(raw, ':', a + 1, true)
+    if b then return string.sub(raw, 3, a - 1), string.sub(raw, a + 1, b - 1), string.sub(raw, b + 1) end
+    return string.sub(raw, 3, a - 1), string.sub(raw, a + 1), nil
+  end
+  local ok, m = pcall(cjson.decode, raw)
+  if not ok or type(m) ~= 'table' or type(m[1]) ~= 'string' or type(m[2]) ~= 'string' then return nil end
+  return enc(m[1]), enc(m[2]), type(m[3]) == 'string' and enc(m[3]) or nil
+end
 local now, cutoff, ttl = ARGV[1], ARGV[2], ARGV[3]
 local agent, hasInit, initiator = ARGV[4], ARGV[5] == '1', ARGV[6]
 local i = 7
@@ -31,8 +55,8 @@ for k = 1, #KEYS do
   local raw = redis.call('ZRANGE', KEYS[k], 0, -1, 'WITHSCORES')
   local list = {}
   for j = 1, #raw, 2 do
-    local m = cjson.decode(raw[j])
-    list[#list + 1] = { member = raw[j], at = raw[j + 1], step = m[1], agent = m[2], initiator = m[3] }
+    local step, agentOf, initiatorOf = parse(raw[j])
+    if step then list[#list + 1] = { member = raw[j], at = raw[j + 1], step = step, agent = agentOf, initiator = initiatorOf } end
   end
   entries[k] = list
 end

@@ -1,4 +1,5 @@
 import type { ApprovalStatus } from '../approval-record.js';
+import { replayKeyOf, type ReplaySpace } from '../key-parts.js';
 
 /**
  * Every key the Redis driver uses, under one configurable prefix. Keys that one script
@@ -6,10 +7,15 @@ import type { ApprovalStatus } from '../approval-record.js';
  * `{ledger}` for the duty ledger (a commit may span several resources), `{approvals}` for
  * approval records and their indexes, `{audit}` for the chain head. Replay keys (the bulk of
  * the data) have no tag and spread over the whole cluster.
+ *
+ * Redis Cluster hashes the text between the FIRST `{` and the next `}`. Keys with a tag start
+ * with it, so nothing after it can move them; replay keys have none, and their parts (issuer
+ * and jti, both chosen by whoever mints the token) are encoded by `encodeKeyPart`, which
+ * leaves no `{` or `}` — an agent cannot pick the slot its jtis land on.
  */
 export interface RedisKeys {
-  /** One spent jti (or `override:<jti>`). */
-  jti(id: string): string;
+  /** One spent token id: `j:a:<issuer>:<jti>` for agent tokens, `j:o:<jti>` for override tokens. */
+  jti(space: ReplaySpace, id: string): string;
   /** Sorted set of one duty's entries for one resource (member = JSON [step, agent, initiator?], score = at). */
   ledger(duty: string, resource: string): string;
   /** Common head of every approval key; scripts build record keys from it (same hash tag). */
@@ -31,7 +37,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
   if (/[{}]/.test(prefix)) throw new Error(`state.prefix must not contain '{' or '}' (got '${prefix}')`);
   const approvals = `${prefix}{approvals}:`;
   return {
-    jti: (id) => `${prefix}j:${id}`,
+    jti: (space, id) => `${prefix}j:${replayKeyOf(space, id)}`,
     // Length-prefixed duty: no choice of duty and resource names can make two keys collide.
     ledger: (duty, resource) => `${prefix}{ledger}:${duty.length}:${duty}:${resource}`,
     approvals,

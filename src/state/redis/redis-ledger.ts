@@ -1,13 +1,15 @@
 import type { DutyActor } from '../../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../../policy/types.js';
+import { decodeKeyPart, encodeKeyPart } from '../key-parts.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisScripts } from './redis-scripts.js';
 
 /**
- * The duty ledger on Redis: one sorted set per duty and resource, member = JSON
- * `[step, agentId, initiator?]` (made by Node only, so a repeat is the same member and only
- * refreshes its score), score = `at`. The key expires `ttlMs` after its newest entry; older
+ * The duty ledger on Redis: one sorted set per duty and resource, member =
+ * `2:<step>:<agentId>[:<initiator>]` with each part encoded by `encodeKeyPart` (made by Node
+ * only, so a repeat is the same member and only refreshes its score; see lua-ledger.ts for why
+ * not JSON), score = `at`. The key expires `ttlMs` after its newest entry; older
  * entries are trimmed by each commit and hidden from reads.
  */
 export class RedisLedger {
@@ -34,13 +36,15 @@ export class RedisLedger {
   async commit(steps: readonly DutyStep[], actor: DutyActor, nowMs: number): Promise<LedgerEntry | undefined> {
     if (steps.length === 0) return undefined;
     const groups = this.group(steps);
-    const args: (string | number)[] = [nowMs, nowMs - this.ttlMs, this.ttlMs, actor.agentId];
-    args.push(actor.initiator === undefined ? '0' : '1', actor.initiator ?? '');
-    const ancestors = actor.ancestors ?? [];
+    // Names travel encoded: the script compares them with the encoded parts of members.
+    const args: (string | number)[] = [nowMs, nowMs - this.ttlMs, this.ttlMs, encodeKeyPart(actor.agentId)];
+    args.push(actor.initiator === undefined ? '0' : '1', actor.initiator === undefined ? '' : encodeKeyPart(actor.initiator));
+    const ancestors = (actor.ancestors ?? []).map(encodeKeyPart);
     args.push(ancestors.length, ...ancestors, steps.length);
     for (const step of steps) {
       const keyIndex = groups.findIndex((group) => group.duty === step.duty && group.resource === step.resource) + 1;
-      args.push(keyIndex, step.step, step.enforced === false ? '0' : '1', encodeMember(step.step, actor), step.distinct.length, ...step.distinct);
+      const distinct = step.distinct.map(encodeKeyPart);
+      args.push(keyIndex, encodeKeyPart(step.step), step.enforced === false ? '0' : '1', encodeMember(step.step, actor), distinct.length, ...distinct);
     }
     const reply = await this.scripts.commitDuty(
       groups.map((group) => group.key),
@@ -70,10 +74,14 @@ interface Group {
 }
 
 function encodeMember(step: string, actor: DutyActor): string {
-  return JSON.stringify(actor.initiator === undefined ? [step, actor.agentId] : [step, actor.agentId, actor.initiator]);
+  const parts = [step, actor.agentId, ...(actor.initiator === undefined ? [] : [actor.initiator])];
+  return `2:${parts.map(encodeKeyPart).join(':')}`;
 }
 
+/** A member as an entry; JSON members are the format before issue 19, read for one ledger TTL. */
 function decodeEntry(group: Group, member: string, at: string): LedgerEntry {
-  const [step, agentId, initiator] = JSON.parse(member) as [string, string, string?];
+  const [step, agentId, initiator] = member.startsWith('2:')
+    ? (member.slice(2).split(':').map(decodeKeyPart) as [string, string, string?])
+    : (JSON.parse(member) as [string, string, string?]);
   return { duty: group.duty, resource: group.resource, step, agentId, ...(initiator === undefined ? {} : { initiator }), at: Number(at) };
 }

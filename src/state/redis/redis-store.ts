@@ -63,8 +63,14 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     driver: 'redis',
 
     // The hot path: one SET NX PX, auto-pipelined with the other Checks of this tick.
-    claimJti(jti, expiresAtMs, nowMs) {
-      return client.set(keys.jti(jti), '1', 'PX', Math.max(1, expiresAtMs - nowMs), 'NX').then(isClaimed, fail);
+    claimJti(space, jti, expiresAtMs, nowMs) {
+      let key: string;
+      try {
+        key = keys.jti(space, jti);
+      } catch (error) {
+        return Promise.reject(toStateError(error));
+      }
+      return client.set(key, '1', 'PX', Math.max(1, expiresAtMs - nowMs), 'NX').then(isClaimed, fail);
     },
 
     readLedger: guard((steps, nowMs) => ledger.read(steps, nowMs)),

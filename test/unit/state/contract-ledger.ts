@@ -38,6 +38,33 @@ export function ledgerContract(store: StoreRef): void {
       expect(await store().commitDutySteps([step('release', resource)], { agentId: 'c' }, T0 + 5)).toBeUndefined();
     });
 
+    // issue 19 item 2: `finance-x\ud800` (a display name cut mid-emoji) was stored as JSON that
+    // Redis's cjson cannot decode, and every later commit on that key failed for 30 days.
+    it.each([
+      ['agent', { agentId: 'finance-x\ud800' }],
+      ['initiator', { agentId: 'a', initiator: 'sso:\udc00x' }],
+      ['ancestor', { agentId: 'a', ancestors: ['root\ud83d'] }],
+    ] as const)('refuses an ill-formed %s and the ledger key stays usable', async (_label, actor: DutyActor) => {
+      const resource = uniqueId('res');
+      await expect(store().commitDutySteps([step('draft', resource)], actor, T0)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+      expect(await store().commitDutySteps([step('draft', resource)], { agentId: 'b' }, T0 + 1)).toBeUndefined();
+      expect(await store().commitDutySteps([step('approve', resource)], { agentId: 'c' }, T0 + 2)).toBeUndefined();
+      expect(await store().commitDutySteps([step('release', resource)], { agentId: 'c' }, T0 + 3)).toMatchObject({ step: 'approve', agentId: 'c' });
+    });
+
+    it('keeps names with separators and escapes apart (agent "a:b" is not agent "a" of initiator "b")', async () => {
+      const resource = uniqueId('res');
+      expect(await store().commitDutySteps([step('draft', resource)], { agentId: 'a:b' }, T0)).toBeUndefined();
+      expect(await store().commitDutySteps([step('approve', resource)], { agentId: 'a', initiator: 'b' }, T0 + 1)).toBeUndefined();
+      expect(await store().commitDutySteps([step('release', resource)], { agentId: '%61' }, T0 + 2)).toBeUndefined();
+      const entries = await store().readLedger([step('release', resource)], T0 + 3);
+      expect(entries.map((entry) => [entry.step, entry.agentId, entry.initiator])).toEqual([
+        ['draft', 'a:b', undefined],
+        ['approve', 'a', 'b'],
+        ['release', '%61', undefined],
+      ]);
+    });
+
     const sameActorCases: { name: string; first: DutyActor; second: DutyActor; conflict: boolean }[] = [
       { name: 'same agent', first: { agentId: 'a' }, second: { agentId: 'a' }, conflict: true },
       { name: 'same initiator via another agent', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: true },

@@ -11,12 +11,12 @@ describe('memory driver bounds', () => {
 
   it('denies with REPLAY_CAPACITY when full of unexpired jtis, never evicting one', async () => {
     const store = createMemoryStore({ maxJtiEntries: 3, ledgerTtlMs: 1000, sweepIntervalMs: 0 });
-    for (const jti of ['a', 'b', 'c']) expect(await store.claimJti(jti, t0 + 10_000, t0)).toBe(true);
-    await expect(store.claimJti('d', t0 + 10_000, t0)).rejects.toMatchObject({ code: 'REPLAY_CAPACITY' });
+    for (const jti of ['a', 'b', 'c']) expect(await store.claimJti({ purpose: 'agent', issuer: 'i' }, jti, t0 + 10_000, t0)).toBe(true);
+    await expect(store.claimJti({ purpose: 'agent', issuer: 'i' }, 'd', t0 + 10_000, t0)).rejects.toMatchObject({ code: 'REPLAY_CAPACITY' });
     // the live ones stay spent
-    for (const jti of ['a', 'b', 'c']) expect(await store.claimJti(jti, t0 + 10_000, t0 + 1)).toBe(false);
+    for (const jti of ['a', 'b', 'c']) expect(await store.claimJti({ purpose: 'agent', issuer: 'i' }, jti, t0 + 10_000, t0 + 1)).toBe(false);
     // once they expire, room comes back by sweeping
-    expect(await store.claimJti('d', t0 + 20_000, t0 + 10_001)).toBe(true);
+    expect(await store.claimJti({ purpose: 'agent', issuer: 'i' }, 'd', t0 + 20_000, t0 + 10_001)).toBe(true);
     await store.close();
   });
 

@@ -71,6 +71,28 @@ describe('Redis client plan', () => {
   ])('hash tag of %s is %s (as Redis Cluster computes it)', (key, tag) => {
     expect(hashTagOf(key)).toBe(tag);
   });
+
+  // issue 19 item 5: a jti or issuer containing `{…}` picked its own cluster slot.
+  it.each(['{victim}', 'x{slot}y', '}{a}', '{', 'override:{j}'])('no attacker string %j forms a hash tag in any key', (hostile) => {
+    const keys = createRedisKeys('dutygate:');
+    for (const key of [keys.jti({ purpose: 'agent', issuer: hostile }, hostile), keys.jti({ purpose: 'override' }, hostile)]) {
+      expect(key).not.toMatch(/[{}]/);
+      expect(hashTagOf(key)).toBe(key);
+    }
+    expect(hashTagOf(keys.ledger(hostile, hostile))).toBe('ledger');
+    for (const key of [keys.approval(hostile), keys.requestKey(hostile), keys.breakGlass(hostile)]) expect(hashTagOf(key)).toBe('approvals');
+  });
+
+  it('gives agent and override jtis, and each issuer, their own replay keyspace', () => {
+    const keys = createRedisKeys('p:');
+    const all = [
+      keys.jti({ purpose: 'agent', issuer: 'iss' }, 'override:J'),
+      keys.jti({ purpose: 'override' }, 'J'),
+      keys.jti({ purpose: 'agent', issuer: 'iss:a' }, 'b'),
+      keys.jti({ purpose: 'agent', issuer: 'iss' }, 'a:b'),
+    ];
+    expect(new Set(all).size).toBe(all.length);
+  });
 });
 
 describe('every script stays in one hash slot (observed with MONITOR)', () => {
@@ -87,7 +109,7 @@ describe('every script stays in one hash slot (observed with MONITOR)', () => {
     const store = await createRedisStore(config);
     try {
       const step = (name: string, resource: string, duty = 'payment') => ({ duty, resource, step: name, distinct: ['draft', 'approve'] });
-      await store.claimJti('j1', T0 + 1000, T0);
+      await store.claimJti({ purpose: 'agent', issuer: 'i' }, 'j1', T0 + 1000, T0);
       await store.commitDutySteps([step('draft', 'r1'), step('draft', 'r2'), step('draft', 'r1', 'refund')], { agentId: 'a' }, T0);
       await store.commitDutySteps([step('approve', 'r1'), step('approve', 'r2')], { agentId: 'a' }, T0 + 1);
       await store.readLedger([step('approve', 'r1'), step('approve', 'r2')], T0 + 2);
