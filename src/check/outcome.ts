@@ -23,6 +23,8 @@ export interface CheckOutcome {
   readonly tool?: string;
   /** The `tools:` entry the request matched (for MCP, the entry behind `mcp:<name>`). */
   readonly toolEntry?: string;
+  /** MCP: the JSON-RPC `id` of the checked message, as a string (for the span's `jsonrpc.request.id`). */
+  readonly jsonrpcId?: string;
   /**
    * The tool call's params, raw, for the audit record (which keeps only hashes of those the
    * policy does not mark `record_params`). Never log this object as is.

@@ -56,6 +56,7 @@ interface CheckContext {
   chain?: readonly string[];
   tool?: string;
   toolEntry?: string;
+  jsonrpcId?: string;
   params?: Readonly<Record<string, unknown>>;
   approvalId?: string;
   statusUrl?: string;
@@ -105,6 +106,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
     }
     ctx.tool = tool.name;
     ctx.toolEntry = tool.entry;
+    if (tool.jsonrpcId !== undefined) ctx.jsonrpcId = tool.jsonrpcId;
     ctx.params = tool.params;
 
     const initiator = token.initiator === undefined ? undefined : resolvePrincipal(deps.aliases, token.initiator);
@@ -232,6 +234,7 @@ function identityFields(ctx: CheckContext) {
     ...(ctx.chain === undefined ? {} : { chain: ctx.chain }),
     ...(ctx.tool === undefined ? {} : { tool: ctx.tool }),
     ...(ctx.toolEntry === undefined ? {} : { toolEntry: ctx.toolEntry }),
+    ...(ctx.jsonrpcId === undefined ? {} : { jsonrpcId: ctx.jsonrpcId }),
     ...(ctx.params === undefined ? {} : { params: ctx.params }),
     ...(ctx.approvalId === undefined ? {} : { approvalId: ctx.approvalId }),
     ...(ctx.statusUrl === undefined ? {} : { statusUrl: ctx.statusUrl }),

@@ -1,9 +1,11 @@
+import type { RpcConventions } from '../telemetry/semconv.js';
 import type { TelemetrySettings } from '../telemetry/start-telemetry.js';
 
 /**
  * The `OTEL_*` variables the gate decides on itself (the NodeSDK reads the exporter ones):
  * `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and the service name (`OTEL_SERVICE_NAME`, else
- * `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `dutygate`).
+ * `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `dutygate`), and the RPC conventions of
+ * `OTEL_SEMCONV_STABILITY_OPT_IN`.
  */
 export function telemetrySettingsFrom(env: Readonly<Record<string, string | undefined>>): TelemetrySettings {
   const fromAttributes = (env.OTEL_RESOURCE_ATTRIBUTES ?? '')
@@ -13,9 +15,24 @@ export function telemetrySettingsFrom(env: Readonly<Record<string, string | unde
     ?.trim();
   const serviceName = env.OTEL_SERVICE_NAME?.trim() || (fromAttributes ? decodeURIComponent(fromAttributes) : undefined);
   const tracesExporter = env.OTEL_TRACES_EXPORTER?.trim();
+  const optIn = env.OTEL_SEMCONV_STABILITY_OPT_IN?.trim();
   return {
     disabled: env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true',
     ...(tracesExporter ? { tracesExporter } : {}),
     ...(serviceName ? { serviceName } : {}),
+    ...(optIn ? { rpcConventions: rpcConventionsFrom(optIn) } : {}),
   };
+}
+
+/**
+ * `OTEL_SEMCONV_STABILITY_OPT_IN` (comma-separated) → which RPC conventions spans carry, as the
+ * RPC conventions' migration plan defines it: `rpc/dup` → old and stable (it wins over `rpc`),
+ * `rpc` → stable only, anything else → the experimental v1.37 ones. Other entries (`http`,
+ * `gen_ai_latest_experimental`, …) do not concern the RPC attributes and are ignored.
+ */
+export function rpcConventionsFrom(optIn: string): RpcConventions {
+  const entries = new Set(optIn.split(',').map((entry) => entry.trim().toLowerCase()));
+  if (entries.has('rpc/dup')) return 'dup';
+  if (entries.has('rpc')) return 'stable';
+  return 'old';
 }

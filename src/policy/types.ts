@@ -14,6 +14,8 @@ export interface ToolCall {
   readonly entry: string;
   /** Path captures, then query, then JSON body / MCP `arguments` (later sources win). */
   readonly params: Readonly<Record<string, unknown>>;
+  /** MCP: the JSON-RPC `id` of the request (or of the request a client's response answers), as a string. */
+  readonly jsonrpcId?: string;
 }
 
 /** What `evaluate()` reads: everything already verified and mapped; no I/O, no clock. */

@@ -1,10 +1,11 @@
-import { ROOT_CONTEXT, SpanKind, trace, type Link, type Span, type SpanContext } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Link, type Span, type SpanContext } from '@opentelemetry/api';
 import type { ApprovalEvent } from '../audit/approval-event.js';
 import { buildApprovalEventRecord } from '../audit/approval-event.js';
 import type { AuditRecorder, RecordedAudit } from '../audit/audit-recorder.js';
 import type { ApprovalEventKind } from '../audit/decision-record.js';
 import type { Logger } from '../log/logger.js';
 import { validSpanContext } from './check-audit.js';
+import { addToolAttributes } from './semconv.js';
 import type { Telemetry } from './telemetry.js';
 import { contextOf, spanContextOf } from './trace-context.js';
 
@@ -95,8 +96,9 @@ export function createApprovalAudit(options: ApprovalAuditOptions): RecordApprov
   };
 }
 
-function approvalAttributes(record: ReturnType<typeof buildApprovalEventRecord>) {
-  const attributes: Record<string, string> = { 'dutygate.approval_id': record.approval_id, 'dutygate.approval.event': record.event };
+/** dutygate's names, and the GenAI agent / tool (and MCP method) conventions like the check span's. */
+function approvalAttributes(record: ReturnType<typeof buildApprovalEventRecord>): Attributes {
+  const attributes: Attributes = { 'dutygate.approval_id': record.approval_id, 'dutygate.approval.event': record.event };
   const optional: Record<string, string | null> = {
     'dutygate.approval.kind': record.approval_kind,
     'dutygate.decision_id': record.decision_id,
@@ -114,5 +116,6 @@ function approvalAttributes(record: ReturnType<typeof buildApprovalEventRecord>)
     'dutygate.approval.reason': record.reason,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== null) attributes[key] = value;
+  addToolAttributes(attributes, record.agent_id, record.tool, undefined);
   return attributes;
 }

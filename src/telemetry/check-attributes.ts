@@ -3,6 +3,7 @@ import { SpanStatusCode } from '@opentelemetry/api';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import type { CheckOutcome } from '../check/outcome.js';
 import { CODES, type Code } from '../errors.js';
+import { addToolAttributes, ATTR_ERROR_TYPE } from './semconv.js';
 
 /** The pipeline phase a code comes from (README "How a Check is decided"). */
 export type CheckPhase = 'identity' | 'replay' | 'chain' | 'request' | 'tool' | 'policy' | 'override' | 'state' | 'internal' | 'allow';
@@ -37,6 +38,10 @@ export function phaseOf(code: Code): CheckPhase {
 /**
  * The `dutygate.check` span attributes (DESIGN §7 and the README's table). Only what the
  * decision record holds, so nothing the record hides (raw params, tokens) reaches a span.
+ * Beside dutygate's own names, the semantic conventions' (README "Semantic conventions"):
+ * GenAI agent and tool, MCP method and JSON-RPC id, and `error.type` = the reason code when the
+ * gate itself failed (a 503 code) — never for a policy deny, which is the gate working. The
+ * RPC attributes are constant and set when the span starts (see check-audit.ts).
  */
 export function checkAttributes(outcome: CheckOutcome, record: DecisionRecord): Attributes {
   const attributes: Attributes = {
@@ -67,6 +72,8 @@ export function checkAttributes(outcome: CheckOutcome, record: DecisionRecord): 
     'url.query': record.query === '' ? null : record.query,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== null) attributes[key] = value;
+  addToolAttributes(attributes, record.agent_id, record.tool, outcome.jsonrpcId);
+  if (CODES[record.code].http === 503) attributes[ATTR_ERROR_TYPE] = record.code;
   return attributes;
 }
 

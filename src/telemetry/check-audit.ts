@@ -111,7 +111,8 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
           later(() => finish(request, outcome, startedAtMs, seconds, undefined, 0));
           return outcome;
         }
-        const span = tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER }, parentOf(request.headers, context));
+        // The RPC attributes at the start: the conventions mark them sampling-relevant.
+        const span = tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER, attributes: telemetry.rpcAttributes }, parentOf(request.headers, context));
         const decisionId = context.decisionId ?? randomUUID();
         // Downstream (approvals) sees the check span as the trace to continue or link to.
         const downstream = { ...context, ...headersOf(span.spanContext()), decisionId };
@@ -135,7 +136,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     },
     onFallbackDeny(outcome) {
       const startedAtMs = now();
-      const span = tracer?.startSpan('dutygate.check', { kind: SpanKind.SERVER });
+      const span = tracer?.startSpan('dutygate.check', { kind: SpanKind.SERVER, attributes: telemetry.rpcAttributes });
       later(() => finish(UNPARSED, outcome, startedAtMs, undefined, span, performance.timeOrigin + performance.now()));
     },
     checkSpan: (decisionId) => (decisionId === undefined ? undefined : inFlight.get(decisionId)),

@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { RpcConventions } from './semconv.js';
 import { SynchronousContextManager } from './synchronous-context-manager.js';
 import { createTelemetry, type Telemetry } from './telemetry.js';
 
@@ -11,6 +12,8 @@ export interface TelemetrySettings {
   readonly tracesExporter?: string;
   /** `OTEL_SERVICE_NAME` (or `service.name` of `OTEL_RESOURCE_ATTRIBUTES`); default `dutygate`. */
   readonly serviceName?: string;
+  /** From `OTEL_SEMCONV_STABILITY_OPT_IN`: which RPC conventions spans carry (default `old`). */
+  readonly rpcConventions?: RpcConventions;
 }
 
 /**
@@ -26,8 +29,9 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const serviceName = settings.serviceName ?? 'dutygate';
   if (settings.disabled) return createTelemetry({ metrics: false });
   const exporters = (settings.tracesExporter ?? 'otlp').split(',').map((name) => name.trim());
-  if (exporters.includes('none')) return createTelemetry({ serviceName });
+  const rpcConventions = settings.rpcConventions ?? 'old';
+  if (exporters.includes('none')) return createTelemetry({ serviceName, rpcConventions });
   const sdk = new NodeSDK({ serviceName, metricReaders: [], logRecordProcessors: [], contextManager: new SynchronousContextManager() });
   sdk.start();
-  return createTelemetry({ tracerProvider: trace.getTracerProvider(), serviceName, onShutdown: () => sdk.shutdown() });
+  return createTelemetry({ tracerProvider: trace.getTracerProvider(), serviceName, rpcConventions, onShutdown: () => sdk.shutdown() });
 }

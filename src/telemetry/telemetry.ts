@@ -1,8 +1,9 @@
-import type { Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Attributes, Tracer, TracerProvider } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createGateMetrics, type GateMetrics } from './gate-metrics.js';
+import { rpcAttributes, type RpcConventions } from './semconv.js';
 
 /** Instrumentation scope of every dutygate span and metric. */
 export const SCOPE = 'dutygate';
@@ -13,6 +14,8 @@ export interface Telemetry {
   readonly tracer?: Tracer;
   /** Undefined when metrics are off (`OTEL_SDK_DISABLED=true`). */
   readonly metrics?: GateMetrics;
+  /** The constant RPC attributes of every `dutygate.check` span (per `OTEL_SEMCONV_STABILITY_OPT_IN`). */
+  readonly rpcAttributes: Readonly<Attributes>;
   /** The current metrics in Prometheus text format; undefined when metrics are off. */
   readonly scrape?: () => Promise<string>;
   /** Flushes spans and releases the providers. */
@@ -27,6 +30,8 @@ export interface TelemetryOptions {
   readonly metrics?: boolean;
   /** `service.name` of the metrics resource (Prometheus `target_info`); default `dutygate`. */
   readonly serviceName?: string;
+  /** Which RPC conventions spans carry (`OTEL_SEMCONV_STABILITY_OPT_IN`, read by the CLI); default `old`. */
+  readonly rpcConventions?: RpcConventions;
   /** Called by shutdown() after the meter provider (e.g. the NodeSDK's shutdown). */
   readonly onShutdown?: () => Promise<void>;
 }
@@ -38,8 +43,9 @@ export interface TelemetryOptions {
  */
 export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const tracer = options.tracerProvider?.getTracer(SCOPE);
+  const rpc = rpcAttributes(options.rpcConventions ?? 'old');
   if (options.metrics === false) {
-    return { ...(tracer ? { tracer } : {}), shutdown: () => options.onShutdown?.() ?? Promise.resolve() };
+    return { ...(tracer ? { tracer } : {}), rpcAttributes: rpc, shutdown: () => options.onShutdown?.() ?? Promise.resolve() };
   }
   const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
   const meterProvider = new MeterProvider({
@@ -50,6 +56,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   return {
     ...(tracer ? { tracer } : {}),
+    rpcAttributes: rpc,
     metrics: createGateMetrics(meterProvider.getMeter(SCOPE)),
     async scrape() {
       const { resourceMetrics } = await reader.collect();

@@ -43,10 +43,12 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
   if (Object.hasOwn(message, 'id') && typeof message.id !== 'string' && !(typeof message.id === 'number' && Number.isInteger(message.id))) {
     throw malformed('"id" must be a string or an integer');
   }
+  // The id the span reports as `jsonrpc.request.id` (validated above: a string or an integer).
+  const id = Object.hasOwn(message, 'id') ? { jsonrpcId: String(message.id) } : {};
   // A response (no method) mirrors nothing: SEP-2243 requires the headers of requests and notifications.
   if (!Object.hasOwn(message, 'method')) {
     checkAgainstBody(mirrored, undefined, {});
-    return response(entry, message);
+    return { ...response(entry, message), ...id };
   }
   if (mirrored.required) requireMirroredHeaders(mirrored, request.headers.get('mcp-protocol-version') ?? MIRRORED_HEADERS_SINCE);
 
@@ -55,13 +57,13 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
   const params = Object.hasOwn(message, 'params') ? message.params : {};
   if (!isObject(params)) throw malformed('"params" must be an object');
   checkAgainstBody(mirrored, method, params);
-  if (method !== 'tools/call') return { name: `${MCP_METHOD_PREFIX}${method}`, entry: entry.name, params };
+  if (method !== 'tools/call') return { name: `${MCP_METHOD_PREFIX}${method}`, entry: entry.name, params, ...id };
 
   const name = params.name;
   if (typeof name !== 'string' || name === '') throw malformed('tools/call needs "params.name", a non-empty string');
   const args = Object.hasOwn(params, 'arguments') ? params.arguments : {};
   if (!isObject(args)) throw malformed('tools/call "params.arguments" must be an object');
-  return { name: `${MCP_TOOL_PREFIX}${name}`, entry: entry.name, params: args };
+  return { name: `${MCP_TOOL_PREFIX}${name}`, entry: entry.name, params: args, ...id };
 }
 
 /** A POST judged from its mirrored headers alone: the target is known, the arguments are not. */

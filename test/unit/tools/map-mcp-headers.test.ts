@@ -42,10 +42,12 @@ function mcp(init: Init): ToolCall | string | undefined {
 
 const call = (name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name, arguments: args } });
 const tool = (name: string, params: Record<string, unknown>) => ({ name, entry: 'mcp', params });
+/** The same, mapped from a body whose JSON-RPC id is 1 (it travels along for the span). */
+const toolOfId1 = (name: string, params: Record<string, unknown>) => ({ ...tool(name, params), jsonrpcId: '1' });
 
 describe('MCP 2026-07-28: mirrored headers are required', () => {
   it('headers that agree with the body: the body decides (arguments included)', () => {
-    expect(mcp({ version: NEW, method: 'tools/call', name: 'pay', body: call('pay', { amount: 9 }) })).toEqual(tool('mcp:pay', { amount: 9 }));
+    expect(mcp({ version: NEW, method: 'tools/call', name: 'pay', body: call('pay', { amount: 9 }) })).toEqual(toolOfId1('mcp:pay', { amount: 9 }));
   });
 
   it.each<[string, Init]>([
@@ -69,7 +71,7 @@ describe('MCP 2026-07-28: mirrored headers are required', () => {
 
   it('a base64-encoded Mcp-Name is decoded before the comparison (SEP-2243 value encoding)', () => {
     const encoded = `=?base64?${Buffer.from('caf\u00e9').toString('base64')}?=`;
-    expect(mcp({ version: NEW, method: 'tools/call', name: encoded, body: call('caf\u00e9') })).toEqual(tool('mcp:caf\u00e9', {}));
+    expect(mcp({ version: NEW, method: 'tools/call', name: encoded, body: call('caf\u00e9') })).toEqual(toolOfId1('mcp:caf\u00e9', {}));
   });
 
   it('a later revision is held to the same rule', () => {
@@ -77,7 +79,7 @@ describe('MCP 2026-07-28: mirrored headers are required', () => {
   });
 
   it('a response needs no mirrored headers', () => {
-    expect(mcp({ version: NEW, body: { jsonrpc: '2.0', id: 1, result: {} } })).toEqual(tool('mcp.response', {}));
+    expect(mcp({ version: NEW, body: { jsonrpc: '2.0', id: 1, result: {} } })).toEqual(toolOfId1('mcp.response', {}));
   });
 });
 
@@ -109,12 +111,12 @@ describe('MCP before 2026-07-28: headers are never trusted', () => {
   });
 
   it('no headers: the body decides as before', () => {
-    expect(mcp({ version: OLD, body: call('pay', { a: 1 }) })).toEqual(tool('mcp:pay', { a: 1 }));
+    expect(mcp({ version: OLD, body: call('pay', { a: 1 }) })).toEqual(toolOfId1('mcp:pay', { a: 1 }));
   });
 });
 
 describe('MCP 2026-07-28 methods map like the rest', () => {
   it.each(['server/discover', 'subscriptions/listen', 'tasks/get', 'tasks/update', 'tasks/cancel'])('%s → mcp.method:%s with params', (method) => {
-    expect(mcp({ version: NEW, method, body: { jsonrpc: '2.0', id: 1, method, params: { a: 1 } } })).toEqual(tool(`mcp.method:${method}`, { a: 1 }));
+    expect(mcp({ version: NEW, method, body: { jsonrpc: '2.0', id: 1, method, params: { a: 1 } } })).toEqual(toolOfId1(`mcp.method:${method}`, { a: 1 }));
   });
 });

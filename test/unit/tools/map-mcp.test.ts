@@ -40,7 +40,9 @@ describe('MCP: mapped tool calls', () => {
     ['a response to a server request', rpc({ id: 9, result: { content: [] } }), 'mcp.response', {}],
     ['an error response', rpc({ id: 9, error: { code: -1, message: 'no' } }), 'mcp.response', {}],
   ])('%s', (_name, body, name, params) => {
-    expect(mcp(body)).toEqual({ name, entry: 'github-mcp', params });
+    const id = (body as { id?: string | number }).id;
+    // The JSON-RPC id travels along as a string, for the span's jsonrpc.request.id.
+    expect(mcp(body)).toEqual({ name, entry: 'github-mcp', params, ...(id === undefined ? {} : { jsonrpcId: String(id) }) });
   });
 
   it.each(['GET', 'DELETE'])('%s without a JSON-RPC body → mcp.stream', (method) => {
