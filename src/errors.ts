@@ -42,7 +42,7 @@ export const CODES = {
   TOKEN_EXPIRED: identity('the token `exp` has passed (beyond the clock skew)'),
   TOKEN_NOT_YET_VALID: identity('the token `nbf` or `iat` lies in the future (beyond the clock skew)'),
   TOKEN_LIFETIME: identity('`exp - iat` exceeds `identity.max_token_lifetime`'),
-  TOKEN_CLAIMS: identity('a required claim (`agent_id`, `jti`, `iat`, `exp`) is missing or has the wrong type'),
+  TOKEN_CLAIMS: identity('a required claim (`agent_id`, `jti`, `iat`, `exp`) is missing or has the wrong type, or an identifier claim is ill-formed (control, format or bidi characters, unpaired surrogates, longer than `limits.max_identifier_length`)'),
   KEYS_UNAVAILABLE: unavailable('the issuer key set could not be fetched'),
   REPLAY: identity('the token `jti` was already spent'),
   // chain (DESIGN §2): 403
@@ -55,10 +55,13 @@ export const CODES = {
   BODY_MALFORMED: badRequest('the request body is not valid JSON'),
   BODY_TOO_DEEP: badRequest('the JSON body nests deeper than allowed'),
   BODY_DUPLICATE_KEY: badRequest('the JSON body repeats an object key'),
+  BODY_KEY_COLLISION: badRequest('two keys of one JSON object (or two param sources) are equal under Unicode simple case folding'),
   BODY_NON_FINITE: badRequest('the JSON body holds a number that is not finite'),
   MCP_BATCH: badRequest('a JSON-RPC batch was sent to an MCP endpoint'),
   MCP_MALFORMED: badRequest('the MCP JSON-RPC message is not a valid request or notification'),
   MCP_HEADER_MISMATCH: badRequest('`Mcp-Method` / `Mcp-Name` are missing (MCP 2026-07-28 and later), undecodable, or disagree with the body'),
+  MCP_TOOL_NAME: badRequest('the MCP tool name is not 1–128 characters of `A-Z a-z 0-9 _ - . /` (`limits.max_tool_name_length`, `limits.tool_name_extra_chars`)'),
+  METHOD_OVERRIDE: badRequest('the request carries a method-override header or `_method` query param (`limits.method_override`)'),
   // policy (DESIGN §4): 403
   NO_TOOL: forbidden('the request maps to no tool and the policy default is deny'),
   NO_RULE: forbidden('no rule matched the tool call and the policy default is deny'),

@@ -69,6 +69,7 @@ export async function createApprovals(config: GateConfig, deps: ApprovalsDepende
           maxTokenLifetimeMs: config.approvers.maxTokenLifetimeMs,
           maxTokenBytes: config.limits.maxTokenBytes,
           requireAgentClaims: false,
+          maxIdentifierLength: config.limits.maxIdentifierLength,
         })
       : undefined;
 

@@ -10,7 +10,8 @@ import type {
 
 /**
  * Headers that carry credentials or gate instructions for dutygate alone; the upstream tool
- * never sees them (DESIGN §5).
+ * never sees them (DESIGN §5). Every other client-sent `x-dutygate-*` header and every header a
+ * rule may set are removed too, per request (`CheckOutcome.strip`, check/request-hygiene.ts).
  */
 export const STRIPPED_HEADERS: readonly string[] = ['authorization', 'x-agent-chain', 'x-dutygate-override'];
 
@@ -30,14 +31,23 @@ export function buildOkResponse(outcome: CheckOutcome): WireCheckResponse {
   const changes = outcome.changes;
   const headers: WireHeaderValueOption[] = [];
   const remove = [...STRIPPED_HEADERS];
+  const set = new Set<string>();
   if (changes) {
     for (const name of Object.keys(changes.setHeaders)) {
-      if (!IDENTITY_HEADERS.has(name.toLowerCase())) headers.push(overwrite(name, changes.setHeaders[name] ?? ''));
+      if (IDENTITY_HEADERS.has(name.toLowerCase())) continue;
+      headers.push(overwrite(name, changes.setHeaders[name] ?? ''));
+      set.add(name.toLowerCase());
     }
     for (const name of changes.removeHeaders) {
       if (!IDENTITY_HEADERS.has(name.toLowerCase())) remove.push(name);
     }
   }
+  // Envoy applies headers_to_remove after headers: a name this decision sets must not be listed.
+  for (const name of outcome.strip?.headers ?? []) {
+    if (!set.has(name) && !IDENTITY_HEADERS.has(name) && !remove.includes(name)) remove.push(name);
+  }
+  const setQuery = changes?.setQuery ?? {};
+  const removeQuery = [...(changes?.removeQuery ?? []), ...(outcome.strip?.query ?? []).filter((key) => !Object.hasOwn(setQuery, key))];
   if (outcome.agentId !== undefined) headers.push(overwrite('x-agent-id', outcome.agentId));
   else remove.push('x-agent-id');
   if (outcome.parentAgentId !== undefined) headers.push(overwrite('x-parent-agent-id', outcome.parentAgentId));
@@ -52,7 +62,7 @@ export function buildOkResponse(outcome: CheckOutcome): WireCheckResponse {
       query_parameters_to_set: changes
         ? Object.keys(changes.setQuery).map((key) => ({ key, value: changes.setQuery[key] ?? '' }))
         : [],
-      query_parameters_to_remove: changes ? [...changes.removeQuery] : [],
+      query_parameters_to_remove: removeQuery,
     },
     dynamic_metadata: buildMetadata(outcome, outcome.code),
   };

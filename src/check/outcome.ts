@@ -45,6 +45,11 @@ export interface CheckOutcome {
   readonly liftedBy?: 'override' | 'break_glass';
   /** Header / query changes for allow (identity headers are added by the builder) and sanitize. */
   readonly changes?: RequestChanges;
+  /**
+   * Agent-sent headers and query params the upstream must not see (client `x-dutygate-*`,
+   * headers a rule may set, stripped method overrides); `changes` that set a name win.
+   */
+  readonly strip?: { readonly headers: readonly string[]; readonly query: readonly string[] };
   readonly shadow: boolean;
   readonly wouldBlock: boolean;
   /** Shadow only: the code the real decision would have blocked with. */

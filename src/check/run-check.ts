@@ -12,6 +12,7 @@ import type { StateStore } from '../state/state-store.js';
 import { mapRequest } from '../tools/map-request.js';
 import type { CheckOutcome } from './outcome.js';
 import { resolvePrincipal } from './principals.js';
+import { requestHygiene, type RequestStrip } from './request-hygiene.js';
 import { withDeadline } from './with-deadline.js';
 
 /** Verifies the agent token and its delegation chain (src/identity behind a port). */
@@ -28,7 +29,16 @@ export interface CheckDependencies {
   /** The policy currently in force (hot-reloaded); undefined until one loaded. */
   readonly policy: () => CompiledPolicy | undefined;
   readonly state: StateStore;
-  readonly limits: { readonly maxBodyBytes: number; readonly maxJsonDepth: number; readonly checkTimeoutMs: number };
+  readonly limits: {
+    readonly maxBodyBytes: number;
+    readonly maxJsonDepth: number;
+    readonly checkTimeoutMs: number;
+    /** MCP tool-name rule (default: the MCP spec's guidance). */
+    readonly maxToolNameLength?: number;
+    readonly toolNameExtraChars?: string;
+    /** Method-override channels: deny (default) or strip. */
+    readonly methodOverride?: 'deny' | 'strip';
+  };
   /**
    * Deadline of each state-store call (Redis); undefined for the memory driver, which answers in
    * process and is bounded by the check deadline like any other in-process step.
@@ -63,6 +73,8 @@ interface CheckContext {
   liftedBy?: 'override' | 'break_glass';
   /** The trace this check continues (the `dutygate.check` span when audited), for approval links. */
   traceparent?: string;
+  /** What the agent sent that the upstream must not see (request-hygiene.ts). */
+  strip?: RequestStrip;
 }
 
 /**
@@ -94,6 +106,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
 
     let tool: ToolCall | undefined;
     try {
+      ctx.strip = requestHygiene(policy, request, deps.limits.methodOverride ?? 'deny');
       tool = mapRequest(policy, request, deps.limits);
     } catch (error) {
       // BODY_* / MCP_* refusals: a deny whatever the default (shadow mode still applies).
@@ -249,6 +262,7 @@ function allowOutcome(ctx: CheckContext, decision: Decision | undefined): CheckO
     code: 'OK',
     ...(decision?.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
     ...(decision?.changes === undefined ? {} : { changes: decision.changes }),
+    ...(ctx.strip === undefined ? {} : { strip: ctx.strip }),
     shadow: decision?.shadow ?? false,
     wouldBlock: decision?.wouldBlock ?? false,
     ...(decision?.wouldBlock && decision.clause ? { clause: decision.clause } : {}),

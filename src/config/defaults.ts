@@ -37,6 +37,10 @@ const DAY = 24 * 60 * MINUTE;
  * | `limits.max_header_bytes`             | `65536`                  |
  * | `limits.max_token_bytes`              | `8192`                   |
  * | `limits.check_timeout`                | `150ms`                  |
+ * | `limits.max_identifier_length`        | `128`                    |
+ * | `limits.max_tool_name_length`         | `128`                    |
+ * | `limits.tool_name_extra_chars`        | `""`                     |
+ * | `limits.method_override`              | `deny` (or `strip`)      |
  * | `log.level`                           | `info`                   |
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
@@ -56,7 +60,17 @@ export const CONFIG_DEFAULTS = deepFreeze({
   policy: { watch: true, keepVersions: 10 },
   overrides: { ttlMs: 10 * MINUTE },
   slack: { apiUrl: 'https://slack.com/api/' },
-  limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150 },
+  limits: {
+    maxBodyBytes: 65_536,
+    maxJsonDepth: 32,
+    maxHeaderBytes: 65_536,
+    maxTokenBytes: 8_192,
+    checkTimeoutMs: 150,
+    maxIdentifierLength: 128,
+    maxToolNameLength: 128,
+    toolNameExtraChars: '',
+    methodOverride: 'deny',
+  },
   log: { level: 'info' },
   audit: { decisionLog: 'stdout', chain: true, spanRecord: true },
 } as const);

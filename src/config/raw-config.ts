@@ -50,6 +50,10 @@ export interface RawConfig {
     max_header_bytes?: number;
     max_token_bytes?: number;
     check_timeout?: string;
+    max_identifier_length?: number;
+    max_tool_name_length?: number;
+    tool_name_extra_chars?: string;
+    method_override?: 'deny' | 'strip';
   };
   audit?: { decision_log?: string; chain?: boolean; span_record?: boolean };
   log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

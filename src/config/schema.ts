@@ -125,6 +125,11 @@ export const CONFIG_SCHEMA: SchemaObject = {
         max_header_bytes: positiveInteger,
         max_token_bytes: positiveInteger,
         check_timeout: duration,
+        max_identifier_length: { type: 'integer', minimum: 1, maximum: 1024 },
+        max_tool_name_length: { type: 'integer', minimum: 1, maximum: 1024 },
+        // Printable ASCII only: the point of the rule is that a tool name cannot hide anything.
+        tool_name_extra_chars: { type: 'string', pattern: '^[!-~]*$', maxLength: 32 },
+        method_override: { enum: ['deny', 'strip'] },
       },
     },
     audit: {

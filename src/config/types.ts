@@ -102,6 +102,17 @@ export interface LimitsConfig {
   readonly maxTokenBytes: number;
   /** Deadline of one Check inside the gate; past it the check denies (150ms). */
   readonly checkTimeoutMs: number;
+  /** Longest `agent_id`, `parent_agent_id`, `parent_jti`, `initiator`, `jti`, `sub` (128). */
+  readonly maxIdentifierLength: number;
+  /** Longest MCP tool name (128, the MCP spec's guidance). Longer → MCP_TOOL_NAME. */
+  readonly maxToolNameLength: number;
+  /** Printable ASCII characters allowed in MCP tool names besides `A-Z a-z 0-9 _ - . /` (""). */
+  readonly toolNameExtraChars: string;
+  /**
+   * `X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override` or a `_method` query param:
+   * `deny` (METHOD_OVERRIDE, default) or `strip` them before the upstream sees them.
+   */
+  readonly methodOverride: 'deny' | 'strip';
 }
 
 /** The audit record: decision log sink and tamper-evident chain (issue 5). */

@@ -1,14 +1,18 @@
 /**
  * Turns a verified JWT payload into dutygate's typed claims. Signature and time checks have
- * already passed; this enforces the claim types DESIGN §2 requires, with bounded lengths so a
- * verified-but-silly token cannot push megabyte ids into the ledger, spans and metrics.
+ * already passed; this enforces the claim types DESIGN §2 requires, and that every identifier
+ * is well-formed (issue 13): bounded, printable, no control or bidi characters, no unpaired
+ * surrogates. A signature proves who issued a claim, not that it is safe: a signed
+ * `agent_id: "reader-1\u0000admin"` matched `reader-*` and broke the `x-agent-id` header, and a
+ * lone surrogate poisoned Redis ledger keys (issue 19, item 2).
  */
 import type { JWTPayload } from 'jose';
 import { DutygateError } from '../errors.js';
+import { identifierError } from '../lib/text.js';
 import type { AgentClaims } from './types.js';
 
-/** Longest accepted id-like claim (`agent_id`, `jti`, `sub`, parents, `initiator`). */
-export const MAX_CLAIM_LENGTH = 256;
+/** Default of `limits.max_identifier_length`: longest accepted id-like claim. */
+export const DEFAULT_MAX_IDENTIFIER_LENGTH = 128;
 
 /**
  * Claims of a verified token that names a principal rather than an agent (approver tokens):
@@ -31,23 +35,23 @@ export interface PrincipalClaims {
  *
  * @throws DutygateError `TOKEN_CLAIMS` naming the offending claim.
  */
-export function readAgentClaims(payload: JWTPayload, iss: string, iat: number, exp: number): AgentClaims {
+export function readAgentClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength = DEFAULT_MAX_IDENTIFIER_LENGTH): AgentClaims {
   const claims: Mutable<AgentClaims> = {
     iss,
-    agentId: requiredString(payload, 'agent_id'),
-    jti: requiredString(payload, 'jti'),
+    agentId: required(payload, 'agent_id', maxLength),
+    jti: required(payload, 'jti', maxLength),
     iat,
     exp,
   };
   // Absent optional claims stay absent (not `undefined`) so that spreads and `in` behave.
   if (typeof payload.nbf === 'number') claims.nbf = payload.nbf;
-  const parentAgentId = optionalString(payload, 'parent_agent_id');
+  const parentAgentId = optional(payload, 'parent_agent_id', maxLength);
   if (parentAgentId !== undefined) claims.parentAgentId = parentAgentId;
-  const parentJti = optionalString(payload, 'parent_jti');
+  const parentJti = optional(payload, 'parent_jti', maxLength);
   if (parentJti !== undefined) claims.parentJti = parentJti;
-  const initiator = optionalString(payload, 'initiator');
+  const initiator = optional(payload, 'initiator', maxLength);
   if (initiator !== undefined) claims.initiator = initiator;
-  const sub = optionalString(payload, 'sub');
+  const sub = optional(payload, 'sub', maxLength);
   if (sub !== undefined) claims.sub = sub;
   return claims;
 }
@@ -57,15 +61,15 @@ export function readAgentClaims(payload: JWTPayload, iss: string, iat: number, e
  *
  * @throws DutygateError `TOKEN_CLAIMS` naming the offending claim.
  */
-export function readPrincipalClaims(payload: JWTPayload, iss: string, iat: number, exp: number): PrincipalClaims {
+export function readPrincipalClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength = DEFAULT_MAX_IDENTIFIER_LENGTH): PrincipalClaims {
   const claims: Mutable<PrincipalClaims> = {
     iss,
-    sub: requiredString(payload, 'sub'),
+    sub: required(payload, 'sub', maxLength),
     iat,
     exp,
   };
   if (typeof payload.nbf === 'number') claims.nbf = payload.nbf;
-  const jti = optionalString(payload, 'jti');
+  const jti = optional(payload, 'jti', maxLength);
   if (jti !== undefined) claims.jti = jti;
   return claims;
 }
@@ -73,23 +77,23 @@ export function readPrincipalClaims(payload: JWTPayload, iss: string, iat: numbe
 // Built field by field, then handed out as the readonly type.
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-function requiredString(payload: JWTPayload, name: string): string {
+function required(payload: JWTPayload, name: string, maxLength: number): string {
   const value = payload[name];
   if (value === undefined) throw new DutygateError('TOKEN_CLAIMS', `the token has no ${name} claim`);
-  return checkString(value, name);
+  return checkString(value, name, maxLength);
 }
 
-function optionalString(payload: JWTPayload, name: string): string | undefined {
+function optional(payload: JWTPayload, name: string, maxLength: number): string | undefined {
   const value = payload[name];
-  return value === undefined ? undefined : checkString(value, name);
+  return value === undefined ? undefined : checkString(value, name, maxLength);
 }
 
-function checkString(value: unknown, name: string): string {
+function checkString(value: unknown, name: string, maxLength: number): string {
   if (typeof value !== 'string' || value === '') {
     throw new DutygateError('TOKEN_CLAIMS', `the token claim ${name} must be a non-empty string`);
   }
-  if (value.length > MAX_CLAIM_LENGTH) {
-    throw new DutygateError('TOKEN_CLAIMS', `the token claim ${name} is longer than ${MAX_CLAIM_LENGTH} characters`);
-  }
+  const problem = identifierError(value, maxLength);
+  // The reason names the claim and the problem, never the value (it may be hostile text).
+  if (problem !== undefined) throw new DutygateError('TOKEN_CLAIMS', `the token claim ${name} ${problem}`);
   return value;
 }

@@ -58,6 +58,7 @@ export async function createAgentVerifier(
     maxTokenLifetimeMs: identity.maxTokenLifetimeMs,
     maxTokenBytes: limits.maxTokenBytes,
     requireAgentClaims: true,
+    maxIdentifierLength: limits.maxIdentifierLength,
   });
   const verifyLink = createCachedLinkVerifier(tokens.verify, { maxEntries: options.maxCachedLinks ?? 10_000 });
   const chainOptions: ChainOptions = {

@@ -19,7 +19,7 @@ import type { KeySource } from './jwks-source.js';
 import { fromJoseError } from './map-jose-error.js';
 import type { JoseErrorContext } from './map-jose-error.js';
 import { ASYMMETRIC_ALGORITHMS, parseUnverified, quote, readUnverifiedIssuer } from './parse-token.js';
-import { readAgentClaims, readPrincipalClaims } from './read-claims.js';
+import { DEFAULT_MAX_IDENTIFIER_LENGTH, readAgentClaims, readPrincipalClaims } from './read-claims.js';
 import type { PrincipalClaims } from './read-claims.js';
 
 /** Options of {@link createTokenVerifier}. Durations in milliseconds. */
@@ -35,6 +35,8 @@ export interface TokenVerifierOptions {
    * `false` for approver tokens (requires `sub`, yields {@link PrincipalClaims}).
    */
   readonly requireAgentClaims: boolean;
+  /** Longest identifier claim (`agent_id`, `jti`, parents, `initiator`, `sub`); default 128. */
+  readonly maxIdentifierLength?: number;
 }
 
 /** A prepared verifier. */
@@ -73,6 +75,7 @@ export async function createTokenVerifier(
   options: TokenVerifierOptions,
 ): Promise<TokenVerifier<AgentClaims | PrincipalClaims>> {
   const { clockSkewMs, maxTokenBytes, requireAgentClaims } = options;
+  const maxIdentifierLength = options.maxIdentifierLength ?? DEFAULT_MAX_IDENTIFIER_LENGTH;
   const skewSeconds = clockSkewMs / 1000;
   const maxLifetimeSeconds = options.maxTokenLifetimeMs / 1000;
   const issuers = await prepareIssuers(options.issuers, skewSeconds);
@@ -116,7 +119,9 @@ export async function createTokenVerifier(
         `the token lifetime (exp - iat = ${exp - iat}s) exceeds the ${maxLifetimeSeconds}s maximum`,
       );
     }
-    return requireAgentClaims ? readAgentClaims(payload, iss, iat, exp) : readPrincipalClaims(payload, iss, iat, exp);
+    return requireAgentClaims
+      ? readAgentClaims(payload, iss, iat, exp, maxIdentifierLength)
+      : readPrincipalClaims(payload, iss, iat, exp, maxIdentifierLength);
   }
 
   return { verify };

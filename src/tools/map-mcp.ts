@@ -5,6 +5,7 @@ import type { ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
 import { checkAgainstBody, MIRRORED_HEADERS_SINCE, readMcpHeaders, requireMirroredHeaders, type McpHeaders } from './mcp-headers.js';
 import { parseStrictJson, type JsonLimits } from './parse-json.js';
+import { checkToolName, type ToolNameRule } from './tool-name.js';
 
 /**
  * Maps a request to a `protocol: mcp` entry (MCP streamable HTTP transport) to a tool call:
@@ -15,7 +16,8 @@ import { parseStrictJson, type JsonLimits } from './parse-json.js';
  * - Any other method without a body (the GET that opens the event stream, the DELETE that ends
  *   a session) → `mcp.stream`.
  * Batches (an array) are refused with MCP_BATCH — current MCP revisions removed them, and one
- * allowed call must not carry a forbidden one; any other shape is MCP_MALFORMED.
+ * allowed call must not carry a forbidden one; any other shape is MCP_MALFORMED. A tool name
+ * outside the MCP spec's guidance (see `tool-name.ts`) is MCP_TOOL_NAME, from the body or `Mcp-Name`.
  *
  * Mirrored headers (SEP-2243): with `MCP-Protocol-Version` 2026-07-28 or later a POST must carry
  * `Mcp-Method` (and `Mcp-Name` for tools/call, resources/read, prompts/get); a POST whose body
@@ -24,14 +26,14 @@ import { parseStrictJson, type JsonLimits } from './parse-json.js';
  * never trusted and a cut body denies. Whenever a body is read, headers that were sent must
  * agree with it (MCP_HEADER_MISMATCH).
  */
-export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLimits): ToolCall {
+export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLimits & ToolNameRule): ToolCall {
   const hasBody = request.body !== undefined && request.body.byteLength > 0;
   if (request.method.toUpperCase() !== 'POST') {
     if (hasBody || request.bodyTruncated) throw malformed(`an MCP ${request.method} request carries no JSON-RPC body`);
     return { name: MCP_STREAM, entry: entry.name, params: {} };
   }
   const mirrored = readMcpHeaders(request.headers);
-  if (mirrored.required && (request.bodyTruncated || !hasBody)) return fromHeaders(entry, mirrored);
+  if (mirrored.required && (request.bodyTruncated || !hasBody)) return fromHeaders(entry, mirrored, limits);
   if (request.bodyTruncated) throw new DutygateError('BODY_TOO_LARGE', 'the MCP message was truncated by the proxy (larger than its max_request_bytes)');
   if (!hasBody || request.body === undefined) throw malformed('a POST to an MCP endpoint must carry one JSON-RPC message');
   const parsed = parseStrictJson(request.body, limits);
@@ -61,15 +63,19 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
 
   const name = params.name;
   if (typeof name !== 'string' || name === '') throw malformed('tools/call needs "params.name", a non-empty string');
+  checkToolName(name, limits);
   const args = Object.hasOwn(params, 'arguments') ? params.arguments : {};
   if (!isObject(args)) throw malformed('tools/call "params.arguments" must be an object');
   return { name: `${MCP_TOOL_PREFIX}${name}`, entry: entry.name, params: args, ...id };
 }
 
 /** A POST judged from its mirrored headers alone: the target is known, the arguments are not. */
-function fromHeaders(entry: CompiledTool, mirrored: McpHeaders): ToolCall {
+function fromHeaders(entry: CompiledTool, mirrored: McpHeaders, limits: ToolNameRule): ToolCall {
   const { method, name } = requireMirroredHeaders(mirrored, `${MIRRORED_HEADERS_SINCE} or later`);
-  if (method === 'tools/call') return { name: `${MCP_TOOL_PREFIX}${name ?? ''}`, entry: entry.name, params: {} };
+  if (method === 'tools/call') {
+    checkToolName(name ?? '', limits);
+    return { name: `${MCP_TOOL_PREFIX}${name ?? ''}`, entry: entry.name, params: {} };
+  }
   // The mirrored target is the param a body would have exposed (resources/read → uri).
   const params: Record<string, unknown> = {};
   if (method === 'resources/read') params.uri = name;

@@ -2,8 +2,10 @@ import { DutygateError } from '../errors.js';
 import type { CompiledPolicy, CompiledTool } from '../policy/compiled.js';
 import type { ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
+import { foldKey } from './case-fold.js';
 import { mapMcp } from './map-mcp.js';
 import { parseStrictJson, type JsonLimits } from './parse-json.js';
+import type { ToolNameRule } from './tool-name.js';
 import { matchPathTemplate, splitRequestPath } from './path-template.js';
 
 /**
@@ -19,9 +21,11 @@ import { matchPathTemplate, splitRequestPath } from './path-template.js';
  * the top-level members of a JSON object body (parsed when the content type is JSON or the body
  * starts with `{`). A param given by two sources with different values is refused
  * (BODY_DUPLICATE_KEY): the policy would judge one value while the upstream may act on the other
- * — `{"payment_id": "p2"}` posted to `/payments/p1/approve` must not get p2's SoD check.
+ * — `{"payment_id": "p2"}` posted to `/payments/p1/approve` must not get p2's SoD check. Two
+ * sources naming keys equal under case folding (`payment_id` in the path, `Payment_ID` in the
+ * body) are BODY_KEY_COLLISION: a case-insensitive upstream binds both to one field.
  */
-export function mapRequest(policy: CompiledPolicy, request: HttpRequest, limits: JsonLimits): ToolCall | undefined {
+export function mapRequest(policy: CompiledPolicy, request: HttpRequest, limits: JsonLimits & ToolNameRule): ToolCall | undefined {
   const method = request.method.toUpperCase();
   const host = normaliseHost(request.host);
   let segments: readonly string[] | undefined;
@@ -59,11 +63,18 @@ function httpParams(entry: CompiledTool, captures: Record<string, string>, reque
 }
 
 function merge(params: Record<string, unknown>, source: Record<string, unknown>, from: string, entry: CompiledTool): void {
+  const folded = new Map<string, string>();
+  for (const key of Object.keys(params)) folded.set(foldKey(key), key);
   for (const key of Object.keys(source)) {
     const value = source[key];
     if (Object.hasOwn(params, key) && !sameValue(params[key], value)) {
       throw new DutygateError('BODY_DUPLICATE_KEY', `param '${key}' of ${entry.name} is given twice with different values (again in the ${from})`);
     }
+    const twin = folded.get(foldKey(key));
+    if (twin !== undefined && twin !== key) {
+      throw new DutygateError('BODY_KEY_COLLISION', `params '${twin}' and '${key}' (in the ${from}) of ${entry.name} are equal under case folding`);
+    }
+    folded.set(foldKey(key), key);
     params[key] = value;
   }
 }

@@ -1,9 +1,11 @@
 import type { DenyCode } from '../errors.js';
+import { isWellFormedUtf16 } from '../lib/text.js';
+import { foldKey } from './case-fold.js';
 
 /** Why a body was refused: one of the BODY_* codes and an agent-safe sentence. */
 export interface JsonFailure {
   readonly ok: false;
-  readonly code: Extract<DenyCode, 'BODY_TOO_LARGE' | 'BODY_MALFORMED' | 'BODY_TOO_DEEP' | 'BODY_DUPLICATE_KEY' | 'BODY_NON_FINITE'>;
+  readonly code: Extract<DenyCode, 'BODY_TOO_LARGE' | 'BODY_MALFORMED' | 'BODY_TOO_DEEP' | 'BODY_DUPLICATE_KEY' | 'BODY_KEY_COLLISION' | 'BODY_NON_FINITE'>;
   readonly reason: string;
 }
 
@@ -22,7 +24,11 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Parses a request body as RFC 8259 JSON, more strictly than `JSON.parse`: duplicate object keys
- * (compared after unescaping, so `"a"` and `"\u0061"` collide), numbers that overflow to
+ * (compared after unescaping, so `"a"` and `"\u0061"` collide) are BODY_DUPLICATE_KEY; two keys
+ * of one object equal under Unicode simple case folding (`amount`/`AMOUNT`/`AMOUNT`, see
+ * `case-fold.ts`) are BODY_KEY_COLLISION, at any depth; strings holding an unpaired surrogate
+ * (`"\ud800"`: ill-formed UTF-16, RFC 8259 §8.2, which other decoders replace or reject) are
+ * BODY_MALFORMED; numbers that overflow to
  * ±Infinity, nesting deeper than `maxJsonDepth`, invalid UTF-8 and bodies above `maxBodyBytes`
  * are refused. `JSON.parse` silently keeps the last duplicate, which would let an agent show the
  * policy one value and the upstream another.
@@ -77,7 +83,7 @@ class Validator {
       if (depth >= this.maxDepth) return fail('BODY_TOO_DEEP', `the body nests deeper than ${this.maxDepth} levels`);
       return c === 0x7b ? this.object(depth + 1) : this.array(depth + 1);
     }
-    if (c === 0x22 /* " */) return this.string() === undefined ? this.malformed('bad string') : undefined;
+    if (c === 0x22 /* " */) return this.string() === undefined ? this.malformed('bad string, or an escaped unpaired surrogate') : undefined;
     if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) return this.number();
     if (this.literal('true') || this.literal('false') || this.literal('null')) return undefined;
     return this.malformed(Number.isNaN(c) ? 'unexpected end of input' : 'unexpected character');
@@ -91,12 +97,19 @@ class Validator {
       return undefined;
     }
     const keys = new Set<string>();
+    const folded = new Map<string, string>();
     for (;;) {
       if (this.text.charCodeAt(this.pos) !== 0x22) return this.malformed('expected an object key');
       const key = this.string();
-      if (key === undefined) return this.malformed('bad object key');
+      if (key === undefined) return this.malformed('bad object key, or an escaped unpaired surrogate');
       if (keys.has(key)) return fail('BODY_DUPLICATE_KEY', `the key ${JSON.stringify(key)} appears twice in one object`);
       keys.add(key);
+      const fold = foldKey(key);
+      const twin = folded.get(fold);
+      if (twin !== undefined) {
+        return fail('BODY_KEY_COLLISION', `the keys ${JSON.stringify(twin)} and ${JSON.stringify(key)} of one object are equal under case folding; a case-insensitive upstream would take the last`);
+      }
+      folded.set(fold, key);
       this.skipSpace();
       if (this.text.charCodeAt(this.pos) !== 0x3a /* : */) return this.malformed("expected ':'");
       this.pos++;
@@ -139,7 +152,10 @@ class Validator {
       if (Number.isNaN(c) || c < 0x20) return undefined;
       if (c === 0x22) {
         const tail = this.text.slice(chunk, this.pos++);
-        return decoded === undefined ? tail : decoded + tail;
+        if (decoded === undefined) return tail;
+        // Only a `\u` escape can produce a lone surrogate: the UTF-8 decoder refused raw ones.
+        const value = decoded + tail;
+        return isWellFormedUtf16(value) ? value : undefined;
       }
       if (c !== 0x5c /* \ */) {
         this.pos++;

@@ -21,6 +21,10 @@ export const TEST_LIMITS: LimitsConfig = {
   maxHeaderBytes: 4096,
   maxTokenBytes: 8192,
   checkTimeoutMs: 300,
+  maxIdentifierLength: 128,
+  maxToolNameLength: 128,
+  toolNameExtraChars: '',
+  methodOverride: 'deny',
 };
 
 /** A running server with clients, the calls its check saw, and the denies it made itself. */

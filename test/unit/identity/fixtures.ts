@@ -76,6 +76,10 @@ export const LIMITS: LimitsConfig = {
   maxHeaderBytes: 65_536,
   maxTokenBytes: 8_192,
   checkTimeoutMs: 150,
+  maxIdentifierLength: 128,
+  maxToolNameLength: 128,
+  toolNameExtraChars: '',
+  methodOverride: 'deny',
 };
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
