@@ -70,8 +70,12 @@ describe('MCP 2026-07-28: mirrored headers are required', () => {
   });
 
   it('a base64-encoded Mcp-Name is decoded before the comparison (SEP-2243 value encoding)', () => {
-    const encoded = `=?base64?${Buffer.from('caf\u00e9').toString('base64')}?=`;
-    expect(mcp({ version: NEW, method: 'tools/call', name: encoded, body: call('caf\u00e9') })).toEqual(toolOfId1('mcp:caf\u00e9', {}));
+    const encoded = `=?base64?${Buffer.from('file:///caf\u00e9').toString('base64')}?=`;
+    const read = { jsonrpc: '2.0', id: 1, method: 'resources/read', params: { uri: 'file:///caf\u00e9' } };
+    expect(mcp({ version: NEW, method: 'resources/read', name: encoded, body: read })).toEqual(toolOfId1('mcp.method:resources/read', { uri: 'file:///caf\u00e9' }));
+    // A tool name outside the MCP guidance is refused whatever the header encoding (issue 13).
+    const named = `=?base64?${Buffer.from('caf\u00e9').toString('base64')}?=`;
+    expect(mcp({ version: NEW, method: 'tools/call', name: named, body: call('caf\u00e9') })).toBe('MCP_TOOL_NAME');
   });
 
   it('a later revision is held to the same rule', () => {
