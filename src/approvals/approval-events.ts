@@ -18,6 +18,8 @@ export interface ApprovalEvents {
   overrideRedeemed(approvalId: string, check: { readonly decisionId: string; readonly agentId: string }, record?: ApprovalRecord): void;
   /** A break-glass grant let an approval_needed outcome through in the check `decisionId`. */
   breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
+  /** One Slack Web API call finished, after its retries (`chat.postMessage`, `chat.update`, `chat.postEphemeral`). */
+  slackCall?(method: string, ok: boolean): void;
 }
 
 /** The default events: one structured log line each (never a token, never raw params). */

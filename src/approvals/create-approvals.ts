@@ -76,7 +76,13 @@ export async function createApprovals(config: GateConfig, deps: ApprovalsDepende
   const slack = config.slack;
   const slackNotifier = slack
     ? createSlackNotifier({
-        api: createSlackApi({ botToken: slack.botToken, apiUrl: slack.apiUrl, log, ...(deps.slackRetry ? { retry: deps.slackRetry } : {}) }),
+        api: createSlackApi({
+          botToken: slack.botToken,
+          apiUrl: slack.apiUrl,
+          log,
+          onCall: (method, ok) => events.slackCall?.(method, ok),
+          ...(deps.slackRetry ? { retry: deps.slackRetry } : {}),
+        }),
         channel: slack.channel,
         state,
         log,

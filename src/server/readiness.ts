@@ -13,6 +13,8 @@ export interface Readiness {
   readonly routes: HttpRoutes;
   /** Probes once now and updates the health status. */
   refresh(): Promise<void>;
+  /** The last probe's answer: does the state store answer? (the `dutygate_state_store_up` gauge) */
+  stateOk(): boolean;
   start(): void;
   stop(): void;
 }
@@ -60,6 +62,7 @@ export function createReadiness(deps: { health: HealthState; policy: PolicySourc
       'GET /readyz': () => Promise.resolve({ status: stateOk ? 200 : 503, body: details() }),
     },
     refresh,
+    stateOk: () => stateOk,
     start() {
       timer = setInterval(() => void refresh(), PROBE_INTERVAL_MS);
       timer.unref();

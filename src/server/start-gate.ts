@@ -104,6 +104,17 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
 
   const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, onFallbackDeny: audit.onFallbackDeny });
   const readiness = createReadiness({ health, policy, state, log });
+  const now = options.now ?? Date.now;
+  audit.observe({
+    stateUp: () => readiness.stateOk(),
+    policy: () => {
+      const stats = policy.stats();
+      const reloadFailing = policy.lastError() !== undefined;
+      return { policyVersion: policy.current().policyVersion, loads: stats.loads, reloadsRefused: stats.reloadsRefused, rollbacks: stats.rollbacks, reloadFailing, pinned: policy.pin() !== undefined };
+    },
+    pendingApprovals: (limit) => state.listApprovals('pending', now(), limit),
+    now,
+  });
   let http;
   try {
     http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }), ...approvals.routes } });

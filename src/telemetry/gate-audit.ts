@@ -11,6 +11,7 @@ import type { ApprovalRecord, ApprovalVote } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import { createApprovalAudit } from './approval-audit.js';
 import { createCheckAudit } from './check-audit.js';
+import type { GateGaugeSources } from './gate-gauges.js';
 import { createTelemetry, type Telemetry } from './telemetry.js';
 
 /** Options of {@link createGateAudit}. */
@@ -38,6 +39,7 @@ export interface ApprovalAuditEvents {
   decided(record: ApprovalRecord): void;
   overrideRedeemed(approvalId: string, check: { readonly decisionId: string; readonly agentId: string }, record?: ApprovalRecord): void;
   breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
+  slackCall(method: string, ok: boolean): void;
 }
 
 /** Everything the gate audits through: the Check interceptor, approval events, `/metrics`. */
@@ -52,6 +54,8 @@ export interface GateAudit {
   readonly approvalEvents: ApprovalAuditEvents;
   /** Resolves once every Check answered and approval event fired so far is recorded and its span ended. */
   readonly settled: () => Promise<void>;
+  /** Registers the gauges read at scrape time (state store, policy, pending approvals); once, at start-up. */
+  observe(sources: GateGaugeSources): void;
   /** `GET /metrics` (Prometheus text; 404 when metrics are off). */
   readonly routes: HttpRoutes;
   /** Writes what is pending, closes the decision log, flushes and shuts telemetry down. */
@@ -113,7 +117,9 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
       overrideRedeemed: (approvalId, check, record) =>
         fire({ ...(record ? approvalEventOf('override_redeemed', record) : { kind: 'override_redeemed', approvalId }), decisionId: check.decisionId, agentId: check.agentId }),
       breakGlassUsed: (grant, check) => fire(approvalEventOf('break_glass_used', grant, { decisionId: check.decisionId, agentId: check.agentId })),
+      slackCall: (method, ok) => telemetry.metrics?.recordSlackCall(method, ok),
     },
+    observe: (sources) => telemetry.observe?.(sources),
     routes: {
       'GET /metrics': async () => {
         if (!telemetry.scrape) return { status: 404, body: { code: 'METRICS_DISABLED', message: 'metrics are off (OTEL_SDK_DISABLED=true)' } };

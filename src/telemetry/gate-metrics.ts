@@ -1,5 +1,6 @@
 import type { Meter } from '@opentelemetry/api';
 import type { CheckOutcome } from '../check/outcome.js';
+import { CODES, type Code } from '../errors.js';
 
 /** Check latency buckets (seconds): Envoy's ext_authz default timeout is 200 ms. */
 const CHECK_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.5, 1];
@@ -16,10 +17,14 @@ export interface GateMetrics {
   recordUnchained(reason: 'store_error' | 'backlog'): void;
   /** A decision log write failed. */
   recordLogError(): void;
+  /** One Slack Web API call (`chat.postMessage`, `chat.update`, `chat.postEphemeral`) after its retries. */
+  recordSlackCall(method: string, ok: boolean): void;
 }
 
 const SOD_CODES = new Set(['SOD_SAME_AGENT', 'SOD_DUTY_CONFLICT']);
 const STATE_CODES = new Set(['STATE_UNAVAILABLE', 'REPLAY_CAPACITY']);
+/** The codes of a gate that failed and denied for it (HTTP 503): fail-closed denies. */
+const FAIL_CLOSED_CODES: ReadonlySet<string> = new Set((Object.keys(CODES) as Code[]).filter((code) => CODES[code].http === 503));
 
 /**
  * Creates the instruments on `meter`. The Prometheus exporter turns dots into underscores and
@@ -35,6 +40,8 @@ export function createGateMetrics(meter: Meter): GateMetrics {
   const stateErrors = meter.createCounter('dutygate.state_errors', { description: 'State store failures, by code and where (check path, audit chain)' });
   const unchained = meter.createCounter('dutygate.audit.unchained', { description: 'Audit records written without a chain stamp (store error, or appends backlog)' });
   const logErrors = meter.createCounter('dutygate.audit.log_errors', { description: 'Decision log write failures' });
+  const failClosed = meter.createCounter('dutygate.fail_closed', { description: 'Checks denied because the gate itself failed (a 503 code: state store, keys, policy, internal)' });
+  const slackCalls = meter.createCounter('dutygate.slack.calls', { description: 'Slack Web API calls after retries, by method and result (ok, error)' });
   const checkDuration = meter.createHistogram('dutygate.check.duration_seconds', {
     description: 'Check latency inside the gate, by enforced decision',
     unit: 's',
@@ -55,6 +62,7 @@ export function createGateMetrics(meter: Meter): GateMetrics {
       if (outcome.wouldBlock) wouldBlock.add(1, { code: outcome.wouldBlockCode ?? 'OK', rule });
       if (outcome.code === 'REPLAY') replays.add(1);
       if (STATE_CODES.has(outcome.code)) stateErrors.add(1, { code: outcome.code, source: 'check' });
+      if (FAIL_CLOSED_CODES.has(outcome.code)) failClosed.add(1, { code: outcome.code });
     },
     recordApprovalDecided(status, seconds) {
       approvalLatency.record(Math.max(0, seconds), { outcome: status });
@@ -65,6 +73,9 @@ export function createGateMetrics(meter: Meter): GateMetrics {
     },
     recordLogError() {
       logErrors.add(1);
+    },
+    recordSlackCall(method, ok) {
+      slackCalls.add(1, { method, result: ok ? 'ok' : 'error' });
     },
   };
 }

@@ -2,6 +2,7 @@ import type { Attributes, Tracer, TracerProvider } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { observeGate, type GateGaugeSources } from './gate-gauges.js';
 import { createGateMetrics, type GateMetrics } from './gate-metrics.js';
 import { rpcAttributes, type RpcConventions } from './semconv.js';
 
@@ -18,6 +19,8 @@ export interface Telemetry {
   readonly rpcAttributes: Readonly<Attributes>;
   /** The current metrics in Prometheus text format; undefined when metrics are off. */
   readonly scrape?: () => Promise<string>;
+  /** Registers the gauges read at scrape time (state store, policy, pending approvals); once per gate. */
+  readonly observe?: (sources: GateGaugeSources) => void;
   /** Flushes spans and releases the providers. */
   shutdown(): Promise<void>;
 }
@@ -54,10 +57,12 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   });
   // No `otel_scope_name` label: every series is dutygate's own.
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
+  const meter = meterProvider.getMeter(SCOPE);
   return {
     ...(tracer ? { tracer } : {}),
     rpcAttributes: rpc,
-    metrics: createGateMetrics(meterProvider.getMeter(SCOPE)),
+    metrics: createGateMetrics(meter),
+    observe: (sources) => observeGate(meter, sources),
     async scrape() {
       const { resourceMetrics } = await reader.collect();
       return serializer.serialize(resourceMetrics);

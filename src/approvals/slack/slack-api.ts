@@ -21,6 +21,8 @@ export interface SlackApiOptions {
   readonly sleep?: Sleep;
   /** Per-request timeout (default 10s). */
   readonly timeoutMs?: number;
+  /** Told of every call's end, after retries (the `dutygate_slack_calls_total` metric). */
+  readonly onCall?: (method: string, ok: boolean) => void;
 }
 
 /**
@@ -38,19 +40,28 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
     // Absolute URLs would let a method name send the bot token elsewhere.
     allowAbsoluteUrls: false,
   });
-  const retry = <T>(call: () => Promise<T>) => withRetry(call, options.retry ?? DEFAULT_RETRY, options.sleep);
+  const retry = async <T>(method: string, call: () => Promise<T>) => {
+    try {
+      const result = await withRetry(call, options.retry ?? DEFAULT_RETRY, options.sleep);
+      options.onCall?.(method, true);
+      return result;
+    } catch (error) {
+      options.onCall?.(method, false);
+      throw error;
+    }
+  };
 
   return {
     async postMessage(channel, message) {
-      const result = await retry(() => client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, unfurl_links: false, unfurl_media: false }));
+      const result = await retry('chat.postMessage', () => client.chat.postMessage({ channel, text: message.text, blocks: message.blocks as never, unfurl_links: false, unfurl_media: false }));
       if (typeof result.ts !== 'string') throw new Error('chat.postMessage returned no ts');
       return { channel: typeof result.channel === 'string' ? result.channel : channel, ts: result.ts };
     },
     async update(channel, ts, message) {
-      await retry(() => client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never }));
+      await retry('chat.update', () => client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never }));
     },
     async postEphemeral(channel, user, text) {
-      await retry(() => client.chat.postEphemeral({ channel, user, text }));
+      await retry('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text }));
     },
   };
 }

@@ -1,0 +1,85 @@
+import type { Meter } from '@opentelemetry/api';
+
+/** How many pending approvals one scrape looks at (the gauges saturate there). */
+export const PENDING_APPROVALS_SCAN_LIMIT = 1_000;
+/** Longest a scrape waits for the state store to list pending approvals. */
+const PENDING_SCAN_TIMEOUT_MS = 1_000;
+
+/** What the gauges read at scrape time; nothing here runs on the Check path. */
+export interface GateGaugeSources {
+  /** The readiness probe's last answer: does the state store answer? */
+  stateUp(): boolean;
+  /** The policy source's counters and state. */
+  policy(): {
+    readonly policyVersion: string;
+    readonly loads: number;
+    readonly reloadsRefused: number;
+    readonly rollbacks: number;
+    /** The last reload was refused and the file has not been fixed since. */
+    readonly reloadFailing: boolean;
+    /** A rollback holds: the file's content is not applied until the file changes. */
+    readonly pinned: boolean;
+  };
+  /** Pending approvals (at most `limit`), for the pending gauges. */
+  pendingApprovals(limit: number): Promise<readonly { readonly createdAt: number; readonly expiresAt: number }[]>;
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+/**
+ * Registers the gauges read at scrape time (README "Metrics"): state store up, policy reloads,
+ * refusals, rollbacks, reload failing, pinned, the policy version in force, and pending
+ * approvals — all of them and those past half their TTL, the alert's "approvers are not
+ * answering" signal. On Redis the approval gauges are fleet-wide (every replica reports the
+ * same set): aggregate them with `max`, not `sum`.
+ */
+export function observeGate(meter: Meter, sources: GateGaugeSources): void {
+  const stateUp = meter.createObservableGauge('dutygate.state_store.up', { description: '1 while the state store answers the readiness probe, else 0' });
+  stateUp.addCallback((result) => result.observe(sources.stateUp() ? 1 : 0));
+
+  const loads = meter.createObservableCounter('dutygate.policy.loads', { description: 'Valid policies applied from the file, the first load included' });
+  const refused = meter.createObservableCounter('dutygate.policy.reloads_refused', { description: 'Policy reloads refused because the new file was invalid (the last good policy keeps serving)' });
+  const rollbacks = meter.createObservableCounter('dutygate.policy.rollbacks', { description: 'Policy rollbacks through the admin API' });
+  const failing = meter.createObservableGauge('dutygate.policy.reload_failing', { description: '1 while the policy file holds an invalid policy (last reload refused), else 0' });
+  const pinned = meter.createObservableGauge('dutygate.policy.pinned', { description: '1 while a rollback pins the policy (the file is not applied until it changes), else 0' });
+  const info = meter.createObservableGauge('dutygate.policy.info', { description: 'Always 1; the policy_version label names the policy in force' });
+  meter.addBatchObservableCallback(
+    (result) => {
+      const policy = sources.policy();
+      result.observe(loads, policy.loads);
+      result.observe(refused, policy.reloadsRefused);
+      result.observe(rollbacks, policy.rollbacks);
+      result.observe(failing, policy.reloadFailing ? 1 : 0);
+      result.observe(pinned, policy.pinned ? 1 : 0);
+      result.observe(info, 1, { policy_version: policy.policyVersion });
+    },
+    [loads, refused, rollbacks, failing, pinned, info],
+  );
+
+  const pending = meter.createObservableGauge('dutygate.approvals.pending', { description: `Approvals awaiting a decision (state store view, at most ${PENDING_APPROVALS_SCAN_LIMIT})` });
+  const late = meter.createObservableGauge('dutygate.approvals.pending_past_half_ttl', { description: 'Pending approvals older than half their TTL: approvers are not answering' });
+  meter.addBatchObservableCallback(
+    async (result) => {
+      // A store that does not answer reports nothing rather than a stale or a zero count.
+      const records = await within(sources.pendingApprovals(PENDING_APPROVALS_SCAN_LIMIT), PENDING_SCAN_TIMEOUT_MS);
+      if (!records) return;
+      const now = sources.now();
+      result.observe(pending, records.length);
+      result.observe(late, records.filter((record) => now - record.createdAt > (record.expiresAt - record.createdAt) / 2).length);
+    },
+    [pending, late],
+  );
+}
+
+/** `work`'s value, or undefined when it fails or takes longer than `ms`. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const gaveUp = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([work.catch(() => undefined), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,39 @@
+/** Every Slack Web API call is reported once, after its retries: the `dutygate_slack_calls_total` metric. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../src/log/logger.js';
+import { createSlackApi } from '../../../src/approvals/slack/slack-api.js';
+import { startFakeSlack, type FakeSlack } from '../../helpers/fake-slack.js';
+
+const message = { text: 'approval', blocks: [] };
+
+describe('Slack API calls are reported for the delivery metric', () => {
+  let slack: FakeSlack;
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+  });
+  afterAll(async () => {
+    await slack.close();
+  });
+
+  it('reports ok once a call succeeds (after a retried 500), error when it finally fails', async () => {
+    const calls: [string, boolean][] = [];
+    const api = createSlackApi({
+      botToken: 'xoxb-test',
+      apiUrl: slack.url,
+      log: createLogger('silent'),
+      retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      onCall: (method, ok) => calls.push([method, ok]),
+    });
+    slack.failNext('chat.postMessage', { status: 500 });
+    const posted = await api.postMessage('C0APPROVALS', message);
+    slack.failNext('chat.update', { status: 200, body: { ok: false, error: 'channel_not_found' } });
+    await expect(api.update(posted.channel, posted.ts, message)).rejects.toThrow(/channel_not_found/);
+    slack.failNext('chat.postEphemeral', { status: 500 }, { status: 500 });
+    await expect(api.postEphemeral('C0APPROVALS', 'U0X', 'no')).rejects.toThrow();
+    expect(calls).toEqual([
+      ['chat.postMessage', true],
+      ['chat.update', false],
+      ['chat.postEphemeral', false],
+    ]);
+  });
+});
