@@ -42,7 +42,7 @@ export type ApprovalResolution =
   /** An override token or a break-glass grant lets this call through. */
   | { readonly kind: 'lifted'; readonly via: 'override' | 'break_glass'; readonly approvalId: string }
   /** The agent must wait for approvers and poll `statusUrl`. */
-  | { readonly kind: 'pending'; readonly approvalId: string; readonly statusUrl: string };
+  | { readonly kind: 'pending'; readonly approvalId: string; readonly statusUrl: string; readonly expiresAt: number };
 
 /** The approvals port of the Check pipeline. */
 export interface ApprovalGate {
@@ -116,7 +116,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
           notifier.announce(stored).catch((error: unknown) => log.error({ approval_id: stored.approvalId, err: String(error) }, 'approval notification failed'));
         });
       }
-      return { kind: 'pending', approvalId: stored.approvalId, statusUrl: statusUrl(options.publicUrl(), stored.approvalId) };
+      return { kind: 'pending', approvalId: stored.approvalId, statusUrl: statusUrl(options.publicUrl(), stored.approvalId), expiresAt: stored.expiresAt };
     },
   };
 }

@@ -41,6 +41,8 @@ export interface CheckOutcome {
    */
   readonly approvalId?: string;
   readonly statusUrl?: string;
+  /** approval_needed: when the pending approval expires (ms since the epoch). */
+  readonly approvalExpiresAt?: number;
   /** Set when an approval_needed outcome was lifted: by a single-use override token or a break-glass grant. */
   readonly liftedBy?: 'override' | 'break_glass';
   /** Header / query changes for allow (identity headers are added by the builder) and sanitize. */

@@ -70,6 +70,7 @@ interface CheckContext {
   params?: Readonly<Record<string, unknown>>;
   approvalId?: string;
   statusUrl?: string;
+  approvalExpiresAt?: number;
   liftedBy?: 'override' | 'break_glass';
   /** The trace this check continues (the `dutygate.check` span when audited), for approval links. */
   traceparent?: string;
@@ -164,6 +165,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
       ctx.approvalId = resolution.approvalId;
       if (resolution.kind === 'pending') {
         ctx.statusUrl = resolution.statusUrl;
+        ctx.approvalExpiresAt = resolution.expiresAt;
         return enforce(ctx, decision);
       }
       // Lifted (override token or break-glass): the approved call goes on like an allow, its
@@ -251,6 +253,7 @@ function identityFields(ctx: CheckContext) {
     ...(ctx.params === undefined ? {} : { params: ctx.params }),
     ...(ctx.approvalId === undefined ? {} : { approvalId: ctx.approvalId }),
     ...(ctx.statusUrl === undefined ? {} : { statusUrl: ctx.statusUrl }),
+    ...(ctx.approvalExpiresAt === undefined ? {} : { approvalExpiresAt: ctx.approvalExpiresAt }),
     ...(ctx.liftedBy === undefined ? {} : { liftedBy: ctx.liftedBy }),
   };
 }

@@ -33,6 +33,13 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
     state: buildState(state),
     policy: { file: path(policy.file), watch: policy.watch ?? defaults.policy.watch, keepVersions: policy.keep_versions ?? defaults.policy.keepVersions },
     ...(admin && { admin: admin.token_file !== undefined ? { tokenFile: path(admin.token_file) } : { token: admin.token ?? '' } }),
+    ...(raw.authzen && {
+      authzen: {
+        ...(raw.authzen.token_file !== undefined ? { tokenFile: path(raw.authzen.token_file) } : { token: raw.authzen.token ?? '' }),
+        ...(raw.authzen.pdp_url !== undefined && { pdpUrl: raw.authzen.pdp_url.replace(/\/+$/, '') }),
+        maxEvaluations: raw.authzen.max_evaluations ?? defaults.authzen.maxEvaluations,
+      },
+    }),
     ...(overrides && {
       overrides: { signingKeyFile: path(overrides.signing_key_file), ttlMs: duration(overrides.ttl, defaults.overrides.ttlMs) },
     }),

@@ -37,21 +37,25 @@ export function checkRules(parsed: ParsedYaml): SourceIssue[] {
     context.report(['http', 'public_url'], 'must be an http:// or https:// URL without query or fragment (the base agents poll approvals at)');
   }
   checkAliases(context, asObject(asObject(document.principals)?.aliases));
-  checkAdmin(context, asObject(document.admin));
+  checkBearerSection(context, 'admin', asObject(document.admin));
+  checkBearerSection(context, 'authzen', asObject(document.authzen));
   return issues;
 }
 
-/** `admin`: exactly one of token / token_file; an inline token long enough not to be guessed. */
-function checkAdmin(context: RuleContext, admin: Readonly<Record<string, unknown>> | undefined): void {
-  if (!admin) return;
-  if (admin.token !== undefined && admin.token_file !== undefined) {
-    context.report(['admin', 'token_file'], 'set either token or token_file, not both', { at: 'key' });
-  } else if (admin.token === undefined && admin.token_file === undefined) {
-    context.report(['admin'], 'admin needs token_file (or token)', { hint: 'e.g. admin: { token_file: ./keys/admin.token }' });
+/**
+ * `admin` and `authzen` (the token PEPs present): exactly one of token / token_file; an inline
+ * token long enough not to be guessed.
+ */
+function checkBearerSection(context: RuleContext, section: 'admin' | 'authzen', value: Readonly<Record<string, unknown>> | undefined): void {
+  if (!value) return;
+  if (value.token !== undefined && value.token_file !== undefined) {
+    context.report([section, 'token_file'], 'set either token or token_file, not both', { at: 'key' });
+  } else if (value.token === undefined && value.token_file === undefined) {
+    context.report([section], `${section} needs token_file (or token)`, { hint: `e.g. ${section}: { token_file: ./keys/${section === 'admin' ? 'admin' : 'pep'}.token }` });
   }
-  const token = asString(admin.token);
+  const token = asString(value.token);
   // 16 is MIN_ADMIN_TOKEN_LENGTH (src/server/admin-token.ts), checked again there for token_file.
-  if (token !== undefined && token.length < 16) context.report(['admin', 'token'], 'must be at least 16 characters', { hint: 'e.g. openssl rand -hex 32' });
+  if (token !== undefined && token.length < 16) context.report([section, 'token'], 'must be at least 16 characters', { hint: 'e.g. openssl rand -hex 32' });
 }
 
 function checkListeners(context: RuleContext, document: Readonly<Record<string, unknown>>): void {

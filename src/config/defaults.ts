@@ -31,6 +31,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `policy.keep_versions`                | `10`                     |
  * | `overrides.ttl`                       | `10m`                    |
  * | `slack.api_url`                       | `https://slack.com/api/` |
+ * | `authzen.max_evaluations`             | `16`                     |
  * | `principals.aliases`                  | `{}`                     |
  * | `limits.max_body_bytes`               | `65536`                  |
  * | `limits.max_json_depth`               | `32`                     |
@@ -60,6 +61,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
   policy: { watch: true, keepVersions: 10 },
   overrides: { ttlMs: 10 * MINUTE },
   slack: { apiUrl: 'https://slack.com/api/' },
+  authzen: { maxEvaluations: 16 },
   limits: {
     maxBodyBytes: 65_536,
     maxJsonDepth: 32,

@@ -41,6 +41,7 @@ export interface RawConfig {
   state?: RawState;
   policy: { file: string; watch?: boolean; keep_versions?: number };
   admin?: { token?: string; token_file?: string };
+  authzen?: { token?: string; token_file?: string; pdp_url?: string; max_evaluations?: number };
   overrides?: { signing_key_file: string; ttl?: string };
   slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string };
   principals?: { aliases?: Record<string, string> };

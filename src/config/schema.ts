@@ -99,6 +99,12 @@ export const CONFIG_SCHEMA: SchemaObject = {
       additionalProperties: false,
       properties: { token: text, token_file: text },
     },
+    // The AuthZEN PDP (README "AuthZEN"): on when present; exactly one of token / token_file.
+    authzen: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { token: text, token_file: text, pdp_url: text, max_evaluations: { type: 'integer', minimum: 1, maximum: 256 } },
+    },
     overrides: {
       type: 'object',
       additionalProperties: false,

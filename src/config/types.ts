@@ -75,6 +75,20 @@ export interface AdminConfig {
   readonly tokenFile?: string;
 }
 
+/**
+ * The AuthZEN Authorization API on the HTTP port (README "AuthZEN"); on when configured.
+ * PEPs authenticate with a bearer token: exactly one of token / tokenFile.
+ */
+export interface AuthzenConfig {
+  readonly token?: string;
+  /** Absolute path of a file holding the PEP token. */
+  readonly tokenFile?: string;
+  /** The `policy_decision_point` identifier published in the metadata (default: the HTTP public URL). */
+  readonly pdpUrl?: string;
+  /** Most evaluations in one `/access/v1/evaluations` request (default 16). */
+  readonly maxEvaluations: number;
+}
+
 export interface OverridesConfig {
   /** Absolute path of dutygate's private EdDSA JWK. */
   readonly signingKeyFile: string;
@@ -142,6 +156,7 @@ export interface GateConfig {
   readonly state: StateConfig;
   readonly policy: PolicyConfig;
   readonly admin?: AdminConfig;
+  readonly authzen?: AuthzenConfig;
   readonly overrides?: OverridesConfig;
   readonly slack?: SlackConfig;
   readonly principals: { readonly aliases: Readonly<Record<string, string>> };

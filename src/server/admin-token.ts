@@ -24,10 +24,10 @@ export interface AdminAuth {
  *
  * @throws Error when the file cannot be read or the token is shorter than 16 characters.
  */
-export async function loadAdminAuth(source: AdminTokenSource): Promise<AdminAuth> {
+export async function loadAdminAuth(source: AdminTokenSource, label = 'admin'): Promise<AdminAuth> {
   const token = source.tokenFile !== undefined ? (await readFile(source.tokenFile, 'utf8')).trim() : (source.token ?? '');
   if (token.length < MIN_ADMIN_TOKEN_LENGTH) {
-    throw new Error(`admin token ${source.tokenFile !== undefined ? `in ${source.tokenFile} ` : ''}is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`);
+    throw new Error(`${label} token ${source.tokenFile !== undefined ? `in ${source.tokenFile} ` : ''}is shorter than ${MIN_ADMIN_TOKEN_LENGTH} characters`);
   }
   const expected = digest(token);
   return {

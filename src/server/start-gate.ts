@@ -12,6 +12,7 @@ import { startGrpcServer } from './grpc-server.js';
 import { createHealthState, type HealthState } from './health-state.js';
 import { startHttpServer } from './http-server.js';
 import { loadAdminAuth } from './admin-token.js';
+import { createAuthzenRoutes } from '../authzen/authzen-routes.js';
 import { createPolicyAdminRoutes } from './policy-admin-routes.js';
 import { createPolicySource, type PolicySource } from './policy-source.js';
 import { createReadiness } from './readiness.js';
@@ -50,6 +51,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   const verifier = await createAgentVerifier(config.identity, config.limits);
   // Before the policy source: a bad admin token must not leave a file watcher behind.
   const admin = config.admin ? await loadAdminAuth(config.admin) : undefined;
+  const pepAuth = config.authzen ? await loadAdminAuth(config.authzen, 'authzen (PEP)') : undefined;
   const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions }, log);
   const state = await createState(config, log);
   const health = createHealthState('NOT_SERVING');
@@ -115,9 +117,20 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     pendingApprovals: (limit) => state.listApprovals('pending', now(), limit),
     now,
   });
+  // The AuthZEN PDP calls the same audited `check` as the gRPC server: one decision core, two adapters.
+  const authzen = config.authzen && pepAuth
+    ? createAuthzenRoutes({
+        check,
+        auth: pepAuth,
+        limits: config.limits,
+        maxEvaluations: config.authzen.maxEvaluations,
+        pdpUrl: () => config.authzen?.pdpUrl ?? publicUrl,
+        now,
+      })
+    : {};
   let http;
   try {
-    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }), ...approvals.routes } });
+    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }), ...approvals.routes, ...authzen } });
   } catch (error) {
     grpc.forceShutdown();
     throw error;

@@ -183,6 +183,11 @@ describe('loadConfig', () => {
     expect(slack).toEqual({ botToken: 'xoxb-example', signingSecret: 'secret', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' });
   });
 
+  it('loads the AuthZEN example', async () => {
+    const config = await loadConfig(join(examples, 'authzen.yaml'), {});
+    expect(config.authzen).toEqual({ tokenFile: join(examples, 'keys/pep.token'), pdpUrl: 'https://dutygate.internal.example', maxEvaluations: 16 });
+  });
+
   it('lists every schema key in the full reference', async () => {
     const { readFile } = await import('node:fs/promises');
     const text = await readFile(join(examples, 'dutygate.yaml'), 'utf8');

@@ -33,3 +33,25 @@ describe('config: policy.keep_versions and admin', () => {
     expect(issuesOf(text)).toEqual(issues);
   });
 });
+
+describe('config: authzen', () => {
+  it('is off by default', () => {
+    expect(parseConfig(BASE, FILE, {}).authzen).toBeUndefined();
+  });
+
+  it.each([
+    ['a token from the environment', `${BASE}authzen: { token: "\${PEP}" }\n`, { token: TOKEN, maxEvaluations: 16 }],
+    ['a token file, relative to the config, and the PDP identifier', `${BASE}authzen: { token_file: ./keys/pep.token, pdp_url: "https://pdp.example/", max_evaluations: 4 }\n`, { tokenFile: '/etc/dutygate/keys/pep.token', pdpUrl: 'https://pdp.example', maxEvaluations: 4 }],
+  ])('maps %s', (_name, text, want) => {
+    expect(parseConfig(text, FILE, { PEP: TOKEN }).authzen).toEqual(want);
+  });
+
+  it.each<[string, string, string[]]>([
+    ['no token', `${BASE}authzen: {}\n`, [at('8:10', 'authzen: authzen needs token_file (or token) (e.g. authzen: { token_file: ./keys/pep.token })')]],
+    ['both', `${BASE}authzen: { token: ${TOKEN}, token_file: t }\n`, [at('8:46', 'authzen.token_file: set either token or token_file, not both')]],
+    ['a short token', `${BASE}authzen: { token: short }\n`, [at('8:19', 'authzen.token: must be at least 16 characters (e.g. openssl rand -hex 32)')]],
+    ['too many evaluations', `${BASE}authzen: { token: ${TOKEN}, max_evaluations: 1000 }\n`, [at('8:63', 'authzen.max_evaluations: must be <= 256')]],
+  ])('refuses %s', (_name, text, issues) => {
+    expect(issuesOf(text)).toEqual(issues);
+  });
+});
