@@ -31,12 +31,15 @@ const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\
 
 /**
  * Why `value` is not a well-formed identifier (agent ids, principals, jtis), or undefined when
- * it is: non-empty, at most `maxLength` UTF-16 units, printable, well-formed UTF-16.
+ * it is: non-empty, at most `maxLength` UTF-16 units, printable, well-formed UTF-16, no leading
+ * or trailing space.
  */
 export function identifierError(value: string, maxLength: number): string | undefined {
   if (value === '') return 'is empty';
   if (value.length > maxLength) return `is longer than ${maxLength} characters`;
   if (!isWellFormedUtf16(value)) return 'holds an unpaired UTF-16 surrogate';
   if (NOT_PRINTABLE.test(value)) return 'holds a control, format (bidi, zero-width) or non-ASCII space character';
+  // `sso:carol ` and `sso:carol` would read the same in every log and approval message.
+  if (value.startsWith(' ') || value.endsWith(' ')) return 'starts or ends with a space';
   return undefined;
 }

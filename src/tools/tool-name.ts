@@ -4,6 +4,7 @@
  * (MCP_TOOL_NAME) before any rule sees it: `read_x\u0000/../delete` matched `mcp:read_*`, while
  * an upstream that cuts at NUL or normalises the path runs `delete`. Deployments whose servers
  * use other characters (`:` or `@` are common) add them with `limits.tool_name_extra_chars`;
+ * names with an empty, `.` or `..` `/`-segment are refused too (path traversal in gateways);
  * only printable ASCII can be added, so a name can never hide a control, bidi or look-alike
  * character.
  */
@@ -30,6 +31,16 @@ export function checkToolName(name: string, rule: ToolNameRule): void {
   }
   if (!allowedChars(rule.toolNameExtraChars ?? '').test(name)) {
     throw new DutygateError('MCP_TOOL_NAME', `the tool name may only hold A-Z a-z 0-9 _ - . /${rule.toolNameExtraChars ? ` and ${rule.toolNameExtraChars}` : ''}`);
+  }
+  // `/` namespaces tools in many gateways: `read_a/../../delete_all` matches `mcp:read_*` but a
+  // gateway that resolves the path runs `delete_all`. No empty, `.` or `..` segment (found by
+  // the campaign, beyond the spec's character set).
+  if (name.includes('/') || name.startsWith('.') || name.includes('/.')) {
+    for (const segment of name.split('/')) {
+      if (segment === '' || segment === '.' || segment === '..') {
+        throw new DutygateError('MCP_TOOL_NAME', "the tool name has an empty, '.' or '..' path segment");
+      }
+    }
   }
 }
 

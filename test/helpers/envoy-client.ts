@@ -3,13 +3,16 @@
  * tests prove dutygate's own proto/ is wire-compatible with what Envoy sends and reads.
  * Shared by the gRPC integration tests and the end-to-end tests of the whole gate.
  */
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import { credentials, makeClientConstructor, Metadata } from '@grpc/grpc-js';
 import type { ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import type { ServiceDefinition } from '@grpc/proto-loader';
 
-const DEPS = fileURLToPath(new URL('../../node_modules/@grpc/grpc-js-xds/deps/', import.meta.url));
+// Resolved through node's module lookup, so the helpers also work compiled (the campaign runs
+// them from dist-campaign/).
+const DEPS = join(dirname(createRequire(import.meta.url).resolve('@grpc/grpc-js-xds/package.json')), 'deps') + sep;
 
 /** Include dirs for Envoy's API protos and what they import. */
 export const ENVOY_PROTO_INCLUDE_DIRS: readonly string[] = ['envoy-api', 'googleapis', 'xds', 'protoc-gen-validate'].map(

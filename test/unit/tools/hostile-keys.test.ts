@@ -62,7 +62,7 @@ describe('identifiers and tool names', () => {
     expect(identifierError(value, 128)).toBeUndefined();
   });
 
-  it.each(['', 'a\u0000', 'a\u007f', 'a\u200b', 'a\u202e', 'a\u2066', 'a\ufeff', 'a\u2028', 'a\u00a0', 'a\ud800', 'x'.repeat(129)])('%j is not', (value) => {
+  it.each(['', 'a\u0000', 'a\u007f', 'a\u200b', 'a\u202e', 'a\u2066', 'a\ufeff', 'a\u2028', 'a\u00a0', 'a\ud800', 'x'.repeat(129), ' a', 'a ', ' '])('%j is not', (value) => {
     expect(identifierError(value, 128)).toBeDefined();
   });
 
@@ -85,5 +85,8 @@ describe('identifiers and tool names', () => {
     expect(code('x'.repeat(129))).toBe('MCP_TOOL_NAME');
     expect(code('x'.repeat(129), { maxToolNameLength: 200 })).toBe('ok');
     expect(code('read_x\u0000/../delete')).toBe('MCP_TOOL_NAME');
+    // Found by the campaign: dot segments pass the spec's character set but traverse in gateways.
+    for (const name of ['read_a/../../delete_all', 'read_a/./x', '..', '.', 'a//b', '/a', 'a/']) expect(code(name), name).toBe('MCP_TOOL_NAME');
+    for (const name of ['read_ok.v2/sub-1', 'a.b', '.hidden', 'ns/tool.v1']) expect(code(name), name).toBe('ok');
   });
 });
