@@ -57,7 +57,7 @@ function sameSignedBytes(original: string, mutated: string): boolean {
 
 export const category: Category = {
   name: 'tokens',
-  cases: { short: 2_000, long: 20_000 },
+  cases: { short: 2_200, long: 22_000 },
   start(env) {
     return {
       async runCase(rng, index) {
