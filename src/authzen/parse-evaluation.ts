@@ -144,13 +144,19 @@ function chainHeader(value: unknown): string | undefined {
   throw new EvaluationError('context.agent_chain must be an array of tokens (root first) or the x-agent-chain string');
 }
 
-/** The `agent_id` claim read without verification (only to refuse a subject mismatch early). */
+/**
+ * The agent the token names, read without verification (only to refuse a subject mismatch
+ * early): `agent_id`, else the current actor `act.sub` of an RFC 8693 delegated token.
+ */
 function unverifiedAgentId(token: string): string | undefined {
   const payload = token.split('.')[1];
   if (payload === undefined) return undefined;
   try {
     const claims: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    const id = typeof claims === 'object' && claims !== null ? (claims as Record<string, unknown>).agent_id : undefined;
+    if (typeof claims !== 'object' || claims === null) return undefined;
+    const record = claims as Record<string, unknown>;
+    const act = record.act;
+    const id = record.agent_id ?? (typeof act === 'object' && act !== null ? (act as Record<string, unknown>).sub : undefined);
     return typeof id === 'string' ? id : undefined;
   } catch {
     return undefined;

@@ -81,6 +81,7 @@ function buildIssuer(raw: RawIssuer, path: (file: string) => string): IssuerConf
     jwksCacheMs: duration(raw.jwks_cache_ttl, defaults.jwksCacheMs),
     jwksCooldownMs: duration(raw.jwks_cooldown, defaults.jwksCooldownMs),
     jwksTimeoutMs: duration(raw.jwks_timeout, defaults.jwksTimeoutMs),
+    ...(raw.delegation !== undefined && { delegation: raw.delegation }),
   };
 }
 

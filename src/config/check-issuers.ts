@@ -16,6 +16,7 @@ interface Located {
 export function checkIssuers(context: RuleContext, document: Readonly<Record<string, unknown>>): void {
   const agents = checkList(context, ['identity', 'issuers'], asObject(document.identity)?.issuers);
   const approvers = checkList(context, ['approvers', 'issuers'], asObject(document.approvers)?.issuers);
+  checkDelegation(context, asArray(asObject(document.identity)?.issuers), asArray(asObject(document.approvers)?.issuers));
   // An agent token and an approver token must never be interchangeable: were they, an agent
   // could approve its own request with the token it already holds (DESIGN §6).
   for (const approver of approvers) {
@@ -26,6 +27,28 @@ export function checkIssuers(context: RuleContext, document: Readonly<Record<str
       context.report([...approver.path, 'audience'], `issuer and audience '${shared}' are also those of agent tokens (${formatKeyPath(agent.path)}), so an agent token would pass as an approval`, {
         hint: 'give approver tokens their own audience',
       });
+    }
+  }
+}
+
+/**
+ * `delegation` (agent issuers only): one gate states lineage one way. Were `chain` and `act`
+ * issuers mixed, an agent of one could name ancestors the other form attests — two sources of
+ * truth for the same rules (parent required, lineage duties, depth, no agent twice).
+ */
+function checkDelegation(context: RuleContext, agents: readonly unknown[], approvers: readonly unknown[]): void {
+  const modes = agents.map((item) => asString(asObject(item)?.delegation) ?? 'chain');
+  const act = modes.indexOf('act');
+  const chain = modes.indexOf('chain');
+  if (act !== -1 && chain !== -1) {
+    const [later, earlier] = act > chain ? [act, chain] : [chain, act];
+    context.report(['identity', 'issuers', later, ...(asObject(agents[later])?.delegation === undefined ? [] : ['delegation'])], `mixes delegation forms: identity.issuers[${earlier}] uses '${modes[earlier] ?? ''}' and this issuer '${modes[later] ?? ''}'`, {
+      hint: "set delegation: act on every agent issuer (RFC 8693 act claims) or on none (x-agent-chain); an issuer without the key uses 'chain'",
+    });
+  }
+  for (const [index, item] of approvers.entries()) {
+    if (asObject(item)?.delegation !== undefined) {
+      context.report(['approvers', 'issuers', index, 'delegation'], 'applies to agent issuers only: approver tokens name a person, not a delegation chain', { at: 'key' });
     }
   }
 }

@@ -43,6 +43,8 @@ const issuer = {
     jwks_cache_ttl: duration,
     jwks_cooldown: duration,
     jwks_timeout: duration,
+    // Agent issuers only (check-issuers.ts): chain = x-agent-chain, act = RFC 8693 nested act claims.
+    delegation: { type: 'string', enum: ['chain', 'act'] },
   },
 };
 

@@ -19,6 +19,11 @@ export interface IssuerConfig {
   readonly jwksCooldownMs: number;
   /** JWKS URL fetch timeout (default 2s). */
   readonly jwksTimeoutMs: number;
+  /**
+   * How this issuer's agent tokens express delegation (default `chain`): `chain` — parent claims
+   * and the `x-agent-chain` header; `act` — nested RFC 8693 `act` claims in the token itself.
+   */
+  readonly delegation?: 'chain' | 'act';
 }
 
 export interface ListenConfig {

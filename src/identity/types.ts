@@ -13,6 +13,12 @@ export interface AgentClaims {
   /** The human principal on whose behalf the workflow runs (e.g. `sso:alice`). */
   readonly initiator?: string;
   readonly sub?: string;
+  /**
+   * Set for a token of an act-delegation issuer (RFC 8693 §4.1): the earlier actors named by
+   * its nested `act` claims, nearest first (empty when the agent acts alone). Their attestation
+   * is the token's own signature, so no `x-agent-chain` is read.
+   */
+  readonly actAncestors?: readonly string[];
 }
 
 /** A verified agent: its own token and the attested ancestors, root first, direct parent last. */

@@ -7,6 +7,7 @@ import type { AgentClaims, VerifiedAgent } from './types.js';
 import { createCachedLinkVerifier } from './link-cache.js';
 import { parseBearer } from './parse-bearer.js';
 import { verifyChain } from './verify-chain.js';
+import { actAncestorsOf } from './act-delegation.js';
 import type { ChainOptions } from './verify-chain.js';
 import { createTokenVerifier } from './verify-token.js';
 
@@ -59,6 +60,7 @@ export async function createAgentVerifier(
     maxTokenBytes: limits.maxTokenBytes,
     requireAgentClaims: true,
     maxIdentifierLength: limits.maxIdentifierLength,
+    maxActNesting: identity.maxChainDepth,
   });
   const verifyLink = createCachedLinkVerifier(tokens.verify, { maxEntries: options.maxCachedLinks ?? 10_000 });
   const chainOptions: ChainOptions = {
@@ -70,8 +72,9 @@ export async function createAgentVerifier(
   // async so that a bad header rejects like every other failure instead of throwing synchronously.
   const verifyToken = async (authorization: string | undefined, now: Date): Promise<AgentClaims> =>
     tokens.verify(parseBearer(authorization), now);
-  const verifyAgentChain = (agent: AgentClaims, chainHeader: string | undefined, now: Date): Promise<AgentClaims[]> =>
-    verifyChain(agent, chainHeader, verifyLink, chainOptions, now);
+  const verifyAgentChain = async (agent: AgentClaims, chainHeader: string | undefined, now: Date): Promise<AgentClaims[]> =>
+    // An act-delegation token (RFC 8693) carries its own lineage; it never reads x-agent-chain.
+    agent.actAncestors !== undefined ? actAncestorsOf(agent, chainHeader, identity.maxChainDepth) : verifyChain(agent, chainHeader, verifyLink, chainOptions, now);
 
   return {
     verifyToken,

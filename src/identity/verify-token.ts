@@ -20,6 +20,7 @@ import { fromJoseError } from './map-jose-error.js';
 import type { JoseErrorContext } from './map-jose-error.js';
 import { ASYMMETRIC_ALGORITHMS, parseUnverified, quote, readUnverifiedIssuer } from './parse-token.js';
 import { DEFAULT_MAX_IDENTIFIER_LENGTH, readAgentClaims, readPrincipalClaims } from './read-claims.js';
+import { readActAgentClaims } from './act-delegation.js';
 import type { PrincipalClaims } from './read-claims.js';
 
 /** Options of {@link createTokenVerifier}. Durations in milliseconds. */
@@ -37,6 +38,8 @@ export interface TokenVerifierOptions {
   readonly requireAgentClaims: boolean;
   /** Longest identifier claim (`agent_id`, `jti`, parents, `initiator`, `sub`); default 128. */
   readonly maxIdentifierLength?: number;
+  /** Most nested `act` claims read from an act-delegation issuer's token (the chain depth bound). */
+  readonly maxActNesting?: number;
 }
 
 /** A prepared verifier. */
@@ -56,6 +59,7 @@ interface PreparedIssuer {
   readonly options: JWTVerifyOptions;
   readonly context: JoseErrorContext;
   readonly fast: FastPathIssuer;
+  readonly delegation: 'chain' | 'act';
 }
 
 /**
@@ -119,9 +123,10 @@ export async function createTokenVerifier(
         `the token lifetime (exp - iat = ${exp - iat}s) exceeds the ${maxLifetimeSeconds}s maximum`,
       );
     }
-    return requireAgentClaims
-      ? readAgentClaims(payload, iss, iat, exp, maxIdentifierLength)
-      : readPrincipalClaims(payload, iss, iat, exp, maxIdentifierLength);
+    if (!requireAgentClaims) return readPrincipalClaims(payload, iss, iat, exp, maxIdentifierLength);
+    return issuer.delegation === 'act'
+      ? readActAgentClaims(payload, iss, iat, exp, maxIdentifierLength, options.maxActNesting ?? 32)
+      : readAgentClaims(payload, iss, iat, exp, maxIdentifierLength);
   }
 
   return { verify };
@@ -145,6 +150,7 @@ async function prepareIssuers(
     const key = await createKeySource(config);
     prepared.set(config.issuer, {
       key,
+      delegation: config.delegation ?? 'chain',
       algorithms: new Set(config.algorithms),
       // Frozen and reused for every token; only `currentDate` is added per call.
       options: Object.freeze({

@@ -54,6 +54,10 @@ export interface GateFixture {
 /** Extra YAML appended to the generated config (e.g. `limits:`). */
 export interface GateFixtureOptions {
   readonly configExtra?: string;
+  /** More keys of the agent issuer's flow mapping (e.g. `delegation: act`). */
+  readonly issuerExtra?: string;
+  /** One more line under `identity:` (e.g. `max_chain_depth: 2`). */
+  readonly identityExtra?: string;
   readonly watch?: boolean;
   readonly now?: () => number;
   /** Spans and metrics of the gate (default: metrics only). */
@@ -87,7 +91,8 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     'http: { host: 127.0.0.1, port: 0 }',
     'identity:',
     '  issuers:',
-    `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, jwks_file: ./agents.jwks.json }`,
+    `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, jwks_file: ./agents.jwks.json${options.issuerExtra === undefined ? '' : `, ${options.issuerExtra}`} }`,
+    ...(options.identityExtra === undefined ? [] : [`  ${options.identityExtra}`]),
     `policy: { file: ./policy.yaml, watch: ${options.watch ?? false} }`,
     'log: { level: silent }',
     options.audit ?? 'audit: { decision_log: off }',

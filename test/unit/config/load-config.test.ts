@@ -183,6 +183,11 @@ describe('loadConfig', () => {
     expect(slack).toEqual({ botToken: 'xoxb-example', signingSecret: 'secret', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' });
   });
 
+  it('loads the act-delegation example', async () => {
+    const config = await loadConfig(join(examples, 'act-delegation.yaml'), {});
+    expect(config.identity.issuers.map((issuer) => issuer.delegation)).toEqual(['act']);
+  });
+
   it('loads the AuthZEN example', async () => {
     const config = await loadConfig(join(examples, 'authzen.yaml'), {});
     expect(config.authzen).toEqual({ tokenFile: join(examples, 'keys/pep.token'), pdpUrl: 'https://dutygate.internal.example', maxEvaluations: 16 });
