@@ -42,6 +42,16 @@ export function createGateMetrics(meter: Meter): GateMetrics {
   const logErrors = meter.createCounter('dutygate.audit.log_errors', { description: 'Decision log write failures' });
   const failClosed = meter.createCounter('dutygate.fail_closed', { description: 'Checks denied because the gate itself failed (a 503 code: state store, keys, policy, internal)' });
   const slackCalls = meter.createCounter('dutygate.slack.calls', { description: 'Slack Web API calls after retries, by method and result (ok, error)' });
+  // The failure series exist at 0 from the start: Prometheus' increase() and rate() cannot see
+  // the first event of a series that appears with it, so an alert would miss a first failure,
+  // and a dashboard panel of a healthy gate would show "no data" instead of 0.
+  for (const code of FAIL_CLOSED_CODES) failClosed.add(0, { code });
+  for (const code of STATE_CODES) stateErrors.add(0, { code, source: 'check' });
+  stateErrors.add(0, { code: 'STATE_UNAVAILABLE', source: 'audit' });
+  for (const reason of ['store_error', 'backlog']) unchained.add(0, { reason });
+  logErrors.add(0);
+  replays.add(0);
+  for (const method of ['chat.postMessage', 'chat.update', 'chat.postEphemeral']) for (const result of ['ok', 'error']) slackCalls.add(0, { method, result });
   const checkDuration = meter.createHistogram('dutygate.check.duration_seconds', {
     description: 'Check latency inside the gate, by enforced decision',
     unit: 's',

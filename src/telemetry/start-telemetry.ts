@@ -1,8 +1,8 @@
-import { trace } from '@opentelemetry/api';
+import { metrics, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { RpcConventions } from './semconv.js';
 import { SynchronousContextManager } from './synchronous-context-manager.js';
-import { createTelemetry, type Telemetry } from './telemetry.js';
+import { createPrometheusReader, createTelemetry, SCOPE, type Telemetry } from './telemetry.js';
 
 /** The `OTEL_*` settings the gate itself looks at (the SDK reads the rest from the environment). */
 export interface TelemetrySettings {
@@ -22,7 +22,7 @@ export interface TelemetrySettings {
  * `OTEL_EXPORTER_OTLP_HEADERS`, `OTEL_TRACES_SAMPLER`, `OTEL_BSP_*`, `OTEL_RESOURCE_ATTRIBUTES`,
  * …) and registers the global tracer provider and the W3C propagator. The context manager is
  * a synchronous one instead of the SDK's async-hooks default (see SynchronousContextManager).
- * Metrics are not the SDK's: they stay on the gate's own `/metrics` route
+ * Metrics go through the SDK's MeterProvider but only to the gate's own `/metrics` route
  * (`OTEL_METRICS_EXPORTER` is not read), and no log exporter is set up.
  */
 export function startTelemetry(settings: TelemetrySettings): Telemetry {
@@ -31,7 +31,17 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   const exporters = (settings.tracesExporter ?? 'otlp').split(',').map((name) => name.trim());
   const rpcConventions = settings.rpcConventions ?? 'old';
   if (exporters.includes('none')) return createTelemetry({ serviceName, rpcConventions });
-  const sdk = new NodeSDK({ serviceName, metricReaders: [], logRecordProcessors: [], contextManager: new SynchronousContextManager() });
+  // The SDK's MeterProvider, read by /metrics alone: with OTEL_NODE_EXPERIMENTAL_SDK_METRICS=true
+  // its span processor reports what it dropped (otel_sdk_processor_span_processed_total with
+  // error_type), which the spans-dropped alert reads.
+  const reader = createPrometheusReader();
+  const sdk = new NodeSDK({ serviceName, metricReaders: [reader], logRecordProcessors: [], contextManager: new SynchronousContextManager() });
   sdk.start();
-  return createTelemetry({ tracerProvider: trace.getTracerProvider(), serviceName, rpcConventions, onShutdown: () => sdk.shutdown() });
+  return createTelemetry({
+    tracerProvider: trace.getTracerProvider(),
+    prometheus: { reader, meter: metrics.getMeterProvider().getMeter(SCOPE) },
+    serviceName,
+    rpcConventions,
+    onShutdown: () => sdk.shutdown(),
+  });
 }

@@ -1,4 +1,4 @@
-import type { Attributes, Tracer, TracerProvider } from '@opentelemetry/api';
+import type { Attributes, Meter, Tracer, TracerProvider } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -35,8 +35,19 @@ export interface TelemetryOptions {
   readonly serviceName?: string;
   /** Which RPC conventions spans carry (`OTEL_SEMCONV_STABILITY_OPT_IN`, read by the CLI); default `old`. */
   readonly rpcConventions?: RpcConventions;
+  /**
+   * A Prometheus reader already attached to a MeterProvider the caller owns (the NodeSDK's, so
+   * that the SDK's own span-processor metrics reach `/metrics` too), and a meter of that
+   * provider. Default: a private MeterProvider with a reader of its own.
+   */
+  readonly prometheus?: { readonly reader: PrometheusExporter; readonly meter: Meter };
   /** Called by shutdown() after the meter provider (e.g. the NodeSDK's shutdown). */
   readonly onShutdown?: () => Promise<void>;
+}
+
+/** The pull-mode Prometheus reader `/metrics` collects from (no listener of its own). */
+export function createPrometheusReader(): PrometheusExporter {
+  return new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
 }
 
 /**
@@ -50,14 +61,13 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   if (options.metrics === false) {
     return { ...(tracer ? { tracer } : {}), rpcAttributes: rpc, shutdown: () => options.onShutdown?.() ?? Promise.resolve() };
   }
-  const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true });
-  const meterProvider = new MeterProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'dutygate' }),
-    readers: [reader],
-  });
-  // No `otel_scope_name` label: every series is dutygate's own.
+  const reader = options.prometheus?.reader ?? createPrometheusReader();
+  const meterProvider = options.prometheus
+    ? undefined
+    : new MeterProvider({ resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'dutygate' }), readers: [reader] });
+  // No `otel_scope_name` label: the series are dutygate's own (and the SDK's `otel_sdk_*`).
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
-  const meter = meterProvider.getMeter(SCOPE);
+  const meter = options.prometheus?.meter ?? (meterProvider as MeterProvider).getMeter(SCOPE);
   return {
     ...(tracer ? { tracer } : {}),
     rpcAttributes: rpc,
@@ -68,7 +78,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
       return serializer.serialize(resourceMetrics);
     },
     async shutdown() {
-      await meterProvider.shutdown();
+      await meterProvider?.shutdown();
       await options.onShutdown?.();
     },
   };
