@@ -16,6 +16,7 @@ import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { Manifest } from './render-kustomize.js';
 
 interface ModelInfo {
@@ -35,6 +36,12 @@ const MODELS: Readonly<Record<string, ModelInfo>> = {
   'apps/v1/StatefulSet': { model: StatefulSet, module: 'kubernetes-models/apps/v1/StatefulSet', iface: 'IStatefulSet' },
   'policy/v1/PodDisruptionBudget': { model: PodDisruptionBudget, module: 'kubernetes-models/policy/v1/PodDisruptionBudget', iface: 'IPodDisruptionBudget' },
   'networking.k8s.io/v1/NetworkPolicy': { model: NetworkPolicy, module: 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy', iface: 'INetworkPolicy' },
+  // The Prometheus Operator's CRD (k8s/monitoring), from the same generator's CRD models.
+  'monitoring.coreos.com/v1/PrometheusRule': {
+    model: PrometheusRule,
+    module: '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule',
+    iface: 'IPrometheusRule',
+  },
 };
 
 /** `Kind/name: path: message` for one problem. */
