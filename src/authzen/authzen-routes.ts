@@ -50,7 +50,7 @@ export function createAuthzenRoutes(options: AuthzenRoutesOptions): HttpRoutes {
 
   async function evaluateOne(input: EvaluationInput): Promise<AuthzenDecision> {
     const parsed = parseEvaluation(input, limits);
-    const context: CheckContext = parsed.traceparent === undefined ? {} : { traceparent: parsed.traceparent };
+    const context: CheckContext = { via: 'authzen', ...(parsed.traceparent === undefined ? {} : { traceparent: parsed.traceparent }) };
     return toAuthzenDecision(await options.check(parsed.request, context), options.now());
   }
 

@@ -24,6 +24,11 @@ export interface CheckContext {
   readonly deadline?: Date;
   /** A decision id assigned before the pipeline runs (the audit interceptor does, to find its span). */
   readonly decisionId?: string;
+  /**
+   * The adapter the Check came through when it is not Envoy's ext_authz gRPC (the AuthZEN PDP
+   * on the HTTP port): the span then carries no RPC attributes, which would name the wrong call.
+   */
+  readonly via?: 'authzen';
 }
 
 /** The check pipeline, injected: HttpRequest in, CheckOutcome out. */

@@ -38,6 +38,9 @@ export interface CheckAudit {
   readonly drain: () => Promise<void>;
 }
 
+/** The adapter attribute of a Check that came through the AuthZEN PDP. */
+const VIA_AUTHZEN = Object.freeze({ 'dutygate.via': 'authzen' });
+
 /** Used when the transport could not even parse the request. */
 const UNPARSED: HttpRequest = { method: '', host: '', path: '', query: '', headers: new Map(), body: undefined, bodyTruncated: false, contextExtensions: {} };
 
@@ -111,8 +114,10 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
           later(() => finish(request, outcome, startedAtMs, seconds, undefined, 0));
           return outcome;
         }
-        // The RPC attributes at the start: the conventions mark them sampling-relevant.
-        const span = tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER, attributes: telemetry.rpcAttributes }, parentOf(request.headers, context));
+        // The RPC attributes at the start (the conventions mark them sampling-relevant); an
+        // AuthZEN evaluation is an HTTP call of another API, not the ext_authz RPC.
+        const attributes = context.via === 'authzen' ? VIA_AUTHZEN : telemetry.rpcAttributes;
+        const span = tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER, attributes }, parentOf(request.headers, context));
         const decisionId = context.decisionId ?? randomUUID();
         // Downstream (approvals) sees the check span as the trace to continue or link to.
         const downstream = { ...context, ...headersOf(span.spanContext()), decisionId };

@@ -7,6 +7,7 @@ import type { Code } from '../../../src/errors.js';
 import { CODES } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 import type { HttpRequest } from '../../../src/request/http-request.js';
+import type { CheckContext } from '../../../src/server/grpc-check-handler.js';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
 import { createCheckAudit } from '../../../src/telemetry/check-audit.js';
 import { createGateAudit } from '../../../src/telemetry/gate-audit.js';
@@ -16,14 +17,14 @@ import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 
 const request: HttpRequest = { method: 'POST', host: 'mcp.internal', path: '/mcp', query: '', headers: new Map(), body: undefined, bodyTruncated: false, contextExtensions: {} };
 
-function checkSpan(outcome: CheckOutcome, rpcConventions?: RpcConventions) {
+function checkSpan(outcome: CheckOutcome, rpcConventions?: RpcConventions, context: CheckContext = {}) {
   const exporter = new InMemorySpanExporter();
   const telemetry = createTelemetry({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }), ...(rpcConventions ? { rpcConventions } : {}) });
   const recorder = { record: () => Promise.resolve({ canonical: '{}' }), close: () => Promise.resolve() };
   const audit = createCheckAudit({ telemetry, recorder, policy: () => undefined, aliases: {}, logger: createLogger('silent') });
   return {
     async run() {
-      await audit.wrap(() => Promise.resolve(outcome))(request, {});
+      await audit.wrap(() => Promise.resolve(outcome))(request, context);
       await audit.drain();
       const [span] = exporter.getFinishedSpans();
       if (!span) throw new Error('no span');
@@ -94,6 +95,12 @@ describe('dutygate.check span: semantic-convention attributes beside dutygate.*'
       'rpc.grpc.status_code': 0,
       'rpc.response.status_code': 'OK',
     });
+  });
+
+  it('an AuthZEN evaluation (HTTP, not the ext_authz RPC) carries no RPC attributes, and says where it came from', async () => {
+    const attributes = await checkSpan(outcome({ tool: 'payments.create' }), 'dup', { via: 'authzen' }).run();
+    expect(Object.keys(attributes).filter((key) => key.startsWith('rpc.'))).toEqual([]);
+    expect(attributes).toMatchObject({ 'dutygate.via': 'authzen', 'gen_ai.agent.id': 'finance-a', 'gen_ai.tool.name': 'payments.create' });
   });
 
   it('names the GenAI agent and tool of an HTTP tool call', async () => {
