@@ -38,6 +38,9 @@ export function parseCheckRequest(message: WireCheckRequest, limits: ParseLimits
   // Envoy sends the whole request target in `path` and leaves `query` and `fragment` empty
   // (attribute_context.proto). A fragment is never on the wire, but drop one if present.
   let target = http.path || headers.get(':path') || '';
+  // The request target is a header too (`:path`), and every string a policy condition sees
+  // (path captures, query params) must be bounded.
+  if (Buffer.byteLength(target) > limits.maxHeaderBytes) return { ok: false, error: headersTooLarge(limits.maxHeaderBytes) };
   const hash = target.indexOf('#');
   if (hash >= 0) target = target.slice(0, hash);
   const mark = target.indexOf('?');

@@ -3,6 +3,7 @@ import { compileCondition, type ConditionSpec, type ParamCondition } from './con
 import type { CompiledDuty, CompiledRule, Mode, RequireClauses } from './compiled.js';
 import { compileGlob, globError, type NamePattern } from './glob.js';
 import { didYouMean, type KeyPath, type PolicyIssues } from './policy-issues.js';
+import { superLinearRegexError } from './regex-safety.js';
 import type { RawRule } from './raw-policy.js';
 import { toolRefError, type ToolUniverse } from './tool-refs.js';
 import type { ApprovalSpec, ClauseRef, RequestChanges } from './types.js';
@@ -116,13 +117,20 @@ function compileRegex(source: string | undefined, path: KeyPath, add: Add): RegE
     add(path, `regex is ${source.length} characters; the limit is ${MAX_REGEX_LENGTH}`);
     return undefined;
   }
+  let regex: RegExp;
   try {
     // `u` for strict syntax (no silent identity escapes) and code-point semantics.
-    return new RegExp(source, 'u');
+    regex = new RegExp(source, 'u');
   } catch (error) {
     add(path, `invalid regex: ${(error as Error).message}`);
     return undefined;
   }
+  const superLinear = superLinearRegexError(source);
+  if (superLinear !== undefined) {
+    add(path, superLinear);
+    return undefined;
+  }
+  return regex;
 }
 
 function checkDuty(raw: RawRule, duty: string, ctx: RuleContext, add: Add): void {

@@ -22,16 +22,37 @@ export function globError(glob: string): string | undefined {
   return undefined;
 }
 
-/** Compiles a valid glob (see {@link globError}) into a matcher. */
+/**
+ * Compiles a valid glob (see {@link globError}) into a matcher that runs in linear time.
+ *
+ * A `*`-only glob needs no backtracking: the first literal part must be a prefix, the last a
+ * suffix, and the parts between are found left to right, each at its leftmost occurrence after
+ * the previous one (taking the leftmost occurrence never loses a match, since `*` absorbs
+ * anything). A backtracking regex (`^mcp:.*_.*_.*_admin$`) took seconds on a long name
+ * (issue 13) and blocked every other check on the event loop.
+ */
 export function compileGlob(glob: string): NamePattern {
   if (!glob.includes('*')) return { source: glob, wildcard: false, test: (value) => value === glob };
-  const body = glob
-    .split('*')
-    // Only syntax characters: in `u` mode escaping anything else (`\-`) is a SyntaxError.
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'))
-    .join('[\\s\\S]*');
-  const regex = new RegExp(`^${body}$`, 'u');
-  return { source: glob, wildcard: true, test: (value) => regex.test(value) };
+  const parts = glob.split('*');
+  const prefix = parts[0] ?? '';
+  const suffix = parts[parts.length - 1] ?? '';
+  const middle = parts.slice(1, -1).filter((part) => part !== '');
+  const minLength = prefix.length + suffix.length;
+  return {
+    source: glob,
+    wildcard: true,
+    test(value) {
+      if (value.length < minLength || !value.startsWith(prefix) || !value.endsWith(suffix)) return false;
+      let at = prefix.length;
+      const end = value.length - suffix.length;
+      for (const part of middle) {
+        const found = value.indexOf(part, at);
+        if (found < 0 || found + part.length > end) return false;
+        at = found + part.length;
+      }
+      return true;
+    },
+  };
 }
 
 /** True when any pattern matches. */

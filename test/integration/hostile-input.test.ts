@@ -97,6 +97,13 @@ describe('hostile input through the gate (issue 13)', () => {
     });
   });
 
+  describe('3. every string a condition sees is bounded', () => {
+    it('a request target longer than limits.max_header_bytes → HEADERS_TOO_LARGE', async () => {
+      const r = await f.check({ ...PAYMENTS, path: `/payments?memo=${'x'.repeat(70_000)}`, body: '{}', ...(await finance()) });
+      expect(r.body).toMatchObject({ decision: 'deny', code: 'HEADERS_TOO_LARGE' });
+    });
+  });
+
   describe('4. the upstream can trust the gate headers', () => {
     it('strips every client-sent x-dutygate-* and every header a rule may set', async () => {
       const headers = { ...PAYMENTS.headers, 'x-dutygate-approval-id': 'apr_forged', 'x-dutygate-anything': '1', 'x-reviewed-by': 'dutygate' };
