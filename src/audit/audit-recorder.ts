@@ -33,6 +33,8 @@ export interface AuditRecorder {
    * and counted — the record is kept, only its chain proof is missing.
    */
   record(record: AuditRecord): Promise<RecordedAudit>;
+  /** Waits up to `timeoutMs` (default 5 s) for appends in flight and their lines, without closing the log. */
+  drain(timeoutMs?: number): Promise<void>;
   /** Waits up to `timeoutMs` (default 5 s) for appends in flight, then closes the log. */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -85,6 +87,9 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
         return Promise.resolve({ canonical: '' });
       }
       return append(record, canonical);
+    },
+    async drain(timeoutMs = 5_000) {
+      await settleWithin(Promise.allSettled([...pending]), timeoutMs);
     },
     async close(timeoutMs = 5_000) {
       await settleWithin(Promise.allSettled([...pending]), timeoutMs);

@@ -1,5 +1,6 @@
 import { openSync } from 'node:fs';
 import { destination } from 'pino';
+import type { CheckpointRecord } from './checkpoint.js';
 import type { AuditRecord } from './decision-record.js';
 
 /** Where decision log lines go (`audit.decision_log`). */
@@ -9,7 +10,7 @@ export type DecisionLogTarget = { readonly sink: 'stdout' } | { readonly sink: '
 export interface DecisionLog {
   readonly sink: DecisionLogTarget['sink'];
   /** Queues one line; never throws (a failed write is reported through `onError`). */
-  write(record: AuditRecord): void;
+  write(record: AuditRecord | CheckpointRecord): void;
   /** Flushes what is queued and releases the file. */
   close(): Promise<void>;
 }
@@ -19,7 +20,7 @@ export interface DecisionLog {
  * written stops the start-up instead of losing records later. Writes are asynchronous (pino's
  * SonicBoom, as for the process log): a line never waits for the disk inside a Check, and
  * `close()` flushes. On stdout the lines interleave with the process log; each carries
- * `"type":"decision"` or `"type":"approval"` and no `level`, so a shipper can tell them apart.
+ * `"type":"decision"`, `"type":"approval"` or `"type":"checkpoint"` and no `level`, so a shipper can tell them apart.
  */
 export function openDecisionLog(target: DecisionLogTarget, onError: (error: Error) => void): DecisionLog {
   if (target.sink === 'off') return { sink: 'off', write: () => undefined, close: () => Promise.resolve() };

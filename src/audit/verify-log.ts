@@ -1,9 +1,10 @@
 import { AUDIT_GENESIS_HASH, auditLinkHash } from '../state/audit-hash.js';
 import { canonicalRecord } from './canonical-record.js';
+import { isCheckpoint, type CheckpointRecord } from './checkpoint.js';
 import { DECISION_RECORD_VERSION, type AuditRecord, type AuditStamp } from './decision-record.js';
 
-/** How an exported log departs from the chain. */
-export type TamperKind = 'edited' | 'dropped' | 'inserted' | 'reordered' | 'malformed';
+/** How an exported log departs from the chain (or from a signed checkpoint of it). */
+export type TamperKind = 'edited' | 'dropped' | 'inserted' | 'reordered' | 'malformed' | 'truncated' | 'spliced' | 'forged' | 'unverified';
 
 /** One line of one exported decision log. */
 interface Entry {
@@ -14,77 +15,119 @@ interface Entry {
   readonly stamp: AuditStamp | undefined;
 }
 
+/** A `type: "checkpoint"` line, where it was found. */
+export interface CheckpointLine {
+  readonly file: string;
+  readonly line: number;
+  readonly checkpoint: CheckpointRecord;
+}
+
+/** Where the record of one chain position is, and its hash. */
+export interface LinkAt {
+  readonly file: string;
+  readonly line: number;
+  readonly hash: string;
+  readonly decisionId?: string;
+}
+
 /** The first problem found, naming the record. */
 export interface TamperFinding {
   readonly kind: TamperKind;
   readonly file: string;
   readonly line: number;
-  /** The chain position concerned (for `dropped`: the first missing one). */
+  /** The chain position concerned (for `dropped`/`truncated`: the first missing one). */
   readonly seq?: number;
   readonly decisionId?: string;
   readonly message: string;
 }
 
+/** A chain that verified: what it holds, for the checkpoint checks that follow. */
+export interface VerifiedChain {
+  readonly ok: true;
+  readonly records: number;
+  readonly firstSeq?: number;
+  readonly lastSeq?: number;
+  readonly head?: string;
+  /** Every record by seq. */
+  readonly links: ReadonlyMap<number, LinkAt>;
+  /** The checkpoint lines, in file order (file by file). */
+  readonly checkpoints: readonly CheckpointLine[];
+  /** The last line holding a record (where a cut-off tail is named); undefined for an empty log. */
+  readonly end?: { readonly file: string; readonly line: number };
+}
+
 /** Result of {@link verifyAuditLog}. */
-export type VerifyResult =
-  | { readonly ok: true; readonly records: number; readonly firstSeq?: number; readonly lastSeq?: number; readonly head?: string }
-  | { readonly ok: false; readonly records: number; readonly finding: TamperFinding };
+export type VerifyResult = VerifiedChain | { readonly ok: false; readonly records: number; readonly finding: TamperFinding };
 
 /**
  * Verifies exported decision logs against the audit chain and names the first edited, dropped,
  * inserted or reordered record. One file is checked in file order. Several files (one per
  * replica: the chain is shared, so each holds every replica's records interleaved by seq) must
  * each be in seq order and are then merged by seq. The first record is trusted as the start
- * (a log may begin after rotation) unless it is seq 1, whose previous hash must be the genesis;
- * a cut-off tail is only visible against the current head (`dutygate.audit.seq` of the newest
- * span, or the store).
+ * (a log may begin after rotation) unless it is seq 1, whose previous hash must be the genesis.
+ * A cut-off tail is still a valid chain: `verifyAuditEvidence` checks the signed checkpoints
+ * (collected here, not checked) and an expected head.
  */
-export function verifyAuditLog(
-  sources: readonly { readonly file: string; readonly text: string }[],
-  options: { readonly expectHead?: { readonly seq: number; readonly hash: string } } = {},
-): VerifyResult {
+export function verifyAuditLog(sources: readonly { readonly file: string; readonly text: string }[]): VerifyResult {
   const entries: Entry[] = [];
+  const checkpoints: CheckpointLine[] = [];
   for (const source of sources) {
     const parsed = parseSource(source.file, source.text);
     if ('kind' in parsed) return { ok: false, records: entries.length, finding: parsed };
     if (sources.length > 1) {
-      const out = outOfOrder(parsed);
-      if (out) return { ok: false, records: entries.length + parsed.length, finding: out };
+      const out = outOfOrder(parsed.entries);
+      if (out) return { ok: false, records: entries.length + parsed.entries.length, finding: out };
     }
-    entries.push(...parsed);
+    entries.push(...parsed.entries);
+    checkpoints.push(...parsed.checkpoints);
   }
   if (sources.length > 1) entries.sort((a, b) => (a.stamp?.seq ?? 0) - (b.stamp?.seq ?? 0));
   const finding = walk(entries);
   if (finding) return { ok: false, records: entries.length, finding };
   const first = entries[0]?.stamp;
   const last = entries[entries.length - 1]?.stamp;
-  const head = options.expectHead;
-  if (head && (last?.seq !== head.seq || last.hash !== head.hash)) {
-    const end = entries[entries.length - 1];
-    const message = last && last.seq < head.seq ? `the log ends at seq ${last.seq}; the chain head is seq ${head.seq}` : `the log's last record is not the chain head seq ${head.seq}`;
-    return { ok: false, records: entries.length, finding: { kind: last && last.seq < head.seq ? 'dropped' : 'edited', file: end?.file ?? '', line: end?.line ?? 0, seq: (last?.seq ?? 0) + 1, message } };
+  const links = new Map<number, LinkAt>();
+  let end: { file: string; line: number } | undefined;
+  for (const entry of entries) {
+    const stamp = entry.stamp as AuditStamp;
+    links.set(stamp.seq, { file: entry.file, line: entry.line, hash: stamp.hash, ...(entry.record.decision_id ? { decisionId: entry.record.decision_id } : {}) });
+    if (!end || entry.file !== end.file || entry.line > end.line) end = { file: entry.file, line: entry.line };
   }
-  return { ok: true, records: entries.length, ...(first ? { firstSeq: first.seq } : {}), ...(last ? { lastSeq: last.seq, head: last.hash } : {}) };
+  return {
+    ok: true,
+    records: entries.length,
+    ...(first ? { firstSeq: first.seq } : {}),
+    ...(last ? { lastSeq: last.seq, head: last.hash } : {}),
+    links,
+    checkpoints,
+    ...(end ? { end } : {}),
+  };
 }
 
-function parseSource(file: string, text: string): Entry[] | TamperFinding {
+function parseSource(file: string, text: string): { entries: Entry[]; checkpoints: CheckpointLine[] } | TamperFinding {
   const entries: Entry[] = [];
+  const checkpoints: CheckpointLine[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] as string;
     if (raw.trim() === '') continue;
-    let record: AuditRecord;
+    let record: AuditRecord | CheckpointRecord;
     try {
-      record = JSON.parse(raw) as AuditRecord;
+      record = JSON.parse(raw) as AuditRecord | CheckpointRecord;
     } catch {
       return { kind: 'malformed', file, line: i + 1, message: 'not a JSON line' };
+    }
+    if (typeof record === 'object' && record !== null && record.v === DECISION_RECORD_VERSION && record.type === 'checkpoint') {
+      if (!isCheckpoint(record)) return { kind: 'malformed', file, line: i + 1, message: 'not a well-formed checkpoint' };
+      checkpoints.push({ file, line: i + 1, checkpoint: record });
+      continue;
     }
     if (typeof record !== 'object' || record === null || record.v !== DECISION_RECORD_VERSION || (record.type !== 'decision' && record.type !== 'approval')) {
       return { kind: 'malformed', file, line: i + 1, message: `not a version ${DECISION_RECORD_VERSION} audit record` };
     }
     entries.push({ file, line: i + 1, record, stamp: readStamp(record.audit) });
   }
-  return entries;
+  return { entries, checkpoints };
 }
 
 function readStamp(value: unknown): AuditStamp | undefined {

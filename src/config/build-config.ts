@@ -65,7 +65,14 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
       methodOverride: limits?.method_override ?? defaults.limits.methodOverride,
     },
     log: { level: raw.log?.level ?? defaults.log.level },
-    audit: { decisionLog: decisionLog(raw.audit?.decision_log ?? defaults.audit.decisionLog, path), chain: raw.audit?.chain ?? defaults.audit.chain, spanRecord: raw.audit?.span_record ?? defaults.audit.spanRecord },
+    audit: {
+      decisionLog: decisionLog(raw.audit?.decision_log ?? defaults.audit.decisionLog, path),
+      chain: raw.audit?.chain ?? defaults.audit.chain,
+      spanRecord: raw.audit?.span_record ?? defaults.audit.spanRecord,
+      ...(raw.audit?.checkpoints && {
+        checkpoints: { signingKeyFile: path(raw.audit.checkpoints.signing_key_file), intervalMs: duration(raw.audit.checkpoints.interval, defaults.audit.checkpointIntervalMs) },
+      }),
+    },
   };
   return deepFreeze(config);
 }

@@ -39,6 +39,9 @@ export function checkRules(parsed: ParsedYaml): SourceIssue[] {
   checkAliases(context, asObject(asObject(document.principals)?.aliases));
   checkBearerSection(context, 'admin', asObject(document.admin));
   checkBearerSection(context, 'authzen', asObject(document.authzen));
+  const audit = asObject(document.audit);
+  // A checkpoint attests the chain head: without the chain there is nothing to sign.
+  if (audit?.checkpoints !== undefined && audit.chain === false) context.report(['audit', 'checkpoints'], 'needs audit.chain: true (a checkpoint signs the chain head)', { at: 'key' });
   return issues;
 }
 

@@ -46,6 +46,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
  * | `audit.span_record`                   | `true`                   |
+ * | `audit.checkpoints.interval`          | `1m`                     |
  *
  * Required: `identity.issuers` (at least one) and `policy.file`. `overrides` and `slack` are
  * optional sections; when present, `overrides.signing_key_file` and `slack.bot_token`,
@@ -74,7 +75,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
     methodOverride: 'deny',
   },
   log: { level: 'info' },
-  audit: { decisionLog: 'stdout', chain: true, spanRecord: true },
+  audit: { decisionLog: 'stdout', chain: true, spanRecord: true, checkpointIntervalMs: MINUTE },
 } as const);
 
 /** Upper bound of `identity.max_chain_depth`: each link costs a signature check inside Check. */

@@ -57,6 +57,6 @@ export interface RawConfig {
     tool_name_extra_chars?: string;
     method_override?: 'deny' | 'strip';
   };
-  audit?: { decision_log?: string; chain?: boolean; span_record?: boolean };
+  audit?: { decision_log?: string; chain?: boolean; span_record?: boolean; checkpoints?: { signing_key_file: string; interval?: string } };
   log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }

@@ -13,6 +13,7 @@ export const DURATION_KEYS: ReadonlySet<string> = new Set([
   'timeout',
   'ttl',
   'check_timeout',
+  'interval',
 ]);
 
 /** Wording of a duration in messages; the schema's `description` is what the message shows. */
@@ -148,6 +149,12 @@ export const CONFIG_SCHEMA: SchemaObject = {
         decision_log: text,
         chain: { type: 'boolean' },
         span_record: { type: 'boolean' },
+        checkpoints: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['signing_key_file'],
+          properties: { signing_key_file: text, interval: duration },
+        },
       },
     },
     log: {

@@ -147,6 +147,14 @@ export interface AuditConfig {
    * and ~5–10 % less CPU per Check (README "Performance").
    */
   readonly spanRecord: boolean;
+  /**
+   * Signed checkpoints of the chain head (issue 17): written to the decision log and as a span
+   * every `intervalMs` (default 1m, skipped while the head has not moved) and on shutdown.
+   * Signed with a dedicated audit key, not the override key: the override key mints passes
+   * through the gate, the audit key only attests, so each can be rotated or handed out (its
+   * public half to auditors) without touching the other. Absent: no checkpoints.
+   */
+  readonly checkpoints?: { readonly signingKeyFile: string; readonly intervalMs: number };
 }
 
 export interface GateConfig {

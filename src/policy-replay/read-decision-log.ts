@@ -15,7 +15,7 @@ export interface LogStats {
   readonly lines: number;
   /** Decision records inside the window (what was handed on). */
   readonly decisions: number;
-  /** Approval event lines (not decisions). */
+  /** Approval event and audit checkpoint lines (not decisions). */
   readonly approvalEvents: number;
   readonly outsideWindow: number;
   /** Lines that are not JSON objects of a known shape. */
@@ -47,7 +47,7 @@ export async function readDecisionLog(files: readonly string[], window: TimeWind
         stats.firstMalformed ??= `${file}:${number}`;
       } else if (record.v !== DECISION_RECORD_VERSION) {
         stats.unknownVersion++;
-      } else if (record.type === 'approval') {
+      } else if (record.type === 'approval' || record.type === 'checkpoint') {
         stats.approvalEvents++;
       } else if (!isDecision(record)) {
         stats.malformed++;

@@ -1,15 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/logger.js';
+import { createAdminGuard } from './admin-guard.js';
 import type { AdminAuth } from './admin-token.js';
 import type { HttpRoutes } from './http-server.js';
 import type { PolicyPin, PolicySource } from './policy-source.js';
-
-/** What an admin route answers. */
-interface AdminResult {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Record<string, string>;
-}
 
 /** Largest rollback request body: `{"to":"<policy_version>"}` is tiny. */
 const MAX_BODY_BYTES = 4_096;
@@ -24,12 +18,7 @@ const MAX_BODY_BYTES = 4_096;
  * Without an `admin` section both answer 403 `ADMIN_DISABLED`: rollback must be switched on.
  */
 export function createPolicyAdminRoutes(deps: { policy: PolicySource; admin: AdminAuth | undefined; log: Logger }): HttpRoutes {
-  const guard = (request: IncomingMessage): AdminResult | undefined => {
-    if (!deps.admin) return { status: 403, body: { code: 'ADMIN_DISABLED', message: 'policy administration is off: configure admin.token_file (or admin.token) in dutygate.yaml' } };
-    if (deps.admin.verify(request.headers.authorization)) return undefined;
-    deps.log.warn({ remote: request.socket.remoteAddress, path: request.url }, 'admin request refused: missing or wrong admin token');
-    return { status: 401, body: { code: 'ADMIN_UNAUTHORIZED', message: 'send authorization: Bearer <admin token>' }, headers: { 'www-authenticate': 'Bearer realm="dutygate-admin"' } };
-  };
+  const guard = createAdminGuard(deps.admin, deps.log, 'policy administration');
 
   return {
     'GET /v1/policy/versions': (request) => Promise.resolve(guard(request) ?? { status: 200, body: versionsView(deps.policy) }),

@@ -1,3 +1,4 @@
+import { loadCheckpointSigner } from '../audit/checkpoint.js';
 import { createApprovals, type Approvals, type ApprovalsDependencies } from '../approvals/create-approvals.js';
 import type { GateConfig } from '../config/types.js';
 import { createCheckHandler } from '../check/run-check.js';
@@ -13,6 +14,7 @@ import { createHealthState, type HealthState } from './health-state.js';
 import { startHttpServer } from './http-server.js';
 import { loadAdminAuth } from './admin-token.js';
 import { createAuthzenRoutes } from '../authzen/authzen-routes.js';
+import { createAuditRoutes } from './audit-routes.js';
 import { createPolicyAdminRoutes } from './policy-admin-routes.js';
 import { createPolicySource, type PolicySource } from './policy-source.js';
 import { createReadiness } from './readiness.js';
@@ -52,6 +54,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   // Before the policy source: a bad admin token must not leave a file watcher behind.
   const admin = config.admin ? await loadAdminAuth(config.admin) : undefined;
   const pepAuth = config.authzen ? await loadAdminAuth(config.authzen, 'authzen (PEP)') : undefined;
+  const checkpointSigner = config.audit.checkpoints ? await loadCheckpointSigner(config.audit.checkpoints.signingKeyFile) : undefined;
   const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions }, log);
   const state = await createState(config, log);
   const health = createHealthState('NOT_SERVING');
@@ -63,6 +66,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
       logger: log,
       policy: () => policy.current(),
       aliases: config.principals.aliases,
+      ...(checkpointSigner ? { checkpointSigner } : {}),
       ...(options.telemetry ? { telemetry: options.telemetry } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
@@ -128,9 +132,10 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
         now,
       })
     : {};
+  const auditRoutes = createAuditRoutes({ admin, log, head: () => state.auditHead(), signedHead: audit.signedHead, checkpointsOn: checkpointSigner !== undefined && config.audit.chain });
   let http;
   try {
-    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }), ...approvals.routes, ...authzen } });
+    http = await startHttpServer({ ...config.http, log, routes: { ...readiness.routes, ...audit.routes, ...createPolicyAdminRoutes({ policy, admin, log }), ...auditRoutes, ...approvals.routes, ...authzen } });
   } catch (error) {
     grpc.forceShutdown();
     throw error;

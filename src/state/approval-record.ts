@@ -78,3 +78,9 @@ export interface AuditLink {
   readonly hash: string;
   readonly prevHash: string;
 }
+
+/** The newest link of an audit chain: its seq and hash. */
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}

@@ -1,7 +1,7 @@
 import type { DutyActor } from '../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../policy/types.js';
 import type { ReplaySpace } from './key-parts.js';
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditLink, VoteResult } from './approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditHead, AuditLink, VoteResult } from './approval-record.js';
 
 export type { DutyActor } from '../policy/duty-conflict.js';
 export type { ReplaySpace } from './key-parts.js';
@@ -78,6 +78,13 @@ export interface StateStore {
    * numbers are gap-free and the chain is one across all replicas sharing the store.
    */
   appendAudit(canonicalRecord: string): Promise<AuditLink>;
+
+  /**
+   * The newest link of the chain (seq and hash), read fresh from the store: what a signed
+   * checkpoint attests and what `audit verify --head` compares a log with. Undefined while the
+   * chain is empty.
+   */
+  auditHead(): Promise<AuditHead | undefined>;
 
   /** Resolves when the store answers; throws `STATE_UNAVAILABLE` otherwise. */
   ping(): Promise<void>;

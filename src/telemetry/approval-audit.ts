@@ -21,7 +21,7 @@ export const APPROVAL_SPAN_NAMES: Readonly<Record<ApprovalEventKind, string>> = 
 /** Options of {@link createApprovalAudit}. */
 export interface ApprovalAuditOptions {
   readonly telemetry: Telemetry;
-  readonly recorder: AuditRecorder;
+  readonly recorder: Pick<AuditRecorder, 'record'>;
   readonly logger: Logger;
   /** The span of the Check in flight with this decision id (events raised inside a Check). */
   readonly checkSpan: (decisionId: string | undefined) => Span | undefined;

@@ -15,7 +15,7 @@ import { headersOf, parentOf } from './trace-context.js';
 /** Options of {@link createCheckAudit}. */
 export interface CheckAuditOptions {
   readonly telemetry: Telemetry;
-  readonly recorder: AuditRecorder;
+  readonly recorder: Pick<AuditRecorder, 'record'>;
   /** The policy in force (for `record_params`). */
   readonly policy: () => CompiledPolicy | undefined;
   readonly aliases: Readonly<Record<string, string>>;

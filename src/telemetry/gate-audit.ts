@@ -1,5 +1,7 @@
 import { approvalEventOf, type ApprovalEvent } from '../audit/approval-event.js';
 import { createAuditRecorder, type RecordedAudit } from '../audit/audit-recorder.js';
+import type { CheckpointRecord, CheckpointSigner } from '../audit/checkpoint.js';
+import { createCheckpointer } from '../audit/checkpointer.js';
 import { openDecisionLog } from '../audit/decision-log.js';
 import { settleWithin } from '../check/with-deadline.js';
 import type { AuditConfig } from '../config/types.js';
@@ -10,6 +12,7 @@ import type { HttpRoutes } from '../server/http-server.js';
 import type { ApprovalRecord, ApprovalVote } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import { createApprovalAudit } from './approval-audit.js';
+import { emitCheckpointSpan } from './checkpoint-span.js';
 import { createCheckAudit } from './check-audit.js';
 import type { GateGaugeSources } from './gate-gauges.js';
 import { createTelemetry, type Telemetry } from './telemetry.js';
@@ -18,7 +21,9 @@ import { createTelemetry, type Telemetry } from './telemetry.js';
 export interface GateAuditOptions {
   readonly config: AuditConfig;
   /** Holds the audit chain (`appendAudit`); one chain across replicas sharing Redis. */
-  readonly state: Pick<StateStore, 'appendAudit'>;
+  readonly state: Pick<StateStore, 'appendAudit' | 'auditHead'>;
+  /** Signs checkpoints of the chain head (`audit.checkpoints`); absent: none are taken. */
+  readonly checkpointSigner?: CheckpointSigner;
   readonly logger: Logger;
   readonly policy: () => CompiledPolicy | undefined;
   readonly aliases: Readonly<Record<string, string>>;
@@ -58,7 +63,12 @@ export interface GateAudit {
   observe(sources: GateGaugeSources): void;
   /** `GET /metrics` (Prometheus text; 404 when metrics are off). */
   readonly routes: HttpRoutes;
-  /** Writes what is pending, closes the decision log, flushes and shuts telemetry down. */
+  /**
+   * A freshly signed checkpoint of the live head, not written to the log (`GET
+   * /v1/audit/head`); undefined when checkpoints are off, the chain is empty or the store failed.
+   */
+  readonly signedHead: () => Promise<CheckpointRecord | undefined>;
+  /** Writes what is pending and the shutdown checkpoint, closes the decision log, flushes and shuts telemetry down. */
   close(): Promise<void>;
 }
 
@@ -92,6 +102,20 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
   };
+  const signer = config.chain ? options.checkpointSigner : undefined;
+  const checkpointer =
+    signer && config.checkpoints
+      ? createCheckpointer({
+          head: () => options.state.auditHead(),
+          signer,
+          log,
+          logger,
+          policyVersion: () => options.policy()?.policyVersion ?? null,
+          intervalMs: config.checkpoints.intervalMs,
+          now,
+          onCheckpoint: (checkpoint) => emitCheckpointSpan(telemetry.tracer, checkpoint, now()),
+        })
+      : undefined;
   const settled = async () => {
     await checks.drain();
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
@@ -126,8 +150,12 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
         return { status: 200, body: await telemetry.scrape(), headers: { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' } };
       },
     },
+    signedHead: () => checkpointer?.take('request', { write: false }) ?? Promise.resolve(undefined),
     async close() {
       await settled();
+      // After the last record is chained: the shutdown checkpoint covers every line written.
+      await recorder.drain();
+      await checkpointer?.close();
       await recorder.close();
       // Flushing spans must not hold a drain hostage: an unreachable or slow collector is no
       // reason to overrun Kubernetes' termination grace period. What is not flushed by then is lost.

@@ -32,7 +32,7 @@ describe('dutygate audit verify', () => {
   it('accepts an untouched log and prints its head', async () => {
     const head = stamp(lines[4]!);
     const result = await dutygate('audit', 'verify', await file('ok.jsonl', lines), '--head', `${head.seq}:${head.hash}`);
-    expect(result).toMatchObject({ code: 0, stdout: `ok: 5 records (seq 1..5), head 5:${head.hash}\n` });
+    expect(result).toMatchObject({ code: 0, stdout: `ok: 5 records (seq 1..5), head 5:${head.hash}\nhead: the log reaches the expected head\n` });
   });
 
   it.each([
@@ -50,7 +50,7 @@ describe('dutygate audit verify', () => {
     const head = stamp(lines[4]!);
     const result = await dutygate('audit', 'verify', await file('cut.jsonl', lines.slice(0, 3)), '--head', `${head.seq}:${head.hash}`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/cut\.jsonl:3: dropped \(seq 4\): the log ends at seq 3; the chain head is seq 5/);
+    expect(result.stderr).toMatch(/cut\.jsonl:3: truncated \(seq 4\): the log ends at seq 3; the head from --head attests seq 5: seq 4\.\.5 missing/);
   });
 
   it('refuses a malformed --head', async () => {

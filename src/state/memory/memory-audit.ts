@@ -1,4 +1,4 @@
-import type { AuditLink } from '../approval-record.js';
+import type { AuditHead, AuditLink } from '../approval-record.js';
 import { AUDIT_GENESIS_HASH, auditLinkHash } from '../audit-hash.js';
 
 /**
@@ -15,5 +15,9 @@ export class MemoryAudit {
     this.seq += 1;
     this.head = hash;
     return { seq: this.seq, hash, prevHash };
+  }
+
+  current(): AuditHead | undefined {
+    return this.seq === 0 ? undefined : { seq: this.seq, hash: this.head };
   }
 }

@@ -85,6 +85,7 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
     activeBreakGlass: (agentId, nowMs) => settle(() => approvals.activeBreakGlass(agentId, nowMs)),
 
     appendAudit: (canonicalRecord) => settle(() => audit.append(canonicalRecord)),
+    auditHead: () => settle(() => audit.current()),
 
     ping() {
       return Promise.resolve();

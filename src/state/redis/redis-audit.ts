@@ -1,5 +1,5 @@
 import { DutygateError } from '../../errors.js';
-import type { AuditLink } from '../approval-record.js';
+import type { AuditHead, AuditLink } from '../approval-record.js';
 import { AUDIT_GENESIS_HASH, auditLinkHash } from '../audit-hash.js';
 import type { RedisScripts } from './redis-scripts.js';
 
@@ -82,4 +82,15 @@ function buildLinks(head: string, records: readonly string[]): AuditLink[] {
     prevHash = hash;
     return link;
   });
+}
+
+/**
+ * The stored head (`seq:hash`) as seq and hash; undefined for an empty chain. A value that is
+ * not `seq:hash` is a corrupted key: thrown (fail closed), never read as an empty chain.
+ */
+export function parseAuditHead(value: string | null): AuditHead | undefined {
+  if (value === null || value === '') return undefined;
+  const match = /^(\d+):([0-9a-f]{64})$/.exec(value);
+  if (!match) throw new DutygateError('STATE_UNAVAILABLE', 'the audit chain head in Redis is not seq:hash');
+  return { seq: Number(match[1]), hash: match[2] as string };
 }

@@ -6,7 +6,7 @@ import { APPROVAL_RETENTION_MS } from '../approval-status.js';
 import type { StateStore } from '../state-store.js';
 import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisApprovals } from './redis-approvals.js';
-import { RedisAudit } from './redis-audit.js';
+import { parseAuditHead, RedisAudit } from './redis-audit.js';
 import { createRedisKeys } from './redis-keys.js';
 import { RedisLedger } from './redis-ledger.js';
 import { defineScripts } from './redis-scripts.js';
@@ -84,6 +84,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     activeBreakGlass: guard((agentId, nowMs) => approvals.activeBreakGlass(agentId, nowMs)),
 
     appendAudit: guard((record) => audit.append(record)),
+    auditHead: guard(async () => parseAuditHead(await client.get(keys.auditHead))),
 
     ping: guard(async () => {
       try {

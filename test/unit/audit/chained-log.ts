@@ -6,6 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditRecorder } from '../../../src/audit/audit-recorder.js';
+import type { CheckpointSigner } from '../../../src/audit/checkpoint.js';
+import { createCheckpointer } from '../../../src/audit/checkpointer.js';
 import { openDecisionLog } from '../../../src/audit/decision-log.js';
 import { DECISION_RECORD_VERSION, type DecisionRecord } from '../../../src/audit/decision-record.js';
 import { createLogger } from '../../../src/log/logger.js';
@@ -65,4 +67,31 @@ export async function chainedLog(count: number, store: StateStore = memoryStore(
 
 export function memoryStore(): StateStore {
   return createMemoryStore({ maxJtiEntries: 100, ledgerTtlMs: 60_000, sweepIntervalMs: 0 });
+}
+
+/**
+ * A chained log with signed checkpoints, written as a running gate writes them: `count`
+ * records, a checkpoint of the store's head after every `every` records, and a shutdown
+ * checkpoint at the end. Returns its lines.
+ */
+export async function checkpointedLog(count: number, every: number, signer: CheckpointSigner, store: StateStore = memoryStore()): Promise<string[]> {
+  const dir = await mkdtemp(join(tmpdir(), 'dutygate-audit-'));
+  const file = join(dir, 'decisions.jsonl');
+  try {
+    const log = openDecisionLog({ sink: 'file', file }, (e) => { throw e; });
+    const logger = createLogger('silent');
+    const recorder = createAuditRecorder({ store, log, logger });
+    let clock = Date.UTC(2026, 10, 21, 10, 0, 0);
+    const checkpointer = createCheckpointer({ head: () => store.auditHead(), signer, log, logger, policyVersion: () => '1+abcdef012345', intervalMs: 0, now: () => (clock += 1000) });
+    for (let n = 1; n <= count; n++) {
+      await recorder.record(decisionRecord(n));
+      if (n % every === 0) await checkpointer.take('interval');
+    }
+    await recorder.drain();
+    await checkpointer.close();
+    await recorder.close();
+    return (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -13,6 +13,8 @@ describe('config audit section', () => {
     ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true, spanRecord: true }],
     ['span record off', 'audit: { span_record: false }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false }],
     ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true, spanRecord: true }],
+    ['checkpoints, default interval', 'audit: { checkpoints: { signing_key_file: ./keys/audit.private.jwk.json } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, checkpoints: { signingKeyFile: '/etc/dutygate/keys/audit.private.jwk.json', intervalMs: 60_000 } }],
+    ['checkpoints every 10s', 'audit: { checkpoints: { signing_key_file: /k.json, interval: 10s } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, checkpoints: { signingKeyFile: '/k.json', intervalMs: 10_000 } }],
   ])('%s', (_name, section, expected) => {
     expect(parseConfig(BASE + section, FILE, { AUDIT_LOG: '/tmp/d.jsonl' }).audit).toEqual(expected);
   });
@@ -22,6 +24,9 @@ describe('config audit section', () => {
     ['an empty sink', 'audit:\n  decision_log: ""', ['/etc/dutygate/dutygate.yaml:9:17: audit.decision_log: must not be empty']],
     ['a non-boolean chain', 'audit:\n  chain: yes please', ['/etc/dutygate/dutygate.yaml:9:10: audit.chain: must be boolean']],
     ['a non-boolean span_record', 'audit:\n  span_record: sometimes', ['/etc/dutygate/dutygate.yaml:9:16: audit.span_record: must be boolean']],
+    ['checkpoints without the chain', 'audit:\n  chain: false\n  checkpoints: { signing_key_file: /k.json }', ['/etc/dutygate/dutygate.yaml:10:3: audit.checkpoints: needs audit.chain: true (a checkpoint signs the chain head)']],
+    ['checkpoints without a key', 'audit:\n  checkpoints: { interval: 1m }', ["/etc/dutygate/dutygate.yaml:9:3: audit.checkpoints.signing_key_file: is required"]],
+    ['a zero checkpoint interval', 'audit:\n  checkpoints: { signing_key_file: /k.json, interval: 0s }', [expect.stringMatching(/audit\.checkpoints\.interval: must be greater than 0/)]],
   ])('refuses %s', (_name, section, expected) => {
     expect(issuesOf(BASE + section)).toEqual(expected);
   });

@@ -26,6 +26,13 @@ export function auditContract(store: StoreRef): void {
       expect(second).toEqual({ seq: 2, prevHash: first.hash, hash: sha256(`${first.hash}\n{"b":2}`) });
     });
 
+    it('reads the head: undefined while empty, then the newest link', async () => {
+      expect(await store().auditHead()).toBeUndefined();
+      await store().appendAudit('{"a":1}');
+      const second = await store().appendAudit('{"b":2}');
+      expect(await store().auditHead()).toEqual({ seq: 2, hash: second.hash });
+    });
+
     it('stays one gap-free chain under 60 concurrent appends', async () => {
       const texts = Array.from({ length: 60 }, (_, i) => `{"n":${i}}`);
       const links = await Promise.all(texts.map((text) => store().appendAudit(text)));
