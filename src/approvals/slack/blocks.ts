@@ -6,6 +6,7 @@
  * or forge a link in front of an approver.
  */
 import type { ApprovalRecord } from '../../state/approval-record.js';
+import { paramsBlocks } from './params-display.js';
 
 /** `action_id`s of the two buttons. */
 export const APPROVE_ACTION = 'dutygate_approve';
@@ -44,8 +45,7 @@ export function renderApprovalMessage(record: ApprovalRecord, nowMs: number): Ap
     { type: 'section', fields: fields(record) },
   ];
   if (record.kind === 'call') {
-    const params = sectionText(JSON.stringify(record.display ?? {}, null, 2));
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Params* (sensitive values masked)\n\`\`\`${params}\`\`\`` } });
+    blocks.push(...paramsBlocks(record.display ?? {}, record.approvalId));
   } else {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Reason*\n${sectionText(record.reason ?? '')}` } });
   }
