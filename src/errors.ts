@@ -68,6 +68,7 @@ export const CODES = {
   POLICY_DENY: forbidden('a rule with `effect: deny` matched'),
   SOD_SAME_AGENT: forbidden('the agent is its own parent or ancestor (`different_agent_id`)'),
   SOD_DUTY_CONFLICT: forbidden('the actor already performed another distinct step of this resource'),
+  SOD_RESOURCE_INVALID: forbidden("a duty step's resource is missing, repeated, not a scalar, or outside the duty's pattern or type"),
   APPROVAL_REQUIRED: forbidden('a human approval is needed (see `approval_id`)'),
   APPROVAL_UNAVAILABLE: forbidden('a human approval is needed but approvals are not enabled on this gate'),
   // override tokens (DESIGN §6): 403

@@ -2,6 +2,7 @@ import type { DecisionRecord } from '../audit/decision-record.js';
 import type { Code } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { decideUnmapped } from '../policy/decide-unmapped.js';
+import { ledgerEntryOf } from '../policy/duty-conflict.js';
 import { dutyStepsFor, evaluate } from '../policy/evaluate.js';
 import type { Decision, LedgerEntry, ToolCall } from '../policy/types.js';
 import { replayInput } from './replay-input.js';
@@ -84,7 +85,7 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
     const at = Date.parse(record.time);
     for (const step of dutyStepsFor(candidate, tool)) {
       const key = `${step.duty}\u0000${step.resource}`;
-      const entry = { duty: step.duty, resource: step.resource, step: step.step, agentId: record.agent_id, ...(record.initiator === null ? {} : { initiator: record.initiator }), at };
+      const entry = ledgerEntryOf(step, { agentId: record.agent_id, ancestors: record.chain, ...(record.initiator === null ? {} : { initiator: record.initiator }) }, at);
       ledger.set(key, [...(ledger.get(key) ?? []), entry]);
     }
   };

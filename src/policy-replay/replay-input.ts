@@ -60,7 +60,7 @@ export function replayInput(candidate: CompiledPolicy, record: DecisionRecord): 
 function readByCandidate(candidate: CompiledPolicy, tool: string): Set<string> {
   const names = new Set<string>();
   for (const rule of rulesForTool(candidate, tool)) for (const condition of rule.params) names.add(condition.path[0] as string);
-  for (const spec of stepSpecsForTool(candidate, tool)) names.add(spec.resourcePath[0] as string);
+  for (const spec of stepSpecsForTool(candidate, tool)) names.add(spec.resource.path[0] as string);
   return names;
 }
 

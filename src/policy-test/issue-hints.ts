@@ -1,3 +1,4 @@
+import { RESOURCE_EXAMPLE } from '../policy/resource-rule.js';
 import type { SourceIssue } from '../yaml/source-issue.js';
 
 /**
@@ -11,7 +12,7 @@ const BY_MESSAGE: readonly (readonly [RegExp, (issue: SourceIssue) => string])[]
   [/^unknown clause '/, () => 'add it under clauses: { NAME: { text: ... } }'],
   [/^unknown duty '/, () => 'add it under duties: with resource, steps and distinct'],
   [/^unknown key '/, (issue) => `remove it or check the spelling; the keys of ${section(issue)} are listed in README "Policy reference"`],
-  [/^is required$/, (issue) => `add \`${lastKey(issue.key)}:\` here`],
+  [/^is required$/, (issue) => (/^duties\.[^.]+\.resource$/.test(issue.key) ? `add a resource rule: ${RESOURCE_EXAMPLE}` : `add \`${lastKey(issue.key)}:\` here`)],
   [/^must be string$/, (issue) => (/ttl$/.test(issue.key) ? 'write a duration as a string, e.g. ttl: 15m' : 'quote the value')],
   [/^must be number$/, () => 'write the number without quotes: numeric conditions never coerce strings'],
   [/^must be integer$/, () => 'use a whole number'],

@@ -41,7 +41,7 @@ interface RawCase {
   name: string;
   agent?: RawAgent;
   request?: RawRequest;
-  ledger?: { duty: string; resource: string; step: string; agent: string; initiator?: string }[];
+  ledger?: { duty: string; resource: string; step: string; agent: string; initiator?: string; ancestors?: string[] }[];
   override?: boolean;
   break_glass?: boolean;
   expect: Record<string, unknown> & { decision: DecisionKind };
@@ -97,6 +97,7 @@ function toCase(parsed: ParsedYaml, raw: RawCase, index: number, defaults: { age
       step: entry.step,
       agentId: entry.agent,
       ...(entry.initiator === undefined ? {} : { initiator: entry.initiator }),
+      ...(entry.ancestors === undefined || entry.ancestors.length === 0 ? {} : { ancestors: entry.ancestors }),
       at: 0,
     })),
     override: raw.override ?? false,

@@ -1,4 +1,5 @@
 import type { RequireClauses } from './compiled.js';
+import type { ClauseRef } from './types.js';
 
 /** Source pointer of dutygate's own clause texts (not from any policy file). */
 export const BUILTIN_SOURCE = 'dutygate:builtin';
@@ -23,4 +24,14 @@ export const BUILTIN_CLAUSES: RequireClauses = {
     text: 'No agent or person may perform two distinct steps of the same duty on the same resource.',
     source: `${BUILTIN_SOURCE}#/clauses/SOD_DUTY_CONFLICT`,
   },
+};
+
+/**
+ * Quoted when a duty step's resource cannot be named (SOD_RESOURCE_INVALID) and the duty has no
+ * `clause` and the policy no clause of that name.
+ */
+export const BUILTIN_RESOURCE_CLAUSE: ClauseRef = {
+  name: 'SOD_RESOURCE_INVALID',
+  text: 'Every step of a duty must name its resource in the one spelling the duty declares, so that each resource has one ledger entry.',
+  source: `${BUILTIN_SOURCE}#/clauses/SOD_RESOURCE_INVALID`,
 };

@@ -4,14 +4,14 @@ import type { ParsedYaml } from '../yaml/parse-yaml.js';
 import { parseDuration } from '../yaml/duration.js';
 import { SourceError } from '../yaml/source-issue.js';
 import { BUILTIN_CLAUSES } from './builtin-clauses.js';
+import { compileDuty } from './compile-duty.js';
 import type { CompiledDuty, CompiledPolicy, CompiledRule, CompiledTool } from './compiled.js';
 import { compileRule } from './compile-rule.js';
-import { compileGlob } from './glob.js';
 import { policyHash } from './policy-hash.js';
-import { didYouMean, PolicyIssues } from './policy-issues.js';
-import type { RawDuty, RawPolicy, RawTool } from './raw-policy.js';
+import { PolicyIssues } from './policy-issues.js';
+import type { RawPolicy, RawTool } from './raw-policy.js';
 import { buildIndexes } from './rule-index.js';
-import { toolRefError, type ToolUniverse } from './tool-refs.js';
+import type { ToolUniverse } from './tool-refs.js';
 import type { BreakGlassSpec, ClauseRef } from './types.js';
 
 export type { CompiledPolicy } from './compiled.js';
@@ -41,7 +41,7 @@ export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
     mcpEntries: (raw.tools ?? []).filter((tool) => tool.protocol === 'mcp').map((tool) => tool.name),
   };
   const duties = new Map<string, CompiledDuty>();
-  for (const [name, duty] of Object.entries(raw.duties ?? {})) duties.set(name, compileDuty(name, duty, universe, issues));
+  for (const [name, duty] of Object.entries(raw.duties ?? {})) duties.set(name, compileDuty(name, duty, { universe, issues, clauses }));
 
   const mode = raw.mode ?? 'enforce';
   const rules: CompiledRule[] = [];
@@ -123,28 +123,4 @@ function compileTools(raws: readonly RawTool[], issues: PolicyIssues): CompiledT
     });
   });
   return tools;
-}
-
-function compileDuty(name: string, raw: RawDuty, universe: ToolUniverse, issues: PolicyIssues): CompiledDuty {
-  const at = ['duties', name];
-  if (!NAME.test(name)) issues.add(at, `'${name}' is not a valid duty name (letters, digits, _ . -)`, { at: 'key' });
-  const stepOf = new Map<string, string>();
-  const steps = Object.entries(raw.steps).map(([step, refs]) => {
-    if (!NAME.test(step)) issues.add([...at, 'steps', step], `'${step}' is not a valid step name (letters, digits, _ . -)`, { at: 'key' });
-    refs.forEach((ref, i) => {
-      const error = toolRefError(ref, universe);
-      if (error) issues.add([...at, 'steps', step, i], error.message, { hint: error.hint });
-      // One call performing two steps would conflict with itself, or make the SoD matrix ambiguous.
-      const other = stepOf.get(ref);
-      if (other !== undefined && other !== step) issues.add([...at, 'steps', step, i], `tool '${ref}' is already step '${other}' of duty '${name}'`);
-      stepOf.set(ref, step);
-    });
-    return { step, tools: refs.map(compileGlob) };
-  });
-  raw.distinct.forEach((step, i) => {
-    if (!Object.hasOwn(raw.steps, step)) {
-      issues.add([...at, 'distinct', i], `unknown step '${step}' of duty '${name}'`, { hint: didYouMean(step, Object.keys(raw.steps)) });
-    }
-  });
-  return { name, resourceExpr: raw.resource, steps, distinct: raw.distinct };
 }

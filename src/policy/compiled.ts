@@ -1,7 +1,8 @@
 import type { PathTemplate } from '../tools/path-template.js';
 import type { ParamCondition } from './conditions.js';
 import type { NamePattern } from './glob.js';
-import type { ApprovalSpec, BreakGlassSpec, ClauseRef, Effect, RequestChanges } from './types.js';
+import type { ResourceRule } from './resource-rule.js';
+import type { ApprovalSpec, BreakGlassSpec, ClauseRef, DistinctBy, Effect, RequestChanges } from './types.js';
 
 /**
  * The typed form a policy is compiled into once (DESIGN §4). The request path reads only these
@@ -33,20 +34,23 @@ export interface DutyStepSpec {
   readonly duty: string;
   readonly step: string;
   readonly distinct: readonly string[];
+  readonly distinctBy: DistinctBy;
   /** `true` when `step` is one of `distinct` (only those can conflict). */
   readonly isDistinct: boolean;
-  /** `params.payment_id` → `['payment_id']`. */
-  readonly resourcePath: readonly string[];
-  /** As written, for reasons (`params.payment_id`). */
-  readonly resourceExpr: string;
+  /** How the resource is read and checked (`resource: { param, pattern | type }`). */
+  readonly resource: ResourceRule;
+  /** Quoted when the resource cannot be named (SOD_RESOURCE_INVALID). */
+  readonly clause: ClauseRef;
 }
 
 /** A `duties:` entry. */
 export interface CompiledDuty {
   readonly name: string;
-  readonly resourceExpr: string;
+  readonly resource: ResourceRule;
   readonly steps: readonly { readonly step: string; readonly tools: readonly NamePattern[] }[];
   readonly distinct: readonly string[];
+  readonly distinctBy: DistinctBy;
+  readonly clause: ClauseRef;
 }
 
 /** The clauses a failed `require` quotes, resolved once (rule clause → same-named clause → built-in). */

@@ -1,31 +1,36 @@
 import type { CompiledPolicy, DutyStepSpec } from './compiled.js';
-import { resolveParam } from './conditions.js';
 import { sameActor } from './duty-conflict.js';
+import { resolveResource } from './resource-rule.js';
 import { stepSpecsForTool } from './rule-index.js';
 import type { DutyStep, EvaluationInput, ToolCall } from './types.js';
 
+/** A duty step of this call whose resource cannot be named (SOD_RESOURCE_INVALID). */
+export interface InvalidResource {
+  readonly spec: DutyStepSpec;
+  readonly reason: string;
+}
+
 /**
- * The duty steps a tool call performs, each on the resource named by its duty's `resource`
- * expression (`params.payment_id`). The caller reads the ledger for these resources before
- * `evaluate()` and commits the steps once the call is let through. A step whose resource is
- * missing (or not a string or finite number) is left out: `evaluate()` denies a rule's `duty`
- * requirement in that case rather than skip the check.
+ * The duty steps a tool call performs, each on the resource its duty's resource rule names. The
+ * caller reads the ledger for these resources before `evaluate()` and commits the steps once the
+ * call is let through. A step whose resource cannot be named is left out here; `evaluate()`
+ * denies the whole call for it (see `invalidResource`), so it is never silently unrecorded.
  */
 export function dutyStepsFor(policy: CompiledPolicy, tool: ToolCall): DutyStep[] {
-  const specs = stepSpecsForTool(policy, tool.name);
   const steps: DutyStep[] = [];
-  for (const spec of specs) {
-    const resource = resourceOf(spec, tool);
-    if (resource !== undefined) steps.push({ duty: spec.duty, resource, step: spec.step, distinct: spec.distinct });
+  for (const spec of stepSpecsForTool(policy, tool.name)) {
+    const result = resolveResource(spec.resource, tool.params);
+    if (result.ok) steps.push({ duty: spec.duty, resource: result.resource, step: spec.step, distinct: spec.distinct, distinctBy: spec.distinctBy });
   }
   return steps;
 }
 
-/** The resource id of `spec` in this call, or undefined when it cannot be named. */
-export function resourceOf(spec: DutyStepSpec, tool: ToolCall): string | undefined {
-  const value = resolveParam(tool.params, spec.resourcePath);
-  if (typeof value === 'string') return value === '' ? undefined : value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+/** The first duty step of this call whose resource is missing or does not fit its rule. */
+export function invalidResource(policy: CompiledPolicy, tool: ToolCall): InvalidResource | undefined {
+  for (const spec of stepSpecsForTool(policy, tool.name)) {
+    const result = resolveResource(spec.resource, tool.params);
+    if (!result.ok) return { spec, reason: `step '${spec.step}' of duty '${spec.duty}': ${result.reason}` };
+  }
   return undefined;
 }
 
@@ -33,14 +38,13 @@ export function resourceOf(spec: DutyStepSpec, tool: ToolCall): string | undefin
 export function dutyViolation(policy: CompiledPolicy, duty: string, input: EvaluationInput): string | undefined {
   for (const spec of stepSpecsForTool(policy, input.tool.name)) {
     if (spec.duty !== duty || !spec.isDistinct) continue;
-    const resource = resourceOf(spec, input.tool);
-    if (resource === undefined) {
-      return `duty '${duty}' cannot be checked: its resource ${spec.resourceExpr} is missing or not a string or number`;
-    }
+    const result = resolveResource(spec.resource, input.tool.params);
+    if (!result.ok) return `duty '${duty}' cannot be checked: ${result.reason}`;
+    const resource = result.resource;
     for (const entry of input.ledger) {
       if (entry.duty !== duty || entry.resource !== resource || entry.step === spec.step) continue;
       if (!spec.distinct.includes(entry.step)) continue;
-      const actor = sameActor(entry, { agentId: input.agent.id, initiator: input.agent.initiator, ancestors: input.agent.ancestors });
+      const actor = sameActor(entry, { agentId: input.agent.id, ancestors: input.agent.ancestors, ...(input.agent.initiator === undefined ? {} : { initiator: input.agent.initiator }) }, spec.distinctBy);
       if (actor) return `${actor} already performed step '${entry.step}' of ${duty} ${JSON.stringify(resource)}; '${spec.step}' needs a different actor`;
     }
   }

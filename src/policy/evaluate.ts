@@ -1,7 +1,7 @@
 import type { Code } from '../errors.js';
 import type { CompiledPolicy, CompiledRule } from './compiled.js';
 import { FALSE, judgeConditions, UNKNOWN, unknownConditions, type Truth } from './conditions.js';
-import { dutyStepsFor, dutyViolation } from './duties.js';
+import { dutyStepsFor, dutyViolation, invalidResource } from './duties.js';
 import { matchesAny } from './glob.js';
 import { mergeChanges } from './merge-changes.js';
 import { rulesForTool } from './rule-index.js';
@@ -39,6 +39,9 @@ const NO_MATCHES: readonly string[] = Object.freeze([]);
  * allow. When the two differ, or a shadow policy's fallback decided, `shadow` is set and
  * `shadowKind` / `shadowCode` carry the real decision; `wouldBlock` says it would have blocked.
  * A rule pinned to `mode: enforce` in a shadow policy decides like any enforced rule.
+ *
+ * A call that performs a duty step whose resource is missing or does not fit the duty's
+ * resource rule is denied SOD_RESOURCE_INVALID with the duty's clause, whatever the rules say.
  */
 export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decision {
   let matched: string[] | undefined;
@@ -53,8 +56,13 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decisi
     if (rule.mode === 'enforce') enforced.add(rule, verdict);
   }
   const fallback = defaultVerdict(policy, input);
-  const real = all.result() ?? fallback;
-  const enforce = enforced.result() ?? (policy.mode === 'shadow' ? DEFAULT_ALLOW : fallback);
+  // A duty step whose resource cannot be named is a deny before any rule (issue 12 item 1): an
+  // allow rule must not let an unrecordable step through. Policy-level, so it follows the policy's mode.
+  const invalid = invalidResource(policy, input.tool);
+  const resourceDeny: Verdict | undefined = invalid && { kind: 'deny', code: 'SOD_RESOURCE_INVALID', clause: invalid.spec.clause, reason: invalid.reason };
+  const real = resourceDeny ?? all.result() ?? fallback;
+  const enforcedDeny = policy.mode === 'enforce' ? resourceDeny : undefined;
+  const enforce = enforcedDeny ?? enforced.result() ?? (policy.mode === 'shadow' ? DEFAULT_ALLOW : fallback);
   return decide(policy, input, real, enforce, matched ?? NO_MATCHES);
 }
 

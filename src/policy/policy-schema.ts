@@ -62,9 +62,13 @@ const duty = {
   additionalProperties: false,
   required: ['resource', 'steps', 'distinct'],
   properties: {
-    resource: { type: 'string', pattern: '^params\\.[^.\\s]+(\\.[^.\\s]+)*$', description: 'params.<name> (dotted paths allowed)' },
+    // `{ param, pattern }` or `{ param, type: integer }`: checked by compileResourceRule, which
+    // explains the pre-issue-12 string form (`params.payment_id`) instead of a bare type error.
+    resource: {},
     steps: { type: 'object', minProperties: 1, additionalProperties: STRINGS },
     distinct: { type: 'array', items: { type: 'string' }, minItems: 2, uniqueItems: true },
+    distinct_by: { enum: ['lineage', 'agent', 'initiator'] },
+    clause: { type: 'string' },
   },
 };
 

@@ -1,4 +1,5 @@
 import type { ConditionSpec } from './conditions.js';
+import type { DistinctBy } from './types.js';
 
 /**
  * The shape of a policy file once it passed `POLICY_SCHEMA`: what the YAML says, before names
@@ -13,9 +14,12 @@ export interface RawTool {
 }
 
 export interface RawDuty {
-  readonly resource: string;
+  /** `{ param, pattern }` or `{ param, type: integer }` (checked by compileResourceRule). */
+  readonly resource: unknown;
   readonly steps: Readonly<Record<string, readonly string[]>>;
   readonly distinct: readonly string[];
+  readonly distinct_by?: DistinctBy;
+  readonly clause?: string;
 }
 
 export interface RawRule {

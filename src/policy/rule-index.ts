@@ -18,15 +18,15 @@ export function buildIndexes(rules: readonly CompiledRule[], duties: ReadonlyMap
   for (const rule of rules) for (const pattern of rule.tools) if (!pattern.wildcard) known.add(pattern.source);
   const stepPatterns: { pattern: NamePattern; spec: DutyStepSpec }[] = [];
   for (const duty of duties.values()) {
-    const resourcePath = duty.resourceExpr.slice('params.'.length).split('.');
     for (const { step, tools } of duty.steps) {
       const spec: DutyStepSpec = {
         duty: duty.name,
         step,
         distinct: duty.distinct,
+        distinctBy: duty.distinctBy,
         isDistinct: duty.distinct.includes(step),
-        resourcePath,
-        resourceExpr: duty.resourceExpr,
+        resource: duty.resource,
+        clause: duty.clause,
       };
       for (const pattern of tools) {
         stepPatterns.push({ pattern, spec });

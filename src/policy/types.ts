@@ -32,6 +32,14 @@ export interface EvaluationInput {
   readonly ledger: readonly LedgerEntry[];
 }
 
+/**
+ * Who counts as the same actor for a duty's distinct steps (issue 12 item 2): `lineage` (the
+ * default) — the agent, every attested ancestor and the initiator, so an orchestrator cannot
+ * draft through one child and approve through another; `agent` — the same agent only;
+ * `initiator` — the same agent or the same human initiator.
+ */
+export type DistinctBy = 'lineage' | 'agent' | 'initiator';
+
 /** One performed step of a duty on one resource (DESIGN §4 `duties`). */
 export interface LedgerEntry {
   readonly duty: string;
@@ -39,6 +47,8 @@ export interface LedgerEntry {
   readonly step: string;
   readonly agentId: string;
   readonly initiator?: string;
+  /** The performer's attested ancestors, root first (absent when it had none). */
+  readonly ancestors?: readonly string[];
   /** Milliseconds since the epoch. */
   readonly at: number;
 }
@@ -50,6 +60,8 @@ export interface DutyStep {
   readonly step: string;
   /** The duty's `distinct` steps: a conflict is another of these by the same actor. */
   readonly distinct: readonly string[];
+  /** The duty's `distinct_by`; absent means `lineage`. */
+  readonly distinctBy?: DistinctBy;
   /**
    * Whether a rule that let this call through requires this duty (`require: { duty }`): only
    * then does the ledger commit refuse a conflict; otherwise the step is just recorded.

@@ -18,7 +18,7 @@ tools:
   - { name: payments.approve, match: { method: POST, host: payments.internal, path: "/payments/{payment_id}/approve" } }
 duties:
   payment:
-    resource: params.payment_id
+    resource: { param: payment_id, pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" }
     steps: { draft: [payments.create], approve: [payments.approve] }
     distinct: [draft, approve]
 rules:
@@ -37,6 +37,8 @@ rules:
     clause: APPROVE_LARGE
     approval: { approvers: ["sso:bob"], quorum: 1, ttl: 15m }
 `;
+/** Every payment call names its payment (a duty step without its resource is SOD_RESOURCE_INVALID). */
+const withId = (body: Record<string, unknown>) => ({ payment_id: 'pay_override', ...body });
 const CREATE = { method: 'POST', host: 'payments.internal', path: '/payments', headers: { 'content-type': 'application/json' } };
 
 describe('override tokens end to end', () => {
@@ -59,7 +61,7 @@ describe('override tokens end to end', () => {
   const create = async (body: Record<string, unknown>, options: { token?: string; override?: string } = {}) =>
     f.check({
       ...CREATE,
-      body: JSON.stringify(body),
+      body: JSON.stringify(withId(body)),
       token: options.token ?? (await agent()),
       headers: { ...CREATE.headers, ...(options.override ? { 'x-dutygate-override': options.override } : {}) },
     });
@@ -76,7 +78,7 @@ describe('override tokens end to end', () => {
 
   /** Runs the loop up to an override token for `body`. */
   async function approved(body: Record<string, unknown>, path = CREATE.path) {
-    const r = await f.check({ ...CREATE, path, body: JSON.stringify(body), token: await agent() });
+    const r = await f.check({ ...CREATE, path, body: JSON.stringify(path === CREATE.path ? withId(body) : body), token: await agent() });
     expect(r.body).toMatchObject({ code: 'APPROVAL_REQUIRED' });
     const id = String(r.body?.approval_id);
     expect((await decide(id, 'approve')).status).toBe(200);

@@ -18,7 +18,7 @@ tools:
   - { name: records.export, match: { method: POST, path: /export } }
 duties:
   payment:
-    resource: params.payment_id
+    resource: { param: payment_id, pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" }
     steps: { draft: [payments.create], approve: [payments.approve] }
     distinct: [draft, approve]
 rules:

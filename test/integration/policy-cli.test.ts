@@ -48,7 +48,7 @@ describe('dutygate policy CLI', { timeout: 90_000 }, () => {
 
   it('test: a failing case exits 1, names file:line and what the gate decided', async () => {
     const cases = join(dir, 'cases.yaml');
-    await writeFile(cases, 'cases:\n  - name: wrong on purpose\n    agent: { id: marketing-bot }\n    request: { method: POST, host: payments.internal, path: /payments, body: { amount: 1, destination: acct_9f8e7d6c5b } }\n    expect: { decision: allow }\n');
+    await writeFile(cases, 'cases:\n  - name: wrong on purpose\n    agent: { id: marketing-bot }\n    request: { method: POST, host: payments.internal, path: /payments, body: { payment_id: pay_9, amount: 1, destination: acct_9f8e7d6c5b } }\n    expect: { decision: allow }\n');
     const junit = join(dir, 'failing.xml');
     const result = await dutygate(['policy', 'test', join(EXAMPLES, 'payments/policy.yaml'), cases, '--junit', junit]);
     expect(result.code).toBe(1);

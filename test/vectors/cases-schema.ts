@@ -36,7 +36,7 @@ const ledgerEntry = {
   type: 'object',
   additionalProperties: false,
   required: ['duty', 'resource', 'step', 'agent'],
-  properties: { duty: STRING, resource: STRING, step: STRING, agent: STRING, initiator: STRING },
+  properties: { duty: STRING, resource: STRING, step: STRING, agent: STRING, initiator: STRING, ancestors: { type: 'array', items: STRING } },
 };
 
 const expectation = {

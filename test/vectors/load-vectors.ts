@@ -104,7 +104,7 @@ interface RawCase {
   engine_only?: string;
   agent: { id: string; parent?: string; ancestors?: string[]; initiator?: string };
   request: { method?: string; host?: string; path: string; query?: string; headers?: Record<string, string>; body?: unknown; raw_body?: string; body_truncated?: boolean };
-  ledger?: { duty: string; resource: string; step: string; agent: string; initiator?: string }[];
+  ledger?: { duty: string; resource: string; step: string; agent: string; initiator?: string; ancestors?: string[] }[];
   expect: {
     kind: DecisionKind;
     code: Code;
@@ -150,6 +150,7 @@ function toCase(raw: RawCase): VectorCase {
       step: entry.step,
       agentId: entry.agent,
       ...(entry.initiator === undefined ? {} : { initiator: entry.initiator }),
+      ...(entry.ancestors === undefined || entry.ancestors.length === 0 ? {} : { ancestors: entry.ancestors }),
       at: 0,
     })),
     expect: {

@@ -1,11 +1,11 @@
 import { DutygateError } from '../../errors.js';
-import { findDutyConflict, ledgerKey, type DutyActor } from '../../policy/duty-conflict.js';
+import { findDutyConflict, ledgerEntryOf, ledgerKey, type DutyActor } from '../../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../../policy/types.js';
 import { encodeKeyPart } from '../key-parts.js';
 
 /**
  * The duty ledger of one process: per duty and resource, who performed which step, oldest
- * first. One entry per (step, agent, initiator): a repeat refreshes its time and moves it to
+ * first. One entry per (step, agent, initiator, ancestors): a repeat refreshes its time and moves it to
  * the end instead of piling up, exactly like the Redis sorted set does. Entries older than
  * `ttlMs` are invisible and swept; a ledger full of live entries fails closed.
  */
@@ -37,14 +37,7 @@ export class MemoryLedger {
     if (this.size + steps.length > this.maxEntries) this.sweep(nowMs);
     if (this.size + this.countNew(steps, actor) > this.maxEntries) throw new DutygateError('STATE_UNAVAILABLE', 'the duty ledger is full');
     for (const step of steps) {
-      const entry: LedgerEntry = {
-        duty: step.duty,
-        resource: step.resource,
-        step: step.step,
-        agentId: actor.agentId,
-        ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }),
-        at: nowMs,
-      };
+      const entry = ledgerEntryOf(step, actor, nowMs);
       const key = ledgerKey(step.duty, step.resource);
       const list = this.byKey.get(key) ?? [];
       const same = list.findIndex((old) => sameEntry(old, entry.step, actor));
@@ -83,5 +76,9 @@ export class MemoryLedger {
 }
 
 function sameEntry(entry: LedgerEntry, step: string, actor: DutyActor): boolean {
-  return entry.step === step && entry.agentId === actor.agentId && entry.initiator === actor.initiator;
+  return entry.step === step && entry.agentId === actor.agentId && entry.initiator === actor.initiator && sameList(entry.ancestors, actor.ancestors);
+}
+
+function sameList(a: readonly string[] = [], b: readonly string[] = []): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i]);
 }

@@ -4,8 +4,10 @@
  * step: the contract suite compares this script with `findDutyConflict` on random histories.
  *
  * Every name the script compares (agent, initiator, ancestors, step names) arrives encoded by
- * `encodeKeyPart` (ASCII, no `:`), and members are `2:<step>:<agent>[:<initiator>]` of encoded
- * parts: the script splits and compares bytes and never decodes attacker text. (It used to
+ * `encodeKeyPart` (ASCII, no `:`, no `=`), and members are
+ * `3:<step>:<agent>:[=<initiator>][:<ancestor>…]` of encoded parts (the performer's lineage,
+ * issue 12): the script splits and compares bytes and never decodes attacker text. Members of
+ * the `2:<step>:<agent>[:<initiator>]` form (before issue 12) are read without ancestors. (It used to
  * `cjson.decode` JSON members, and one unpaired surrogate in a claim made a member cjson
  * refuses, failing every later commit on that key until the TTL — issue 19.) Members written
  * before that, JSON arrays, are still read for one ledger TTL: decoded under `pcall`, their
@@ -14,7 +16,8 @@
  * KEYS: the distinct ledger keys of the steps (one hash tag, see redis-keys.ts).
  * ARGV: nowMs, cutoffMs (entries with `at <= cutoff` are expired), ttlMs, agentId,
  *   hasInitiator ('1'|'0'), initiator, nAncestors, ancestors…, nSteps, then per step:
- *   keyIndex, step, enforced ('1'|'0'), member, nDistinct, distinct… (names encoded).
+ *   keyIndex, step, enforced ('1'|'0'), distinctBy ('lineage'|'agent'|'initiator'), member,
+ *   nDistinct, distinct… (names encoded).
  * Returns 0 once recorded, or {keyIndex, member, at} of the first conflicting entry (and
  * records nothing).
  */
@@ -23,31 +26,58 @@ export const COMMIT_DUTY_LUA = `
 local function enc(s)
   return (string.gsub(s, "[^%w%-_%.!~%*'%(%)]", function(c) return string.format('%%%02X', string.byte(c)) end))
 end
+local NONE = {}
 local function parse(raw)
+  if string.sub(raw, 1, 2) == '3:' then
+    local f = {}
+    for part in string.gmatch(string.sub(raw, 3), '([^:]*)') do f[#f + 1] = part end
+    -- gmatch yields an empty match after each field in Lua 5.1: keep every other one.
+    local fields = {}
+    for n = 1, #f, 2 do fields[#fields + 1] = f[n] end
+    if #fields < 3 then return nil end
+    local init = nil
+    if fields[3] ~= '' then init = string.sub(fields[3], 2) end
+    local anc = {}
+    for n = 4, #fields do anc[#anc + 1] = fields[n] end
+    return fields[1], fields[2], init, anc
+  end
   if string.sub(raw, 1, 2) == '2:' then
     local a = string.find(raw, ':', 3, true)
     if not a then return nil end
     local b = string.find(raw, ':', a + 1, true)
-    if b then return string.sub(raw, 3, a - 1), string.sub(raw, a + 1, b - 1), string.sub(raw, b + 1) end
-    return string.sub(raw, 3, a - 1), string.sub(raw, a + 1), nil
+    if b then return string.sub(raw, 3, a - 1), string.sub(raw, a + 1, b - 1), string.sub(raw, b + 1), NONE end
+    return string.sub(raw, 3, a - 1), string.sub(raw, a + 1), nil, NONE
   end
   local ok, m = pcall(cjson.decode, raw)
   if not ok or type(m) ~= 'table' or type(m[1]) ~= 'string' or type(m[2]) ~= 'string' then return nil end
-  return enc(m[1]), enc(m[2]), type(m[3]) == 'string' and enc(m[3]) or nil
+  return enc(m[1]), enc(m[2]), type(m[3]) == 'string' and enc(m[3]) or nil, NONE
 end
 local now, cutoff, ttl = ARGV[1], ARGV[2], ARGV[3]
 local agent, hasInit, initiator = ARGV[4], ARGV[5] == '1', ARGV[6]
 local i = 7
-local ancestors = {}
-for _ = 1, tonumber(ARGV[i]) do i = i + 1; ancestors[ARGV[i]] = true end
+-- lineage: the actor's agent and its ancestors, as a set.
+local lineage = { [agent] = true }
+for _ = 1, tonumber(ARGV[i]) do i = i + 1; lineage[ARGV[i]] = true end
 i = i + 1
 local steps = {}
 for s = 1, tonumber(ARGV[i]) do
-  local st = { key = tonumber(ARGV[i + 1]), name = ARGV[i + 2], enforced = ARGV[i + 3] == '1', member = ARGV[i + 4], distinct = {} }
-  local nd = tonumber(ARGV[i + 5])
-  i = i + 5
+  local st = { key = tonumber(ARGV[i + 1]), name = ARGV[i + 2], enforced = ARGV[i + 3] == '1', by = ARGV[i + 4], member = ARGV[i + 5], distinct = {} }
+  local nd = tonumber(ARGV[i + 6])
+  i = i + 6
   for _ = 1, nd do i = i + 1; st.distinct[ARGV[i]] = true end
   steps[s] = st
+end
+-- sameActor (duty-conflict.ts), one branch per distinct_by.
+local function same(e, by)
+  if e.agent == agent then return true end
+  if by == 'agent' then return false end
+  if hasInit and e.initiator == initiator then return true end
+  if by == 'initiator' then return false end
+  if lineage[e.agent] then return true end
+  for _, a in ipairs(e.ancestors) do
+    if lineage[a] then return true end
+  end
+  return false
 end
 local entries = {}
 for k = 1, #KEYS do
@@ -55,8 +85,8 @@ for k = 1, #KEYS do
   local raw = redis.call('ZRANGE', KEYS[k], 0, -1, 'WITHSCORES')
   local list = {}
   for j = 1, #raw, 2 do
-    local step, agentOf, initiatorOf = parse(raw[j])
-    if step then list[#list + 1] = { member = raw[j], at = raw[j + 1], step = step, agent = agentOf, initiator = initiatorOf } end
+    local step, agentOf, initiatorOf, ancestorsOf = parse(raw[j])
+    if step then list[#list + 1] = { member = raw[j], at = raw[j + 1], step = step, agent = agentOf, initiator = initiatorOf, ancestors = ancestorsOf } end
   end
   entries[k] = list
 end
@@ -64,8 +94,7 @@ end
 for _, st in ipairs(steps) do
   if st.enforced and st.distinct[st.name] then
     for _, e in ipairs(entries[st.key]) do
-      if e.step ~= st.name and st.distinct[e.step]
-        and (e.agent == agent or (hasInit and e.initiator == initiator) or ancestors[e.agent]) then
+      if e.step ~= st.name and st.distinct[e.step] and same(e, st.by) then
         return { st.key, e.member, e.at }
       end
     end

@@ -7,9 +7,11 @@ import type { RedisScripts } from './redis-scripts.js';
 
 /**
  * The duty ledger on Redis: one sorted set per duty and resource, member =
- * `2:<step>:<agentId>[:<initiator>]` with each part encoded by `encodeKeyPart` (made by Node
- * only, so a repeat is the same member and only refreshes its score; see lua-ledger.ts for why
- * not JSON), score = `at`. The key expires `ttlMs` after its newest entry; older
+ * `3:<step>:<agentId>:[=<initiator>][:<ancestor>…]` with each name encoded by `encodeKeyPart`
+ * (made by Node only, so a repeat is the same member and only refreshes its score; see
+ * lua-ledger.ts for why not JSON), score = `at`. The ancestors are the performer's attested
+ * chain, root first: the conflict rule compares lineages (issue 12). Members of the earlier
+ * `2:<step>:<agentId>[:<initiator>]` and JSON forms are still read, without ancestors. The key expires `ttlMs` after its newest entry; older
  * entries are trimmed by each commit and hidden from reads.
  */
 export class RedisLedger {
@@ -44,7 +46,7 @@ export class RedisLedger {
     for (const step of steps) {
       const keyIndex = groups.findIndex((group) => group.duty === step.duty && group.resource === step.resource) + 1;
       const distinct = step.distinct.map(encodeKeyPart);
-      args.push(keyIndex, encodeKeyPart(step.step), step.enforced === false ? '0' : '1', encodeMember(step.step, actor), distinct.length, ...distinct);
+      args.push(keyIndex, encodeKeyPart(step.step), step.enforced === false ? '0' : '1', step.distinctBy ?? 'lineage', encodeMember(step.step, actor), distinct.length, ...distinct);
     }
     const reply = await this.scripts.commitDuty(
       groups.map((group) => group.key),
@@ -74,14 +76,26 @@ interface Group {
 }
 
 function encodeMember(step: string, actor: DutyActor): string {
-  const parts = [step, actor.agentId, ...(actor.initiator === undefined ? [] : [actor.initiator])];
-  return `2:${parts.map(encodeKeyPart).join(':')}`;
+  const initiator = actor.initiator === undefined ? '' : `=${encodeKeyPart(actor.initiator)}`;
+  const ancestors = (actor.ancestors ?? []).map((ancestor) => `:${encodeKeyPart(ancestor)}`).join('');
+  return `3:${encodeKeyPart(step)}:${encodeKeyPart(actor.agentId)}:${initiator}${ancestors}`;
 }
 
-/** A member as an entry; JSON members are the format before issue 19, read for one ledger TTL. */
+/** A member as an entry; `2:` and JSON members are the formats before issue 12 and 19, read for one ledger TTL. */
 function decodeEntry(group: Group, member: string, at: string): LedgerEntry {
+  const base = { duty: group.duty, resource: group.resource, at: Number(at) };
+  if (member.startsWith('3:')) {
+    const [step, agentId, initiator, ...ancestors] = member.slice(2).split(':') as [string, string, string, ...string[]];
+    return {
+      ...base,
+      step: decodeKeyPart(step),
+      agentId: decodeKeyPart(agentId),
+      ...(initiator === '' ? {} : { initiator: decodeKeyPart(initiator.slice(1)) }),
+      ...(ancestors.length === 0 ? {} : { ancestors: ancestors.map(decodeKeyPart) }),
+    };
+  }
   const [step, agentId, initiator] = member.startsWith('2:')
     ? (member.slice(2).split(':').map(decodeKeyPart) as [string, string, string?])
     : (JSON.parse(member) as [string, string, string?]);
-  return { duty: group.duty, resource: group.resource, step, agentId, ...(initiator === undefined ? {} : { initiator }), at: Number(at) };
+  return { ...base, step, agentId, ...(initiator === undefined ? {} : { initiator }) };
 }

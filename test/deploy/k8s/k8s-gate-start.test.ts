@@ -56,7 +56,7 @@ describe('the sidecar gate of k8s/overlays/sidecar, started from its rendered mo
     const base = { iss: 'https://tokens.agents.example', aud: 'dutygate' };
     const planner = await mintAgentToken(agentIssuerKey!, { ...base, agentId: 'planner', initiator: 'sso:carol' });
     const finance = await mintChildToken(agentIssuerKey!, planner, { ...base, agentId: 'finance-a', initiator: 'sso:carol' });
-    const paymentId = `pay_${Date.now()}_${Math.random().toString(36).slice(2)}`;
+    const paymentId = `pay_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
     const request = {
       method: 'POST',
       host: 'payments.internal',

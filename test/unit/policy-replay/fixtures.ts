@@ -17,7 +17,7 @@ tools:
     record_params: [payment_id]
 duties:
   payment:
-    resource: params.payment_id
+    resource: { param: payment_id, pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }
     steps: { draft: [payments.create], approve: [payments.approve] }
     distinct: [draft, approve]
 rules:

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { ledgerEntryOf } from '../../../src/policy/duty-conflict.js';
 import { dutyStepsFor, evaluate } from '../../../src/policy/evaluate.js';
 import type { EvaluationInput, LedgerEntry } from '../../../src/policy/types.js';
 import { callOf, policyOf } from './fixtures.js';
@@ -11,12 +12,13 @@ class Workflow {
   readonly ledger: LedgerEntry[] = [];
 
   call(tool: string, agent: Partial<EvaluationInput['agent']>, params: Record<string, unknown> = { payment_id: 'p1' }) {
-    const input = callOf(tool, params, { parentId: 'orchestrator', ancestors: ['orchestrator'], ...agent });
+    // Each agent has its own orchestrator unless the case says otherwise: a shared one is one actor (lineage).
+    const parent = `orchestrator-of-${agent.id ?? 'agent'}`;
+    const input = callOf(tool, params, { parentId: parent, ancestors: [parent], ...agent });
     const decision = evaluate(EXAMPLE, { ...input, ledger: this.ledger });
     if (decision.kind === 'allow' || decision.kind === 'sanitize') {
-      for (const step of decision.dutySteps) {
-        this.ledger.push({ duty: step.duty, resource: step.resource, step: step.step, agentId: input.agent.id, ...(input.agent.initiator ? { initiator: input.agent.initiator } : {}), at: 0 });
-      }
+      const { id, initiator, ancestors } = input.agent;
+      for (const step of decision.dutySteps) this.ledger.push(ledgerEntryOf(step, { agentId: id, ancestors, ...(initiator ? { initiator } : {}) }, 0));
     }
     return decision;
   }
@@ -60,11 +62,20 @@ describe('duty: the three-actor rule (draft, approve, release)', () => {
     expect(flow.call('payments.approve', { id: 'finance-a' }, { payment_id: 'p2' }).kind).toBe('sanitize');
   });
 
-  it('a duty check whose resource cannot be named fails closed', () => {
+  it('a duty step whose resource cannot be named is denied SOD_RESOURCE_INVALID with the duty clause', () => {
     const decision = evaluate(EXAMPLE, callOf('payments.approve', {}, { id: 'finance-b' }));
+    expect(decision).toMatchObject({ kind: 'deny', code: 'SOD_RESOURCE_INVALID', clause: { name: 'SOD_RESOURCE_INVALID' }, dutySteps: [] });
+    expect(decision.reason).toBe("step 'approve' of duty 'payment': params.payment_id is missing");
+    expect(evaluate(EXAMPLE, callOf('payments.approve', { payment_id: { id: 'p1' } }, { id: 'b' })).code).toBe('SOD_RESOURCE_INVALID');
+  });
+
+  it('the orchestrator behind two children is one actor (distinct_by: lineage, the default)', () => {
+    const flow = new Workflow();
+    flow.call('payments.create', { id: 'finance-a', parentId: 'planner', ancestors: ['planner'] }, DRAFT);
+    const decision = flow.call('payments.approve', { id: 'finance-b', parentId: 'planner', ancestors: ['planner'] });
     expect(decision).toMatchObject({ kind: 'deny', code: 'SOD_DUTY_CONFLICT' });
-    expect(decision.reason).toContain('params.payment_id');
-    expect(evaluate(EXAMPLE, callOf('payments.approve', { payment_id: { id: 'p1' } }, { id: 'b' })).code).toBe('SOD_DUTY_CONFLICT');
+    expect(decision.reason).toContain("ancestor agent 'planner'");
+    expect(flow.call('payments.approve', { id: 'finance-b', parentId: 'reviewer', ancestors: ['reviewer'] }).kind).toBe('sanitize');
   });
 });
 
@@ -75,19 +86,23 @@ tools:
   - { name: b, match: { path: /b } }
   - { name: mcp, match: { path: /mcp }, protocol: mcp }
 duties:
-  ticket: { resource: params.ticket.id, steps: { open: [a], close: ["mcp:close_*"], note: [b] }, distinct: [open, close] }
-  other: { resource: params.ref, steps: { one: [a], two: [b] }, distinct: [one, two] }
+  ticket: { resource: { param: ticket.id, pattern: "^T-[0-9]+$" }, steps: { open: [a], close: ["mcp:close_*"], note: [b] }, distinct: [open, close] }
+  other: { resource: { param: ref, type: integer }, steps: { one: [a], two: [b] }, distinct: [one, two], distinct_by: agent }
 rules: []
 `);
+  const T = { distinct: ['open', 'close'], distinctBy: 'lineage' };
 
   it.each([
-    ['nested resource path and a second duty', 'a', { ticket: { id: 'T-1' }, ref: 'R' }, [
-      { duty: 'ticket', resource: 'T-1', step: 'open', distinct: ['open', 'close'] },
-      { duty: 'other', resource: 'R', step: 'one', distinct: ['one', 'two'] },
+    ['nested resource path and a second duty', 'a', { ticket: { id: 'T-1' }, ref: '7' }, [
+      { duty: 'ticket', resource: 'T-1', step: 'open', ...T },
+      { duty: 'other', resource: '7', step: 'one', distinct: ['one', 'two'], distinctBy: 'agent' },
     ]],
-    ['a numeric resource is its decimal string', 'b', { ticket: { id: 42 } }, [{ duty: 'ticket', resource: '42', step: 'note', distinct: ['open', 'close'] }]],
-    ['a missing or empty resource is left out', 'a', { ticket: {}, ref: '' }, []],
-    ['an MCP tool through a wildcard step', 'mcp:close_ticket', { ticket: { id: 'T-2' } }, [{ duty: 'ticket', resource: 'T-2', step: 'close', distinct: ['open', 'close'] }]],
+    ['an integer resource: a JSON number and its decimal string are one key', 'b', { ticket: { id: 'T-9' }, ref: 42 }, [
+      { duty: 'ticket', resource: 'T-9', step: 'note', ...T },
+      { duty: 'other', resource: '42', step: 'two', distinct: ['one', 'two'], distinctBy: 'agent' },
+    ]],
+    ['a missing or empty resource is left out (evaluate denies it)', 'a', { ticket: {}, ref: '' }, []],
+    ['an MCP tool through a wildcard step', 'mcp:close_ticket', { ticket: { id: 'T-2' } }, [{ duty: 'ticket', resource: 'T-2', step: 'close', ...T }]],
     ['a tool in no duty', 'mcp:open_ticket', { ticket: { id: 'T-2' } }, []],
   ] as const)('%s', (_name, tool, params, expected) => {
     expect(dutyStepsFor(policy, callOf(tool, params).tool)).toEqual(expected);
@@ -97,7 +112,7 @@ rules: []
     const loose = policyOf(`version: "1"
 tools: [{ name: a, match: { path: /a } }, { name: b, match: { path: /b } }, { name: c, match: { path: /c } }]
 duties:
-  t: { resource: params.id, steps: { open: [a], note: [b], log: [c] }, distinct: [open, note] }
+  t: { resource: { param: id, pattern: "^[a-z]+$" }, steps: { open: [a], note: [b], log: [c] }, distinct: [open, note] }
 rules:
   - { id: r, tools: [c], require: { duty: t }, effect: allow }
 `);

@@ -7,6 +7,8 @@ import { formatIssue, SourceError } from '../../../src/yaml/source-issue.js';
 
 const EXAMPLE = new URL('../../vectors/payments/policy.yaml', import.meta.url);
 
+const R = 'resource: { param: id, pattern: "^[a-z0-9]{1,16}$" }';
+
 /** A small valid policy; each validation case appends to or edits it. */
 const HEAD = `version: "1"
 clauses:
@@ -19,7 +21,7 @@ tools:
     protocol: mcp
 duties:
   payment:
-    resource: params.id
+    ${R}
     steps: { draft: [pay], approve: ["mcp:approve"] }
     distinct: [draft, approve]
 rules:
@@ -81,7 +83,17 @@ describe('parsePolicy: validation', () => {
     ['step naming an unknown tool', 'steps: { draft: [pay], approve: ["mcp:approve"] }', 'steps: { draft: [pya], approve: ["mcp:approve"] }', "p.yaml:13:22: duties.payment.steps.draft[0]: unknown tool 'pya' (did you mean 'pay'?)"],
     ['distinct naming an undefined step', 'distinct: [draft, approve]', 'distinct: [draft, aprove]', "p.yaml:14:23: duties.payment.distinct[1]: unknown step 'aprove' of duty 'payment' (did you mean 'approve'?)"],
     ['one tool in two steps', 'approve: ["mcp:approve"]', 'approve: [pay]', "p.yaml:13:38: duties.payment.steps.approve[0]: tool 'pay' is already step 'draft' of duty 'payment'"],
-    ['resource not a params path', 'resource: params.id', 'resource: body.id', 'p.yaml:12:15: duties.payment.resource: must be params.<name> (dotted paths allowed)'],
+    // issue 12 item 1: every duty declares how its resource is spelled (R is HEAD's rule).
+    ['the pre-issue-12 string form', R, 'resource: params.id', "p.yaml:12:15: duties.payment.resource: 'params.id' names a param but not how the resource is spelled; a duty needs a resource rule (write resource: { param: id, pattern: \"^…$\" } (a regex every valid id matches, nothing else) or resource: { param: id, type: integer })"],
+    ['no resource rule at all', `    ${R}\n`, '', 'p.yaml:11:3: duties.payment.resource: is required'],
+    ['a param without pattern or type', R, 'resource: { param: id }', 'p.yaml:12:15: duties.payment.resource: a resource rule needs exactly one of pattern or type (write resource: { param: payment_id, pattern: "^pay_[a-z0-9]{1,32}$" } (a regex every valid id matches, nothing else) or resource: { param: payment_id, type: integer })'],
+    ['both pattern and type', R, 'resource: { param: id, pattern: "^[0-9]+$", type: integer }', 'p.yaml:12:15: duties.payment.resource: a resource rule needs exactly one of pattern or type (write resource: { param: payment_id, pattern: "^pay_[a-z0-9]{1,32}$" } (a regex every valid id matches, nothing else) or resource: { param: payment_id, type: integer })'],
+    ['an unknown type', R, 'resource: { param: id, type: uuid }', 'p.yaml:12:34: duties.payment.resource.type: unknown resource type "uuid"; the only type is integer'],
+    ['a pattern that matches the empty string', R, 'resource: { param: id, pattern: "[a-z]*" }', 'p.yaml:12:37: duties.payment.resource.pattern: pattern matches the empty string; a resource id must not be empty'],
+    ['a bad regex', R, 'resource: { param: id, pattern: "(" }', 'p.yaml:12:37: duties.payment.resource.pattern: invalid regex: Invalid regular expression: /^(?:()$/u: Unterminated group'],
+    ['a params. prefix in param', R, 'resource: { param: params.id, type: integer }', 'p.yaml:12:24: duties.payment.resource.param: resource.param must name a param, e.g. payment_id (dotted paths such as ticket.id allowed, no params. prefix)'],
+    ['an unknown key', R, 'resource: { param: id, type: integer, case: lower }', "p.yaml:12:49: duties.payment.resource.case: unknown key 'case' in a resource rule (param, pattern, type)"],
+    ['an unknown distinct_by', 'distinct: [draft, approve]', 'distinct: [draft, approve]\n    distinct_by: person', 'p.yaml:15:18: duties.payment.distinct_by: must be one of "lineage", "agent", "initiator"'],
   ])('duties: %s', (_name, from, to, expected) => {
     expect(issuesOf(HEAD.replace(from, to) + '  - { id: ok, tools: [pay], effect: allow }\n')).toEqual([expected]);
   });

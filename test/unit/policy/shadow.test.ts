@@ -8,7 +8,7 @@ tools:
   - { name: t, match: { path: "/t/{id}" } }
   - { name: u, match: { path: /u } }
 duties:
-  d: { resource: params.id, steps: { one: [t], two: [u] }, distinct: [one, two] }
+  d: { resource: { param: id, pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" }, steps: { one: [t], two: [u] }, distinct: [one, two] }
 `;
 
 describe('policy-level shadow', () => {
@@ -28,13 +28,17 @@ describe('policy-level shadow', () => {
       wouldBlock: true,
       shadowKind: 'deny',
       shadowCode: 'POLICY_DENY',
-      dutySteps: [{ duty: 'd', resource: 'r1', step: 'one', distinct: ['one', 'two'] }],
+      dutySteps: [{ duty: 'd', resource: 'r1', step: 'one', distinct: ['one', 'two'], distinctBy: 'lineage' }],
       matchedRules: ['allow-t', 'deny-big'],
     });
   });
 
   it('lets a default deny through', () => {
-    expect(evaluate(policy, callOf('u'))).toMatchObject({ kind: 'allow', code: 'OK', shadow: true, wouldBlock: true, shadowKind: 'deny', shadowCode: 'NO_RULE' });
+    expect(evaluate(policy, callOf('u', { id: 'r9' }))).toMatchObject({ kind: 'allow', code: 'OK', shadow: true, wouldBlock: true, shadowKind: 'deny', shadowCode: 'NO_RULE' });
+  });
+
+  it('lets a call whose duty resource cannot be named through, reporting SOD_RESOURCE_INVALID', () => {
+    expect(evaluate(policy, callOf('u'))).toMatchObject({ kind: 'allow', shadow: true, wouldBlock: true, shadowKind: 'deny', shadowCode: 'SOD_RESOURCE_INVALID', dutySteps: [] });
   });
 
   it('reports an allow as shadow without would-block, and does not rewrite the request', () => {
@@ -86,7 +90,7 @@ describe('rule-level shadow: a shadow rule never changes what is enforced', () =
   });
 
   it('a shadow allow previews an opening without opening it', () => {
-    const decision = evaluate(policy, callOf('u'));
+    const decision = evaluate(policy, callOf('u', { id: 'r9' }));
     expect(decision).toMatchObject({ kind: 'deny', code: 'NO_RULE', shadow: true, wouldBlock: false, shadowKind: 'sanitize', shadowCode: 'OK' });
     expect(decision.changes).toBeUndefined();
   });
@@ -103,7 +107,7 @@ describe('rule-level shadow: a shadow rule never changes what is enforced', () =
   it('an enforce policy without shadow rules involved reports no shadow', () => {
     expect(evaluate(policy, callOf('t', { id: 'r', n: 1 }))).toEqual({
       kind: 'allow', code: 'OK', ruleId: 'allow-t', shadow: false, wouldBlock: false,
-      dutySteps: [{ duty: 'd', resource: 'r', step: 'one', distinct: ['one', 'two'] }], matchedRules: ['allow-t'],
+      dutySteps: [{ duty: 'd', resource: 'r', step: 'one', distinct: ['one', 'two'], distinctBy: 'lineage' }], matchedRules: ['allow-t'],
     });
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { findDutyConflict, isDutyConflict, type DutyActor } from '../../../src/policy/duty-conflict.js';
-import type { DutyStep, LedgerEntry } from '../../../src/policy/types.js';
+import { findDutyConflict, isDutyConflict, ledgerEntryOf, type DutyActor } from '../../../src/policy/duty-conflict.js';
+import type { DistinctBy, DutyStep, LedgerEntry } from '../../../src/policy/types.js';
 import type { StoreRef } from './state-contract.js';
 import { T0, uniqueId } from './state-contract.js';
 
@@ -65,19 +65,29 @@ export function ledgerContract(store: StoreRef): void {
       ]);
     });
 
-    const sameActorCases: { name: string; first: DutyActor; second: DutyActor; conflict: boolean }[] = [
+    const sameActorCases: { name: string; first: DutyActor; second: DutyActor; conflict: boolean; by?: DistinctBy }[] = [
       { name: 'same agent', first: { agentId: 'a' }, second: { agentId: 'a' }, conflict: true },
       { name: 'same initiator via another agent', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: true },
       { name: 'other initiator', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:bob' }, conflict: false },
       { name: 'no initiator on either side', first: { agentId: 'a' }, second: { agentId: 'b' }, conflict: false },
       { name: 'initiator only on the second', first: { agentId: 'a' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: false },
       { name: 'an ancestor drafted', first: { agentId: 'orch' }, second: { agentId: 'child', ancestors: ['root', 'orch'] }, conflict: true },
-      { name: 'a descendant drafted', first: { agentId: 'child' }, second: { agentId: 'orch', ancestors: ['root'] }, conflict: false },
+      { name: 'an unrelated agent without a chain', first: { agentId: 'child' }, second: { agentId: 'orch', ancestors: ['root'] }, conflict: false },
+      // issue 12 item 2: the ledger keeps the performer's lineage, so the orchestrator behind both is seen.
+      { name: 'a descendant drafted (its chain is on the ledger)', first: { agentId: 'child', ancestors: ['root', 'orch'] }, second: { agentId: 'orch', ancestors: ['root'] }, conflict: true },
+      { name: 'siblings under one orchestrator', first: { agentId: 'a', ancestors: ['planner'] }, second: { agentId: 'b', ancestors: ['planner'] }, conflict: true },
+      { name: 'siblings under one orchestrator, distinct_by: agent', first: { agentId: 'a', ancestors: ['planner'] }, second: { agentId: 'b', ancestors: ['planner'] }, conflict: false, by: 'agent' },
+      { name: 'same initiator, distinct_by: agent', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: false, by: 'agent' },
+      { name: 'same agent, distinct_by: agent', first: { agentId: 'a' }, second: { agentId: 'a' }, conflict: true, by: 'agent' },
+      { name: 'same initiator, distinct_by: initiator', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: true, by: 'initiator' },
+      { name: 'siblings under one orchestrator, distinct_by: initiator', first: { agentId: 'a', ancestors: ['planner'] }, second: { agentId: 'b', ancestors: ['planner'] }, conflict: false, by: 'initiator' },
+      { name: 'cousins sharing only the root', first: { agentId: 'a', ancestors: ['root', 'x'] }, second: { agentId: 'b', ancestors: ['root', 'y'] }, conflict: true },
     ];
-    it.each(sameActorCases)('same actor: $name → conflict $conflict', async ({ first, second, conflict }) => {
+    it.each(sameActorCases)('same actor: $name → conflict $conflict', async ({ first, second, conflict, by }) => {
       const resource = uniqueId('res');
-      expect(await store().commitDutySteps([step('draft', resource)], first, T0)).toBeUndefined();
-      const result = await store().commitDutySteps([step('approve', resource)], second, T0 + 1);
+      const extra = by === undefined ? {} : { distinctBy: by };
+      expect(await store().commitDutySteps([step('draft', resource, extra)], first, T0)).toBeUndefined();
+      const result = await store().commitDutySteps([step('approve', resource, extra)], second, T0 + 1);
       if (conflict) expect(result).toMatchObject({ step: 'draft', agentId: first.agentId });
       else expect(result).toBeUndefined();
     });
@@ -135,6 +145,14 @@ export function ledgerContract(store: StoreRef): void {
       expect(results.filter((r) => r === undefined)).toHaveLength(1);
     });
 
+    it('keeps the lineage on the entry and reads it back', async () => {
+      const resource = uniqueId('res');
+      await store().commitDutySteps([step('draft', resource)], { agentId: 'a', ancestors: ['root', 'planner'], initiator: 'sso:alice' }, T0);
+      expect(await store().readLedger([step('draft', resource)], T0 + 1)).toEqual([
+        { duty: 'payment', resource, step: 'draft', agentId: 'a', initiator: 'sso:alice', ancestors: ['root', 'planner'], at: T0 },
+      ]);
+    });
+
     it('matches findDutyConflict on 300 random commits (parity with the policy engine)', async () => {
       const random = seeded(20261122);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
@@ -145,10 +163,11 @@ export function ledgerContract(store: StoreRef): void {
         const actor: DutyActor = {
           agentId: pick(['a', 'b', 'c', 'd']),
           ...(random() < 0.5 ? { initiator: pick(['sso:alice', 'sso:bob']) } : {}),
-          ...(random() < 0.3 ? { ancestors: [pick(['a', 'b', 'root'])] } : {}),
+          ...(random() < 0.5 ? { ancestors: Array.from({ length: 1 + Math.floor(random() * 2) }, () => pick(['a', 'b', 'root', 'planner', 'p2'])) } : {}),
         };
+        const by = pick<DistinctBy | undefined>([undefined, 'lineage', 'agent', 'initiator']);
         const steps = Array.from({ length: 1 + Math.floor(random() * 2) }, () =>
-          step(pick([...DISTINCT, 'audit']), pick(resources), random() < 0.2 ? { enforced: false } : {}),
+          step(pick([...DISTINCT, 'audit']), pick(resources), { ...(random() < 0.2 ? { enforced: false } : {}), ...(by === undefined ? {} : { distinctBy: by }) }),
         );
         const expected = findDutyConflict(model, steps, actor);
         const actual = await store().commitDutySteps(steps, actor, nowMs);
@@ -164,19 +183,21 @@ export function ledgerContract(store: StoreRef): void {
         expect(isDutyConflict(actual as LedgerEntry, firstStep, actor), `commit ${i}`).toBe(true);
         expect(model, `commit ${i}`).toContainEqual(actual);
       }
-      const byTimeThenStep = (a: LedgerEntry, b: LedgerEntry) => a.at - b.at || a.step.localeCompare(b.step) || a.agentId.localeCompare(b.agentId) || (a.initiator ?? '').localeCompare(b.initiator ?? '');
+      const byTimeThenStep = (a: LedgerEntry, b: LedgerEntry) =>
+        a.at - b.at || a.step.localeCompare(b.step) || a.agentId.localeCompare(b.agentId) || (a.initiator ?? '').localeCompare(b.initiator ?? '') || (a.ancestors ?? []).join().localeCompare((b.ancestors ?? []).join());
       const stored = await store().readLedger([step('draft', resources[0] as string)], T0 + 300);
       expect(stored.sort(byTimeThenStep)).toEqual(model.filter((e) => e.resource === resources[0]).sort(byTimeThenStep));
     });
   });
 }
 
-/** The reference ledger: one entry per (resource, step, agent, initiator), a repeat moves to the end. */
+/** The reference ledger: one entry per (resource, step, agent, initiator, lineage), a repeat moves to the end. */
 function recordInModel(model: LedgerEntry[], steps: readonly DutyStep[], actor: DutyActor, at: number): void {
+  const lineage = (actor.ancestors ?? []).join('\u0000');
   for (const s of steps) {
-    const index = model.findIndex((e) => e.resource === s.resource && e.step === s.step && e.agentId === actor.agentId && e.initiator === actor.initiator);
+    const index = model.findIndex((e) => e.resource === s.resource && e.step === s.step && e.agentId === actor.agentId && e.initiator === actor.initiator && (e.ancestors ?? []).join('\u0000') === lineage);
     if (index >= 0) model.splice(index, 1);
-    model.push({ duty: s.duty, resource: s.resource, step: s.step, agentId: actor.agentId, ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }), at });
+    model.push(ledgerEntryOf(s, actor, at));
   }
 }
 
