@@ -26,7 +26,7 @@ tools:
   - { name: github, match: { host: mcp.internal, path: /mcp }, protocol: mcp }
 duties:
   payment:
-    resource: params.payment_id
+    resource: { param: payment_id, pattern: "^pay-[a-z0-9-]{1,40}$" }
     steps: { draft: [payments.create], approve: [payments.approve] }
     distinct: [draft, approve]
 rules:
@@ -186,7 +186,7 @@ describe('AuthZEN Authorization API 1.0 on the HTTP port', () => {
     async function batch(order: ('allow' | 'deny')[], semantic?: 'execute_all' | 'deny_on_first_deny' | 'permit_on_first_permit') {
       const evaluations = [];
       for (const [index, kind] of order.entries()) {
-        const resource = kind === 'allow' ? createPayment(`pay-batch-${semantic}-${index}`, 10) : { type: 'http', id: 'https://payments.internal/refunds' };
+        const resource = kind === 'allow' ? createPayment(`pay-batch-${(semantic ?? 'default').replaceAll('_', '')}${index}`, 10) : { type: 'http', id: 'https://payments.internal/refunds' };
         evaluations.push({ resource, context: { agent_token: await f.mint('batcher-1') } });
       }
       return pdp.evaluations({ subject: agent('batcher-1'), action: post, evaluations, ...(semantic === undefined ? {} : { options: { evaluations_semantic: semantic } }) }, { requestId: `batch-${semantic}` });

@@ -29,11 +29,13 @@ end
 local NONE = {}
 local function parse(raw)
   if string.sub(raw, 1, 2) == '3:' then
-    local f = {}
-    for part in string.gmatch(string.sub(raw, 3), '([^:]*)') do f[#f + 1] = part end
-    -- gmatch yields an empty match after each field in Lua 5.1: keep every other one.
-    local fields = {}
-    for n = 1, #f, 2 do fields[#fields + 1] = f[n] end
+    local fields, from = {}, 3
+    while true do
+      local sep = string.find(raw, ':', from, true)
+      if not sep then fields[#fields + 1] = string.sub(raw, from); break end
+      fields[#fields + 1] = string.sub(raw, from, sep - 1)
+      from = sep + 1
+    end
     if #fields < 3 then return nil end
     local init = nil
     if fields[3] ~= '' then init = string.sub(fields[3], 2) end

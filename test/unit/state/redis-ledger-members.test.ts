@@ -19,6 +19,26 @@ afterAll(async () => {
 });
 
 describe('redis ledger members', () => {
+  it('a 2: member (before issue 12) is read without ancestors and still conflicts; 3: members keep the lineage', async () => {
+    const config = redisTestConfig();
+    const store = await createRedisStore(config);
+    const admin = new Redis(REDIS_URL);
+    try {
+      const resource = uniqueId('res');
+      const key = createRedisKeys(config.prefix).ledger('payment', resource);
+      await admin.zadd(key, T0, '2:draft:a:sso%3Aann');
+      await admin.pexpire(key, 86_400_000);
+      expect(await store.readLedger([step('draft', resource)], T0 + 1)).toEqual([{ duty: 'payment', resource, step: 'draft', agentId: 'a', initiator: 'sso:ann', at: T0 }]);
+      expect(await store.commitDutySteps([step('approve', resource)], { agentId: 'b', initiator: 'sso:ann' }, T0 + 1)).toMatchObject({ agentId: 'a' });
+      expect(await store.commitDutySteps([step('approve', resource)], { agentId: 'b', ancestors: ['root', 'p:1'] }, T0 + 2)).toBeUndefined();
+      expect(await admin.zrange(key, 0, -1)).toContain('3:approve:b::root:p%3A1');
+      expect(await store.commitDutySteps([step('release', resource)], { agentId: 'c', ancestors: ['p:1'] }, T0 + 3)).toMatchObject({ step: 'approve', ancestors: ['root', 'p:1'] });
+    } finally {
+      admin.disconnect();
+      await store.close();
+    }
+  });
+
   it('a legacy member cjson cannot decode does not poison its key; legacy members still conflict', async () => {
     const config = redisTestConfig();
     const store = await createRedisStore(config);
@@ -34,7 +54,8 @@ describe('redis ledger members', () => {
       expect(await store.commitDutySteps([step('approve', resource)], { agentId: 'legacy:a' }, T0 + 2)).toMatchObject({ step: 'draft', agentId: 'legacy:a' });
       expect(await store.commitDutySteps([step('release', resource)], { agentId: 'c', initiator: 'sso:€' }, T0 + 3)).toMatchObject({ step: 'draft', initiator: 'sso:€' });
       const members = await admin.zrange(key, 0, -1);
-      expect(members).toContain('2:approve:b');
+      // issue 12: members carry the performer's lineage (no initiator, no ancestors here).
+      expect(members).toContain('3:approve:b:');
     } finally {
       admin.disconnect();
       await store.close();
