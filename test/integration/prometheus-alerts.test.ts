@@ -36,7 +36,7 @@ tools:
   - { name: payments.approve, match: { method: POST, host: payments.internal, path: "/payments/{payment_id}/approve" } }
 duties:
   payment:
-    resource: params.payment_id
+    resource: { param: payment_id, pattern: "^pay[_-][a-z0-9]{1,32}$" }
     steps: { draft: [payments.draft], approve: [payments.approve] }
     distinct: [draft, approve]
 rules:
