@@ -1,25 +1,19 @@
 /**
  * Key sources: one jose key resolver per configured issuer. A `jwks_file` is read and parsed
  * once, at start-up; a `jwks_url` is fetched lazily by jose's remote set (cached, refreshed on an
- * unknown `kid` at most once per cooldown). Fetch failures become `KEYS_UNAVAILABLE` so the gate
- * fails closed with a 503 instead of blaming the agent's token.
+ * unknown `kid` at most once per cooldown, and in the background when the cache expires; keys of
+ * the last good set keep verifying while the URL is down, slow or serving garbage). Fetch
+ * failures become `KEYS_UNAVAILABLE` so the gate fails closed with a 503 instead of blaming the
+ * agent's token.
  */
 import { readFile } from 'node:fs/promises';
-import { createLocalJWKSet, createRemoteJWKSet, errors } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwksCache } from 'jose';
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import { DutygateError } from '../errors.js';
 import type { IssuerConfig } from '../config/types.js';
 
 /** Resolves the verification key for a token's protected header (a jose `JWTVerifyGetKey`). */
 export type KeySource = JWTVerifyGetKey;
-
-// Errors a key lookup raises about the *token* (its kid or alg), as opposed to the key set being
-// unreachable or unusable. They pass through to the verifier's token-level mapping.
-const TOKEN_LOOKUP_CODES: ReadonlySet<string> = new Set([
-  errors.JWKSNoMatchingKey.code,
-  errors.JWKSMultipleMatchingKeys.code,
-  errors.JOSENotSupported.code,
-]);
 
 /**
  * Builds the key source for one issuer.
@@ -61,25 +55,64 @@ async function createFileKeySource(iss: string, path: string): Promise<KeySource
 
 function createUrlKeySource(issuer: IssuerConfig): KeySource {
   const url = new URL(issuer.jwksUrl as string);
+  // jose fetches, validates and caches; it writes each good key set into `cache` too.
+  const cache: { uat?: number; jwks?: JSONWebKeySet } = {};
   const remote = createRemoteJWKSet(url, {
     cacheMaxAge: issuer.jwksCacheMs,
     cooldownDuration: issuer.jwksCooldownMs,
     // jose requires an integer number of milliseconds.
     timeoutDuration: Math.max(0, Math.round(issuer.jwksTimeoutMs)),
+    // jose's type wants the empty object it will fill in (`Record<string, never>`).
+    [jwksCache]: cache as Record<string, never>,
   });
-  // jose already shares one in-flight fetch between concurrent lookups, so a slow or dead key
-  // server sees at most one request at a time from this gate.
+  const unavailable = (cause?: unknown) =>
+    new DutygateError('KEYS_UNAVAILABLE', `the key set of issuer ${JSON.stringify(issuer.issuer)} could not be fetched from ${url.origin}`, { cause });
+
+  // Stale-while-error (issue 13, item 6): jose alone refetches on every lookup once the cache
+  // has expired and refuses every token while the URL is down, slow or serving garbage. Here a
+  // key from the last good set keeps verifying; the set is refreshed in the background; and
+  // fetches (one in flight at a time, shared) start at most once per cooldown — once a second
+  // while no key set was ever fetched — however many tokens arrive.
+  let lastAttempt = Number.NEGATIVE_INFINITY;
+  let last: { jwks: JSONWebKeySet; lookup: KeySource } | undefined;
+  const coolingDown = (ms: number) => Date.now() - lastAttempt < ms;
+  const refresh = (): Promise<void> => {
+    if (!remote.reloading) lastAttempt = Date.now();
+    return remote.reload();
+  };
+  const lastGood = (): KeySource | undefined => {
+    if (cache.jwks === undefined) return undefined;
+    if (last?.jwks !== cache.jwks) last = { jwks: cache.jwks, lookup: createLocalJWKSet(cache.jwks) };
+    return last.lookup;
+  };
+
   return async (protectedHeader, token) => {
-    try {
-      return await remote(protectedHeader, token);
-    } catch (cause) {
-      if (cause instanceof errors.JOSEError && TOKEN_LOOKUP_CODES.has(cause.code)) throw cause;
-      throw new DutygateError(
-        'KEYS_UNAVAILABLE',
-        `the key set of issuer ${JSON.stringify(issuer.issuer)} could not be fetched from ${url.origin}`,
-        { cause },
-      );
+    let lookup = lastGood();
+    if (lookup === undefined) {
+      if (coolingDown(Math.min(issuer.jwksCooldownMs, 1_000)) && !remote.reloading) throw unavailable();
+      try {
+        await refresh();
+      } catch (cause) {
+        throw unavailable(cause);
+      }
+      lookup = lastGood();
+      if (lookup === undefined) throw unavailable();
+      return lookup(protectedHeader, token);
     }
+    if (!remote.fresh && !coolingDown(issuer.jwksCooldownMs)) void refresh().catch(() => undefined);
+    try {
+      return await lookup(protectedHeader, token);
+    } catch (cause) {
+      // An unknown kid may be a rotation: join a fetch in flight, or start one once per
+      // cooldown; otherwise it is the token's fault.
+      if (!(cause instanceof errors.JWKSNoMatchingKey) || (coolingDown(issuer.jwksCooldownMs) && !remote.reloading)) throw cause;
+    }
+    try {
+      await refresh();
+    } catch (cause) {
+      throw unavailable(cause);
+    }
+    return (lastGood() ?? lookup)(protectedHeader, token);
   };
 }
 

@@ -72,6 +72,8 @@ export interface GateFixtureOptions {
   readonly approvals?: boolean;
   /** More start options (approvals hooks). */
   readonly gateOptions?: Omit<GateOptions, 'now'>;
+  /** Trust the agent issuer's keys from this URL instead of the generated JWKS file. */
+  readonly jwksUrl?: string;
 }
 
 /** Starts a gate with `policy` (YAML text). */
@@ -91,7 +93,7 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     'http: { host: 127.0.0.1, port: 0 }',
     'identity:',
     '  issuers:',
-    `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, jwks_file: ./agents.jwks.json${options.issuerExtra === undefined ? '' : `, ${options.issuerExtra}`} }`,
+    `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, ${options.jwksUrl === undefined ? 'jwks_file: ./agents.jwks.json' : `jwks_url: "${options.jwksUrl}"`}${options.issuerExtra === undefined ? '' : `, ${options.issuerExtra}`} }`,
     ...(options.identityExtra === undefined ? [] : [`  ${options.identityExtra}`]),
     `policy: { file: ./policy.yaml, watch: ${options.watch ?? false} }`,
     'log: { level: silent }',

@@ -19,15 +19,15 @@ export interface OwnedRedis {
   thaw(): void;
 }
 
-/** Starts a throw-away redis-server (no persistence) on a free port. */
-export async function startOwnedRedis(): Promise<OwnedRedis> {
+/** Starts a throw-away redis-server (no persistence) on a free port; `extraArgs` are appended (e.g. `--enable-debug-command yes`). */
+export async function startOwnedRedis(extraArgs: readonly string[] = []): Promise<OwnedRedis> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const owned: OwnedRedis = {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+      child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs], { stdio: 'ignore' });
       const started = child;
       const failed = new Promise<never>((_, reject) => started.once('error', reject));
       for (let i = 0; i < 100; i++) {

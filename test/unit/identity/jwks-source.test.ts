@@ -156,4 +156,36 @@ describe('createKeySource: jwks_url', () => {
       reason: `the key set of issuer "${ISS}" could not be fetched from ${new URL(jwks.url).origin}`,
     });
   });
+
+  // Issue 13, item 6 (found by the campaign's faults-jwks drill): when the cache expired while the
+  // URL was down, slow or serving garbage, every token was refused (KEYS_UNAVAILABLE or the check
+  // deadline), and each refused check fetched again.
+  it.each(['error', 'hang', 'garbage'] as const)('cached keys keep verifying when the cache expires during a %s outage; fetches stay bounded', async (mode) => {
+    const jwks = await startJwksServer(first.publicJwks);
+    const verifier = await createTokenVerifier({
+      ...BASE,
+      issuers: [urlIssuer(jwks.url, { jwksCacheMs: 100, jwksCooldownMs: 1_000, jwksTimeoutMs: 200 })],
+      requireAgentClaims: true,
+    });
+    await verifier.verify(await signRaw(first.privateJwk, payload()), NOW);
+    expect(jwks.requests).toBe(1);
+    if (mode === 'garbage') jwks.jwks = { keys: 'nope' };
+    else jwks.mode = mode;
+    await sleep(150);
+    for (let i = 0; i < 10; i++) {
+      const started = performance.now();
+      await expect(verifier.verify(await signRaw(first.privateJwk, payload()), NOW)).resolves.toMatchObject({ agentId: 'agent-a' });
+      expect(performance.now() - started).toBeLessThan(100);
+    }
+    const unknown = await signRaw(second.privateJwk, payload());
+    const burst = await Promise.all(Array.from({ length: 10 }, () => rejection(verifier.verify(unknown, NOW))));
+    for (const error of burst) expect(['TOKEN_KID', 'KEYS_UNAVAILABLE']).toContain(error.code);
+    // One background refresh for the stale cache, at most one more for the unknown kid.
+    expect(jwks.requests).toBeLessThanOrEqual(3);
+    // Healthy again with the rotated key: picked up after the cooldown, no restart.
+    jwks.mode = 'ok';
+    jwks.jwks = { keys: [...first.publicJwks.keys, ...second.publicJwks.keys] };
+    await sleep(1_050);
+    await expect(verifier.verify(unknown, NOW)).resolves.toMatchObject({ agentId: 'agent-a' });
+  });
 });
