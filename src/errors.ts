@@ -43,6 +43,7 @@ export const CODES = {
   TOKEN_NOT_YET_VALID: identity('the token `nbf` or `iat` lies in the future (beyond the clock skew)'),
   TOKEN_LIFETIME: identity('`exp - iat` exceeds `identity.max_token_lifetime`'),
   TOKEN_CLAIMS: identity('a required claim (`agent_id`, `jti`, `iat`, `exp`) is missing or has the wrong type, or an identifier claim is ill-formed (control, format or bidi characters, unpaired surrogates, longer than `limits.max_identifier_length`)'),
+  TOKEN_TYPE: identity('a delegation attestation (`typ: dutygate-delegation+jwt`) was presented as a credential, or a credential as a chain link'),
   KEYS_UNAVAILABLE: unavailable('the issuer key set could not be fetched'),
   REPLAY: identity('the token `jti` was already spent'),
   // chain (DESIGN §2): 403

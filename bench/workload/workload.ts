@@ -64,11 +64,18 @@ export interface Workload {
   next(): { bytes: Buffer; expected: number; scenario: number };
 }
 
+/**
+ * One two-ancestor chain: the root's attestation delegating to the middle agent, and per calling
+ * agent the middle agent's attestation delegating to it (a link names its one delegatee).
+ */
 interface Chain {
-  readonly header: string;
-  readonly parentAgentId: string;
-  readonly parentJti: string;
+  readonly rootLink: string;
+  readonly root: { readonly agentId: string; readonly jti: string };
+  readonly midAgentId: string;
   readonly initiator: string;
+  readonly iat: number;
+  /** Calling agent → `x-agent-chain` value and the jti of its parent link. */
+  readonly links: Map<string, { readonly header: string; readonly parentJti: string }>;
 }
 
 /** `slice` as seen by a server that allows every valid token (the floor). */
@@ -119,12 +126,22 @@ export function createWorkload(options: WorkloadOptions): Workload {
     for (let k = 0; k < chainCount; k++) {
       const initiator = CHAIN_HUMANS[k % CHAIN_HUMANS.length] as string;
       const root = { agentId: `planner-${k}`, jti: randomUUID() };
-      const mid = { agentId: `orchestrator-${k}`, jti: randomUUID() };
-      const rootToken = minter.mint({ ...root, iat: nowS, ttlSeconds: ancestorTtl, initiator });
-      const midToken = minter.mint({ ...mid, iat: nowS, ttlSeconds: ancestorTtl, initiator, parentAgentId: root.agentId, parentJti: root.jti });
-      chains.push({ header: `${rootToken},${midToken}`, parentAgentId: mid.agentId, parentJti: mid.jti, initiator });
+      const midAgentId = `orchestrator-${k}`;
+      const rootLink = minter.mintDelegation({ ...root, iat: nowS, ttlSeconds: ancestorTtl, initiator, delegateeAgentId: midAgentId });
+      chains.push({ rootLink, root, midAgentId, initiator, iat: nowS, links: new Map() });
     }
     chainsMintedAt = nowS;
+  };
+
+  // Minted on first use and reused, like a real orchestrator's attestation for each child.
+  const linkFor = (chain: Chain, agentId: string): { header: string; parentJti: string } => {
+    const known = chain.links.get(agentId);
+    if (known) return known;
+    const mid = { agentId: chain.midAgentId, jti: randomUUID() };
+    const midLink = minter.mintDelegation({ ...mid, iat: chain.iat, ttlSeconds: ancestorTtl, initiator: chain.initiator, parentAgentId: chain.root.agentId, parentJti: chain.root.jti, delegateeAgentId: agentId });
+    const link = { header: `${chain.rootLink},${midLink}`, parentJti: mid.jti };
+    chain.links.set(agentId, link);
+    return link;
   };
 
   const choose = (): number => {
@@ -151,8 +168,9 @@ export function createWorkload(options: WorkloadOptions): Workload {
     let chainHeader: string | undefined;
     if (scenario.chained) {
       const chain = chains[pick.int(chains.length)] as Chain;
-      chainHeader = chain.header;
-      token = minter.mint({ agentId: agent.agentId, jti, iat: nowS, ttlSeconds: options.tokenTtlSeconds, initiator: chain.initiator, parentAgentId: chain.parentAgentId, parentJti: chain.parentJti });
+      const link = linkFor(chain, agent.agentId);
+      chainHeader = link.header;
+      token = minter.mint({ agentId: agent.agentId, jti, iat: nowS, ttlSeconds: options.tokenTtlSeconds, initiator: chain.initiator, parentAgentId: chain.midAgentId, parentJti: link.parentJti });
     } else {
       token = minter.mint({ agentId: agent.agentId, jti, iat: nowS, ttlSeconds: options.tokenTtlSeconds, initiator: agent.initiator });
     }

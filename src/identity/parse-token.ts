@@ -24,6 +24,11 @@ export interface UnverifiedToken {
   readonly alg: string;
   /** The base64url payload segment, for reading the unverified `iss` when several issuers exist. */
   readonly payloadSegment: string;
+  /**
+   * The protected header's `typ`, if any. Read before the signature check, but the header is
+   * signed: a token whose `typ` was changed does not verify afterwards.
+   */
+  readonly typ?: string;
 }
 
 /**
@@ -56,7 +61,9 @@ export function parseUnverified(token: string, maxTokenBytes: number): Unverifie
   if (!ASYMMETRIC_ALGORITHMS.has(alg)) {
     throw new DutygateError('TOKEN_ALG', refusedAlgReason(alg));
   }
-  return { alg, payloadSegment: token.slice(firstDot + 1, secondDot) };
+  const typ = header['typ'];
+  if (typ !== undefined && typeof typ !== 'string') throw new DutygateError('TOKEN_MALFORMED', 'the token header `typ` is not a string');
+  return { alg, payloadSegment: token.slice(firstDot + 1, secondDot), ...(typ === undefined ? {} : { typ }) };
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { JWTPayload } from 'jose';
 import { DutygateError } from '../errors.js';
 import { identifierError } from '../lib/text.js';
+import { DELEGATEE_CLAIM } from './delegation.js';
 import type { AgentClaims } from './types.js';
 
 /** Default of `limits.max_identifier_length`: longest accepted id-like claim. */
@@ -54,6 +55,16 @@ export function readAgentClaims(payload: JWTPayload, iss: string, iat: number, e
   const sub = optional(payload, 'sub', maxLength);
   if (sub !== undefined) claims.sub = sub;
   return claims;
+}
+
+/**
+ * Reads a delegation attestation's claims: those of an agent token plus the required
+ * `delegatee_agent_id`, the one agent the attestation delegates to.
+ *
+ * @throws DutygateError `TOKEN_CLAIMS` naming the offending claim.
+ */
+export function readDelegationClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength = DEFAULT_MAX_IDENTIFIER_LENGTH): AgentClaims {
+  return { ...readAgentClaims(payload, iss, iat, exp, maxLength), delegateeAgentId: required(payload, DELEGATEE_CLAIM, maxLength) };
 }
 
 /**

@@ -19,6 +19,8 @@ export interface AgentClaims {
    * is the token's own signature, so no `x-agent-chain` is read.
    */
   readonly actAncestors?: readonly string[];
+  /** Delegation attestations only: the agent this link delegates to (`delegatee_agent_id`). */
+  readonly delegateeAgentId?: string;
 }
 
 /** A verified agent: its own token and the attested ancestors, root first, direct parent last. */

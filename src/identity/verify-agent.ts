@@ -62,7 +62,7 @@ export async function createAgentVerifier(
     maxIdentifierLength: limits.maxIdentifierLength,
     maxActNesting: identity.maxChainDepth,
   });
-  const verifyLink = createCachedLinkVerifier(tokens.verify, { maxEntries: options.maxCachedLinks ?? 10_000 });
+  const verifyLink = createCachedLinkVerifier(tokens.verifyDelegation, { maxEntries: options.maxCachedLinks ?? 10_000 });
   const chainOptions: ChainOptions = {
     maxChainDepth: identity.maxChainDepth,
     clockSkewMs: identity.clockSkewMs,

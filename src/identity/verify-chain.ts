@@ -1,9 +1,11 @@
 /**
  * Delegation-chain attestation (DESIGN §2): the `x-agent-chain` header carries the ancestors'
- * tokens, root first, direct parent last. Each link is signature-checked by the same verifier as
- * the agent token; then the relational rules are checked on every request (they depend on the
- * child, so they are never cached). Links are attestations, not credentials: their `jti` is not
- * replay-claimed here.
+ * delegation attestations, root first, direct parent last. Each link is signature-checked against
+ * the same issuers as the agent token, but as a delegation attestation (its own `typ` and
+ * audience, see delegation.ts): an agent credential is refused as a link, and a link is refused
+ * as a credential. Then the relational rules are checked on every request (they depend on the
+ * child, so they are never cached), among them that each link names the very agent it delegates
+ * to. Links are attestations, not credentials: their `jti` is not replay-claimed here.
  *
  * Links are numbered from 0 (the root) in reasons.
  */
@@ -101,6 +103,10 @@ function checkRelations(links: readonly AgentClaims[], agent: AgentClaims, skewS
       invalid(
         `${who} names parent_agent_id ${q(child.parentAgentId ?? '')} but link ${index - 1} is agent ${q(parent.agentId)}`,
       );
+    }
+    // The attestation names its delegatee: a parent's link delegates to one child only.
+    if (parent.delegateeAgentId !== child.agentId) {
+      invalid(`link ${index - 1} (agent ${q(parent.agentId)}) delegates to ${q(parent.delegateeAgentId ?? '')}, not to ${who}`);
     }
     if (child.parentJti !== parent.jti) {
       invalid(`${who} names a parent_jti that is not the jti of link ${index - 1} (agent ${q(parent.agentId)})`);

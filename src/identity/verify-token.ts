@@ -19,7 +19,8 @@ import type { KeySource } from './jwks-source.js';
 import { fromJoseError } from './map-jose-error.js';
 import type { JoseErrorContext } from './map-jose-error.js';
 import { ASYMMETRIC_ALGORITHMS, parseUnverified, quote, readUnverifiedIssuer } from './parse-token.js';
-import { DEFAULT_MAX_IDENTIFIER_LENGTH, readAgentClaims, readPrincipalClaims } from './read-claims.js';
+import { DELEGATION_AUDIENCE, DELEGATION_TYPE, hasDelegationAudience, isDelegationType } from './delegation.js';
+import { DEFAULT_MAX_IDENTIFIER_LENGTH, readAgentClaims, readDelegationClaims, readPrincipalClaims } from './read-claims.js';
 import { readActAgentClaims } from './act-delegation.js';
 import type { PrincipalClaims } from './read-claims.js';
 
@@ -45,7 +46,8 @@ export interface TokenVerifierOptions {
 /** A prepared verifier. */
 export interface TokenVerifier<Claims> {
   /**
-   * Verifies one compact JWS at time `now`.
+   * Verifies one compact JWS, presented as a credential, at time `now`. A delegation
+   * attestation (its `typ` or its audience) is refused `TOKEN_TYPE`: it is not a credential.
    *
    * @throws DutygateError with a `TOKEN_*` code (the token's fault), `KEYS_UNAVAILABLE` (an
    *   issuer's key set could not be fetched) or `INTERNAL` (anything unexpected; fails closed).
@@ -53,13 +55,30 @@ export interface TokenVerifier<Claims> {
   readonly verify: (token: string, now: Date) => Promise<Claims>;
 }
 
+/** The agent-token verifier: credentials, and the delegation attestations of `x-agent-chain`. */
+export interface AgentTokenVerifier extends TokenVerifier<AgentClaims> {
+  /**
+   * Verifies one delegation attestation (a chain link): `typ` {@link DELEGATION_TYPE}, `aud`
+   * {@link DELEGATION_AUDIENCE}, and a `delegatee_agent_id`. Anything else — a credential above
+   * all — is refused `TOKEN_TYPE` or `TOKEN_AUDIENCE`.
+   */
+  readonly verifyDelegation: (token: string, now: Date) => Promise<AgentClaims>;
+}
+
+/** Verification settings of one issuer for one kind of token. */
+interface Purpose {
+  readonly options: JWTVerifyOptions;
+  readonly fast: FastPathIssuer;
+}
+
 interface PreparedIssuer {
   readonly key: KeySource;
   readonly algorithms: ReadonlySet<string>;
-  readonly options: JWTVerifyOptions;
   readonly context: JoseErrorContext;
-  readonly fast: FastPathIssuer;
-  readonly delegation: 'chain' | 'act';
+  readonly credential: Purpose;
+  /** How this issuer states delegation: chain links (x-agent-chain) or nested `act` claims. */
+  readonly mode: 'chain' | 'act';
+  readonly delegation: Purpose;
 }
 
 /**
@@ -71,21 +90,28 @@ interface PreparedIssuer {
  */
 export function createTokenVerifier(
   options: TokenVerifierOptions & { readonly requireAgentClaims: true },
-): Promise<TokenVerifier<AgentClaims>>;
+): Promise<AgentTokenVerifier>;
 export function createTokenVerifier(
   options: TokenVerifierOptions & { readonly requireAgentClaims: false },
 ): Promise<TokenVerifier<PrincipalClaims>>;
 export async function createTokenVerifier(
   options: TokenVerifierOptions,
-): Promise<TokenVerifier<AgentClaims | PrincipalClaims>> {
+): Promise<TokenVerifier<AgentClaims | PrincipalClaims> & { verifyDelegation?: (token: string, now: Date) => Promise<AgentClaims> }> {
   const { clockSkewMs, maxTokenBytes, requireAgentClaims } = options;
   const maxIdentifierLength = options.maxIdentifierLength ?? DEFAULT_MAX_IDENTIFIER_LENGTH;
   const skewSeconds = clockSkewMs / 1000;
   const maxLifetimeSeconds = options.maxTokenLifetimeMs / 1000;
   const issuers = await prepareIssuers(options.issuers, skewSeconds);
 
-  async function verify(token: string, now: Date): Promise<AgentClaims | PrincipalClaims> {
-    const { alg, payloadSegment } = parseUnverified(token, maxTokenBytes);
+  async function verify(token: string, now: Date, delegation: boolean): Promise<AgentClaims | PrincipalClaims> {
+    const { alg, payloadSegment, typ } = parseUnverified(token, maxTokenBytes);
+    // Checked on the unverified header, which the signature below covers.
+    if (delegation && !isDelegationType(typ)) {
+      throw new DutygateError('TOKEN_TYPE', `a chain link must be a delegation attestation (typ ${DELEGATION_TYPE}); an agent credential is not one`);
+    }
+    if (!delegation && isDelegationType(typ)) {
+      throw new DutygateError('TOKEN_TYPE', 'a delegation attestation is not a credential; present the agent\'s own token');
+    }
     const iss = readUnverifiedIssuer(payloadSegment);
     if (iss === undefined) throw new DutygateError('TOKEN_ISSUER', 'the token has no iss claim');
     const issuer = issuers.get(iss);
@@ -98,12 +124,21 @@ export async function createTokenVerifier(
         `algorithm ${quote(alg)} is not allowed for issuer ${JSON.stringify(iss)} (allowed: ${[...issuer.algorithms].join(', ')})`,
       );
     }
+    // An act issuer states delegation inside the agent's own token (RFC 8693), never in links.
+    if (delegation && issuer.mode === 'act') {
+      throw new DutygateError('TOKEN_TYPE', `issuer ${JSON.stringify(iss)} states delegation with act claims; it issues no chain links`);
+    }
+    const purpose = delegation ? issuer.delegation : issuer.credential;
     let payload: JWTPayload;
     try {
       // The synchronous EdDSA path accepts the common valid token; anything else is jose's call.
-      payload = (await verifyEdDsaFast(token, issuer.fast, now)) ?? (await jwtVerify(token, issuer.key, { ...issuer.options, currentDate: now })).payload;
+      payload = (await verifyEdDsaFast(token, purpose.fast, now)) ?? (await jwtVerify(token, issuer.key, { ...purpose.options, currentDate: now })).payload;
     } catch (error) {
       throw fromJoseError(error, issuer.context);
+    }
+    // An issuer audience list could name the delegation audience too; a credential still may not.
+    if (!delegation && hasDelegationAudience(payload)) {
+      throw new DutygateError('TOKEN_TYPE', `a token for audience ${DELEGATION_AUDIENCE} is a delegation attestation, not a credential`);
     }
     // jose has checked presence and number type (`requiredClaims`); JSON can still carry 1e999.
     const iat = payload.iat as number;
@@ -123,13 +158,16 @@ export async function createTokenVerifier(
         `the token lifetime (exp - iat = ${exp - iat}s) exceeds the ${maxLifetimeSeconds}s maximum`,
       );
     }
+    if (delegation) return readDelegationClaims(payload, iss, iat, exp, maxIdentifierLength);
     if (!requireAgentClaims) return readPrincipalClaims(payload, iss, iat, exp, maxIdentifierLength);
-    return issuer.delegation === 'act'
+    return issuer.mode === 'act'
       ? readActAgentClaims(payload, iss, iat, exp, maxIdentifierLength, options.maxActNesting ?? 32)
       : readAgentClaims(payload, iss, iat, exp, maxIdentifierLength);
   }
 
-  return { verify };
+  const asCredential = (token: string, now: Date) => verify(token, now, false);
+  if (!requireAgentClaims) return { verify: asCredential };
+  return { verify: asCredential, verifyDelegation: (token: string, now: Date) => verify(token, now, true) as Promise<AgentClaims> };
 }
 
 async function prepareIssuers(
@@ -148,26 +186,25 @@ async function prepareIssuers(
       }
     }
     const key = await createKeySource(config);
-    prepared.set(config.issuer, {
-      key,
-      delegation: config.delegation ?? 'chain',
-      algorithms: new Set(config.algorithms),
+    const purpose = (audiences: readonly string[], typ?: string): Purpose => ({
       // Frozen and reused for every token; only `currentDate` is added per call.
       options: Object.freeze({
         algorithms: [...config.algorithms],
         issuer: config.issuer,
-        audience: typeof config.audience === 'string' ? config.audience : [...config.audience],
+        audience: [...audiences],
         clockTolerance: clockSkewSeconds,
         requiredClaims: ['iat', 'exp'],
+        ...(typ === undefined ? {} : { typ }),
       }),
+      fast: { key, issuer: config.issuer, audiences, algorithms: new Set(config.algorithms), clockToleranceSeconds: clockSkewSeconds },
+    });
+    prepared.set(config.issuer, {
+      key,
+      algorithms: new Set(config.algorithms),
       context: { iss: config.issuer, clockSkewSeconds },
-      fast: {
-        key,
-        issuer: config.issuer,
-        audiences: typeof config.audience === 'string' ? [config.audience] : [...config.audience],
-        algorithms: new Set(config.algorithms),
-        clockToleranceSeconds: clockSkewSeconds,
-      },
+      credential: purpose(typeof config.audience === 'string' ? [config.audience] : [...config.audience]),
+      mode: config.delegation ?? 'chain',
+      delegation: purpose([DELEGATION_AUDIENCE], DELEGATION_TYPE),
     });
   }
   return prepared;

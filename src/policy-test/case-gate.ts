@@ -7,7 +7,7 @@ import { createCheckHandler } from '../check/run-check.js';
 import type { CheckOutcome } from '../check/outcome.js';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { generateSigningKey } from '../identity/generate-keys.js';
-import { mintAgentToken, mintChildToken } from '../identity/mint-token.js';
+import { mintDelegatedAgent } from '../identity/mint-token.js';
 import { createAgentVerifier, type AgentVerifier } from '../identity/verify-agent.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
@@ -121,13 +121,7 @@ async function seedLedger(state: StateStore, testCase: PolicyCase, now: number):
 async function requestFor(privateJwk: JWK, testCase: PolicyCase, overrideToken?: string): Promise<HttpRequest> {
   const { agent, request } = testCase;
   const base = { iss: ISSUER, aud: AUDIENCE, ...(agent.initiator === undefined ? {} : { initiator: agent.initiator }) };
-  const chain: string[] = [];
-  for (const ancestor of agent.ancestors) {
-    const parent = chain[chain.length - 1];
-    chain.push(parent === undefined ? await mintAgentToken(privateJwk, { ...base, agentId: ancestor }) : await mintChildToken(privateJwk, parent, { ...base, agentId: ancestor }));
-  }
-  const parent = chain[chain.length - 1];
-  const token = parent === undefined ? await mintAgentToken(privateJwk, { ...base, agentId: agent.id }) : await mintChildToken(privateJwk, parent, { ...base, agentId: agent.id });
+  const { token, chain } = await mintDelegatedAgent(privateJwk, { ...base, agentId: agent.id, ancestors: agent.ancestors });
   const headers = new Map(Object.entries(request.headers));
   headers.set('authorization', `Bearer ${token}`);
   if (chain.length > 0) headers.set('x-agent-chain', chain.join(','));

@@ -10,8 +10,8 @@ import type { JWK } from 'jose';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Telemetry } from '../../src/telemetry/telemetry.js';
 import { generateSigningKey, type SigningKey } from '../../src/identity/generate-keys.js';
-import { mintAgentToken, mintApproverToken, mintChildToken } from '../../src/identity/mint-token.js';
-import type { MintAgentOptions } from '../../src/identity/mint-token.js';
+import { mintAgentToken, mintApproverToken, mintChildToken, mintDelegatedAgent, mintDelegation } from '../../src/identity/mint-token.js';
+import type { MintAgentOptions, MintDelegationOptions } from '../../src/identity/mint-token.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startGate, type Gate, type GateOptions } from '../../src/server/start-gate.js';
 import { createEnvoyClient, summarizeCheckResponse, type CheckSummary, type EnvoyClient, type EnvoyRequestSpec } from './envoy-client.js';
@@ -44,8 +44,12 @@ export interface GateFixture {
   mintApprover(sub: string, options?: { ttlSeconds?: number; now?: Date }): Promise<string>;
   /** `http://127.0.0.1:<port>` of the gate's HTTP side. */
   readonly httpUrl: string;
-  /** Mints a child of `parentToken`. */
-  mintChild(parentToken: string, agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
+  /** Mints the delegation attestation (chain link) by which `agentId` delegates to `delegateeAgentId`. */
+  mintLink(agentId: string, delegateeAgentId: string, options?: Partial<MintDelegationOptions>): Promise<string>;
+  /** Mints a child token naming `parentLink` (a delegation attestation to `agentId`). */
+  mintChild(parentLink: string, agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
+  /** Mints `agentId`'s token and the chain of links from `ancestors` (root first) down to it. */
+  mintDelegated(agentId: string, ancestors: readonly string[], options?: Partial<MintAgentOptions>): Promise<{ token: string; chain: string[] }>;
   /** Sends a Check the way Envoy would and flattens the answer. */
   check(spec: EnvoyRequestSpec & { token?: string; chain?: readonly string[] }): Promise<CheckSummary>;
   close(): Promise<void>;
@@ -123,7 +127,9 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     mint: (agentId, extra = {}) => mintAgentToken(agents.privateJwk, { ...base, agentId, ...extra }),
     mintApprover: (sub, extra = {}) => mintApproverToken(approvers.privateJwk, { iss: APPROVER_ISSUER, aud: APPROVER_AUDIENCE, sub, ...extra }),
     httpUrl: `http://127.0.0.1:${gate.httpPort}`,
-    mintChild: (parentToken, agentId, extra = {}) => mintChildToken(agents.privateJwk, parentToken, { ...base, agentId, ...extra }),
+    mintLink: (agentId, delegateeAgentId, extra = {}) => mintDelegation(agents.privateJwk, { iss: ISSUER, agentId, delegateeAgentId, ...extra }),
+    mintChild: (parentLink, agentId, extra = {}) => mintChildToken(agents.privateJwk, parentLink, { ...base, agentId, ...extra }),
+    mintDelegated: (agentId, ancestors, extra = {}) => mintDelegatedAgent(agents.privateJwk, { ...base, agentId, ancestors, ...extra }),
     async check({ token, chain, headers = {}, ...spec }) {
       const all: Record<string, string | readonly string[]> = { ...headers };
       if (token !== undefined) all.authorization = `Bearer ${token}`;

@@ -22,7 +22,7 @@ describe('dutygate approvals (CLI)', () => {
   });
 
   it('list → approve → status → check --override: one retry allowed', async () => {
-    const planner = await f.mint('planner', { initiator: 'sso:carol' });
+    const planner = await f.mintLink('planner', 'finance-cli', { initiator: 'sso:carol' });
     const agent = () => f.mintChild(planner, 'finance-cli', { initiator: 'sso:carol' });
     const body = JSON.stringify({ payment_id: 'pay_cli', amount: 9000, destination: 'acct_9f8e7d6c5b' });
     const check = async (...extra: string[]) =>

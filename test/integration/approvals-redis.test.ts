@@ -37,8 +37,7 @@ describe('approvals on two replicas sharing Redis', () => {
   });
 
   const agent = async (agentId = 'finance-fleet') => {
-    const planner = await a.mint('planner', { initiator: 'sso:carol' });
-    return { token: await a.mintChild(planner, agentId, { initiator: 'sso:carol' }), chain: [planner] };
+    return a.mintDelegated(agentId, ['planner'], { initiator: 'sso:carol' });
   };
   const pay = async (gate: GateFixture, amount: number, override?: string, agentId?: string) =>
     gate.check({

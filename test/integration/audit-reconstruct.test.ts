@@ -34,7 +34,7 @@ describe('reconstructing a decision from the spans and the policy file alone', (
 
   beforeAll(async () => {
     f = await startGateFixture(AUDIT_POLICY, { telemetry: createTelemetry({ tracerProvider: provider }), configExtra: 'limits: { check_timeout: 5s }' });
-    const planner = await f.mint('planner', { initiator: 'sso:carol' });
+    const planner = await f.mintLink('planner', 'finance-a', { initiator: 'sso:carol' });
     const agent = async () => ({ token: await f.mintChild(planner, 'finance-a', { initiator: 'sso:carol' }), chain: [planner] });
     const request = { method: 'POST', host: 'payments.internal', path: '/payments', body: JSON.stringify({ payment_id: 'pay-9', amount: 9000, destination: 'acct_9f8e7d6c5b' }) };
     const headers = { 'content-type': 'application/json', traceparent: `00-${TRACE}-b7ad6b7169203331-01` };

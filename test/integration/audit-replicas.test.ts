@@ -32,10 +32,9 @@ describe('audit chain across replicas on Redis', () => {
     const audit = (name: string) => `audit: { decision_log: "${join(dir, name)}", checkpoints: { signing_key_file: "${join(dir, 'audit.private.jwk.json')}", interval: 1h } }`;
     a = await startGateFixture(AUDIT_POLICY, { configExtra: config, audit: audit('a.jsonl') });
     b = await startGateFixture(AUDIT_POLICY, { configExtra: config, audit: audit('b.jsonl'), agentKeys: a.agentKeys });
-    const planner = await a.mint('planner');
     const check = async (gate: GateFixture, i: number) => {
-      const token = await a.mintChild(planner, `finance-${i}`);
-      await gate.check({ method: 'POST', host: 'payments.internal', path: '/payments', body: JSON.stringify({ payment_id: `p-${i}`, amount: i }), token, chain: [planner], headers: { 'content-type': 'application/json' } });
+      const { token, chain } = await a.mintDelegated(`finance-${i}`, ['planner']);
+      await gate.check({ method: 'POST', host: 'payments.internal', path: '/payments', body: JSON.stringify({ payment_id: `p-${i}`, amount: i }), token, chain, headers: { 'content-type': 'application/json' } });
     };
     // Concurrently on both replicas, then a few in turn so each log surely has the other's gaps.
     await Promise.all(Array.from({ length: 24 }, (_, i) => check(i % 3 === 0 ? b : a, i)));

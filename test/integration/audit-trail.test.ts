@@ -50,9 +50,7 @@ describe('audit trail: spans, decision log, chain, metrics', () => {
   }
 
   async function finance(agentId: string) {
-    const planner = await f.mint('planner', { initiator: 'sso:carol' });
-    const token = await f.mintChild(planner, agentId, { initiator: 'sso:carol' });
-    return { token, chain: [planner] };
+    return f.mintDelegated(agentId, ['planner'], { initiator: 'sso:carol' });
   }
 
   it('makes one dutygate.check span per Check, child of the traceparent the agent sent, with the DESIGN §7 attributes', async () => {
@@ -216,7 +214,7 @@ describe('audit.span_record: false, through the real gate', () => {
 
   it('keeps the chain link and attributes on the span and the sealed record in the decision log only', async () => {
     const f = traced.fixture();
-    const planner = await f.mint('planner', { initiator: 'sso:carol' });
+    const planner = await f.mintLink('planner', 'finance-r', { initiator: 'sso:carol' });
     const token = await f.mintChild(planner, 'finance-r', { initiator: 'sso:carol' });
     const r = await f.check({ ...PAYMENTS, body: body('pay-r', 10), token, chain: [planner] });
     expect(r.grpcCode).toBe(0);

@@ -62,8 +62,8 @@ describe('dutygate CLI', () => {
   });
 
   it('check: allow exits 0, the replay exits 2 with REPLAY', async () => {
-    const planner = await mint('--agent-id', 'planner', '--initiator', 'sso:carol');
-    const finance = await mint('--agent-id', 'finance-a', '--initiator', 'sso:carol', '--parent-token', planner);
+    const planner = await mint('--agent-id', 'planner', '--initiator', 'sso:carol', '--delegate-to', 'finance-a');
+    const finance = await mint('--agent-id', 'finance-a', '--initiator', 'sso:carol', '--parent-link', planner);
     const args = ['check', '--addr', address, '-X', 'POST', '-u', 'http://payments.internal/payments', '-t', finance, '--chain', planner, '-d', '{"payment_id":"pay_1","amount":120,"destination":"acct_9f8e7d6c5b"}'];
     const allowed = await dutygate(...args);
     expect(allowed.code).toBe(0);
@@ -73,12 +73,24 @@ describe('dutygate CLI', () => {
     expect(JSON.parse(replay.stdout)).toMatchObject({ allowed: false, httpStatus: 401, body: { code: 'REPLAY' } });
   });
 
+  // issue 19 item 1: the planner's chain link was a working planner credential.
+  it('token mint: a delegation attestation is no credential, and a credential is no parent link', async () => {
+    const link = await mint('--agent-id', 'planner', '--initiator', 'sso:carol', '--delegate-to', 'finance-a');
+    const asCredential = await dutygate('check', '--addr', address, '-X', 'POST', '-u', 'http://payments.internal/payments/pay_7/approve', '-t', link);
+    expect(asCredential.code).toBe(2);
+    expect(JSON.parse(asCredential.stdout)).toMatchObject({ httpStatus: 401, body: { code: 'TOKEN_TYPE' } });
+    const credential = await mint('--agent-id', 'planner', '--initiator', 'sso:carol');
+    const child = await dutygate('token', 'mint', '--key', join(dir, 'keys/agents.private.jwk.json'), '--iss', 'https://tokens.dev.local', '--aud', 'dutygate', '--agent-id', 'finance-a', '--parent-link', credential);
+    expect(child.code).not.toBe(0);
+    expect(child.stderr).toMatch(/not a delegation attestation/);
+  });
+
   it('check: the README SoD example denies self-approval with the clause', async () => {
-    const planner = await mint('--agent-id', 'planner', '--initiator', 'sso:carol');
-    const draft = await mint('--agent-id', 'finance-a', '--initiator', 'sso:carol', '--parent-token', planner);
+    const planner = await mint('--agent-id', 'planner', '--initiator', 'sso:carol', '--delegate-to', 'finance-a');
+    const draft = await mint('--agent-id', 'finance-a', '--initiator', 'sso:carol', '--parent-link', planner);
     const base = ['check', '--addr', address, '-X', 'POST'];
     expect((await dutygate(...base, '-u', 'http://payments.internal/payments', '-t', draft, '--chain', planner, '-d', '{"payment_id":"pay_9","amount":1,"destination":"acct_9f8e7d6c5b"}')).code).toBe(0);
-    const self = await mint('--agent-id', 'finance-a', '--initiator', 'sso:carol', '--parent-token', planner);
+    const self = await mint('--agent-id', 'finance-a', '--initiator', 'sso:carol', '--parent-link', planner);
     const denied = await dutygate(...base, '-u', 'http://payments.internal/payments/pay_9/approve', '-t', self, '--chain', planner);
     expect(denied.code).toBe(2);
     expect(JSON.parse(denied.stdout).body).toMatchObject({ code: 'SOD_DUTY_CONFLICT', source: 'policy.yaml#/clauses/SOD_DUTY_CONFLICT' });

@@ -23,7 +23,7 @@ describe('dutygate end to end (memory state, Envoy protos)', () => {
 
   /** A finance agent delegated by a fresh planner token, with its chain. */
   async function financeAgent(agentId: string, extra = {}) {
-    planner = await f.mint('planner', { initiator: 'sso:carol' });
+    planner = await f.mintLink('planner', agentId, { initiator: 'sso:carol' });
     const token = await f.mintChild(planner, agentId, { initiator: 'sso:carol', ...extra });
     return { token, chain: [planner] };
   }
@@ -94,6 +94,29 @@ describe('dutygate end to end (memory state, Envoy protos)', () => {
     });
   });
 
+  // issue 19 item 1: the link a delegated child carries was its parent's agent token, and the
+  // child could present it as its own credential: finance-a drafted a payment, could not approve
+  // it with its own token, then approved it with the planner's link, and read the planner's
+  // approvals.
+  describe('a chain link is not a credential', () => {
+    it('refuses the parent link as the bearer token, on a Check and on the approvals API', async () => {
+      const drafter = await financeAgent('finance-a');
+      const link = planner;
+      expect((await f.check({ ...PAYMENTS, body: payment('pay_77', 100), ...drafter })).grpcCode).toBe(0);
+      const self = await f.check({ ...PAYMENTS, path: '/payments/pay_77/approve', body: '{}', ...(await financeAgent('finance-a')) });
+      expect(self.body).toMatchObject({ code: 'SOD_DUTY_CONFLICT' });
+      const asParent = await f.check({ ...PAYMENTS, path: '/payments/pay_77/approve', body: '{}', token: link });
+      expect(asParent.grpcCode).toBe(16);
+      expect(asParent.body).toMatchObject({ decision: 'deny', code: 'TOKEN_TYPE' });
+
+      const asked = await f.check({ ...PAYMENTS, body: payment('pay_78', 9000), ...(await financeAgent('finance-b')) });
+      const approvalId = String(asked.body?.approval_id);
+      expect(asked.body).toMatchObject({ code: 'APPROVAL_REQUIRED' });
+      const poll = await fetch(`${f.httpUrl}/v1/approvals/${approvalId}`, { headers: { authorization: `Bearer ${planner}` } });
+      expect(poll.status).toBe(401);
+    });
+  });
+
   describe('chain (403)', () => {
     it('CHAIN_INVALID when a child token comes without its chain', async () => {
       const { token } = await financeAgent('finance-nochain');
@@ -106,15 +129,15 @@ describe('dutygate end to end (memory state, Envoy protos)', () => {
 
     it('CHAIN_INVALID when the chain is not the parent the token names', async () => {
       const { token } = await financeAgent('finance-wrongchain');
-      const other = await f.mint('planner');
+      const other = await f.mintLink('planner', 'finance-wrongchain');
       const r = await f.check({ ...PAYMENTS, body: payment('p-c2', 1), token, chain: [other] });
       expect(r.body).toMatchObject({ code: 'CHAIN_INVALID' });
       expect(String(r.body?.reason)).toMatch(/parent_jti/);
     });
 
     it('CHAIN_INVALID for A→B→A laundering', async () => {
-      const a = await f.mint('finance-loop');
-      const b = await f.mintChild(a, 'helper');
+      const a = await f.mintLink('finance-loop', 'helper');
+      const b = await f.mintLink('helper', 'finance-loop', { parent: a });
       const a2 = await f.mintChild(b, 'finance-loop');
       const r = await f.check({ ...PAYMENTS, body: payment('p-c3', 1), token: a2, chain: [a, b] });
       expect(r.body).toMatchObject({ code: 'CHAIN_INVALID' });
@@ -178,7 +201,7 @@ describe('dutygate end to end (memory state, Envoy protos)', () => {
     it('approval_needed answers APPROVAL_UNAVAILABLE on a gate without an override key', async () => {
       const plain = await startGateFixture(POLICY, { approvals: false });
       try {
-        const root = await plain.mint('planner', { initiator: 'sso:carol' });
+        const root = await plain.mintLink('planner', 'finance-big', { initiator: 'sso:carol' });
         const token = await plain.mintChild(root, 'finance-big', { initiator: 'sso:carol' });
         const r = await plain.check({ ...PAYMENTS, body: payment('p-big', 6000), token, chain: [root] });
         expect(r.httpStatus).toBe(403);

@@ -48,7 +48,7 @@ describe('OTLP/HTTP export configured by OTEL_* variables', () => {
 
   it('exports the dutygate.check span, in the agent trace, with its attributes', async () => {
     const traceId = 'aaaabbbbccccddddeeeeffff00001111';
-    const planner = await f.mint('planner');
+    const planner = await f.mintLink('planner', 'finance-otlp');
     const token = await f.mintChild(planner, 'finance-otlp');
     const r = await f.check({
       method: 'POST',

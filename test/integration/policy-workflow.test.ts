@@ -55,7 +55,7 @@ describe('policy workflow: shadow → shadow-report → dry-run → enforce → 
   beforeAll(async () => {
     f = await startGateFixture(v1, { watch: true, audit: 'audit: { decision_log: ./decisions.jsonl }', configExtra: `admin: { token: ${ADMIN} }` });
     log = join(f.dir, 'decisions.jsonl');
-    orchestrator = await f.mint('release-orchestrator', { initiator: 'sso:carl' });
+    orchestrator = await f.mintLink('release-orchestrator', 'deployer-1', { initiator: 'sso:carl' });
   });
   afterAll(async () => {
     await f?.close();

@@ -50,7 +50,7 @@ describe('Redis goes away mid-traffic', () => {
   /** One fresh, valid payment check, timed. */
   async function timedCheck(): Promise<{ r: CheckSummary; ms: number }> {
     counter += 1;
-    const planner = await f.mint('planner', { initiator: 'sso:carol' });
+    const planner = await f.mintLink('planner', 'finance-a', { initiator: 'sso:carol' });
     const token = await f.mintChild(planner, 'finance-a', { initiator: 'sso:carol' });
     const body = JSON.stringify({ payment_id: `p-fault-${counter}`, amount: 10, destination: 'acct_ABCDEFGH12' });
     const start = performance.now();

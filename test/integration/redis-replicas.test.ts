@@ -38,8 +38,7 @@ describe('two replicas sharing one Redis', () => {
 
   async function financeAgent(agentId: string, initiator = 'sso:carol') {
     // Each agent its own planner: agents under one orchestrator are one actor (distinct_by: lineage).
-    const planner = await a.mint(`planner-of-${agentId}`, { initiator });
-    return { token: await a.mintChild(planner, agentId, { initiator }), chain: [planner] };
+    return a.mintDelegated(agentId, [`planner-of-${agentId}`], { initiator });
   }
 
   it('reports the redis driver', () => {

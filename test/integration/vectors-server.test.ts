@@ -12,13 +12,7 @@ import { loadVectorSuites, type VectorCase } from '../vectors/load-vectors.js';
 async function tokensFor(f: GateFixture, vector: VectorCase): Promise<{ token: string; chain?: string[] }> {
   const { agent } = vector;
   const initiator = agent.initiator === undefined ? {} : { initiator: agent.initiator };
-  const chain: string[] = [];
-  for (const ancestor of agent.ancestors) {
-    const parent = chain[chain.length - 1];
-    chain.push(parent === undefined ? await f.mint(ancestor, initiator) : await f.mintChild(parent, ancestor, initiator));
-  }
-  const parent = chain[chain.length - 1];
-  const token = parent === undefined ? await f.mint(agent.id, initiator) : await f.mintChild(parent, agent.id, initiator);
+  const { token, chain } = await f.mintDelegated(agent.id, agent.ancestors, initiator);
   return chain.length > 0 ? { token, chain } : { token };
 }
 

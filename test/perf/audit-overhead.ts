@@ -91,14 +91,14 @@ async function gate(variant: Variant, dir: string): Promise<GateFixture> {
 }
 
 async function latencies(f: GateFixture, n: number): Promise<{ ms: number[]; cpuUs: number }> {
-  const planner = await f.mint('planner');
-  const tokens = await Promise.all(Array.from({ length: n }, (_, i) => f.mintChild(planner, `finance-${i % 50}`)));
+  const agents = await Promise.all(Array.from({ length: n }, (_, i) => f.mintDelegated(`finance-${i % 50}`, ['planner'])));
+  const tokens = agents.map((agent) => agent.token);
   const out: number[] = [];
   const cpu = process.cpuUsage();
   for (let i = 0; i < n; i++) {
     const body = JSON.stringify({ payment_id: `p-${i}`, amount: i % 5000, destination: 'acct_9f8e7d6c5b', memo: 'invoice 4711' });
     const t0 = performance.now();
-    const r = await f.check({ method: 'POST', host: 'payments.internal', path: '/payments', body, token: tokens[i], chain: [planner], headers: { 'content-type': 'application/json' } });
+    const r = await f.check({ method: 'POST', host: 'payments.internal', path: '/payments', body, token: tokens[i], chain: agents[i]!.chain, headers: { 'content-type': 'application/json' } });
     out.push(performance.now() - t0);
     if (r.grpcCode !== 0) throw new Error(`unexpected deny ${JSON.stringify(r.body)}`);
   }

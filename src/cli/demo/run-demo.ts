@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config/load-config.js';
 import { generateSigningKey } from '../../identity/generate-keys.js';
-import { mintAgentToken, mintApproverToken, mintChildToken } from '../../identity/mint-token.js';
+import { mintApproverToken, mintChildToken, mintDelegation } from '../../identity/mint-token.js';
 import { createLogger } from '../../log/logger.js';
 import { startGate } from '../../server/start-gate.js';
 import { sendCheck, type CheckResult } from '../check-client.js';
@@ -57,7 +57,8 @@ export async function runDemo(): Promise<boolean> {
 
   try {
     writeLine(`dutygate demo — gate on grpc ${grpc}, http ${http}, policy ${gate.policy.current().policyVersion}\n`);
-    const planner = await mintAgentToken(agents.privateJwk, { ...AGENTS, agentId: 'planner', initiator: 'sso:carol' });
+    // The planner's delegation attestation to finance-a: the x-agent-chain link, not a credential.
+    const planner = await mintDelegation(agents.privateJwk, { iss: AGENTS.iss, agentId: 'planner', delegateeAgentId: 'finance-a', initiator: 'sso:carol' });
     const finance = () => mintChildToken(agents.privateJwk, planner, { ...AGENTS, agentId: 'finance-a', initiator: 'sso:carol' });
     const pay = async (amount: number, override?: string): Promise<CheckResult> =>
       sendCheck(grpc, {

@@ -84,7 +84,7 @@ describe.each(['envoy/sidecar.yaml', 'envoy/central-gate.yaml'])('CheckRequests 
   }
 
   async function financeHeaders(): Promise<Record<string, string | readonly string[]>> {
-    const planner = await gate.mint('planner', { initiator: 'sso:carol' });
+    const planner = await gate.mintLink('planner', 'finance-a', { initiator: 'sso:carol' });
     const finance = await gate.mintChild(planner, 'finance-a', { initiator: 'sso:carol' });
     return { authorization: `Bearer ${finance}`, 'x-agent-chain': planner, 'content-type': 'application/json' };
   }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load-config.js';
-import { mintAgentToken, mintChildToken } from '../../../src/identity/mint-token.js';
+import { mintChildToken, mintDelegation } from '../../../src/identity/mint-token.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { startGate, type Gate } from '../../../src/server/start-gate.js';
 import { createEnvoyClient, summarizeCheckResponse, type EnvoyClient } from '../../helpers/envoy-client.js';
@@ -54,7 +54,7 @@ describe('the sidecar gate of k8s/overlays/sidecar, started from its rendered mo
   it('reports SERVING and decides with the k8s policy, spending tokens in Redis', async () => {
     expect(gate.health.get()).toBe('SERVING');
     const base = { iss: 'https://tokens.agents.example', aud: 'dutygate' };
-    const planner = await mintAgentToken(agentIssuerKey!, { ...base, agentId: 'planner', initiator: 'sso:carol' });
+    const planner = await mintDelegation(agentIssuerKey!, { iss: base.iss, agentId: 'planner', delegateeAgentId: 'finance-a', initiator: 'sso:carol' });
     const finance = await mintChildToken(agentIssuerKey!, planner, { ...base, agentId: 'finance-a', initiator: 'sso:carol' });
     const paymentId = `pay_${Date.now().toString(36)}${Math.random().toString(36).slice(2, 12)}`;
     const request = {

@@ -1,19 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DutygateError } from '../../../src/errors.js';
-import { mintAgentToken } from '../../../src/identity/mint-token.js';
-import type { MintAgentOptions } from '../../../src/identity/mint-token.js';
+import { mintAgentToken, mintDelegation } from '../../../src/identity/mint-token.js';
+import type { MintDelegationOptions } from '../../../src/identity/mint-token.js';
 import type { AgentClaims } from '../../../src/identity/types.js';
 import { verifyChain } from '../../../src/identity/verify-chain.js';
 import type { ChainOptions } from '../../../src/identity/verify-chain.js';
 import { createTokenVerifier } from '../../../src/identity/verify-token.js';
-import type { TokenVerifier } from '../../../src/identity/verify-token.js';
+import type { AgentTokenVerifier } from '../../../src/identity/verify-token.js';
 import { AUD, ISS, LIMITS, NOW, NOW_S, at, makeIssuer, rejection, tamperPayload } from './fixtures.js';
 import type { TestIssuer } from './fixtures.js';
 
 const OPTIONS: ChainOptions = { maxChainDepth: 8, clockSkewMs: 5_000, maxTokenBytes: LIMITS.maxTokenBytes };
 
 let issuer: TestIssuer;
-let verifier: TokenVerifier<AgentClaims>;
+let verifier: AgentTokenVerifier;
 
 beforeAll(async () => {
   issuer = await makeIssuer();
@@ -35,20 +35,24 @@ interface Node {
   /** Issue time relative to NOW, seconds (default −10). */
   readonly issuedAt?: number;
   readonly ttlSeconds?: number;
+  /** As a link: the agent it delegates to (default A → B, B → C, others → C). */
+  readonly delegatee?: string;
 }
 
-/** Mints the token of `node` (jti `jti-<agentId>` unless told). */
+const DEFAULT_DELEGATEE: Readonly<Record<string, string>> = { A: 'B', B: 'C' };
+
+/** Mints the delegation attestation of `node` as a link (jti `jti-<agentId>` unless told). */
 function mint(node: Node): Promise<string> {
-  const options: MintAgentOptions = {
+  const options: MintDelegationOptions = {
     iss: ISS,
-    aud: AUD,
     agentId: node.agentId,
+    delegateeAgentId: node.delegatee ?? DEFAULT_DELEGATEE[node.agentId] ?? 'C',
     jti: node.jti ?? `jti-${node.agentId}`,
     now: at(node.issuedAt ?? -10),
     ttlSeconds: node.ttlSeconds ?? 120,
-    ...(node.parent === undefined ? {} : { parentAgentId: node.parent, parentJti: node.parentJti ?? `jti-${node.parent}` }),
+    ...(node.parent === undefined ? {} : { parent: { agentId: node.parent, jti: node.parentJti ?? `jti-${node.parent}` } }),
   };
-  return mintAgentToken(issuer.key.privateJwk, options);
+  return mintDelegation(issuer.key.privateJwk, options);
 }
 
 /** Claims of an already verified agent token (the chain's input). */
@@ -73,18 +77,18 @@ const B: Node = { agentId: 'B', parent: 'A', issuedAt: -20 };
 
 describe('verifyChain: valid chains', () => {
   it('returns [] for a root agent without a chain', async () => {
-    await expect(verifyChain(agent({ agentId: 'A' }), undefined, verifier.verify, OPTIONS, NOW)).resolves.toEqual([]);
-    await expect(verifyChain(agent({ agentId: 'A' }), '  ', verifier.verify, OPTIONS, NOW)).resolves.toEqual([]);
+    await expect(verifyChain(agent({ agentId: 'A' }), undefined, verifier.verifyDelegation, OPTIONS, NOW)).resolves.toEqual([]);
+    await expect(verifyChain(agent({ agentId: 'A' }), '  ', verifier.verifyDelegation, OPTIONS, NOW)).resolves.toEqual([]);
   });
 
   it('verifies a 1-ancestor chain', async () => {
-    const ancestors = await verifyChain(agent({ agentId: 'B', parent: 'A' }), await header([A]), verifier.verify, OPTIONS, NOW);
+    const ancestors = await verifyChain(agent({ agentId: 'B', parent: 'A' }), await header([A]), verifier.verifyDelegation, OPTIONS, NOW);
     expect(ancestors.map((a) => [a.agentId, a.jti])).toEqual([['A', 'jti-A']]);
   });
 
   it('verifies a 2-ancestor chain, root first, with optional whitespace', async () => {
     const [a, b] = await Promise.all([mint(A), mint(B)]);
-    const ancestors = await verifyChain(agent({ agentId: 'C', parent: 'B' }), ` ${a} ,\t${b} `, verifier.verify, OPTIONS, NOW);
+    const ancestors = await verifyChain(agent({ agentId: 'C', parent: 'B' }), ` ${a} ,\t${b} `, verifier.verifyDelegation, OPTIONS, NOW);
     expect(ancestors.map((x) => x.agentId)).toEqual(['A', 'B']);
   });
 
@@ -92,7 +96,7 @@ describe('verifyChain: valid chains', () => {
     const ancestors = await verifyChain(
       agent({ agentId: 'B', parent: 'A', issuedAt: 0 }),
       await header([{ agentId: 'A', issuedAt: 4 }]),
-      verifier.verify,
+      verifier.verifyDelegation,
       OPTIONS,
       NOW,
     );
@@ -175,14 +179,33 @@ const rules: RuleRow[] = [
   {
     name: 'A→B→A laundering',
     agent: { agentId: 'A', parent: 'B' },
-    chain: () => header([A, B]),
+    chain: () => header([A, { ...B, delegatee: 'A' }]),
     reason: 'agent "A" appears twice in the chain (link 0 and the agent token)',
   },
   {
     name: 'an agent twice among the links',
     agent: { agentId: 'C', parent: 'A', parentJti: 'jti-A2' },
-    chain: () => header([A, B, { agentId: 'A', jti: 'jti-A2', parent: 'B', issuedAt: -15 }]),
+    chain: () => header([A, { ...B, delegatee: 'A' }, { agentId: 'A', jti: 'jti-A2', parent: 'B', issuedAt: -15, delegatee: 'C' }]),
     reason: 'agent "A" appears twice in the chain (link 0 and link 2)',
+  },
+  // issue 19 item 1: links are delegation attestations naming their delegatee.
+  {
+    name: 'a link that delegates to another agent',
+    agent: { agentId: 'C', parent: 'B' },
+    chain: () => header([A, { ...B, delegatee: 'D' }]),
+    reason: 'link 1 (agent "B") delegates to "D", not to the agent token (agent "C")',
+  },
+  {
+    name: 'a link skipped (A attests B, presented for C)',
+    agent: { agentId: 'C', parent: 'A' },
+    chain: () => header([A]),
+    reason: 'link 0 (agent "A") delegates to "B", not to the agent token (agent "C")',
+  },
+  {
+    name: 'an agent credential as a link',
+    agent: { agentId: 'B', parent: 'A' },
+    chain: () => mintAgentToken(issuer.key.privateJwk, { iss: ISS, aud: AUD, agentId: 'A', jti: 'jti-A', now: at(-10) }),
+    reason: 'link 0: TOKEN_TYPE: a chain link must be a delegation attestation (typ dutygate-delegation+jwt); an agent credential is not one',
   },
   {
     name: 'empty link',
@@ -216,7 +239,7 @@ const rules: RuleRow[] = [
 describe('verifyChain: every rule', () => {
   it.each(rules)('$name → CHAIN_INVALID', async (row) => {
     const error = await rejection(
-      verifyChain(agent(row.agent), await row.chain(), verifier.verify, { ...OPTIONS, ...row.options }, NOW),
+      verifyChain(agent(row.agent), await row.chain(), verifier.verifyDelegation, { ...OPTIONS, ...row.options }, NOW),
     );
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'CHAIN_INVALID', reason: row.reason });
   });
