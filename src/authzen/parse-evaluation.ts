@@ -7,7 +7,7 @@
  * The mapping (README "AuthZEN"):
  * - `subject` `{type: "agent", id}`: the agent; `id` must be the agent token's `agent_id`.
  * - `context.agent_token` (the agent's compact JWS, as in `authorization: Bearer`),
- *   `context.agent_chain` (ancestors' tokens, root first: an array or the `x-agent-chain` string),
+ *   `context.agent_chain` (ancestors' delegation attestations, root first: an array or the `x-agent-chain` string),
  *   `context.override_token` (`x-dutygate-override`), `context.traceparent`.
  * - `resource` `{type: "http", id: "<scheme>://<host><path>[?query]"}` with `action.name` the HTTP
  *   method; `resource.properties.headers` (other request headers), `.body` (a JSON value) or

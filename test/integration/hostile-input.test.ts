@@ -21,8 +21,7 @@ describe('hostile input through the gate (issue 13)', () => {
   });
 
   async function finance(agentId = 'finance-a') {
-    const planner = await f.mint('planner', { initiator: 'sso:carol' });
-    return { token: await f.mintChild(planner, agentId, { initiator: 'sso:carol' }), chain: [planner] };
+    return f.mintDelegated(agentId, ['planner'], { initiator: 'sso:carol' });
   }
 
   describe('1. keys that collide under case folding', () => {
