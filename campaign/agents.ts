@@ -3,8 +3,7 @@ import type { GateFixture } from '../test/helpers/gate-fixture.js';
 
 /** A finance agent delegated by a planner, with its chain: what payments.create requires. */
 export async function financeAgent(gate: GateFixture, agentId = 'finance-a'): Promise<{ token: string; chain: string[] }> {
-  const planner = await gate.mint('planner', { initiator: 'sso:carol' });
-  return { token: await gate.mintChild(planner, agentId, { initiator: 'sso:carol' }), chain: [planner] };
+  return gate.mintDelegated(agentId, ['planner'], { initiator: 'sso:carol' });
 }
 
 export const PAYMENTS = { method: 'POST', host: 'payments.internal', path: '/payments', headers: { 'content-type': 'application/json' } } as const;

@@ -34,8 +34,8 @@ export const category: Category = {
           case 2: {
             const agentId = `finance-${'-'.repeat(rng.int(2) === 0 ? 119 : 500)}`;
             label = `agent_id of ${agentId.length} characters`;
-            const planner = await env.gate.mint('planner');
-            request = { ...PAYMENTS, body: JSON.stringify({ payment_id: `p-a${index}`, amount: 1, destination: 'acct_ABCDEFGH12' }), token: await env.gate.mintChild(planner, agentId), chain: [planner] };
+            const { token, chain } = await env.gate.mintDelegated(agentId, ['planner']);
+            request = { ...PAYMENTS, body: JSON.stringify({ payment_id: `p-a${index}`, amount: 1, destination: 'acct_ABCDEFGH12' }), token, chain };
             expect = agentId.length <= 128 ? { allow: 'may' } : { allow: 'never', codes: ['TOKEN_CLAIMS'] };
             break;
           }

@@ -14,10 +14,11 @@ export const category: Category = {
     return {
       async runCase(rng, index) {
         const body = JSON.stringify({ payment_id: `p-ch${index}`, amount: 100, destination: 'acct_ABCDEFGH12' });
-        const root = await gate.mint('planner', { initiator: 'sso:carol' });
-        const middle = await gate.mintChild(root, 'finance-mid', { initiator: 'sso:carol' });
+        // Links are delegation attestations, each naming the agent it delegates to.
+        const root = await gate.mintLink('planner', 'finance-mid', { initiator: 'sso:carol' });
+        const middle = await gate.mintLink('finance-mid', 'finance-leaf', { initiator: 'sso:carol', parent: root });
         const child = await gate.mintChild(middle, 'finance-leaf', { initiator: 'sso:carol' });
-        const stranger = await gate.mint('finance-stranger');
+        const stranger = await gate.mintLink('finance-stranger', 'finance-leaf');
         let token = child;
         let chain: string[] = [root, middle];
         let expect: Expectation = { allow: 'never' };
@@ -49,9 +50,10 @@ export const category: Category = {
             break;
           case 6: {
             label = 'A→B→A laundering';
-            const back = await gate.mintChild(child, 'finance-mid', { initiator: 'sso:carol' });
+            const leaf = await gate.mintLink('finance-leaf', 'finance-mid', { initiator: 'sso:carol', parent: middle });
+            const back = await gate.mintLink('finance-mid', 'finance-leaf2', { initiator: 'sso:carol', parent: leaf });
             token = await gate.mintChild(back, 'finance-leaf2', { initiator: 'sso:carol' });
-            chain = [root, middle, child, back];
+            chain = [root, middle, leaf, back];
             break;
           }
           case 7:
@@ -64,7 +66,7 @@ export const category: Category = {
             break;
           default: {
             label = 'a child of a child whose middle link is swapped for a sibling';
-            const sibling = await gate.mintChild(root, 'finance-mid', { initiator: 'sso:carol' });
+            const sibling = await gate.mintLink('finance-mid', 'finance-leaf', { initiator: 'sso:carol', parent: root });
             chain = [root, sibling];
           }
         }
