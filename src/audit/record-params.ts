@@ -27,8 +27,10 @@ export function splitParams(
   params: Readonly<Record<string, unknown>>,
   recordable: RecordableParam,
 ): { params: Record<string, unknown>; hashed: Record<string, string> } {
-  const raw: Record<string, unknown> = {};
-  const hashed: Record<string, string> = {};
+  // No prototype: a param named `__proto__` is kept as a param instead of vanishing (or, with
+  // an object value, becoming the record's prototype).
+  const raw = Object.create(null) as Record<string, unknown>;
+  const hashed = Object.create(null) as Record<string, string>;
   for (const name of Object.keys(params)) {
     if (recordable(name)) raw[name] = params[name];
     else hashed[name] = sha256Canonical(params[name]);

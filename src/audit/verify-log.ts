@@ -1,4 +1,6 @@
+import { Buffer } from 'node:buffer';
 import { AUDIT_GENESIS_HASH, auditLinkHash } from '../state/audit-hash.js';
+import { parseStrictJson } from '../tools/parse-json.js';
 import { canonicalRecord } from './canonical-record.js';
 import { isCheckpoint, type CheckpointRecord } from './checkpoint.js';
 import { DECISION_RECORD_VERSION, type AuditRecord, type AuditStamp } from './decision-record.js';
@@ -117,6 +119,8 @@ function parseSource(file: string, text: string): { entries: Entry[]; checkpoint
     } catch {
       return { kind: 'malformed', file, line: i + 1, message: 'not a JSON line' };
     }
+    const strict = strictLine(raw, record);
+    if (strict) return { ...strict, file, line: i + 1 };
     if (typeof record === 'object' && record !== null && record.v === DECISION_RECORD_VERSION && record.type === 'checkpoint') {
       if (!isCheckpoint(record)) return { kind: 'malformed', file, line: i + 1, message: 'not a well-formed checkpoint' };
       checkpoints.push({ file, line: i + 1, checkpoint: record });
@@ -129,6 +133,24 @@ function parseSource(file: string, text: string): { entries: Entry[]; checkpoint
   }
   return { entries, checkpoints };
 }
+
+/**
+ * A line must be exactly the serialization of the record it parses to (issue 19): `JSON.parse`
+ * keeps the LAST of two equal keys, other readers (and log tools) the first, so a prepended
+ * `"decision":"deny",` would show a forgery to them while the chain verified the original. A
+ * repeated key, extra whitespace or another escape of the same string changes the round trip.
+ */
+function strictLine(raw: string, record: unknown): Omit<TamperFinding, 'file' | 'line'> | undefined {
+  if (JSON.stringify(record) === raw) return undefined;
+  const strict = parseStrictJson(Buffer.from(raw, 'utf8'), { maxBodyBytes: Number.MAX_SAFE_INTEGER, maxJsonDepth: STRICT_DEPTH });
+  if (!strict.ok && strict.code === 'BODY_DUPLICATE_KEY') {
+    return { kind: 'edited', message: `repeats an object key, which JSON readers resolve differently (${strict.reason})` };
+  }
+  return { kind: 'malformed', message: 'not in the form the gate writes (the JSON serialization of its own record): whitespace, escapes or number forms were changed' };
+}
+
+// Records nest params a few levels at most; the gate refuses bodies deeper than its own limit.
+const STRICT_DEPTH = 512;
 
 function readStamp(value: unknown): AuditStamp | undefined {
   if (typeof value !== 'object' || value === null) return undefined;

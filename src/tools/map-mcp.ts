@@ -66,7 +66,8 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
   checkToolName(name, limits);
   const args = Object.hasOwn(params, 'arguments') ? params.arguments : {};
   if (!isObject(args)) throw malformed('tools/call "params.arguments" must be an object');
-  return { name: `${MCP_TOOL_PREFIX}${name}`, entry: entry.name, params: args, ...id };
+  // Params have no prototype, like HTTP ones: `__proto__` and `constructor` are just params.
+  return { name: `${MCP_TOOL_PREFIX}${name}`, entry: entry.name, params: Object.assign(Object.create(null) as Record<string, unknown>, args), ...id };
 }
 
 /** A POST judged from its mirrored headers alone: the target is known, the arguments are not. */
@@ -77,7 +78,7 @@ function fromHeaders(entry: CompiledTool, mirrored: McpHeaders, limits: ToolName
     return { name: `${MCP_TOOL_PREFIX}${name ?? ''}`, entry: entry.name, params: {} };
   }
   // The mirrored target is the param a body would have exposed (resources/read → uri).
-  const params: Record<string, unknown> = {};
+  const params = Object.create(null) as Record<string, unknown>;
   if (method === 'resources/read') params.uri = name;
   if (method === 'prompts/get') params.name = name;
   return { name: `${MCP_METHOD_PREFIX}${method}`, entry: entry.name, params };

@@ -35,3 +35,12 @@ describe('the params hash approvals bind to (hashParams)', () => {
     expect(paramsHash({ a: [1, 2] })).not.toBe(paramsHash({ a: [2, 1] }));
   });
 });
+
+describe('maskParams and __proto__ (issue 19 item 8)', () => {
+  it('shows a __proto__ param to the approver like any other, and never as a prototype', () => {
+    const shown = maskParams(JSON.parse('{"__proto__":{"admin":true},"amount":5}') as Record<string, unknown>);
+    expect(Object.getPrototypeOf(shown)).toBeNull();
+    expect(JSON.parse(JSON.stringify(shown))).toEqual(JSON.parse('{"__proto__":{"admin":true},"amount":5}'));
+    expect(shown['admin']).toBeUndefined();
+  });
+});

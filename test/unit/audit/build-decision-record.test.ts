@@ -44,6 +44,24 @@ const at = Date.UTC(2026, 10, 21, 10, 0, 0);
 const build = (o: CheckOutcome, r: HttpRequest, policy = POLICY) => buildDecisionRecord({ outcome: o, request: r, startedAtMs: at, policy, aliases: { 'slack:U0CAROL': 'sso:carol' } });
 
 describe('buildDecisionRecord', () => {
+  // issue 19 item 8: params and params_hashed were plain objects, so `__proto__` vanished (or,
+  // object-valued, became the record's prototype).
+  it.each([
+    ['a string', '"x"'],
+    ['an object', '{"polluted":true}'],
+  ])('keeps a __proto__ param with %s value in the record (raw and hashed)', (_kind, value) => {
+    const params = JSON.parse(`{"__proto__":${value},"payment_id":"pay_1"}`) as Record<string, unknown>;
+    const recorded = build(outcome({ tool: 'lookup', toolEntry: 'lookup', params }), request('GET', '/lookup'));
+    const line = JSON.parse(JSON.stringify(recorded)) as { params: Record<string, unknown>; params_hash: string };
+    expect(Object.hasOwn(line.params, '__proto__')).toBe(true);
+    expect(line.params['__proto__']).toEqual(JSON.parse(value));
+    expect(Object.getPrototypeOf(recorded.params)).toBeNull();
+    expect((recorded.params as Record<string, unknown>)['polluted']).toBeUndefined();
+    const hidden = build(outcome({ tool: 'pay.get', toolEntry: 'pay.get', params }), request('GET', '/payments/pay_1/x'));
+    const hashed = JSON.parse(JSON.stringify(hidden)) as { params_hashed: Record<string, string> };
+    expect(hashed.params_hashed['__proto__']).toBe(sha256Canonical(JSON.parse(value)));
+  });
+
   it('keeps raw only the params the tool marks record_params, hashes the rest, and hides them in path and query', () => {
     const params = { payment_id: 'pay_1', note: 'ok', amount: 9000, card: '4111111111111111' };
     const record = build(

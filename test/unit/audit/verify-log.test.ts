@@ -56,6 +56,11 @@ describe('verifyAuditLog', () => {
     ['a duplicated line', () => [...LINES.slice(0, 3), LINES[2]!, ...LINES.slice(3)], { kind: 'inserted', line: 4, seq: 3 }],
     ['two records swapped', () => swap(2, 3), { kind: 'reordered', line: 3, seq: 4, message: 'seq 4 comes before seq 3 (line 4)' }],
     ['a record moved to the end', () => [...without(1), LINES[1]!], { kind: 'reordered', line: 2, seq: 3, message: 'seq 3 comes before seq 2 (line 6)' }],
+    // issue 19 item 6: JSON.parse keeps the last of two equal keys, other readers the first.
+    ['a prepended duplicate key', () => LINES.map((line, i) => (i === 2 ? line.replace('{', '{"decision":"deny",') : line)), { kind: 'edited', line: 3, message: expect.stringMatching(/^repeats an object key/) as unknown as string }],
+    ['a duplicate key nested in params', () => LINES.map((line, i) => (i === 1 ? line.replace('"params":{', '"params":{"amount":1,') : line)), { kind: 'edited', line: 2 }],
+    ['a line re-spaced', () => LINES.map((line, i) => (i === 4 ? line.replace(/,"/gu, ', "') : line)), { kind: 'malformed', line: 5 }],
+    ['a string re-escaped', () => LINES.map((line, i) => (i === 3 ? line.replace('"allow"', '"\\u0061llow"') : line)), { kind: 'malformed', line: 4 }],
     ['a line that is not JSON', () => [...LINES.slice(0, 2), '{"v":1,', ...LINES.slice(2)], { kind: 'malformed', line: 3, message: 'not a JSON line' }],
     ['an unknown record version', () => replace(1, { ...parse(LINES[1]!), v: 2 }), { kind: 'malformed', line: 2, message: 'not a version 1 audit record' }],
   ])('names %s', (_name, tamper, expected) => {
