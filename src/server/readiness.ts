@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../state/state-store.js';
+import type { AdminAuth } from './admin-token.js';
 import type { HealthState } from './health-state.js';
 import type { HttpRoutes } from './http-server.js';
 import type { PolicySource } from './policy-source.js';
@@ -24,7 +25,7 @@ export interface Readiness {
  * answers. While the store is down, gRPC health and `/readyz` report NOT_SERVING so Kubernetes
  * and Envoy route around this replica; Checks keep answering with fast denies meanwhile.
  */
-export function createReadiness(deps: { health: HealthState; policy: PolicySource; state: StateStore; log: Logger }): Readiness {
+export function createReadiness(deps: { health: HealthState; policy: PolicySource; state: StateStore; log: Logger; admin?: AdminAuth | undefined }): Readiness {
   let stateOk = false;
   let stateError: string | undefined;
   let timer: NodeJS.Timeout | undefined;
@@ -59,7 +60,12 @@ export function createReadiness(deps: { health: HealthState; policy: PolicySourc
   return {
     routes: {
       'GET /healthz': () => Promise.resolve({ status: 200, body: { status: 'ok' } }),
-      'GET /readyz': () => Promise.resolve({ status: stateOk ? 200 : 503, body: details() }),
+      // Unauthenticated probes get the status alone: reload errors name absolute paths and
+      // Redis error text. The details are for the holder of the admin token (issue 19).
+      'GET /readyz': (request) => {
+        const body = deps.admin?.verify(request.headers.authorization) ? details() : { status: stateOk ? 'ready' : 'not_ready' };
+        return Promise.resolve({ status: stateOk ? 200 : 503, body });
+      },
     },
     refresh,
     stateOk: () => stateOk,

@@ -109,7 +109,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   }));
 
   const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, onFallbackDeny: audit.onFallbackDeny });
-  const readiness = createReadiness({ health, policy, state, log });
+  const readiness = createReadiness({ health, policy, state, log, admin });
   const now = options.now ?? Date.now;
   audit.observe({
     stateUp: () => readiness.stateOk(),

@@ -20,15 +20,17 @@ rules:
     effect: allow
 `;
 
+const ADMIN = 'admin-token-for-the-reload-test-0123';
+
 describe('operations: health, readiness, hot reload', () => {
   let f: GateFixture;
-  const readyz = async () => {
-    const response = await fetch(`http://127.0.0.1:${f.gate.httpPort}/readyz`);
+  const readyz = async (token: string | null = ADMIN) => {
+    const response = await fetch(`http://127.0.0.1:${f.gate.httpPort}/readyz`, token === null ? {} : { headers: { authorization: `Bearer ${token}` } });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
   beforeAll(async () => {
-    f = await startGateFixture(policy('deny', 'v1'), { watch: true });
+    f = await startGateFixture(policy('deny', 'v1'), { watch: true, configExtra: `admin: { token: ${ADMIN} }` });
   });
   afterAll(async () => {
     await f.close();
@@ -47,6 +49,23 @@ describe('operations: health, readiness, hot reload', () => {
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: 'ready', state: { driver: 'memory', ok: true } });
     expect(ready.body.policy_version).toMatch(/^v1\+[0-9a-f]{12}$/);
+  });
+
+  // issue 19 item 9: /readyz is unauthenticated, and it showed reload errors (absolute paths,
+  // Redis error text) to anyone.
+  it('answers the status alone without the admin token, and details only with it', async () => {
+    await writeFile(f.policyFile, 'version: "v1"\nrules: [ { id: x, tools: [nope], effect: allow } ]\n');
+    try {
+      await eventually(() => readyz(), (r) => r.body.policy_reload_error !== undefined);
+      for (const token of [null, 'wrong-token-of-enough-length-0000']) {
+        const anonymous = await readyz(token);
+        expect(anonymous).toEqual({ status: 200, body: { status: 'ready' } });
+      }
+      expect(JSON.stringify((await readyz()).body)).toContain(f.policyFile);
+    } finally {
+      await writeFile(f.policyFile, policy('deny', 'v1'));
+      await eventually(() => readyz(), (r) => r.body.policy_reload_error === undefined);
+    }
   });
 
   it('answers 404 JSON for unknown HTTP routes', async () => {

@@ -33,7 +33,7 @@ describe('policy workflow: shadow → shadow-report → dry-run → enforce → 
     const response = await fetch(`${f.httpUrl}${path}`, { method, headers: { authorization: `Bearer ${ADMIN}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
-  const readyz = async () => (await (await fetch(`${f.httpUrl}/readyz`)).json()) as Record<string, unknown>;
+  const readyz = async () => (await (await fetch(`${f.httpUrl}/readyz`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as Record<string, unknown>;
   const deploy = async (environment: string, extra: { override?: string } = {}) => {
     const token = await f.mintChild(orchestrator, 'deployer-1', { initiator: 'sso:carl' });
     return f.check({
