@@ -42,10 +42,15 @@ export function observeGate(meter: Meter, sources: GateGaugeSources): void {
   const rollbacks = meter.createObservableCounter('dutygate.policy.rollbacks', { description: 'Policy rollbacks through the admin API' });
   const failing = meter.createObservableGauge('dutygate.policy.reload_failing', { description: '1 while the policy file holds an invalid policy (last reload refused), else 0' });
   const pinned = meter.createObservableGauge('dutygate.policy.pinned', { description: '1 while a rollback pins the policy (the file is not applied until it changes), else 0' });
-  const info = meter.createObservableGauge('dutygate.policy.info', { description: 'Always 1; the policy_version label names the policy in force' });
+  const info = meter.createObservableGauge('dutygate.policy.info', { description: '1 for the policy_version in force; 0 for versions that served before' });
+  // The SDK keeps reporting an attribute set it saw once, at its last value: the version that
+  // served before a reload or rollback is set to 0 once, or it would look in force forever.
+  let previousVersion: string | undefined;
   meter.addBatchObservableCallback(
     (result) => {
       const policy = sources.policy();
+      if (previousVersion !== undefined && previousVersion !== policy.policyVersion) result.observe(info, 0, { policy_version: previousVersion });
+      previousVersion = policy.policyVersion;
       result.observe(loads, policy.loads);
       result.observe(refused, policy.reloadsRefused);
       result.observe(rollbacks, policy.rollbacks);

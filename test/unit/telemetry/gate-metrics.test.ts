@@ -62,11 +62,12 @@ describe('gate metrics for the alerts and the dashboard', () => {
     const telemetry = createTelemetry();
     let up = true;
     let pinned = false;
+    let version = 'p-1+abc';
     const ttl = 600_000;
     telemetry.observe?.(
       sources({
         stateUp: () => up,
-        policy: () => ({ policyVersion: 'p-1+abc', loads: 2, reloadsRefused: 1, rollbacks: 1, reloadFailing: true, pinned }),
+        policy: () => ({ policyVersion: version, loads: 2, reloadsRefused: 1, rollbacks: 1, reloadFailing: true, pinned }),
         // One fresh, one at 40 % of its TTL, two past half of it.
         pendingApprovals: () => Promise.resolve([0, 0.4, 0.6, 0.95].map((share) => ({ createdAt: T0 - share * ttl, expiresAt: T0 - share * ttl + ttl }))),
       }),
@@ -84,9 +85,15 @@ describe('gate metrics for the alerts and the dashboard', () => {
 
     up = false;
     pinned = true;
+    version = 'p-2+def';
     text = (await telemetry.scrape?.()) ?? '';
     expect(value(text, 'dutygate_state_store_up')).toBe(0);
     expect(value(text, 'dutygate_policy_pinned')).toBe(1);
+    // The version that served before is no longer reported as in force.
+    expect(value(text, 'dutygate_policy_info{policy_version="p-2+def"}')).toBe(1);
+    expect(value(text, 'dutygate_policy_info{policy_version="p-1+abc"}')).toBe(0);
+    text = (await telemetry.scrape?.()) ?? '';
+    expect(value(text, 'dutygate_policy_info{policy_version="p-1+abc"}')).toBe(0);
     await telemetry.shutdown();
   });
 
