@@ -56,6 +56,8 @@ export const CODES = {
   BODY_MALFORMED: badRequest('the request body is not valid JSON'),
   BODY_TOO_DEEP: badRequest('the JSON body nests deeper than allowed'),
   BODY_DUPLICATE_KEY: badRequest('the JSON body repeats an object key'),
+  BODY_UNKNOWN_PARAM: badRequest('the call carries a param its tool does not declare (`tools[].params`)'),
+  BODY_SCHEMA: badRequest('the params do not fit the schema their tool declares (`tools[].params.schema`)'),
   BODY_KEY_COLLISION: badRequest('two keys of one JSON object (or two param sources) are equal under Unicode simple case folding'),
   BODY_NON_FINITE: badRequest('the JSON body holds a number that is not finite'),
   MCP_BATCH: badRequest('a JSON-RPC batch was sent to an MCP endpoint'),

@@ -1,3 +1,4 @@
+import { compileDeclaredParams, type DeclaredParams } from './declared-params.js';
 import { basename } from 'node:path';
 import { compilePathTemplate } from '../tools/path-template.js';
 import type { ParsedYaml } from '../yaml/parse-yaml.js';
@@ -113,6 +114,13 @@ function compileTools(raws: readonly RawTool[], issues: PolicyIssues): CompiledT
         issues.add([...at, 'record_params', i], `record_params names top-level params, not '${param}'`, { hint: `record '${param.split('.')[0]}'` });
       }
     });
+    let declaredParams: DeclaredParams | undefined;
+    if (raw.params !== undefined) {
+      const compiled = compileDeclaredParams(raw.params);
+      if ('error' in compiled) issues.add([...at, 'params', 'schema'], compiled.error);
+      else if ((raw.protocol ?? 'http') === 'mcp') issues.add([...at, 'params'], 'params are declared per HTTP tool; an MCP entry carries many tools');
+      else declaredParams = compiled;
+    }
     tools.push({
       name: raw.name,
       protocol: raw.protocol ?? 'http',
@@ -120,6 +128,7 @@ function compileTools(raws: readonly RawTool[], issues: PolicyIssues): CompiledT
       ...(raw.match.host === undefined ? {} : { host: raw.match.host.toLowerCase() }),
       path,
       ...(raw.record_params === undefined ? {} : { recordParams: raw.record_params }),
+      ...(declaredParams === undefined ? {} : { declaredParams }),
     });
   });
   return tools;

@@ -1,3 +1,4 @@
+import type { DeclaredParams } from './declared-params.js';
 import type { PathTemplate } from '../tools/path-template.js';
 import type { ParamCondition } from './conditions.js';
 import type { NamePattern } from './glob.js';
@@ -27,6 +28,8 @@ export interface CompiledTool {
    * all). Every other param is recorded only as a hash. Absent: none.
    */
   readonly recordParams?: readonly string[];
+  /** Declared params (`params`): other keys, or params outside the schema, are refused. */
+  readonly declaredParams?: DeclaredParams;
 }
 
 /** One `(duty, step)` a tool performs, with where its resource comes from. */

@@ -44,6 +44,13 @@ const tool = {
     protocol: { enum: ['http', 'mcp'] },
     // Params whose raw values the decision log and spans may carry; '*' for all (issue 5).
     record_params: { type: 'array', items: STRING, minItems: 1, uniqueItems: true },
+    // Declared params (issue 13): other keys are refused; the schema is checked by Ajv when compiled.
+    params: {
+      type: 'object',
+      additionalProperties: false,
+      minProperties: 1,
+      properties: { allowed: { type: 'array', items: STRING, uniqueItems: true }, schema: { type: 'object' } },
+    },
     match: {
       type: 'object',
       additionalProperties: false,

@@ -11,6 +11,7 @@ export interface RawTool {
   readonly protocol?: 'http' | 'mcp';
   readonly match: { readonly method?: string; readonly host?: string; readonly path: string };
   readonly record_params?: readonly string[];
+  readonly params?: { readonly allowed?: readonly string[]; readonly schema?: unknown };
 }
 
 export interface RawDuty {

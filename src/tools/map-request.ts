@@ -2,6 +2,7 @@ import { DutygateError } from '../errors.js';
 import type { CompiledPolicy, CompiledTool } from '../policy/compiled.js';
 import type { ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
+import { checkDeclaredParams } from '../policy/declared-params.js';
 import { foldKey } from './case-fold.js';
 import { mapMcp } from './map-mcp.js';
 import { parseStrictJson, type JsonLimits } from './parse-json.js';
@@ -35,7 +36,9 @@ export function mapRequest(policy: CompiledPolicy, request: HttpRequest, limits:
     const captures = matchPathTemplate(entry.path, segments);
     if (!captures) continue;
     if (entry.protocol === 'mcp') return mapMcp(entry, request, limits);
-    return { name: entry.name, entry: entry.name, params: httpParams(entry, captures, request, limits) };
+    const params = httpParams(entry, captures, request, limits);
+    if (entry.declaredParams) checkDeclaredParams(entry.declaredParams, params, entry.name);
+    return { name: entry.name, entry: entry.name, params };
   }
   return undefined;
 }
