@@ -21,6 +21,14 @@ export type VoteOutcome =
   | { readonly ok: true; readonly result: 'recorded' | 'duplicate'; readonly record: ApprovalRecord }
   | { readonly ok: false; readonly code: VoteRefusal | 'APPROVAL_NOT_FOUND' | 'APPROVAL_CLOSED'; readonly record?: ApprovalRecord };
 
+/** Who withdraws an approval: the requesting agent (its own token) or the workflow's initiator (raw principal). */
+export type Canceller = { readonly agentId: string } | { readonly principal: string };
+
+/** What came of a cancel. */
+export type CancelOutcome =
+  | { readonly ok: true; readonly record: ApprovalRecord }
+  | { readonly ok: false; readonly code: 'APPROVAL_NOT_FOUND' | 'APPROVAL_FORBIDDEN' | 'APPROVAL_CLOSED'; readonly record?: ApprovalRecord };
+
 /** A break-glass request. */
 export interface BreakGlassRequest {
   readonly agentId: string;
@@ -40,6 +48,11 @@ export interface ApprovalService {
   get(approvalId: string, nowMs: number): Promise<ApprovalRecord | undefined>;
   /** Casts `principal`'s vote (raw: resolved through aliases here). */
   vote(approvalId: string, principal: string, decision: 'approve' | 'deny', via: ApprovalVote['via'], nowMs: number, reason?: string): Promise<VoteOutcome>;
+  /**
+   * Withdraws a pending approval (issue 17): only its requesting agent or its initiator (after
+   * aliases) may; votes after it are refused (`APPROVAL_CLOSED`) and the Slack message says so.
+   */
+  cancel(approvalId: string, by: Canceller, nowMs: number): Promise<CancelOutcome>;
   /** The override token of an approved call, while it is still valid. */
   overrideFor(record: ApprovalRecord, nowMs: number): Promise<{ token: string; expiresAtMs: number } | undefined>;
   /** Records of `status` on which `principal` (raw) may vote, newest first. */
@@ -99,6 +112,19 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
         refresh(approvalId);
       }
       return { ok: true, result: result.outcome, record: result.record };
+    },
+
+    async cancel(approvalId, by, nowMs) {
+      const record = await stateCall(state.getApproval(approvalId, nowMs));
+      if (!record) return { ok: false, code: 'APPROVAL_NOT_FOUND' };
+      const who = 'agentId' in by ? (by.agentId === record.agentId ? `agent:${by.agentId}` : undefined) : resolve(by.principal) === record.initiator ? resolve(by.principal) : undefined;
+      if (who === undefined) return { ok: false, code: 'APPROVAL_FORBIDDEN', record };
+      const result = await stateCall(state.cancelApproval(approvalId, who, nowMs));
+      if (result.outcome === 'not_found') return { ok: false, code: 'APPROVAL_NOT_FOUND' };
+      if (result.outcome === 'closed') return { ok: false, code: 'APPROVAL_CLOSED', record: result.record };
+      events.decided(result.record);
+      refresh(approvalId);
+      return { ok: true, record: result.record };
     },
 
     async overrideFor(record, nowMs) {

@@ -1,7 +1,10 @@
 import type { ClauseRef } from '../policy/types.js';
 
-/** Lifecycle of an approval. `expired` is derived from `expiresAt` by the store on read. */
-export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired';
+/**
+ * Lifecycle of an approval. `expired` is derived from `expiresAt` by the store on read;
+ * `cancelled`: withdrawn while pending by the requesting agent or the initiator (issue 17).
+ */
+export type ApprovalStatus = 'pending' | 'approved' | 'denied' | 'expired' | 'cancelled';
 
 /** One approver's click or API decision. */
 export interface ApprovalVote {
@@ -52,6 +55,8 @@ export interface ApprovalRecord {
   readonly grantExpiresAt?: number;
   readonly votes: readonly ApprovalVote[];
   readonly decidedAt?: number;
+  /** Who cancelled it (`agent:<agent_id>` or the initiator's principal); set with `status: cancelled`. */
+  readonly cancelledBy?: string;
   /** The check that raised it (for span links and the audit record). */
   readonly decisionId?: string;
   readonly traceparent?: string;
@@ -67,6 +72,13 @@ export type VoteResult =
   /** The same principal already voted: nothing changes (clicks are idempotent). */
   | { readonly outcome: 'duplicate'; readonly record: ApprovalRecord }
   /** Already approved, denied or expired: nothing changes. */
+  | { readonly outcome: 'closed'; readonly record: ApprovalRecord }
+  | { readonly outcome: 'not_found' };
+
+/** What `cancelApproval` did. */
+export type CancelResult =
+  | { readonly outcome: 'cancelled'; readonly record: ApprovalRecord }
+  /** Already approved, denied, expired or cancelled: nothing changes. */
   | { readonly outcome: 'closed'; readonly record: ApprovalRecord }
   | { readonly outcome: 'not_found' };
 

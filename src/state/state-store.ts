@@ -1,7 +1,7 @@
 import type { DutyActor } from '../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../policy/types.js';
 import type { ReplaySpace } from './key-parts.js';
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditHead, AuditLink, VoteResult } from './approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditHead, AuditLink, CancelResult, VoteResult } from './approval-record.js';
 
 export type { DutyActor } from '../policy/duty-conflict.js';
 export type { ReplaySpace } from './key-parts.js';
@@ -64,6 +64,13 @@ export interface StateStore {
    * gets `duplicate` even once the record is closed.
    */
   recordVote(approvalId: string, vote: ApprovalVote, nowMs: number): Promise<VoteResult>;
+
+  /**
+   * Atomically withdraws a pending, unexpired approval: `status: cancelled`, `cancelledBy`,
+   * `decidedAt`; its request key is freed (a retry asks afresh). Votes after it are `closed`.
+   * Who may cancel is checked by the caller before.
+   */
+  cancelApproval(approvalId: string, by: string, nowMs: number): Promise<CancelResult>;
 
   /** Remembers where the notification for an approval was posted. */
   setApprovalNotification(approvalId: string, notification: { channel: string; ts: string }): Promise<void>;

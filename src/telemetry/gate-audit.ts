@@ -137,7 +137,9 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
           status: outcome,
           ...(vote.reason === undefined ? {} : { reason: vote.reason }),
         }),
-      decided: (record) => fire(approvalEventOf('outcome', record, record.decidedAt === undefined ? {} : { at: record.decidedAt })),
+      // A cancel is an outcome too (`status: cancelled`); who withdrew it is the event's principal.
+      decided: (record) =>
+        fire(approvalEventOf('outcome', record, { ...(record.decidedAt === undefined ? {} : { at: record.decidedAt }), ...(record.cancelledBy === undefined ? {} : { principal: record.cancelledBy }) })),
       overrideRedeemed: (approvalId, check, record) =>
         fire({ ...(record ? approvalEventOf('override_redeemed', record) : { kind: 'override_redeemed', approvalId }), decisionId: check.decisionId, agentId: check.agentId }),
       breakGlassUsed: (grant, check) => fire(approvalEventOf('break_glass_used', grant, { decisionId: check.decisionId, agentId: check.agentId })),

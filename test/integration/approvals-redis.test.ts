@@ -89,4 +89,19 @@ describe('approvals on two replicas sharing Redis', () => {
       expect(r.metadata).toMatchObject({ break_glass: true, approval_id: id });
     }
   });
+
+  it('cancelled on one replica (by the initiator), refused on the other; a retry asks afresh (issue 17)', async () => {
+    const amount = 9000 + ++n;
+    const first = await pay(a, amount);
+    const id = String(first.body?.approval_id);
+    const cancelled = await fetch(`${b.httpUrl}/v1/approvals/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${await b.mintApprover('sso:carol')}` } });
+    expect(await cancelled.json()).toMatchObject({ status: 'cancelled', cancelled_by: 'sso:carol' });
+    const late = await approve(a, id);
+    expect(late.status).toBe(409);
+    expect(await late.json()).toMatchObject({ code: 'APPROVAL_CLOSED', status: 'cancelled' });
+    expect(await poll(a, id)).toMatchObject({ status: 'cancelled', cancelled_by: 'sso:carol' });
+    const retry = await pay(b, amount);
+    expect(retry.body).toMatchObject({ code: 'APPROVAL_REQUIRED' });
+    expect(retry.body?.approval_id).not.toBe(id);
+  });
 });

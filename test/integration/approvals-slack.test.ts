@@ -224,6 +224,40 @@ describe('approvals through Slack (real Bolt, fake Web API)', () => {
     });
   });
 
+  describe('cancel (issue 17)', () => {
+    const cancel = (id: string, token: string) => fetch(`${f.httpUrl}/v1/approvals/${id}/cancel`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+
+    it('the requesting agent cancels with its own token: the message says so, later clicks are refused, the agent reads cancelled', async () => {
+      const { id } = await requestApproval();
+      const response = await cancel(id, await agentToken());
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ approval_id: id, status: 'cancelled', cancelled_by: 'agent:finance-a' });
+      await slack.waitFor(() => updates(id).some((call) => JSON.stringify(call.args.blocks).includes('Cancelled')));
+      const last = JSON.stringify(updates(id).at(-1)!.args.blocks);
+      expect(last).toContain('agent:finance-a');
+      expect(last).not.toContain('dutygate_approve');
+      expect((await click('U0FIN1', id)).status).toBe(200);
+      await slack.waitFor(() => ephemerals('U0FIN1').some((call) => /cancelled/.test(String(call.args.text))));
+      expect((await record(id)).votes).toEqual([]);
+      expect(await poll(id)).toMatchObject({ status: 'cancelled', cancelled_by: 'agent:finance-a' });
+      expect((await cancel(id, await agentToken())).status).toBe(409);
+    });
+
+    it('the initiator cancels with an approver token; another agent and another approver may not', async () => {
+      const { id } = await requestApproval();
+      const other = await cancel(id, await agentToken('finance-b'));
+      expect(other.status).toBe(403);
+      expect(await other.json()).toMatchObject({ code: 'APPROVAL_FORBIDDEN' });
+      expect((await cancel(id, await f.mintApprover('slack:U0FIN1'))).status).toBe(403);
+      expect((await cancel(id, 'not-a-token')).status).toBe(401);
+      expect((await record(id)).status).toBe('pending');
+      const response = await cancel(id, await f.mintApprover('sso:carol'));
+      expect(await response.json()).toMatchObject({ status: 'cancelled', cancelled_by: 'sso:carol' });
+      const vote = await f.gate.approvals.service.vote(id, 'slack:U0FIN2', 'approve', 'api', Date.now());
+      expect(vote).toMatchObject({ ok: false, code: 'APPROVAL_CLOSED' });
+    });
+  });
+
   describe('Slack failures', () => {
     it('retries a 500 and a 429 (after Retry-After) and posts; the approval stays valid meanwhile', async () => {
       slack.failNext('chat.postMessage', { status: 500 }, { status: 429, headers: { 'retry-after': '1' }, body: { ok: false, error: 'ratelimited' } });

@@ -9,10 +9,10 @@ export const API_ERRORS = {
   BAD_REQUEST: { status: 400, meaning: 'the request is malformed (see `message`)' },
   BODY_TOO_LARGE: { status: 413, meaning: 'the request body exceeds the bound' },
   APPROVAL_NOT_FOUND: { status: 404, meaning: 'no approval with this id (or it is past its retention)' },
-  APPROVAL_FORBIDDEN: { status: 403, meaning: 'the approval belongs to another agent' },
+  APPROVAL_FORBIDDEN: { status: 403, meaning: 'the approval belongs to another agent (or, to cancel: the caller is neither its agent nor its initiator)' },
   APPROVER_NOT_LISTED: { status: 403, meaning: 'the principal is not a listed approver of this approval' },
   APPROVER_IS_INITIATOR: { status: 403, meaning: "the principal is the workflow's initiator and may not approve it" },
-  APPROVAL_CLOSED: { status: 409, meaning: 'the approval was already approved, denied or has expired' },
+  APPROVAL_CLOSED: { status: 409, meaning: 'the approval was already approved, denied, cancelled or has expired' },
   BREAK_GLASS_DISABLED: { status: 409, meaning: 'the policy in force has no `break_glass` section' },
   BREAK_GLASS_TTL: { status: 400, meaning: "the requested grant is longer than the policy's `break_glass.max_ttl`" },
 } as const;

@@ -5,6 +5,8 @@
  *   replay-claimed; same `agent_id`) reads the status and, once approved, its override token.
  * - `POST /v1/approvals/{id}/decision` — an approver (bearer JWT from `approvers.issuers`, the
  *   principal is `sub`) approves or denies: `{"decision":"approve"|"deny","reason":"…"}`.
+ * - `POST /v1/approvals/{id}/cancel` — the requesting agent (its own token) or the workflow's
+ *   initiator (an approver-issuer token whose `sub` is the initiator) withdraws a pending approval.
  * - `GET /v1/approvals?status=pending` — what the calling approver may vote on.
  * - `POST /v1/break-glass` — an approver asks for a time-boxed grant for one agent.
  *
@@ -18,7 +20,7 @@ import type { AgentClaims } from '../../identity/types.js';
 import type { HttpResult, HttpRoutes } from '../../server/http-server.js';
 import type { ApprovalStatus } from '../../state/approval-record.js';
 import { parseDuration } from '../../yaml/duration.js';
-import type { ApprovalService } from '../approval-service.js';
+import type { ApprovalService, Canceller } from '../approval-service.js';
 import { apiError, errorResult } from './api-error.js';
 import { BodyError, readJsonObject } from './read-body.js';
 import { agentView, approverView } from './views.js';
@@ -35,7 +37,7 @@ export interface ApprovalsApiOptions {
   readonly maxBodyBytes?: number;
 }
 
-const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired']);
+const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired', 'cancelled']);
 const ID = /^apr_[A-Za-z0-9_-]{1,64}$/;
 const MAX_REASON = 1_000;
 
@@ -63,12 +65,42 @@ export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
       }
     };
 
+  /** The agent's own token first (the usual canceller), else the initiator's approver token. */
+  async function canceller(request: IncomingMessage, nowMs: number): Promise<Canceller> {
+    const authorization = header(request, 'authorization');
+    try {
+      return { agentId: (await options.verifyAgent(authorization, new Date(nowMs))).agentId };
+    } catch (agentError) {
+      if (!options.verifyApprover) throw agentError;
+      try {
+        return { principal: (await options.verifyApprover(parseBearer(authorization), new Date(nowMs))).sub };
+      } catch {
+        // Neither: answer with the agent verification's code (the token most callers send).
+        throw agentError;
+      }
+    }
+  }
+
+  async function cancel(request: IncomingMessage, url: URL): Promise<HttpResult> {
+    const id = idOf(url, '/cancel');
+    if (id === undefined) return apiError('APPROVAL_NOT_FOUND', 'no such approval (POST /v1/approvals/{id}/cancel)');
+    const nowMs = options.now();
+    const by = await canceller(request, nowMs);
+    request.resume();
+    const outcome = await service.cancel(id, by, nowMs);
+    if (!outcome.ok) {
+      const message = outcome.code === 'APPROVAL_FORBIDDEN' ? 'only the requesting agent or the initiator may cancel this approval' : refusalMessage(outcome.code);
+      return apiError(outcome.code, message, outcome.record && outcome.code !== 'APPROVAL_FORBIDDEN' ? { status: outcome.record.status } : {});
+    }
+    return { status: 200, body: { approval_id: outcome.record.approvalId, status: outcome.record.status, cancelled_by: outcome.record.cancelledBy ?? null } };
+  }
+
   return {
     'GET /v1/approvals': guard(async (request, url) => {
       const nowMs = options.now();
       const principal = await approver(request, nowMs);
       const status = url.searchParams.get('status') ?? 'pending';
-      if (!STATUSES.has(status)) return apiError('BAD_REQUEST', 'status must be pending, approved, denied or expired');
+      if (!STATUSES.has(status)) return apiError('BAD_REQUEST', 'status must be pending, approved, denied, expired or cancelled');
       const limit = Number(url.searchParams.get('limit') ?? '100');
       if (!Number.isInteger(limit) || limit < 1 || limit > 500) return apiError('BAD_REQUEST', 'limit must be a whole number from 1 to 500');
       const records = await service.listFor(principal, status as ApprovalStatus, nowMs, limit);
@@ -87,6 +119,7 @@ export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
     }),
 
     'POST /v1/approvals/*': guard(async (request, url) => {
+      if (url.pathname.endsWith('/cancel')) return cancel(request, url);
       const id = idOf(url, '/decision');
       if (id === undefined) return apiError('APPROVAL_NOT_FOUND', 'no such approval (POST /v1/approvals/{id}/decision)');
       const nowMs = options.now();
@@ -143,7 +176,7 @@ function refusalMessage(code: string): string {
     case 'APPROVER_NOT_LISTED':
       return 'you are not a listed approver of this approval';
     case 'APPROVAL_CLOSED':
-      return 'this approval is already decided or expired';
+      return 'this approval is already decided, expired or cancelled';
     default:
       return 'no such approval';
   }

@@ -18,6 +18,7 @@ export function agentView(record: ApprovalRecord, override: { token: string; exp
     approvals: approvals(record),
     quorum: record.quorum,
     expires_at: iso(record.expiresAt),
+    ...(record.status === 'cancelled' ? { cancelled_by: record.cancelledBy ?? null, cancelled_at: iso(record.decidedAt) } : {}),
     ...(record.kind === 'break_glass' ? { grant_expires_at: iso(record.grantExpiresAt) } : {}),
     ...(override ? { override_token: override.token, override_expires_at: iso(override.expiresAtMs) } : {}),
   };
@@ -44,6 +45,7 @@ export function approverView(record: ApprovalRecord): Record<string, unknown> {
     votes: record.votes.map((vote) => ({ principal: vote.principal, decision: vote.decision, via: vote.via, at: iso(vote.at) })),
     created_at: iso(record.createdAt),
     expires_at: iso(record.expiresAt),
+    ...(record.status === 'cancelled' ? { cancelled_by: record.cancelledBy ?? null, cancelled_at: iso(record.decidedAt) } : {}),
     ...(record.kind === 'break_glass'
       ? { reason: record.reason ?? null, grant_ttl_seconds: (record.grantTtlMs ?? 0) / 1000, grant_expires_at: iso(record.grantExpiresAt) }
       : {}),

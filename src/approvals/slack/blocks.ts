@@ -106,6 +106,8 @@ function outcomeText(record: ApprovalRecord, status: string): string {
       return `:white_check_mark: *Approved* by ${escapeMrkdwn(record.votes.filter((vote) => vote.decision === 'approve').map((vote) => vote.principal).join(', '))}`;
     case 'denied':
       return `:no_entry: *Denied* by ${escapeMrkdwn(denier?.principal ?? 'an approver')}${denier?.reason ? `: ${escapeMrkdwn(denier.reason)}` : ''}`;
+    case 'cancelled':
+      return `:no_entry_sign: *Cancelled* by ${escapeMrkdwn(record.cancelledBy ?? 'the requester')}; votes are no longer counted`;
     default:
       return ':hourglass: *Expired* without a decision';
   }

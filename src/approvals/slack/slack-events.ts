@@ -99,6 +99,6 @@ export function createSlackEvents(options: SlackEventsOptions): HttpRoute {
 const CLICK_REFUSALS: Readonly<Record<string, string>> = {
   APPROVER_IS_INITIATOR: 'You initiated this workflow, so your approval does not count (separation of duties).',
   APPROVER_NOT_LISTED: 'You are not a listed approver of this request; your click was not counted.',
-  APPROVAL_CLOSED: 'This approval is already decided or has expired.',
+  APPROVAL_CLOSED: 'This approval is already decided, cancelled or has expired.',
   APPROVAL_NOT_FOUND: 'This approval no longer exists.',
 };

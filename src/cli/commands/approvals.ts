@@ -20,7 +20,7 @@ export function registerApprovalsCommand(program: Command): void {
       .option('-t, --token <jwt>', 'bearer token (default: $DUTYGATE_TOKEN)');
 
   common(approvals.command('list').description('approvals the calling approver may vote on'))
-    .option('-s, --status <status>', 'pending | approved | denied | expired', 'pending')
+    .option('-s, --status <status>', 'pending | approved | denied | expired | cancelled', 'pending')
     .action(async (options: Common & { status: string }) => {
       await call(options, 'GET', `/v1/approvals?status=${encodeURIComponent(options.status)}`);
     });

@@ -1,5 +1,5 @@
 import { DutygateError } from '../../errors.js';
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, VoteResult } from '../approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 
 /** Bounds of the in-process approval records. */
@@ -76,6 +76,18 @@ export class MemoryApprovals {
       this.grantsByAgent.set(record.agentId, ids.add(approvalId));
     }
     return { outcome: 'recorded', record };
+  }
+
+  /** Same checks as the Redis script: unknown, closed (or expired), then cancel. */
+  cancel(approvalId: string, by: string, nowMs: number): CancelResult {
+    const stored = this.records.get(approvalId);
+    if (!stored) return { outcome: 'not_found' };
+    const current = withDerivedStatus(stored, nowMs);
+    if (current.status !== 'pending') return { outcome: 'closed', record: current };
+    const record: ApprovalRecord = { ...current, status: 'cancelled', cancelledBy: by, decidedAt: nowMs };
+    this.records.set(approvalId, record);
+    if (this.pendingByKey.get(record.requestKey) === approvalId) this.pendingByKey.delete(record.requestKey);
+    return { outcome: 'cancelled', record };
   }
 
   setNotification(approvalId: string, notification: { channel: string; ts: string }): void {

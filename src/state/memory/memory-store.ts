@@ -81,6 +81,7 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
     getApproval: (approvalId, nowMs) => settle(() => approvals.get(approvalId, nowMs)),
     listApprovals: (status, nowMs, limit) => settle(() => approvals.list(status, nowMs, limit)),
     recordVote: (approvalId, vote, nowMs) => settle(() => approvals.vote(approvalId, vote, nowMs)),
+    cancelApproval: (approvalId, by, nowMs) => settle(() => approvals.cancel(approvalId, by, nowMs)),
     setApprovalNotification: (approvalId, notification) => settle(() => approvals.setNotification(approvalId, notification)),
     activeBreakGlass: (agentId, nowMs) => settle(() => approvals.activeBreakGlass(agentId, nowMs)),
 

@@ -71,6 +71,24 @@ end
 return { 'recorded', redis.call('HGETALL', KEYS[1]) }
 `;
 
+/**
+ * Cancel a pending record: unknown → not_found; not pending or past expiry → closed; else
+ * status cancelled, who and when, moved from the pending to the cancelled index, request key freed.
+ * KEYS: record. ARGV: head, nowMs, by, approvalId. Returns {outcome, HGETALL of the record}.
+ */
+export const CANCEL_APPROVAL_LUA = `
+local head, now, id = ARGV[1], tonumber(ARGV[2]), ARGV[4]
+if redis.call('EXISTS', KEYS[1]) == 0 then return { 'not_found' } end
+local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'createdAt', 'requestKey')
+if f[1] ~= 'pending' or tonumber(f[2]) <= now then return { 'closed', redis.call('HGETALL', KEYS[1]) } end
+redis.call('HSET', KEYS[1], 'status', 'cancelled', 'decidedAt', ARGV[2], 'cancelledBy', ARGV[3])
+redis.call('ZREM', head .. 's:pending', id)
+redis.call('ZADD', head .. 's:cancelled', f[3], id)
+local keyOfRequest = head .. 'k:' .. f[4]
+if redis.call('GET', keyOfRequest) == id then redis.call('DEL', keyOfRequest) end
+return { 'cancelled', redis.call('HGETALL', KEYS[1]) }
+`;
+
 /** KEYS: an agent's break-glass index. ARGV: head, nowMs. Returns HGETALL of the longest-running active grant, or nil. */
 export const ACTIVE_BREAK_GLASS_LUA = `
 local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], '+inf', '(' .. ARGV[2], 'LIMIT', 0, 1)

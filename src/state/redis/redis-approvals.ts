@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, VoteResult } from '../approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -89,6 +89,13 @@ export class RedisApprovals {
     return { outcome, record: withDerivedStatus(fromHash(flat ?? []) as ApprovalRecord, nowMs) };
   }
 
+  async cancel(approvalId: string, by: string, nowMs: number): Promise<CancelResult> {
+    const reply = (await this.scripts.cancelApproval([this.keys.approval(approvalId)], [this.keys.approvals, nowMs, by, approvalId])) as [CancelResult['outcome'], string[]?];
+    const [outcome, flat] = reply;
+    if (outcome === 'not_found') return { outcome };
+    return { outcome, record: withDerivedStatus(fromHash(flat ?? []) as ApprovalRecord, nowMs) };
+  }
+
   async setNotification(approvalId: string, notification: { channel: string; ts: string }): Promise<void> {
     const json = JSON.stringify({ channel: notification.channel, ts: notification.ts });
     await this.scripts.setNotification([this.keys.approval(approvalId)], [json]);
@@ -119,6 +126,7 @@ function fromFields(fields: Record<string, string>): ApprovalRecord | undefined 
     votes,
     ...(fields.decidedAt === undefined ? {} : { decidedAt: Number(fields.decidedAt) }),
     ...(fields.grantExpiresAt === undefined ? {} : { grantExpiresAt: Number(fields.grantExpiresAt) }),
+    ...(fields.cancelledBy === undefined ? {} : { cancelledBy: fields.cancelledBy }),
     ...(fields.notification === undefined ? {} : { notification: JSON.parse(fields.notification) as { channel: string; ts: string } }),
   };
 }

@@ -1,4 +1,4 @@
-import { ACTIVE_BREAK_GLASS_LUA, CREATE_APPROVAL_LUA, RECORD_VOTE_LUA, SET_NOTIFICATION_LUA } from './lua-approvals.js';
+import { ACTIVE_BREAK_GLASS_LUA, CANCEL_APPROVAL_LUA, CREATE_APPROVAL_LUA, RECORD_VOTE_LUA, SET_NOTIFICATION_LUA } from './lua-approvals.js';
 import { AUDIT_CAS_LUA } from './lua-audit.js';
 import { COMMIT_DUTY_LUA } from './lua-ledger.js';
 import type { RedisClient } from './redis-client.js';
@@ -11,6 +11,7 @@ export interface RedisScripts {
   readonly commitDuty: Run;
   readonly createApproval: Run;
   readonly recordVote: Run;
+  readonly cancelApproval: Run;
   readonly activeBreakGlass: Run;
   readonly setNotification: Run;
   readonly auditCas: Run;
@@ -20,6 +21,7 @@ const SOURCES: Record<keyof RedisScripts, string> = {
   commitDuty: COMMIT_DUTY_LUA,
   createApproval: CREATE_APPROVAL_LUA,
   recordVote: RECORD_VOTE_LUA,
+  cancelApproval: CANCEL_APPROVAL_LUA,
   activeBreakGlass: ACTIVE_BREAK_GLASS_LUA,
   setNotification: SET_NOTIFICATION_LUA,
   auditCas: AUDIT_CAS_LUA,

@@ -80,6 +80,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     getApproval: guard((approvalId, nowMs) => approvals.get(approvalId, nowMs)),
     listApprovals: guard((status, nowMs, limit) => approvals.list(status, nowMs, limit)),
     recordVote: guard((approvalId, vote, nowMs) => approvals.vote(approvalId, vote, nowMs)),
+    cancelApproval: guard((approvalId, by, nowMs) => approvals.cancel(approvalId, by, nowMs)),
     setApprovalNotification: guard((approvalId, notification) => approvals.setNotification(approvalId, notification)),
     activeBreakGlass: guard((agentId, nowMs) => approvals.activeBreakGlass(agentId, nowMs)),
 

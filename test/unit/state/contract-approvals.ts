@@ -162,5 +162,31 @@ export function approvalContract(store: StoreRef): void {
       await store().recordVote(call.approvalId, vote('sso:bob'), T0 + 1);
       expect(await store().activeBreakGlass(agentId, T0 + 2)).toBeUndefined();
     });
+
+    it('cancels a pending approval once: later votes and cancels are closed, its request key is free again', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1);
+      const cancelled = await store().cancelApproval(record.approvalId, `agent:${record.agentId}`, T0 + 2);
+      expect(cancelled).toMatchObject({ outcome: 'cancelled', record: { status: 'cancelled', cancelledBy: `agent:${record.agentId}`, decidedAt: T0 + 2 } });
+      expect(await store().getApproval(record.approvalId, T0 + 3)).toMatchObject({ status: 'cancelled', cancelledBy: `agent:${record.agentId}`, votes: [{ principal: 'sso:bob' }] });
+      expect(await store().recordVote(record.approvalId, vote('sso:carol'), T0 + 3)).toMatchObject({ outcome: 'closed', record: { status: 'cancelled' } });
+      expect(await store().cancelApproval(record.approvalId, 'sso:alice', T0 + 3)).toMatchObject({ outcome: 'closed', record: { cancelledBy: `agent:${record.agentId}` } });
+      expect((await store().listApprovals('cancelled', T0 + 3)).map((r) => r.approvalId)).toContain(record.approvalId);
+      expect((await store().listApprovals('pending', T0 + 3)).map((r) => r.approvalId)).not.toContain(record.approvalId);
+      const again = approvalFixture({ requestKey: record.requestKey });
+      expect(await store().createApproval(again, T0 + 4)).toMatchObject({ created: true });
+    });
+
+    it('does not cancel an unknown, decided or expired approval', async () => {
+      expect(await store().cancelApproval('apr_unknown', 'sso:alice', T0)).toEqual({ outcome: 'not_found' });
+      const denied = approvalFixture();
+      await store().createApproval(denied, T0);
+      await store().recordVote(denied.approvalId, vote('sso:bob', 'deny'), T0 + 1);
+      expect(await store().cancelApproval(denied.approvalId, 'sso:alice', T0 + 2)).toMatchObject({ outcome: 'closed', record: { status: 'denied' } });
+      const old = approvalFixture();
+      await store().createApproval(old, T0);
+      expect(await store().cancelApproval(old.approvalId, 'sso:alice', old.expiresAt)).toMatchObject({ outcome: 'closed', record: { status: 'expired' } });
+    });
   });
 }
