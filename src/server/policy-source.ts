@@ -131,9 +131,11 @@ export async function createPolicySource(file: string, options: PolicySourceOpti
     if (pinned && next.policyVersion === pinned.fileVersion) return false;
     if (pinned) log.info({ policy_version: next.policyVersion, pinned: pinned.policyVersion }, 'policy file changed; rollback pin released');
     pinned = undefined;
+    // The history follows the file's real content, also when it changes back to what already
+    // serves (a revert after a rollback): the newest entry is what a later rollback pins against.
+    if (history.newest()?.policy.policyVersion !== next.policyVersion) history.add(next, now(), 'reload');
     if (next.policyVersion === policy.policyVersion) return false;
     const previous = policy.policyVersion;
-    history.add(next, now(), 'reload');
     activate(next);
     loads++;
     log.info({ policy_version: next.policyVersion, version: next.version, hash: next.hash, previous }, 'policy reloaded');

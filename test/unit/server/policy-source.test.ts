@@ -36,6 +36,29 @@ describe('PolicySource: versions, refused reloads, rollback and its pin', () => 
     await rm(dir, { recursive: true, force: true });
   });
 
+  // issue 19 item 7: after v1 → v2 → rollback (pinned) → file reverted to v1, the history still
+  // called v2 newest, so the next rollback pinned against the wrong version and the next deploy
+  // of v2 was silently ignored.
+  it('follows the file through v1 → v2 → rollback → file reverted to v1', async () => {
+    const v1 = source.current().policyVersion;
+    await write(policy('v2'));
+    expect(await source.reload()).toBe(true);
+    const v2 = source.current().policyVersion;
+    expect(source.rollback()).toMatchObject({ ok: true, policyVersion: v1, pin: { policyVersion: v1, fileVersion: v2 } });
+    await write(policy('v1'));
+    await source.reload();
+    expect(source.pin()).toBeUndefined();
+    expect(source.versions().map((entry) => entry.version)).toEqual(['v1', 'v2']);
+    // The file says v1 again: rolling "back" to v2 pins against v1, the file's real content.
+    expect(source.rollback(v2)).toMatchObject({ ok: true, policyVersion: v2, pin: { policyVersion: v2, fileVersion: v1 } });
+    // Deploying v2 again is the file catching up with what serves: the pin goes, v2 stays.
+    await write(policy('v2'));
+    await source.reload();
+    expect(source.pin()).toBeUndefined();
+    expect(version()).toBe('v2');
+    expect(source.versions()[0]).toMatchObject({ version: 'v2', active: true });
+  });
+
   it('records the first load with its version and hash', () => {
     expect(source.versions()).toEqual([{ policyVersion: source.current().policyVersion, version: 'v1', hash: source.current().hash, loadedAt: 1_000, origin: 'start', active: true }]);
     expect(source.current().policyVersion).toMatch(/^v1\+[0-9a-f]{12}$/);
