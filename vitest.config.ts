@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // One live Redis Cluster for the run (the cluster variants of the state and integration tests).
+    globalSetup: ['test/helpers/cluster-global-setup.ts'],
   },
 });

@@ -74,10 +74,19 @@ export interface GateFixtureOptions {
   readonly approvalKeys?: ApprovalKeys;
   /** Approvals over the API with an override key and an approver issuer (default true). */
   readonly approvals?: boolean;
+  /** Receives every log line of the gate (level info and up), parsed; default: the gate logs nothing. */
+  readonly logLines?: (line: LogLine) => void;
   /** More start options (approvals hooks). */
   readonly gateOptions?: Omit<GateOptions, 'now'>;
   /** Trust the agent issuer's keys from this URL instead of the generated JWKS file. */
   readonly jwksUrl?: string;
+}
+
+/** One parsed pino line. */
+export interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [field: string]: unknown;
 }
 
 /** Starts a gate with `policy` (YAML text). */
@@ -112,7 +121,9 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
   ].join('\n');
   await writeFile(join(dir, 'dutygate.yaml'), config);
   const loaded = await loadConfig(join(dir, 'dutygate.yaml'), {});
-  const gate = await startGate(loaded, createLogger('silent'), { ...options.gateOptions, ...(options.now ? { now: options.now } : {}), ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
+  const onLine = options.logLines;
+  const logger = onLine ? createLogger('info', { write: (text: string) => onLine(JSON.parse(text) as LogLine) }) : createLogger('silent');
+  const gate = await startGate(loaded, logger, { ...options.gateOptions, ...(options.now ? { now: options.now } : {}), ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
   const client = createEnvoyClient(`127.0.0.1:${gate.grpcPort}`);
   const base = { iss: ISSUER, aud: AUDIENCE };
 

@@ -7,12 +7,12 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateFixture, type GateFixture, type GateFixtureOptions } from '../helpers/gate-fixture.js';
-import { deleteTestKeys, freshPrefix, REDIS_URL } from '../helpers/redis-test.js';
+import { deleteTestKeys, freshPrefix, REDIS_BACKENDS } from '../helpers/redis-test.js';
 
 const POLICY = await readFile(new URL('../../examples/dev/policy.yaml', import.meta.url), 'utf8');
 const PAYMENTS = { method: 'POST', host: 'payments.internal', path: '/payments', headers: { 'content-type': 'application/json' } };
 
-describe('approvals on two replicas sharing Redis', () => {
+describe.each(REDIS_BACKENDS)('approvals on two replicas sharing $name', (backend) => {
   const prefix = freshPrefix('approvals');
   let a: GateFixture;
   let b: GateFixture;
@@ -20,7 +20,7 @@ describe('approvals on two replicas sharing Redis', () => {
   // Generous deadlines: 200 checks at once on a shared 2-core machine; this tests sharing, not speed.
   const options = (extra: Partial<GateFixtureOptions> = {}): GateFixtureOptions => ({
     configExtra: [
-      `state: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}", timeout: 2s }`,
+      backend.stateYaml(prefix, 'timeout: 2s'),
       'limits: { check_timeout: 5s }',
       'principals: { aliases: { "slack:U0FINANCE1": "sso:frank" } }',
     ].join('\n'),

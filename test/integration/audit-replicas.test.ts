@@ -12,12 +12,12 @@ import { verifyAuditEvidence } from '../../src/audit/verify-evidence.js';
 import { verifyAuditLog } from '../../src/audit/verify-log.js';
 import { generateSigningKey, type SigningKey } from '../../src/identity/generate-keys.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
-import { deleteTestKeys, freshPrefix, REDIS_URL } from '../helpers/redis-test.js';
+import { deleteTestKeys, freshPrefix, REDIS_BACKENDS } from '../helpers/redis-test.js';
 import { AUDIT_POLICY } from './audit-policy.js';
 
-describe('audit chain across replicas on Redis', () => {
+describe.each(REDIS_BACKENDS)('audit chain across replicas on $name', (backend) => {
   const prefix = freshPrefix('audit');
-  const config = [`state: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}", timeout: 2s }`, 'limits: { check_timeout: 5s }'].join('\n');
+  const config = [backend.stateYaml(prefix, 'timeout: 2s'), 'limits: { check_timeout: 5s }'].join('\n');
   let dir: string;
   let a: GateFixture;
   let b: GateFixture;

@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateFixture, type GateFixture, type GateFixtureOptions } from '../helpers/gate-fixture.js';
-import { deleteTestKeys, freshPrefix, REDIS_URL } from '../helpers/redis-test.js';
+import { deleteTestKeys, freshPrefix, REDIS_BACKENDS, type RedisBackend } from '../helpers/redis-test.js';
 import { approvalFixture } from '../unit/state/contract-approvals.js';
 
 const POLICY = await readFile(new URL('../../examples/dev/policy.yaml', import.meta.url), 'utf8');
@@ -18,14 +18,13 @@ const action = (id: string, verb: 'approve' | 'release') => ({ method: 'POST', h
  * Redis state, with generous deadlines: 200 checks at once on a shared 2-core machine queue up
  * far beyond the production check deadline, and this file tests sharing, not speed.
  */
-const redisState = (prefix: string) =>
-  [`state: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}", timeout: 2s }`, 'limits: { check_timeout: 5s }'].join('\n');
+const redisState = (backend: RedisBackend, prefix: string) => [backend.stateYaml(prefix, 'timeout: 2s'), 'limits: { check_timeout: 5s }'].join('\n');
 
-describe('two replicas sharing one Redis', () => {
+describe.each(REDIS_BACKENDS)('two replicas sharing one $name', (backend) => {
   const prefix = freshPrefix('fleet');
   let a: GateFixture;
   let b: GateFixture;
-  const replica = (extra: Partial<GateFixtureOptions> = {}) => startGateFixture(POLICY, { configExtra: redisState(prefix), ...extra });
+  const replica = (extra: Partial<GateFixtureOptions> = {}) => startGateFixture(POLICY, { configExtra: redisState(backend, prefix), ...extra });
 
   beforeAll(async () => {
     a = await replica();

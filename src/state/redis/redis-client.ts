@@ -1,5 +1,6 @@
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { RedisStateConfig } from '../../config/types.js';
+import { SCRIPT_COMMANDS } from './redis-scripts.js';
 
 /** A single Redis or a Redis Cluster; the driver uses only what both offer. */
 export type RedisClient = Redis | Cluster;
@@ -42,6 +43,8 @@ export function planRedisClient(config: RedisStateConfig): RedisClientPlan {
         lazyConnect: true,
         enableOfflineQueue: false,
         enableAutoPipelining: true,
+        // Scripts are grouped by their key count, not their key (see SCRIPT_COMMANDS).
+        autoPipeliningIgnoredCommands: [...SCRIPT_COMMANDS],
         scaleReads: 'master',
         clusterRetryStrategy: reconnectDelay,
         slotsRefreshTimeout: CONNECT_TIMEOUT_MS,

@@ -27,6 +27,16 @@ const SOURCES: Record<keyof RedisScripts, string> = {
   auditCas: AUDIT_CAS_LUA,
 };
 
+/**
+ * The client command name of every script. ioredis's auto-pipelining groups a command by the
+ * slot of its first argument, which for a script called this way is its key count (`1`, `3`),
+ * not its first key: on Redis Cluster, scripts of different slots would be grouped into one
+ * pipeline and fail ("All keys in the pipeline should belong to the same slots allocation
+ * group"). The cluster client sends these commands on their own instead (redis-client.ts),
+ * routed by their declared keys.
+ */
+export const SCRIPT_COMMANDS: readonly string[] = Object.keys(SOURCES).map((name) => `dutygate_${name}`);
+
 /** Registers every script on `client` under a `dutygate_` name and returns typed callers. */
 export function defineScripts(client: RedisClient): RedisScripts {
   const callable = client as unknown as Record<string, (...args: Arg[]) => Promise<unknown>>;

@@ -1,8 +1,9 @@
 /**
- * Redis Cluster readiness without a cluster (one cannot easily run on this machine or in CI):
- * the cluster config builds an ioredis Cluster with the fail-fast options, and every script
- * the driver runs — the keys it declares and the keys it touches inside Lua, observed with
- * MONITOR on the real Redis — stays within one hash tag, i.e. one cluster slot.
+ * Redis Cluster readiness: the cluster config builds an ioredis Cluster with the fail-fast
+ * options, and every script the driver runs — the keys it declares and the keys it touches
+ * inside Lua, observed with MONITOR on the real Redis — stays within one hash tag, i.e. one
+ * cluster slot. The driver itself runs on a live cluster in redis-cluster-store.test.ts and
+ * the integration tests (test/helpers/cluster-global-setup.ts).
  */
 import { Cluster, Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,6 +28,8 @@ describe('Redis client plan', () => {
       { host: 'fd00::7', port: 7002 },
     ]);
     expect(plan.options).toMatchObject({ enableOfflineQueue: false, enableAutoPipelining: true, lazyConnect: true, scaleReads: 'master' });
+    // Scripts are routed by their keys, never auto-pipelined by their key count (redis-scripts.ts).
+    expect(plan.options.autoPipeliningIgnoredCommands).toEqual(expect.arrayContaining(['dutygate_recordVote', 'dutygate_auditCas', 'dutygate_commitDuty']));
     expect(plan.options.redisOptions).toMatchObject({ commandTimeout: 50, maxRetriesPerRequest: 0, enableAutoPipelining: true, disconnectTimeout: 500 });
     const client = createRedisClient(config);
     expect(client).toBeInstanceOf(Cluster);

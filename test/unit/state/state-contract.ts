@@ -3,6 +3,7 @@ import type { StateStore } from '../../../src/state/state-store.js';
 import { approvalContract } from './contract-approvals.js';
 import { auditContract } from './contract-audit.js';
 import { ledgerContract } from './contract-ledger.js';
+import { mixedContract } from './contract-mixed.js';
 import { replayContract } from './contract-replay.js';
 
 /** Gives each contract part the store of the current test. */
@@ -28,6 +29,7 @@ export function describeStateContract(name: string, createStore: () => Promise<S
     ledgerContract(ref);
     approvalContract(ref);
     auditContract(ref);
+    mixedContract(ref);
   });
 }
 
