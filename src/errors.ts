@@ -83,6 +83,7 @@ export const CODES = {
   // state and internals: 503
   REPLAY_CAPACITY: unavailable('the memory replay store is full of unexpired tokens; fails closed'),
   STATE_UNAVAILABLE: unavailable('the state store did not answer in time'),
+  OVERLOADED: unavailable('the gate is over capacity: the Check was shed before any state was touched (its token is not spent); retry'),
   POLICY_UNAVAILABLE: unavailable('no valid policy is loaded'),
   INTERNAL: unavailable('an internal error; the gate fails closed'),
 } as const satisfies Record<string, CodeSpec>;

@@ -38,6 +38,8 @@ export interface CheckDependencies {
     readonly toolNameExtraChars?: string;
     /** Method-override channels: deny (default) or strip. */
     readonly methodOverride?: 'deny' | 'strip';
+    /** The token is spent only while at least this much of the deadline is left (else OVERLOADED). */
+    readonly admissionReserveMs?: number;
   };
   /**
    * Deadline of each state-store call (Redis); undefined for the memory driver, which answers in
@@ -56,7 +58,10 @@ export interface CheckDependencies {
 }
 
 /** One Check: `HttpRequest` in, `CheckOutcome` out. Never rejects. */
-export type CheckHandler = (request: HttpRequest, transport?: { readonly traceparent?: string; readonly decisionId?: string }) => Promise<CheckOutcome>;
+export type CheckHandler = (
+  request: HttpRequest,
+  transport?: { readonly traceparent?: string; readonly decisionId?: string; readonly deadline?: Date },
+) => Promise<CheckOutcome>;
 
 /** What is known about the call so far; a deny at any phase reports all of it. */
 interface CheckContext {
@@ -90,7 +95,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
   const stateCall = <T>(work: Promise<T>): Promise<T> =>
     withDeadline(work, deps.stateTimeoutMs, 'STATE_UNAVAILABLE', 'the state store did not answer in time');
 
-  async function decide(request: HttpRequest, ctx: CheckContext): Promise<CheckOutcome> {
+  async function decide(request: HttpRequest, ctx: CheckContext, deadline: Date | undefined): Promise<CheckOutcome> {
     const policy = deps.policy();
     if (!policy) throw new DutygateError('POLICY_UNAVAILABLE', 'no valid policy is loaded');
     ctx.policyVersion = policy.policyVersion;
@@ -99,6 +104,12 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
 
     const token = await deps.authenticator.verifyToken(request.headers.get('authorization'), nowDate);
     ctx.token = token;
+    // The deadline is re-checked before the first side effect: a Check that waited too long
+    // (a busy event loop under a burst) is shed with its token unspent, rather than spending it
+    // and then missing the deadline. Real time, as the transport's deadline (not the injected clock).
+    if (deadline !== undefined && deadline.getTime() - Date.now() < (deps.limits.admissionReserveMs ?? 0)) {
+      throw new DutygateError('OVERLOADED', 'the gate is over capacity (too little time left to decide); the token was not spent: retry');
+    }
     const fresh = await stateCall(deps.state.claimJti({ purpose: 'agent', issuer: token.iss }, token.jti, token.exp * 1000 + deps.clockSkewMs, nowMs));
     if (!fresh) throw new DutygateError('REPLAY', 'this token (jti) was already used; mint a new token for every call');
 
@@ -187,7 +198,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
   return async (request, transport) => {
     const ctx: CheckContext = { decisionId: transport?.decisionId ?? randomUUID(), ...(transport?.traceparent === undefined ? {} : { traceparent: transport.traceparent }) };
     try {
-      return await withDeadline(decide(request, ctx), deps.limits.checkTimeoutMs, 'INTERNAL', 'the check did not finish within its deadline');
+      return await withDeadline(decide(request, ctx, transport?.deadline), deps.limits.checkTimeoutMs, 'INTERNAL', 'the check did not finish within its deadline');
     } catch (error) {
       if (isDutygateError(error)) return denyOutcome(ctx, error.code, error.reason);
       return denyOutcome(ctx, 'INTERNAL', 'internal error; the gate fails closed');

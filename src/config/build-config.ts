@@ -63,6 +63,9 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
       maxToolNameLength: limits?.max_tool_name_length ?? defaults.limits.maxToolNameLength,
       toolNameExtraChars: limits?.tool_name_extra_chars ?? defaults.limits.toolNameExtraChars,
       methodOverride: limits?.method_override ?? defaults.limits.methodOverride,
+      maxInFlight: limits?.max_in_flight ?? defaults.limits.maxInFlight,
+      maxQueued: limits?.max_queued ?? defaults.limits.maxQueued,
+      admissionReserveMs: duration(limits?.admission_reserve, Math.round(duration(limits?.check_timeout, defaults.limits.checkTimeoutMs) / 3)),
     },
     log: { level: raw.log?.level ?? defaults.log.level },
     audit: {

@@ -42,6 +42,9 @@ const DAY = 24 * 60 * MINUTE;
  * | `limits.max_tool_name_length`         | `128`                    |
  * | `limits.tool_name_extra_chars`        | `""`                     |
  * | `limits.method_override`              | `deny` (or `strip`)      |
+ * | `limits.max_in_flight`                | `32`                     |
+ * | `limits.max_queued`                   | `1000`                   |
+ * | `limits.admission_reserve`            | a third of `check_timeout` |
  * | `log.level`                           | `info`                   |
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
@@ -73,6 +76,9 @@ export const CONFIG_DEFAULTS = deepFreeze({
     maxToolNameLength: 128,
     toolNameExtraChars: '',
     methodOverride: 'deny',
+    maxInFlight: 32,
+    maxQueued: 1_000,
+    admissionReserveMs: 50,
   },
   log: { level: 'info' },
   audit: { decisionLog: 'stdout', chain: true, spanRecord: true, checkpointIntervalMs: MINUTE },

@@ -56,6 +56,9 @@ export interface RawConfig {
     max_tool_name_length?: number;
     tool_name_extra_chars?: string;
     method_override?: 'deny' | 'strip';
+    max_in_flight?: number;
+    max_queued?: number;
+    admission_reserve?: string;
   };
   audit?: { decision_log?: string; chain?: boolean; span_record?: boolean; checkpoints?: { signing_key_file: string; interval?: string } };
   log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

@@ -14,6 +14,7 @@ export const DURATION_KEYS: ReadonlySet<string> = new Set([
   'ttl',
   'check_timeout',
   'interval',
+  'admission_reserve',
 ]);
 
 /** Wording of a duration in messages; the schema's `description` is what the message shows. */
@@ -139,6 +140,9 @@ export const CONFIG_SCHEMA: SchemaObject = {
         // Printable ASCII only: the point of the rule is that a tool name cannot hide anything.
         tool_name_extra_chars: { type: 'string', pattern: '^[!-~]*$', maxLength: 32 },
         method_override: { enum: ['deny', 'strip'] },
+        max_in_flight: positiveInteger,
+        max_queued: positiveInteger,
+        admission_reserve: duration,
       },
     },
     audit: {

@@ -132,6 +132,15 @@ export interface LimitsConfig {
    * `deny` (METHOD_OVERRIDE, default) or `strip` them before the upstream sees them.
    */
   readonly methodOverride: 'deny' | 'strip';
+  /** Checks running the pipeline at once (32); more wait in line (src/check/admission.ts). */
+  readonly maxInFlight: number;
+  /** Checks waiting in line (1000); beyond it they are shed at once with OVERLOADED. */
+  readonly maxQueued: number;
+  /**
+   * A Check starts, and spends its token, only while at least this much of its deadline is left
+   * (a third of checkTimeoutMs); otherwise it is shed with OVERLOADED, its token unspent.
+   */
+  readonly admissionReserveMs: number;
 }
 
 /** The audit record: decision log sink and tamper-evident chain (issue 5). */

@@ -1,6 +1,7 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { loadProtos } from '../authz/load-protos.js';
+import type { Admission } from '../check/admission.js';
 import type { LimitsConfig, ListenConfig } from '../config/types.js';
 import { createCheckHandler } from './grpc-check-handler.js';
 import type { CheckFunction, FallbackDenyListener } from './grpc-check-handler.js';
@@ -18,6 +19,8 @@ export interface GrpcServerOptions extends ListenConfig {
   readonly health: HealthState;
   /** Told about denies the server made itself (bad request, failed pipeline, missed deadline). */
   readonly onFallbackDeny?: FallbackDenyListener;
+  /** Bounded in-flight Checks (see {@link Admission}); default: unbounded. */
+  readonly admission?: Admission;
   /** Default: insecure — the gate listens for its own pod's Envoy sidecar. */
   readonly credentials?: ServerCredentials;
 }
@@ -61,7 +64,12 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   const protos = loadProtos();
   const server = new Server(grpcServerOptions(options.limits));
   server.addService(protos.authorization, {
-    Check: createCheckHandler({ limits: options.limits, check: options.check, onFallbackDeny: options.onFallbackDeny }),
+    Check: createCheckHandler({
+      limits: options.limits,
+      check: options.check,
+      ...(options.onFallbackDeny ? { onFallbackDeny: options.onFallbackDeny } : {}),
+      ...(options.admission ? { admission: options.admission } : {}),
+    }),
   });
   const health = createHealthService(options.health);
   server.addService(protos.health, health.implementation);

@@ -1,6 +1,7 @@
 import { loadCheckpointSigner } from '../audit/checkpoint.js';
 import { createApprovals, type Approvals, type ApprovalsDependencies } from '../approvals/create-approvals.js';
 import type { GateConfig } from '../config/types.js';
+import { createAdmission, type Admission } from '../check/admission.js';
 import { createCheckHandler } from '../check/run-check.js';
 import { createAgentVerifier } from '../identity/verify-agent.js';
 import { createGateAudit, type GateAudit } from '../telemetry/gate-audit.js';
@@ -18,6 +19,7 @@ import { createAuditRoutes } from './audit-routes.js';
 import { createPolicyAdminRoutes } from './policy-admin-routes.js';
 import { createPolicySource, type PolicySource } from './policy-source.js';
 import { createReadiness } from './readiness.js';
+import { createShedLog } from './shed-log.js';
 
 /** A running gate: gRPC ext_authz + health, and the HTTP side. */
 export interface Gate {
@@ -101,14 +103,21 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     policy: () => policy.current(),
     state,
     limits: config.limits,
-    stateTimeoutMs,
+    // The Redis driver bounds each of its calls by state.timeout itself (redis-store.ts).
+    stateTimeoutMs: undefined,
     clockSkewMs: config.identity.clockSkewMs,
     aliases: config.principals.aliases,
     ...(approvals.gate ? { approvals: approvals.gate } : {}),
     ...(options.now ? { now: options.now } : {}),
   }));
 
-  const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, onFallbackDeny: audit.onFallbackDeny });
+  let admission: Admission | undefined = undefined;
+  const onShed = createShedLog(log, () => ({ inFlight: admission?.inFlight ?? 0, queued: admission?.queued ?? 0 }));
+  admission = createAdmission({ maxInFlight: config.limits.maxInFlight, maxQueued: config.limits.maxQueued, reserveMs: config.limits.admissionReserveMs,
+    maxReserveMs: Math.max(config.limits.admissionReserveMs, config.limits.checkTimeoutMs / 2),
+    onShed,
+  });
+  const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, admission, onFallbackDeny: audit.onFallbackDeny });
   const readiness = createReadiness({ health, policy, state, log, admin });
   const now = options.now ?? Date.now;
   audit.observe({

@@ -39,6 +39,7 @@ export function createGateMetrics(meter: Meter): GateMetrics {
   const replays = meter.createCounter('dutygate.replay_rejections', { description: 'Checks denied because the token jti was already spent' });
   const stateErrors = meter.createCounter('dutygate.state_errors', { description: 'State store failures, by code and where (check path, audit chain)' });
   const unchained = meter.createCounter('dutygate.audit.unchained', { description: 'Audit records written without a chain stamp (store error, or appends backlog)' });
+  const shed = meter.createCounter('dutygate.checks_shed', { description: 'Checks answered OVERLOADED: shed before any state was touched (gate over capacity)' });
   const logErrors = meter.createCounter('dutygate.audit.log_errors', { description: 'Decision log write failures' });
   const failClosed = meter.createCounter('dutygate.fail_closed', { description: 'Checks denied because the gate itself failed (a 503 code: state store, keys, policy, internal)' });
   const slackCalls = meter.createCounter('dutygate.slack.calls', { description: 'Slack Web API calls after retries, by method and result (ok, error)' });
@@ -71,6 +72,7 @@ export function createGateMetrics(meter: Meter): GateMetrics {
       if (outcome.decision === 'deny' && SOD_CODES.has(outcome.code)) sod.add(1, { code: outcome.code, rule });
       if (outcome.wouldBlock) wouldBlock.add(1, { code: outcome.wouldBlockCode ?? 'OK', rule });
       if (outcome.code === 'REPLAY') replays.add(1);
+      if (outcome.code === 'OVERLOADED') shed.add(1);
       if (STATE_CODES.has(outcome.code)) stateErrors.add(1, { code: outcome.code, source: 'check' });
       if (FAIL_CLOSED_CODES.has(outcome.code)) failClosed.add(1, { code: outcome.code });
     },

@@ -25,6 +25,9 @@ export const TEST_LIMITS: LimitsConfig = {
   maxToolNameLength: 128,
   toolNameExtraChars: '',
   methodOverride: 'deny',
+  maxInFlight: 32,
+  maxQueued: 1000,
+  admissionReserveMs: 100,
 };
 
 /** A running server with clients, the calls its check saw, and the denies it made itself. */

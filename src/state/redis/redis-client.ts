@@ -10,6 +10,13 @@ const CONNECT_TIMEOUT_MS = 2_000;
 /** Reconnect backoff: 50 ms doubling up to 1 s, forever — the gate recovers without a restart. */
 export const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** Math.min(Math.max(attempt - 1, 0), 5), 1_000);
 
+/**
+ * Sent on their own, never auto-pipelined: ioredis sends a connection's next auto-pipeline only
+ * once the previous one is answered, so the readiness PING to a frozen server would hold every
+ * later command back; on its own, its failure drops the connection and later commands fail at once.
+ */
+const UNPIPELINED = ['ping'];
+
 /** What `createRedisClient` would build, for inspection (tests) and for building it. */
 export type RedisClientPlan =
   | { readonly kind: 'single'; readonly url: string; readonly options: RedisOptions }
@@ -17,9 +24,11 @@ export type RedisClientPlan =
 
 /**
  * ioredis options for failing closed, fast (DESIGN §1, issue #3): ioredis by default queues
- * commands while disconnected and retries them for about 70 s. Here a command either gets an
- * answer within `timeoutMs` or fails at once: no offline queue, no per-request retries
- * (a retried script could run twice), a command deadline, and reconnects in the background.
+ * commands while disconnected and retries them for about 70 s. Here a command fails at once
+ * when there is no connection: no offline queue, no per-request retries (a retried script
+ * could run twice), and reconnects in the background. The deadline of each call (`timeoutMs`)
+ * is the store's (redis-store.ts), not ioredis' `commandTimeout`, whose timer rejects replies
+ * that arrived while the event loop was busy (see withDeadline).
  * Auto-pipelining batches the concurrent Checks' commands into one write per event-loop turn.
  */
 export function planRedisClient(config: RedisStateConfig): RedisClientPlan {
@@ -27,7 +36,6 @@ export function planRedisClient(config: RedisStateConfig): RedisClientPlan {
     lazyConnect: true,
     enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
-    commandTimeout: config.timeoutMs,
     connectTimeout: CONNECT_TIMEOUT_MS,
     // A dropped connection whose peer never acknowledges (frozen server, partition) is
     // destroyed after this long, so the reconnect can start.
@@ -44,7 +52,7 @@ export function planRedisClient(config: RedisStateConfig): RedisClientPlan {
         enableOfflineQueue: false,
         enableAutoPipelining: true,
         // Scripts are grouped by their key count, not their key (see SCRIPT_COMMANDS).
-        autoPipeliningIgnoredCommands: [...SCRIPT_COMMANDS],
+        autoPipeliningIgnoredCommands: [...SCRIPT_COMMANDS, ...UNPIPELINED],
         scaleReads: 'master',
         clusterRetryStrategy: reconnectDelay,
         slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
@@ -53,7 +61,7 @@ export function planRedisClient(config: RedisStateConfig): RedisClientPlan {
     };
   }
   if (config.url === undefined) throw new Error('state.driver redis needs state.url or state.cluster');
-  return { kind: 'single', url: config.url, options: { ...perNode, enableOfflineQueue: false, retryStrategy: reconnectDelay } };
+  return { kind: 'single', url: config.url, options: { ...perNode, enableOfflineQueue: false, retryStrategy: reconnectDelay, autoPipeliningIgnoredCommands: [...UNPIPELINED] } };
 }
 
 /** Builds the (not yet connected) client for `config`. */

@@ -1,4 +1,4 @@
-import { settleWithin } from '../../check/with-deadline.js';
+import { settleWithin, withReplyDeadline } from '../../check/with-deadline.js';
 import type { RedisStateConfig } from '../../config/types.js';
 import { DutygateError, isDutygateError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -48,11 +48,13 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
   const fail = (error: unknown): never => {
     throw toStateError(error);
   };
+  // Every call gets `state.timeout` to be answered — by Redis, not by a free event loop.
+  const bounded = <R>(work: Promise<R>): Promise<R> => withReplyDeadline(work, config.timeoutMs, 'STATE_UNAVAILABLE', UNAVAILABLE);
   const guard =
     <A extends unknown[], R>(work: (...args: A) => Promise<R>) =>
     (...args: A): Promise<R> => {
       try {
-        return work(...args).catch(fail);
+        return bounded(work(...args)).catch(fail);
       } catch (error) {
         return Promise.reject(toStateError(error));
       }
@@ -70,7 +72,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
       } catch (error) {
         return Promise.reject(toStateError(error));
       }
-      return client.set(key, '1', 'PX', Math.max(1, expiresAtMs - nowMs), 'NX').then(isClaimed, fail);
+      return bounded(client.set(key, '1', 'PX', Math.max(1, expiresAtMs - nowMs), 'NX')).then(isClaimed, fail);
     },
 
     readLedger: guard((steps, nowMs) => ledger.read(steps, nowMs)),
@@ -87,18 +89,18 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     appendAudit: guard((record) => audit.append(record)),
     auditHead: guard(async () => parseAuditHead(await client.get(keys.auditHead))),
 
-    ping: guard(async () => {
+    async ping() {
       try {
-        const reply = await client.ping();
+        const reply = await bounded(client.ping());
         if (reply !== 'PONG') throw new Error(`unexpected PING reply '${String(reply)}'`);
       } catch (error) {
         // A connection that is "ready" but answers nothing (a frozen server, a silent network
         // partition) would never be replaced on its own, and every timed-out command would
         // wait in its queue. The readiness probe pings every second: drop and redial it.
         if (client.status === 'ready') client.disconnect(true);
-        throw error;
+        throw toStateError(error);
       }
-    }),
+    },
 
     async close() {
       try {

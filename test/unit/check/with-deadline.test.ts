@@ -1,6 +1,8 @@
+import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { settleWithin, withDeadline } from '../../../src/check/with-deadline.js';
 import { DutygateError } from '../../../src/errors.js';
+import { REDIS_URL } from '../../helpers/redis-test.js';
 
 describe('withDeadline', () => {
   it('passes the result through when the work settles in time', async () => {
@@ -20,6 +22,29 @@ describe('withDeadline', () => {
     expect((error as DutygateError).code).toBe('STATE_UNAVAILABLE');
     expect((error as DutygateError).reason).toBe('the state store did not answer in time');
     expect(performance.now() - started).toBeGreaterThanOrEqual(15);
+  });
+
+  it('does not time out a reply that arrived while the event loop was busy past the deadline', async () => {
+    // The test Redis (another process) answers PING at once, as it answers the gate's commands.
+    const { hostname, port } = new URL(REDIS_URL);
+    const socket = new Socket();
+    try {
+      await new Promise<void>((resolve, reject) => socket.once('error', reject).connect(Number(port || 6379), hostname, resolve));
+      for (let round = 0; round < 5; round++) {
+        const reply = new Promise<string>((resolve) => socket.once('data', (data) => resolve(data.toString())));
+        socket.write('PING\r\n');
+        const answered = withDeadline(reply, 20, 'STATE_UNAVAILABLE', 'slow');
+        // The loop is busy (the other Checks of a burst) well past the deadline; the reply
+        // meanwhile waits in the socket, unread.
+        const busyUntil = performance.now() + 80;
+        while (performance.now() < busyUntil) {
+          // spin
+        }
+        await expect(answered).resolves.toBe('+PONG\r\n');
+      }
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('returns the very same promise when no deadline is asked for (in-process state)', () => {

@@ -80,6 +80,9 @@ export const LIMITS: LimitsConfig = {
   maxToolNameLength: 128,
   toolNameExtraChars: '',
   methodOverride: 'deny',
+  maxInFlight: 32,
+  maxQueued: 1_000,
+  admissionReserveMs: 50,
 };
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { ReplaySpace } from '../../../src/state/state-store.js';
 import { approvalFixture } from './contract-approvals.js';
 import type { StoreRef } from './state-contract.js';
 import { T0, uniqueId } from './state-contract.js';
+
+const AGENT: ReplaySpace = { purpose: 'agent', issuer: 'https://idp.example' };
 
 /**
  * Every kind of call at once, as a busy gate issues them in one event-loop turn (a click's vote,
@@ -19,7 +22,7 @@ export function mixedContract(store: StoreRef): void {
       for (let round = 0; round < 5; round++) {
         const jti = uniqueId('mixed');
         const results = await Promise.all([
-          s.claimJti(jti, T0 + 60_000, T0),
+          s.claimJti(AGENT, jti, T0 + 60_000, T0),
           s.recordVote(pending.approvalId, { principal: `sso:voter${round}`, decision: 'approve', at: T0 + 1, via: 'api' }, T0 + 1),
           s.appendAudit(`{"round":${round}}`),
           s.getApproval(pending.approvalId, T0 + 2),
@@ -27,7 +30,7 @@ export function mixedContract(store: StoreRef): void {
           s.readLedger([step(`r-${round}`)], T0),
           s.activeBreakGlass(glass.agentId, T0),
           s.setApprovalNotification(pending.approvalId, { channel: 'C', ts: String(round) }),
-          s.claimJti(jti, T0 + 60_000, T0),
+          s.claimJti(AGENT, jti, T0 + 60_000, T0),
         ]);
         expect(results[0]).toBe(true);
         expect(results[1]).toMatchObject({ outcome: round === 0 ? 'recorded' : 'closed' });
