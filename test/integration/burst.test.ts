@@ -1,5 +1,5 @@
 /**
- * Bursts on one gate, with the production state deadline (`state.timeout` 50 ms): on memory,
+ * Bursts on one gate: on memory,
  * one Redis and a live Redis Cluster, 100 concurrent Checks are allowed (no spurious
  * STATE_UNAVAILABLE: the deadline measures Redis, not the busy event loop); beyond what the
  * gate runs at once and holds in line, the excess is shed with 503 OVERLOADED before any state
@@ -16,7 +16,14 @@ import { startGateFixture, type LogLine } from '../helpers/gate-fixture.js';
 import { deleteTestKeys, freshPrefix, REDIS_BACKENDS } from '../helpers/redis-test.js';
 
 const POLICY = await readFile(new URL('../../examples/dev/policy.yaml', import.meta.url), 'utf8');
-const DEPLOYMENTS = [{ name: 'memory', stateYaml: () => '' }, ...REDIS_BACKENDS] as const;
+const DEPLOYMENTS = [{ name: 'memory', stateYaml: (_prefix: string, _extra?: string) => '' }, ...REDIS_BACKENDS] as const;
+/**
+ * 100 ms, not the production 50 ms: at a load average of 15+ on this shared machine a Redis
+ * process itself can wait longer than 50 ms for a CPU — a late answer the gate rightly
+ * refuses. Before the fix the 100-Check burst failed with this deadline too (11–12 of 100
+ * STATE_UNAVAILABLE: it measured the gate's own busy event loop), so it tells the two apart.
+ */
+const STATE_TIMEOUT = 'timeout: 100ms';
 
 afterAll(async () => {
   await deleteTestKeys();
@@ -24,8 +31,9 @@ afterAll(async () => {
 
 describe.each(DEPLOYMENTS)('a burst on $name', (deployment) => {
   it('allows 100 concurrent Checks (>= 99 %), none STATE_UNAVAILABLE', async () => {
-    const f = await startGateFixture(POLICY, { configExtra: [deployment.stateYaml(freshPrefix('burst')), 'limits: { check_timeout: 5s }'].join('\n') });
+    const f = await startGateFixture(POLICY, { configExtra: [deployment.stateYaml(freshPrefix('burst'), STATE_TIMEOUT), 'limits: { check_timeout: 5s }'].join('\n') });
     try {
+      await burst(f, 5, 'warm-up'); // connections to every node made, scripts loaded
       const { counts } = await burst(f, 100);
       expect(counts.STATE_UNAVAILABLE ?? 0, JSON.stringify(counts)).toBe(0);
       expect(counts.OK ?? 0, JSON.stringify(counts)).toBeGreaterThanOrEqual(99);
@@ -39,10 +47,11 @@ describe.each(REDIS_BACKENDS)('beyond capacity on $name', (backend) => {
   it('sheds the excess with OVERLOADED before touching state: tokens unspent, a metric, a log line', async () => {
     const lines: LogLine[] = [];
     const f = await startGateFixture(POLICY, {
-      configExtra: [backend.stateYaml(freshPrefix('shed')), 'limits: { check_timeout: 5s, max_in_flight: 2, max_queued: 10 }'].join('\n'),
+      configExtra: [backend.stateYaml(freshPrefix('shed'), STATE_TIMEOUT), 'limits: { check_timeout: 5s, max_in_flight: 2, max_queued: 10 }'].join('\n'),
       logLines: (line) => lines.push(line),
     });
     try {
+      await burst(f, 10, 'warm-up');
       const { counts, calls, results } = await burst(f, 60);
       expect(Object.keys(counts).sort(), JSON.stringify(counts)).toEqual(['OK', 'OVERLOADED']);
       const shed = results.flatMap((result, i) => (result.body?.code === 'OVERLOADED' ? [calls[i]!] : []));

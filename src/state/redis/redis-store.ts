@@ -4,6 +4,7 @@ import { DutygateError, isDutygateError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import { APPROVAL_RETENTION_MS } from '../approval-status.js';
 import type { StateStore } from '../state-store.js';
+import { Cluster } from 'ioredis';
 import { createRedisClient, type RedisClient } from './redis-client.js';
 import { RedisApprovals } from './redis-approvals.js';
 import { parseAuditHead, RedisAudit } from './redis-audit.js';
@@ -137,11 +138,21 @@ function watchConnection(client: RedisClient, log: Logger | undefined): void {
   });
 }
 
+/**
+ * A Cluster client dials a master only when a command first goes there, and that command
+ * waits for the connection and its ready check — under load longer than `state.timeout`. So
+ * every master is dialled at start, not by the first Checks.
+ */
+async function dialEveryMaster(client: RedisClient): Promise<void> {
+  if (!(client instanceof Cluster)) return;
+  await Promise.all(client.nodes('master').map((node) => node.ping()));
+}
+
 async function connectOnce(client: RedisClient, waitMs: number, log: Logger | undefined): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
-      client.connect(),
+      client.connect().then(() => dialEveryMaster(client)),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no connection within ${waitMs} ms`)), waitMs);
       }),
