@@ -1,6 +1,6 @@
 /**
  * A burst as sidecars send one: N Checks at once on one gate, each with its own valid token
- * (a `finance-*` child of one planner drafting its own payment, so each Check claims its jti,
+ * (a `finance-*` agent delegated by a planner, drafting its own payment, so each Check claims its jti,
  * reads the duty ledger and commits a duty step), counted by outcome code.
  */
 import type { CheckSummary } from './envoy-client.js';
@@ -27,11 +27,9 @@ export interface BurstResult {
 
 /** Mints `n` tokens first, then sends the `n` Checks at once. */
 export async function burst(f: GateFixture, n: number, label = `b${Date.now().toString(36)}`): Promise<BurstResult> {
-  const planner = await f.mint('planner', { initiator: 'sso:carol' });
   const calls: BurstCall[] = await Promise.all(
     Array.from({ length: n }, async (_, i) => ({
-      token: await f.mintChild(planner, `finance-${label}-${i}`, { initiator: `sso:user-${label}-${i}` }),
-      chain: [planner],
+      ...(await f.mintDelegated(`finance-${label}-${i}`, ['planner'], { initiator: `sso:user-${label}-${i}` })),
       body: JSON.stringify({ payment_id: `pay_${label}_${i}`, amount: 100, destination: 'acct_9f8e7d6c5b' }),
     })),
   );

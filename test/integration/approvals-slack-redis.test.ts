@@ -45,10 +45,7 @@ describe.each(REDIS_BACKENDS)('Slack approvals on $name', (backend) => {
     await deleteTestKeys();
   });
 
-  const agent = async () => {
-    const planner = await f.mint('planner', { initiator: 'sso:carol' });
-    return { token: await f.mintChild(planner, 'finance-bot', { initiator: 'sso:carol' }), chain: [planner] };
-  };
+  const agent = () => f.mintDelegated('finance-bot', ['planner'], { initiator: 'sso:carol' });
   const pay = async (override?: string) =>
     f.check({
       ...PAYMENTS,
