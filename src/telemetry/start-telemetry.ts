@@ -33,7 +33,8 @@ export function startTelemetry(settings: TelemetrySettings): Telemetry {
   if (exporters.includes('none')) return createTelemetry({ serviceName, rpcConventions });
   // The SDK's MeterProvider, read by /metrics alone: with OTEL_NODE_EXPERIMENTAL_SDK_METRICS=true
   // its span processor reports what it dropped (otel_sdk_processor_span_processed_total with
-  // error_type), which the spans-dropped alert reads.
+  // error_type), which the spans-dropped alert reads. Like the tracer provider, it is the
+  // process-global one: one `dutygate serve` per process (in-process gates use createTelemetry).
   const reader = createPrometheusReader();
   const sdk = new NodeSDK({ serviceName, metricReaders: [reader], logRecordProcessors: [], contextManager: new SynchronousContextManager() });
   sdk.start();
