@@ -1,4 +1,5 @@
 import { resolveParam } from './conditions.js';
+import { superLinearRegexError } from './regex-safety.js';
 import type { KeyPath } from './policy-issues.js';
 
 /**
@@ -94,6 +95,12 @@ function compilePattern(source: unknown, add: (message: string, hint?: string) =
   }
   if (regex.test('')) {
     add('pattern matches the empty string; a resource id must not be empty');
+    return undefined;
+  }
+  // It runs on agent-controlled params, like rule regexes (issue 13 item 3).
+  const slow = superLinearRegexError(regex.source);
+  if (slow) {
+    add(slow);
     return undefined;
   }
   return regex;

@@ -98,6 +98,12 @@ describe('parsePolicy: validation', () => {
     expect(issuesOf(HEAD.replace(from, to) + '  - { id: ok, tools: [pay], effect: allow }\n')).toEqual([expected]);
   });
 
+  it('duties: a resource pattern that backtracks super-linearly is refused at its line', () => {
+    const issues = issuesOf(HEAD.replace(R, 'resource: { param: id, pattern: "(a+)+b" }') + '  - { id: ok, tools: [pay], effect: allow }\n');
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/^p\.yaml:12:37: duties\.payment\.resource\.pattern: regex can backtrack super-linearly/);
+  });
+
   it('reports every issue at once, in source order', () => {
     const issues = issuesOf(HEAD + '  - { id: r, tools: [nope], effect: deny }\n  - { id: r, tools: [pay], effect: allow, clause: NOPE }\n');
     expect(issues).toEqual([
