@@ -13,6 +13,7 @@ import { mapRequest } from '../tools/map-request.js';
 import type { CheckOutcome } from './outcome.js';
 import { resolvePrincipal } from './principals.js';
 import { requestHygiene, type RequestStrip } from './request-hygiene.js';
+import { replayExpiryMs } from './replay-window.js';
 import { withDeadline } from './with-deadline.js';
 
 /** Verifies the agent token and its delegation chain (src/identity behind a port). */
@@ -110,7 +111,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
     if (deadline !== undefined && deadline.getTime() - Date.now() < (deps.limits.admissionReserveMs ?? 0)) {
       throw new DutygateError('OVERLOADED', 'the gate is over capacity (too little time left to decide); the token was not spent: retry');
     }
-    const fresh = await stateCall(deps.state.claimJti({ purpose: 'agent', issuer: token.iss }, token.jti, token.exp * 1000 + deps.clockSkewMs, nowMs));
+    const fresh = await stateCall(deps.state.claimJti({ purpose: 'agent', issuer: token.iss }, token.jti, replayExpiryMs(token.exp, deps.clockSkewMs), nowMs));
     if (!fresh) throw new DutygateError('REPLAY', 'this token (jti) was already used; mint a new token for every call');
 
     const ancestors = await deps.authenticator.verifyChain(token, request.headers.get('x-agent-chain'), nowDate);

@@ -80,6 +80,12 @@ function checkTokenTimes(context: RuleContext, identity: Readonly<Record<string,
   const lifetimeText = asString(identity?.max_token_lifetime);
   const skew = skewText === undefined ? CONFIG_DEFAULTS.identity.clockSkewMs : parseDuration(skewText);
   const lifetime = lifetimeText === undefined ? CONFIG_DEFAULTS.identity.maxTokenLifetimeMs : parseDuration(lifetimeText);
+  // jose compares token times in whole seconds: a 500ms tolerance acts as up to 1s, and the
+  // replay window would not match it (issue 12 item 7). Say so rather than round silently.
+  if (skew !== undefined && skew % 1000 !== 0) {
+    context.report(['identity', 'clock_skew'], `must be whole seconds (token times are compared in seconds); use ${Math.ceil(skew / 1000)}s`);
+    return;
+  }
   if (skew === undefined || lifetime === undefined || skew <= lifetime) return;
   // A skew larger than the whole lifetime would let an expired token pass for longer than it lived.
   if (skewText !== undefined) {
