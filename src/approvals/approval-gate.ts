@@ -101,7 +101,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
 
       if (call.policy.breakGlass) {
         const grant = await stateCall(state.activeBreakGlass(call.token.agentId, nowMs));
-        if (grant) {
+        // A grant serves one human: it does not lift the agent's calls for anyone else.
+        if (grant && grant.servedInitiator === call.initiator) {
           events.breakGlassUsed(grant, { decisionId: call.decisionId, agentId: call.token.agentId });
           return { kind: 'lifted', via: 'break_glass', approvalId: grant.approvalId };
         }

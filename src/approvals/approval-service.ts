@@ -36,6 +36,8 @@ export interface BreakGlassRequest {
   readonly ttlMs: number;
   /** Who asks (raw principal); never one of the approvers of their own request. */
   readonly requester: string;
+  /** The human the agent acts for (raw principal): excluded from approving, and the grant is bound to them. */
+  readonly initiator?: string;
 }
 
 /** What came of a break-glass request. */
@@ -146,11 +148,12 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
         return { ok: false, code: 'BREAK_GLASS_TTL', message: `a grant may last at most ${spec.maxTtlMs / 1000}s under this policy` };
       }
       const requester = resolve(request.requester);
+      const served = request.initiator === undefined ? undefined : resolve(request.initiator);
       const policyVersion = options.policy()?.policyVersion ?? 'unknown';
       const record: ApprovalRecord = {
         approvalId: newApprovalId(),
         kind: 'break_glass',
-        requestKey: requestKeyOf({ kind: 'break_glass', agent: request.agentId, requester, reason: request.reason, ttl: request.ttlMs }),
+        requestKey: requestKeyOf({ kind: 'break_glass', agent: request.agentId, requester, reason: request.reason, ttl: request.ttlMs, served: served ?? null }),
         status: 'pending',
         agentId: request.agentId,
         // The requester is the initiator of this request: they never approve their own glass.
@@ -163,6 +166,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
         expiresAt: nowMs + spec.requestTtlMs,
         reason: request.reason,
         grantTtlMs: request.ttlMs,
+        ...(served === undefined ? {} : { servedInitiator: served }),
         votes: [],
       };
       const { record: stored, created } = await stateCall(state.createApproval(record, nowMs));

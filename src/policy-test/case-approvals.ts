@@ -17,7 +17,7 @@ export interface CaseApprovals {
    */
   approveAndFetchOverride(approvalId: string, nowMs: number): Promise<string>;
   /** Requests a break-glass grant for `agentId` and approves it up to the policy's quorum. */
-  grantBreakGlass(agentId: string, nowMs: number): Promise<void>;
+  grantBreakGlass(agentId: string, initiator: string | undefined, nowMs: number): Promise<void>;
 }
 
 const silent = createLogger('silent');
@@ -46,10 +46,10 @@ export function createCaseApprovals(options: {
       if (!issued) throw new Error(`approval ${approvalId} was approved but no override token could be issued`);
       return issued.token;
     },
-    async grantBreakGlass(agentId, nowMs) {
+    async grantBreakGlass(agentId, initiator, nowMs) {
       const spec = policy.breakGlass;
       if (!spec) throw new Error('break_glass: true needs a break_glass section in the policy');
-      const requested = await service.requestBreakGlass({ agentId, reason: 'dutygate policy test', ttlMs: spec.maxTtlMs, requester: REQUESTER }, nowMs);
+      const requested = await service.requestBreakGlass({ agentId, reason: 'dutygate policy test', ttlMs: spec.maxTtlMs, requester: REQUESTER, ...(initiator === undefined ? {} : { initiator }) }, nowMs);
       if (!requested.ok) throw new Error(`break-glass request refused: ${requested.message}`);
       await approve(service, requested.record.approvalId, nowMs);
     },

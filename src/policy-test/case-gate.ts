@@ -72,7 +72,7 @@ export async function createCaseGate(options: CaseGateOptions = {}): Promise<Cas
         const now = Date.now();
         await seedLedger(state, testCase, now);
         const approvals = createCaseApprovals({ state, overrides, policy, aliases, stateTimeoutMs: CASE_TIMEOUT_MS });
-        if (testCase.breakGlass) await approvals.grantBreakGlass(testCase.agent.id, now);
+        if (testCase.breakGlass) await approvals.grantBreakGlass(testCase.agent.id, testCase.agent.initiator, now);
         const check = createCheckHandler({
           authenticator: verifier,
           policy: () => policy,

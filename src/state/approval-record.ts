@@ -53,6 +53,12 @@ export interface ApprovalRecord {
   readonly grantTtlMs?: number;
   /** Break-glass only: when the approved grant ends. */
   readonly grantExpiresAt?: number;
+  /**
+   * Break-glass only: the human the covered agent acts for (resolved through the aliases; issue
+   * 12 item 6). They may not approve the grant, and it lifts only calls made on their behalf;
+   * absent, it lifts only calls that name no initiator.
+   */
+  readonly servedInitiator?: string;
   readonly votes: readonly ApprovalVote[];
   readonly decidedAt?: number;
   /** Who cancelled it (`agent:<agent_id>` or the initiator's principal); set with `status: cancelled`. */

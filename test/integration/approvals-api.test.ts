@@ -183,7 +183,7 @@ describe('approvals HTTP API', () => {
     const request = async (sub: string, body: Record<string, unknown>) => api('POST', '/v1/break-glass', await approver(sub), body);
 
     it('a time-boxed grant needs 2 approvers (not the requester) and then lets one agent through approval_needed only', async () => {
-      const asked = await request('sso:bg1', { agent_id: 'finance-bg', reason: 'payroll incident INC-42', ttl: '10m' });
+      const asked = await request('sso:bg1', { agent_id: 'finance-bg', initiator: 'sso:carol', reason: 'payroll incident INC-42', ttl: '10m' });
       expect(asked.status).toBe(201);
       const id = String(asked.body.approval_id);
       expect(asked.body).toMatchObject({ kind: 'break_glass', status: 'pending', agent_id: 'finance-bg', initiator: 'sso:bg1', quorum: 2, reason: 'payroll incident INC-42', grant_ttl_seconds: 600 });
@@ -217,6 +217,25 @@ describe('approvals HTTP API', () => {
       ['a bad ttl', { agent_id: 'finance-a', reason: 'x', ttl: 'soon' }, 400, 'BAD_REQUEST'],
     ])('refuses %s → %s %s', async (_name, body, status, code) => {
       expect(await request('sso:bg1', body)).toMatchObject({ status, body: { code } });
+    });
+
+    // issue 12 item 6: red on main at 179aeca, where sso:bg2 approved the grant for their own agent.
+    it('the human the covered agent serves may not approve its grant, and the grant serves only them', async () => {
+      const served = (agentId: string, initiator: string) => f.mint(agentId, { initiator, now: at() });
+      const asked = await request('sso:bg1', { agent_id: 'finance-bg2', initiator: 'sso:bg2', reason: 'INC-43', ttl: '10m' });
+      expect(asked.body).toMatchObject({ status: 'pending', served_initiator: 'sso:bg2' });
+      const id = String(asked.body.approval_id);
+      expect(await decide(id, 'sso:bg2')).toMatchObject({ status: 403, body: { code: 'APPROVER_IS_INITIATOR' } });
+      expect(await decide(id, 'sso:bg3')).toMatchObject({ status: 200, body: { status: 'pending' } });
+      // Without the initiator the gate cannot know whom the grant serves: it then covers no call made for anyone.
+      const unbound = await request('sso:bg1', { agent_id: 'finance-bg3', reason: 'INC-44', ttl: '10m' });
+      const unboundId = String(unbound.body.approval_id);
+      expect(await decide(unboundId, 'sso:bg2')).toMatchObject({ status: 200 });
+      expect(await decide(unboundId, 'sso:bg3')).toMatchObject({ status: 200, body: { status: 'approved' } });
+      const forBg2 = await f.check({ ...CREATE, body: JSON.stringify({ amount: 7100, destination: 'acct_OK' }), token: await served('finance-bg3', 'sso:bg2') });
+      expect(forBg2.body).toMatchObject({ code: 'APPROVAL_REQUIRED' });
+      const noInitiator = await f.check({ ...CREATE, body: JSON.stringify({ amount: 7101, destination: 'acct_OK' }), token: await f.mint('finance-bg3', { now: at() }) });
+      expect(noInitiator.metadata).toMatchObject({ decision: 'allow', break_glass: true, approval_id: unboundId });
     });
 
     it('is refused when the policy has no break_glass section', async () => {

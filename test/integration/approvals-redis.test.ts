@@ -77,7 +77,7 @@ describe.each(REDIS_BACKENDS)('approvals on two replicas sharing $name', (backen
     const asked = await fetch(`${a.httpUrl}/v1/break-glass`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await a.mintApprover('sso:gina')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ agent_id: 'finance-glass', reason: 'INC-7', ttl: '10m' }),
+      body: JSON.stringify({ agent_id: 'finance-glass', initiator: 'sso:carol', reason: 'INC-7', ttl: '10m' }),
     });
     expect(asked.status).toBe(201);
     const id = String(((await asked.json()) as { approval_id: string }).approval_id);

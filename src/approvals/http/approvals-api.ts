@@ -140,12 +140,13 @@ export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
     'POST /v1/break-glass': guard(async (request) => {
       const nowMs = options.now();
       const requester = await approver(request, nowMs);
-      const { agent_id: agentId, reason, ttl } = await readJsonObject(request, maxBody);
+      const { agent_id: agentId, reason, ttl, initiator } = await readJsonObject(request, maxBody);
       if (typeof agentId !== 'string' || agentId === '' || agentId.length > 256) return apiError('BAD_REQUEST', 'agent_id must be a non-empty string');
       if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON) return apiError('BAD_REQUEST', `reason must be a non-empty string of at most ${MAX_REASON} characters`);
+      if (initiator !== undefined && (typeof initiator !== 'string' || initiator === '' || initiator.length > 256)) return apiError('BAD_REQUEST', 'initiator, when given, must be a non-empty string');
       const ttlMs = typeof ttl === 'string' ? parseDuration(ttl) : undefined;
       if (ttlMs === undefined || ttlMs <= 0) return apiError('BAD_REQUEST', 'ttl must be a duration such as 30m');
-      const outcome = await service.requestBreakGlass({ agentId, reason, ttlMs, requester }, nowMs);
+      const outcome = await service.requestBreakGlass({ agentId, reason, ttlMs, requester, ...(initiator === undefined ? {} : { initiator }) }, nowMs);
       if (!outcome.ok) return apiError(outcome.code, outcome.message);
       return { status: outcome.created ? 201 : 200, body: approverView(outcome.record) };
     }),

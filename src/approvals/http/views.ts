@@ -47,7 +47,7 @@ export function approverView(record: ApprovalRecord): Record<string, unknown> {
     expires_at: iso(record.expiresAt),
     ...(record.status === 'cancelled' ? { cancelled_by: record.cancelledBy ?? null, cancelled_at: iso(record.decidedAt) } : {}),
     ...(record.kind === 'break_glass'
-      ? { reason: record.reason ?? null, grant_ttl_seconds: (record.grantTtlMs ?? 0) / 1000, grant_expires_at: iso(record.grantExpiresAt) }
+      ? { reason: record.reason ?? null, served_initiator: record.servedInitiator ?? null, grant_ttl_seconds: (record.grantTtlMs ?? 0) / 1000, grant_expires_at: iso(record.grantExpiresAt) }
       : {}),
   };
 }
