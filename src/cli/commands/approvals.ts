@@ -41,8 +41,9 @@ export function registerApprovalsCommand(program: Command): void {
     .requiredOption('--agent <agent_id>', 'the agent the grant lets through approval_needed outcomes')
     .requiredOption('-r, --reason <text>', 'why (shown to the approvers)')
     .option('--ttl <duration>', 'grant length, at most the policy max_ttl', '30m')
-    .action(async (options: Common & { agent: string; reason: string; ttl: string }) => {
-      await call(options, 'POST', '/v1/break-glass', { agent_id: options.agent, reason: options.reason, ttl: options.ttl });
+    .option('--initiator <principal>', 'the human the agent works for: may not approve, and the grant lifts only their calls')
+    .action(async (options: Common & { agent: string; reason: string; ttl: string; initiator?: string }) => {
+      await call(options, 'POST', '/v1/break-glass', { agent_id: options.agent, reason: options.reason, ttl: options.ttl, ...(options.initiator === undefined ? {} : { initiator: options.initiator }) });
     });
 }
 
