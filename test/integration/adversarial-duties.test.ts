@@ -49,8 +49,8 @@ describe('adversarial duties (issue 12 items 1 and 2, real gate)', () => {
 
   /** A fresh token for `agentId` delegated by `parent` (its own orchestrator unless named). */
   async function agent(agentId: string, parent = `orchestrator-${agentId}-${++serial}`) {
-    const root = await f.mint(parent);
-    return { token: await f.mintChild(root, agentId), chain: [root] };
+    const link = await f.mintLink(parent, agentId);
+    return { token: await f.mintChild(link, agentId), chain: [link] };
   }
 
   describe('item 1: one resource, one ledger key', () => {
