@@ -34,8 +34,10 @@ return { 1 }
  * One vote, and the decision it brings: unknown → not_found; the principal voted already →
  * duplicate; not pending or past expiry → closed; a deny denies; approvals reaching the quorum
  * approve (and start a break-glass grant).
- * KEYS: record. ARGV: head, nowMs, principal, decision, vote JSON, approvalId, retentionMs.
- * Returns {outcome, HGETALL of the record}.
+ * The decided index is bounded like the pending one: trimmed to `indexCap` ids, and kept no
+ * longer than its longest-lived record (issue 19: `s:approved`/`s:denied` grew without end).
+ * KEYS: record. ARGV: head, nowMs, principal, decision, vote JSON, approvalId, retentionMs,
+ * indexCap. Returns {outcome, HGETALL of the record}.
  */
 export const RECORD_VOTE_LUA = `
 local head, now, id = ARGV[1], tonumber(ARGV[2]), ARGV[6]
@@ -54,7 +56,9 @@ end
 if decided then
   redis.call('HSET', KEYS[1], 'status', decided, 'decidedAt', ARGV[2])
   redis.call('ZREM', head .. 's:pending', id)
-  redis.call('ZADD', head .. 's:' .. decided, f[7], id)
+  local index = head .. 's:' .. decided
+  redis.call('ZADD', index, f[7], id)
+  redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[8]) + 1))
   local keyOfRequest = head .. 'k:' .. f[8]
   if redis.call('GET', keyOfRequest) == id then redis.call('DEL', keyOfRequest) end
   if decided == 'approved' and f[4] == 'break_glass' and f[5] ~= '' then
@@ -67,6 +71,8 @@ if decided then
     local keep = grant - now + tonumber(ARGV[7])
     if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
   end
+  local lives = redis.call('PTTL', KEYS[1])
+  if lives > 0 and redis.call('PTTL', index) < lives then redis.call('PEXPIRE', index, lives) end
 end
 return { 'recorded', redis.call('HGETALL', KEYS[1]) }
 `;
@@ -74,7 +80,8 @@ return { 'recorded', redis.call('HGETALL', KEYS[1]) }
 /**
  * Cancel a pending record: unknown → not_found; not pending or past expiry → closed; else
  * status cancelled, who and when, moved from the pending to the cancelled index, request key freed.
- * KEYS: record. ARGV: head, nowMs, by, approvalId. Returns {outcome, HGETALL of the record}.
+ * The cancelled index is bounded like the decided ones (see RECORD_VOTE_LUA).
+ * KEYS: record. ARGV: head, nowMs, by, approvalId, indexCap. Returns {outcome, HGETALL of the record}.
  */
 export const CANCEL_APPROVAL_LUA = `
 local head, now, id = ARGV[1], tonumber(ARGV[2]), ARGV[4]
@@ -83,7 +90,11 @@ local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'createdAt', 'requ
 if f[1] ~= 'pending' or tonumber(f[2]) <= now then return { 'closed', redis.call('HGETALL', KEYS[1]) } end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'decidedAt', ARGV[2], 'cancelledBy', ARGV[3])
 redis.call('ZREM', head .. 's:pending', id)
-redis.call('ZADD', head .. 's:cancelled', f[3], id)
+local index = head .. 's:cancelled'
+redis.call('ZADD', index, f[3], id)
+redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[5]) + 1))
+local lives = redis.call('PTTL', KEYS[1])
+if lives > 0 and redis.call('PTTL', index) < lives then redis.call('PEXPIRE', index, lives) end
 local keyOfRequest = head .. 'k:' .. f[4]
 if redis.call('GET', keyOfRequest) == id then redis.call('DEL', keyOfRequest) end
 return { 'cancelled', redis.call('HGETALL', KEYS[1]) }

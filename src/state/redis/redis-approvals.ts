@@ -82,7 +82,7 @@ export class RedisApprovals {
   async vote(approvalId: string, vote: ApprovalVote, nowMs: number): Promise<VoteResult> {
     const reply = (await this.scripts.recordVote(
       [this.keys.approval(approvalId)],
-      [this.keys.approvals, nowMs, vote.principal, vote.decision, JSON.stringify(vote), approvalId, this.options.retentionMs],
+      [this.keys.approvals, nowMs, vote.principal, vote.decision, JSON.stringify(vote), approvalId, this.options.retentionMs, this.indexCap],
     )) as [VoteResult['outcome'], string[]?];
     const [outcome, flat] = reply;
     if (outcome === 'not_found') return { outcome };
@@ -90,7 +90,7 @@ export class RedisApprovals {
   }
 
   async cancel(approvalId: string, by: string, nowMs: number): Promise<CancelResult> {
-    const reply = (await this.scripts.cancelApproval([this.keys.approval(approvalId)], [this.keys.approvals, nowMs, by, approvalId])) as [CancelResult['outcome'], string[]?];
+    const reply = (await this.scripts.cancelApproval([this.keys.approval(approvalId)], [this.keys.approvals, nowMs, by, approvalId, this.indexCap])) as [CancelResult['outcome'], string[]?];
     const [outcome, flat] = reply;
     if (outcome === 'not_found') return { outcome };
     return { outcome, record: withDerivedStatus(fromHash(flat ?? []) as ApprovalRecord, nowMs) };
