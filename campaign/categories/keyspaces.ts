@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import type { Category, Exchange } from '../category.js';
 import type { GateFixture } from '../../test/helpers/gate-fixture.js';
 import { ISSUER } from '../../test/helpers/gate-fixture.js';
-import { deleteTestKeys, freshPrefix, REDIS_URL } from '../../test/helpers/redis-test.js';
+import { deleteTestKeys, freshPrefix, REDIS_URL } from '../shared-redis.js';
 import { MCP } from '../agents.js';
 
 const PING = '{"jsonrpc":"2.0","id":1,"method":"ping"}';

@@ -11,7 +11,7 @@
 import { Redis } from 'ioredis';
 import { isWellFormedUtf16 } from '../../src/lib/text.js';
 import type { Category, Exchange, Expectation } from '../category.js';
-import { deleteTestKeys, freshPrefix, REDIS_URL } from '../../test/helpers/redis-test.js';
+import { deleteTestKeys, freshPrefix, REDIS_URL } from '../shared-redis.js';
 import type { Rng } from '../rng.js';
 
 const POLICY = `version: "campaign-ledger"
