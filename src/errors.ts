@@ -31,7 +31,7 @@ const unavailable = (meaning: string): CodeSpec => ({ grpc: GrpcCode.UNAVAILABLE
 /** Every reason code, with its statuses. Order is the README's order. */
 export const CODES = {
   OK: { grpc: GrpcCode.OK, http: 200, meaning: 'allowed' },
-  // identity (DESIGN §2): 401
+  // identity (docs/design.md §2): 401
   TOKEN_MISSING: identity('no `authorization: Bearer` token on the request'),
   TOKEN_MALFORMED: identity('the bearer token is not a well-formed compact JWS/JWT'),
   TOKEN_ALG: identity('the token algorithm is not on the issuer allow-list (`none` and HMAC always refused)'),
@@ -46,10 +46,10 @@ export const CODES = {
   TOKEN_TYPE: identity('a delegation attestation (`typ: dutygate-delegation+jwt`) was presented as a credential, or a credential as a chain link'),
   KEYS_UNAVAILABLE: unavailable('the issuer key set could not be fetched'),
   REPLAY: identity('the token `jti` was already spent'),
-  // chain (DESIGN §2): 403
+  // chain (docs/design.md §2): 403
   CHAIN_INVALID: forbidden('the `x-agent-chain` attestation failed a rule (see `reason`)'),
   CHAIN_REQUIRED: forbidden('a rule requires an attested parent agent and none was presented'),
-  // request → tool (DESIGN §3)
+  // request → tool (docs/design.md §3)
   REQUEST_MALFORMED: badRequest('the checked request has no method, host or origin-form path'),
   HEADERS_TOO_LARGE: badRequest('request headers exceed the configured bound'),
   BODY_TOO_LARGE: badRequest('the request body exceeds the configured bound (or Envoy truncated it)'),
@@ -65,7 +65,7 @@ export const CODES = {
   MCP_HEADER_MISMATCH: badRequest('`Mcp-Method` / `Mcp-Name` are missing (MCP 2026-07-28 and later), undecodable, or disagree with the body'),
   MCP_TOOL_NAME: badRequest('the MCP tool name is not 1–128 characters of `A-Z a-z 0-9 _ - . /` (`limits.max_tool_name_length`, `limits.tool_name_extra_chars`)'),
   METHOD_OVERRIDE: badRequest('the request carries a method-override header or `_method` query param (`limits.method_override`)'),
-  // policy (DESIGN §4): 403
+  // policy (docs/design.md §4): 403
   NO_TOOL: forbidden('the request maps to no tool and the policy default is deny'),
   NO_RULE: forbidden('no rule matched the tool call and the policy default is deny'),
   POLICY_DENY: forbidden('a rule with `effect: deny` matched'),
@@ -74,7 +74,7 @@ export const CODES = {
   SOD_RESOURCE_INVALID: forbidden("a duty step's resource is missing, repeated, not a scalar, or outside the duty's pattern or type"),
   APPROVAL_REQUIRED: forbidden('a human approval is needed (see `approval_id`)'),
   APPROVAL_UNAVAILABLE: forbidden('a human approval is needed but approvals are not enabled on this gate'),
-  // override tokens (DESIGN §6): 403
+  // override tokens (docs/design.md §6): 403
   OVERRIDE_INVALID: forbidden('the `x-dutygate-override` token is malformed or its signature does not verify'),
   OVERRIDE_MISMATCH: forbidden('the override token was issued for another agent, initiator, tool or params'),
   OVERRIDE_STALE_POLICY: forbidden('the override token was issued under another policy version'),

@@ -1,6 +1,6 @@
 /**
  * Fast agent-token minting for the load generator: the same compact JWS the identity helpers
- * (src/identity/mint-token.ts) produce — EdDSA header with `kid`, DESIGN §2 claims — but signed
+ * (src/identity/mint-token.ts) produce — EdDSA header with `kid`, docs/design.md §2 claims — but signed
  * with node:crypto directly, because the bench mints hundreds of thousands of tokens and jose's
  * SignJWT (WebCrypto, async) costs several times more per token.
  */

@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger.js';
 import type { ApprovalRecord, ApprovalVote } from '../state/approval-record.js';
 
 /**
- * What happens to approvals, for the audit trail (DESIGN §7: approval request, each approver's
+ * What happens to approvals, for the audit trail (docs/design.md §7: approval request, each approver's
  * click and override redemption are spans linked to the check span). This is the hook the
  * telemetry module implements; {@link createLogApprovalEvents} is the default, a log line each.
  * Implementations must not throw and must not block: they are called on the request path.

@@ -1,5 +1,5 @@
 /**
- * The Check side of approvals (DESIGN §6): what happens to an `approval_needed` outcome. In
+ * The Check side of approvals (docs/design.md §6): what happens to an `approval_needed` outcome. In
  * order: a presented override token is verified against this very call and spent once; else an
  * active break-glass grant for the agent lets it through (flagged); else an approval record is
  * created (or the pending one for the same request found) and the agent is told to wait.

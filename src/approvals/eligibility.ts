@@ -4,7 +4,7 @@ import type { ApprovalRecord } from '../state/approval-record.js';
 export type VoteRefusal = 'APPROVER_IS_INITIATOR' | 'APPROVER_NOT_LISTED';
 
 /**
- * The separation-of-duties rules of a vote (DESIGN §6), for Slack clicks and API decisions
+ * The separation-of-duties rules of a vote (docs/design.md §6), for Slack clicks and API decisions
  * alike. `principal` and the record's approvers and initiator are all already resolved through
  * `principals.aliases`, so one person's second account is the same person here.
  *

@@ -1,5 +1,5 @@
 /**
- * Single-use override tokens (DESIGN §6): a JWT signed with dutygate's own Ed25519 key, bound to
+ * Single-use override tokens (docs/design.md §6): a JWT signed with dutygate's own Ed25519 key, bound to
  * one approved call. Verified with jose and explicit `algorithms`, `issuer`, `audience` and
  * `typ`, so neither an agent token nor any other JWT signed elsewhere can pass for one.
  */

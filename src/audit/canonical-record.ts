@@ -29,7 +29,7 @@ export function sha256Canonical(value: unknown): string {
 
 /**
  * The params hash: {@link sha256Canonical} of a tool call's params. The one hash that the
- * decision log, approval records and override tokens share (DESIGN §6), so a record can be
+ * decision log, approval records and override tokens share (docs/design.md §6), so a record can be
  * matched to the approval it needed and a retry with other params never matches.
  */
 export function hashParams(params: Readonly<Record<string, unknown>>): string {

@@ -10,7 +10,7 @@ import type {
 
 /**
  * Headers that carry credentials or gate instructions for dutygate alone; the upstream tool
- * never sees them (DESIGN §5). Every other client-sent `x-dutygate-*` header and every header a
+ * never sees them (docs/design.md §5). Every other client-sent `x-dutygate-*` header and every header a
  * rule may set are removed too, per request (`CheckOutcome.strip`, check/request-hygiene.ts).
  */
 export const STRIPPED_HEADERS: readonly string[] = ['authorization', 'x-agent-chain', 'x-dutygate-override'];
@@ -138,7 +138,7 @@ function buildMetadata(outcome: CheckOutcome, code: string): WireStruct {
   if (outcome.agentId !== undefined) fields.agent_id = { stringValue: outcome.agentId };
   if (outcome.policyVersion !== undefined) fields.policy_version = { stringValue: outcome.policyVersion };
   if (outcome.approvalId !== undefined) fields.approval_id = { stringValue: outcome.approvalId };
-  // Every call let through by break-glass is flagged (DESIGN §6: never a silent bypass).
+  // Every call let through by break-glass is flagged (docs/design.md §6: never a silent bypass).
   if (outcome.liftedBy !== undefined) fields.lifted_by = { stringValue: outcome.liftedBy };
   if (outcome.liftedBy === 'break_glass') fields.break_glass = { boolValue: true };
   if (outcome.shadow) {

@@ -8,7 +8,7 @@ import type { GateConfig, IssuerConfig, ListenConfig, StateConfig } from './type
 /**
  * Turns a document that passed the schema and the cross-field rules into the typed, deeply
  * frozen {@link GateConfig}: camelCase keys, defaults filled in, durations in milliseconds,
- * paths absolute (relative ones are relative to the config file's folder, DESIGN §8).
+ * paths absolute (relative ones are relative to the config file's folder, docs/design.md §8).
  * Files are not opened here: the identity and policy loaders report missing ones.
  */
 export function buildConfig(raw: RawConfig, source: string): GateConfig {

@@ -18,7 +18,7 @@ export function checkIssuers(context: RuleContext, document: Readonly<Record<str
   const approvers = checkList(context, ['approvers', 'issuers'], asObject(document.approvers)?.issuers);
   checkDelegation(context, asArray(asObject(document.identity)?.issuers), asArray(asObject(document.approvers)?.issuers));
   // An agent token and an approver token must never be interchangeable: were they, an agent
-  // could approve its own request with the token it already holds (DESIGN §6).
+  // could approve its own request with the token it already holds (docs/design.md §6).
   for (const approver of approvers) {
     for (const agent of agents) {
       if (approver.issuer === undefined || approver.issuer !== agent.issuer) continue;

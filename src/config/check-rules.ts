@@ -10,7 +10,7 @@ import { DURATION_KEYS } from './schema.js';
 const MEMORY_ONLY: ReadonlySet<string> = new Set(['max_jti_entries']);
 const REDIS_ONLY: ReadonlySet<string> = new Set(['url', 'cluster', 'prefix', 'timeout']);
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
-/** A principal is `scheme:value` (DESIGN §8): `slack:U0ALICE`, `sso:alice`. */
+/** A principal is `scheme:value` (docs/design.md §8): `slack:U0ALICE`, `sso:alice`. */
 const PRINCIPAL = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;
 const WILDCARD_HOSTS: ReadonlySet<string> = new Set(['0.0.0.0', '::']);
 

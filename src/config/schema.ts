@@ -53,7 +53,7 @@ const issuer = {
 const issuers = { type: 'array', items: issuer };
 
 /**
- * JSON Schema of `dutygate.yaml` (DESIGN §8): structure and types only. Defaults live in
+ * JSON Schema of `dutygate.yaml` (docs/design.md §8): structure and types only. Defaults live in
  * defaults.ts, cross-field rules (which need several values at once) in check-rules.ts.
  * `additionalProperties: false` everywhere but `principals.aliases`, a map whose keys are
  * principals (checked in check-rules.ts). `state` lists the keys of both drivers; which

@@ -1,5 +1,5 @@
 /**
- * The typed, frozen result of loading `dutygate.yaml` (DESIGN §8). Durations are milliseconds,
+ * The typed, frozen result of loading `dutygate.yaml` (docs/design.md §8). Durations are milliseconds,
  * paths are absolute (resolved against the config file's folder). The request path never sees
  * raw YAML.
  */

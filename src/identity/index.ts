@@ -1,5 +1,5 @@
 /**
- * Public API of the identity module (DESIGN §2): agent and approver token verification,
+ * Public API of the identity module (docs/design.md §2): agent and approver token verification,
  * delegation-chain attestation, and dev key generation and minting.
  */
 export type { AgentClaims, VerifiedAgent } from './types.js';

@@ -1,5 +1,5 @@
 /**
- * Token minting for local use and tests (`dutygate token mint`): agent tokens with the DESIGN §2
+ * Token minting for local use and tests (`dutygate token mint`): agent tokens with the docs/design.md §2
  * claims, delegation attestations (chain links), child tokens that name their parent's
  * attestation, and approver tokens.
  */

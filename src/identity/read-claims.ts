@@ -1,6 +1,6 @@
 /**
  * Turns a verified JWT payload into dutygate's typed claims. Signature and time checks have
- * already passed; this enforces the claim types DESIGN §2 requires, and that every identifier
+ * already passed; this enforces the claim types docs/design.md §2 requires, and that every identifier
  * is well-formed (issue 13): bounded, printable, no control or bidi characters, no unpaired
  * surrogates. A signature proves who issued a claim, not that it is safe: a signed
  * `agent_id: "reader-1\u0000admin"` matched `reader-*` and broke the `x-agent-id` header, and a

@@ -1,5 +1,5 @@
 /**
- * Delegation-chain attestation (DESIGN §2): the `x-agent-chain` header carries the ancestors'
+ * Delegation-chain attestation (docs/design.md §2): the `x-agent-chain` header carries the ancestors'
  * delegation attestations, root first, direct parent last. Each link is signature-checked against
  * the same issuers as the agent token, but as a delegation attestation (its own `typ` and
  * audience, see delegation.ts): an agent credential is refused as a link, and a link is refused
@@ -16,7 +16,7 @@ import type { LinkVerifier } from './link-cache.js';
 
 /** Bounds of {@link verifyChain}. */
 export interface ChainOptions {
-  /** Most links accepted (DESIGN default 8). */
+  /** Most links accepted (docs/design.md §2: default 8). */
   readonly maxChainDepth: number;
   readonly clockSkewMs: number;
   /** Largest single link; the whole header is bounded by depth × this. */

@@ -10,7 +10,7 @@ export interface PolicyCase {
   readonly request: CaseRequest;
   /** Duty-ledger entries recorded before this call (by other agents or earlier steps). */
   readonly ledger: readonly LedgerEntry[];
-  /** Retry with a valid override token once a human approved this exact call (DESIGN §6). */
+  /** Retry with a valid override token once a human approved this exact call (docs/design.md §6). */
   readonly override: boolean;
   /** An approved break-glass grant for this agent is active. */
   readonly breakGlass: boolean;

@@ -6,7 +6,7 @@ import type { ResourceRule } from './resource-rule.js';
 import type { ApprovalSpec, BreakGlassSpec, ClauseRef, DistinctBy, Effect, RequestChanges } from './types.js';
 
 /**
- * The typed form a policy is compiled into once (DESIGN §4). The request path reads only these
+ * The typed form a policy is compiled into once (docs/design.md §4). The request path reads only these
  * structs — regexes compiled, globs and path templates turned into matchers, rules indexed by
  * tool — never raw YAML.
  */

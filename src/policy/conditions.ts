@@ -15,7 +15,7 @@ export const FALSE: Truth = 0;
 export const TRUE: Truth = 1;
 export const UNKNOWN: Truth = 2;
 
-/** The operators of DESIGN §4 and their YAML operands. */
+/** The operators of docs/design.md §4 and their YAML operands. */
 export interface ConditionSpec {
   readonly eq?: string | number | boolean;
   readonly in?: readonly (string | number | boolean)[];

@@ -35,7 +35,7 @@ export function sameActor(entry: LedgerEntry, actor: DutyActor, by: DistinctBy =
 }
 
 /**
- * The SoD rule of DESIGN §4 `duties`: a distinct step conflicts with an entry of the same duty
+ * The SoD rule of docs/design.md §4 `duties`: a distinct step conflicts with an entry of the same duty
  * and resource when the entry is another distinct step performed by the same actor. Repeating
  * the same step is not a conflict (retries are normal).
  */

@@ -23,7 +23,7 @@ const DEFAULT_ALLOW: Verdict = { kind: 'allow', code: 'OK' };
 const NO_MATCHES: readonly string[] = Object.freeze([]);
 
 /**
- * Decides a mapped tool call (DESIGN §4). Pure and synchronous: no clock, no I/O; the ledger
+ * Decides a mapped tool call (docs/design.md §4). Pure and synchronous: no clock, no I/O; the ledger
  * entries for the call's duty steps come in `input.ledger`.
  *
  * A rule matches when its tools, `agents`/`parents` globs and `params` conditions match (an

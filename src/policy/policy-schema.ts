@@ -2,7 +2,7 @@ import type { SchemaObject } from 'ajv';
 import { DURATION_PATTERN } from '../yaml/duration.js';
 
 /**
- * JSON Schema of a policy file (DESIGN §4). Structure and types only, with
+ * JSON Schema of a policy file (docs/design.md §4). Structure and types only, with
  * `additionalProperties: false` everywhere so a misspelt key is an error, never ignored.
  * Cross-references (clause, tool, duty and step names), regexes, globs and path templates are
  * checked afterwards by `checkPolicy`, which knows positions and can suggest names.

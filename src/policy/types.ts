@@ -3,10 +3,10 @@ import type { Code } from '../errors.js';
 /** A rule's effect. */
 export type Effect = 'allow' | 'deny' | 'approval_needed';
 
-/** The decision kinds of DESIGN §5. */
+/** The decision kinds of docs/design.md §5. */
 export type DecisionKind = 'allow' | 'sanitize' | 'deny' | 'approval_needed';
 
-/** A request mapped to a tool (DESIGN §3). */
+/** A request mapped to a tool (docs/design.md §3). */
 export interface ToolCall {
   /** Tool name from the policy (`payments.create`), or `mcp:<name>`, `mcp.method:<m>`, `mcp.stream`. */
   readonly name: string;
@@ -40,7 +40,7 @@ export interface EvaluationInput {
  */
 export type DistinctBy = 'lineage' | 'agent' | 'initiator';
 
-/** One performed step of a duty on one resource (DESIGN §4 `duties`). */
+/** One performed step of a duty on one resource (docs/design.md §4 `duties`). */
 export interface LedgerEntry {
   readonly duty: string;
   readonly resource: string;

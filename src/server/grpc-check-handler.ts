@@ -57,7 +57,7 @@ export interface CheckHandlerOptions {
 /**
  * The unary handler of `envoy.service.auth.v3.Authorization/Check`. It always completes the RPC
  * with gRPC OK: an RPC error is not a deny to Envoy but an error that takes the filter's
- * `failure_mode_allow` / `status_on_error` path (DESIGN §5), so every failure — an unparsable
+ * `failure_mode_allow` / `status_on_error` path (docs/design.md §5), so every failure — an unparsable
  * request, a pipeline that throws, a missed deadline — becomes a deny CheckResponse instead.
  */
 export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCall<WireCheckRequest, WireCheckResponse> {

@@ -19,7 +19,7 @@ export interface ApprovalVote {
 }
 
 /**
- * A request for human approval (DESIGN §6), bound to exactly what was asked: the agent, the
+ * A request for human approval (docs/design.md §6), bound to exactly what was asked: the agent, the
  * tool, the canonical params hash, the rule and the policy version. `kind: break_glass` is a
  * time-boxed grant request for one agent instead of one call.
  */

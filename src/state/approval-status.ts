@@ -1,6 +1,6 @@
 import type { ApprovalRecord } from './approval-record.js';
 
-/** How long decided or expired approval records stay readable (DESIGN §6: outcomes are audited). */
+/** How long decided or expired approval records stay readable (docs/design.md §6: outcomes are audited). */
 export const APPROVAL_RETENTION_MS = 24 * 60 * 60 * 1000;
 
 /** Default `listApprovals` limit. */

@@ -20,7 +20,7 @@ export interface StateStore {
   /**
    * Spends a token id exactly once within its keyspace (atomic set-if-absent). Resolves `true`
    * for the one caller that claimed it, `false` for every later one, until `expiresAtMs` has
-   * passed. Agent-token ids are spent per issuer; single-use override tokens (DESIGN §6) in a
+   * passed. Agent-token ids are spent per issuer; single-use override tokens (docs/design.md §6) in a
    * space of their own, so no agent token, whatever its `jti`, can spend someone's override.
    */
   claimJti(space: ReplaySpace, jti: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
@@ -40,7 +40,7 @@ export interface StateStore {
    */
   commitDutySteps(steps: readonly DutyStep[], actor: DutyActor, nowMs: number): Promise<LedgerEntry | undefined>;
 
-  // --- approvals (DESIGN §6); see approval-record.ts ------------------------------------
+  // --- approvals (docs/design.md §6); see approval-record.ts ------------------------------------
 
   /**
    * Creates an approval unless a pending, unexpired one with the same `requestKey` exists, in

@@ -36,7 +36,7 @@ export function phaseOf(code: Code): CheckPhase {
 }
 
 /**
- * The `dutygate.check` span attributes (DESIGN §7 and the README's table). Only what the
+ * The `dutygate.check` span attributes (docs/design.md §7 and the README's table). Only what the
  * decision record holds, so nothing the record hides (raw params, tokens) reaches a span.
  * Beside dutygate's own names, the semantic conventions' (README "Semantic conventions"):
  * GenAI agent and tool, MCP method and JSON-RPC id, and `error.type` = the reason code when the

@@ -49,7 +49,7 @@ export type RpcConventions = 'old' | 'stable' | 'dup';
 
 /**
  * The RPC attributes of every `dutygate.check` span, built once: the Check RPC itself always
- * completes with gRPC OK (a deny is a CheckResponse, DESIGN §5). With `dup`, `rpc.method`
+ * completes with gRPC OK (a deny is a CheckResponse, docs/design.md §5). With `dup`, `rpc.method`
  * carries the stable, fully-qualified value (one key cannot hold both); `rpc.service` still
  * names the service for readers of the old conventions.
  */

@@ -7,7 +7,7 @@ export interface TraceHeaders {
   readonly tracestate?: string;
 }
 
-// W3C Trace Context explicitly (DESIGN §7), whatever OTEL_PROPAGATORS says: the agent's trace
+// W3C Trace Context explicitly (docs/design.md §7), whatever OTEL_PROPAGATORS says: the agent's trace
 // arrives as `traceparent`, and the approvals code stores one to link to.
 const w3c = new W3CTraceContextPropagator();
 
@@ -33,7 +33,7 @@ export function headersOf(spanContext: SpanContext): TraceHeaders {
 
 /**
  * The agent's trace for a Check: the checked request's own `traceparent`/`tracestate` first
- * (DESIGN §7), else what the transport found (the gRPC metadata Envoy's tracer injects).
+ * (docs/design.md §7), else what the transport found (the gRPC metadata Envoy's tracer injects).
  */
 export function parentOf(requestHeaders: ReadonlyMap<string, string>, transport: Partial<TraceHeaders> | undefined): Context {
   const fromRequest = requestHeaders.get('traceparent');

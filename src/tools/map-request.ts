@@ -10,7 +10,7 @@ import type { ToolNameRule } from './tool-name.js';
 import { matchPathTemplate, splitRequestPath } from './path-template.js';
 
 /**
- * Maps a request to the tool call the policy judges (DESIGN §3). The first `tools:` entry, in
+ * Maps a request to the tool call the policy judges (docs/design.md §3). The first `tools:` entry, in
  * policy order, whose method (case-insensitive), host (exact) and path (exact or template)
  * match wins.
  *

@@ -1,5 +1,5 @@
 /**
- * The approvals HTTP API (DESIGN §8) on a running gate: who may read an approval, who may
+ * The approvals HTTP API (docs/design.md §8) on a running gate: who may read an approval, who may
  * decide it (the same SoD rules as Slack), JSON errors with codes and statuses, listings, and
  * break-glass grants.
  */

@@ -1,5 +1,5 @@
 /**
- * Override tokens end to end (DESIGN §6): approval over the API, the agent polls with its own
+ * Override tokens end to end (docs/design.md §6): approval over the API, the agent polls with its own
  * token, retries with `x-dutygate-override` — exactly one retry wins (also 200 at once), every
  * mismatch is its own code, and an override never lifts a deny.
  */

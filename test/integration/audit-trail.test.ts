@@ -53,7 +53,7 @@ describe('audit trail: spans, decision log, chain, metrics', () => {
     return f.mintDelegated(agentId, ['planner'], { initiator: 'sso:carol' });
   }
 
-  it('makes one dutygate.check span per Check, child of the traceparent the agent sent, with the DESIGN §7 attributes', async () => {
+  it('makes one dutygate.check span per Check, child of the traceparent the agent sent, with the docs/design.md §7 attributes', async () => {
     const agent = await finance('finance-a');
     const r = await f.check({ ...PAYMENTS, body: body('pay-1', 120), ...agent, headers: { ...PAYMENTS.headers, traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` } });
     expect(r.grpcCode).toBe(0);

@@ -1,6 +1,6 @@
 /**
  * The whole gate end to end over loopback gRPC, with Envoy's official protos as the peer: one
- * test per row of DESIGN §2–5, using the example policy the README walks through.
+ * test per row of docs/design.md §2–5, using the example policy the README walks through.
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { CODES, isDutygateError } from '../../errors.js';
 import type { HttpResult } from '../../server/http-server.js';
 
 /**
- * Error codes of the approvals HTTP API (DESIGN §8) and their statuses. Token failures reuse
+ * Error codes of the approvals HTTP API (docs/design.md §8) and their statuses. Token failures reuse
  * the Check's `TOKEN_*` codes (401) and state failures `STATE_UNAVAILABLE` (503).
  */
 export const API_ERRORS = {

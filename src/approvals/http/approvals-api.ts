@@ -1,5 +1,5 @@
 /**
- * The approvals HTTP API (DESIGN §8):
+ * The approvals HTTP API (docs/design.md §8):
  *
  * - `GET /v1/approvals/{id}` — the requesting agent (its own bearer token, verified but not
  *   replay-claimed; same `agent_id`) reads the status and, once approved, its override token.

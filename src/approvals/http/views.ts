@@ -4,7 +4,7 @@ const iso = (ms: number | undefined): string | null => (ms === undefined ? null 
 const approvals = (record: ApprovalRecord): number => record.votes.filter((vote) => vote.decision === 'approve').length;
 
 /**
- * What the requesting agent sees (DESIGN §8): the status and, once approved and until it
+ * What the requesting agent sees (docs/design.md §8): the status and, once approved and until it
  * expires, the single-use override token to retry with.
  */
 export function agentView(record: ApprovalRecord, override: { token: string; expiresAtMs: number } | undefined): Record<string, unknown> {

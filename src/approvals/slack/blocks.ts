@@ -1,5 +1,5 @@
 /**
- * The Block Kit message of one approval (DESIGN §6): agent, chain, tool, masked params, rule,
+ * The Block Kit message of one approval (docs/design.md §6): agent, chain, tool, masked params, rule,
  * verbatim clause, policy version, expiry, and Approve / Deny buttons with confirm dialogs.
  * Re-rendered in place from the stored record as votes arrive and on the outcome or expiry.
  * Everything an agent controls (ids, params) is escaped: a param must not @-mention a channel

@@ -23,7 +23,7 @@ export type RedisClientPlan =
   | { readonly kind: 'cluster'; readonly nodes: { host: string; port: number }[]; readonly options: ClusterOptions };
 
 /**
- * ioredis options for failing closed, fast (DESIGN §1, issue #3): ioredis by default queues
+ * ioredis options for failing closed, fast (docs/design.md §1, issue #3): ioredis by default queues
  * commands while disconnected and retries them for about 70 s. Here a command fails at once
  * when there is no connection: no offline queue, no per-request retries (a retried script
  * could run twice), and reconnects in the background. The deadline of each call (`timeoutMs`)

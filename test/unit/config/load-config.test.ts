@@ -7,7 +7,7 @@ import { CONFIG_SCHEMA } from '../../../src/config/schema.js';
 import type { GateConfig, IssuerConfig } from '../../../src/config/types.js';
 import { BASE, FILE } from './fixtures.js';
 
-/** DESIGN §8, verbatim. */
+/** docs/design.md §8, verbatim. */
 const DESIGN_EXAMPLE = `grpc: { host: 0.0.0.0, port: 9191 }
 http: { host: 0.0.0.0, port: 8181 }
 identity:
@@ -53,7 +53,7 @@ const DEFAULTS: Omit<GateConfig, 'source' | 'identity' | 'policy'> = {
 };
 
 describe('parseConfig', () => {
-  it('parses the DESIGN §8 example', () => {
+  it('parses the docs/design.md §8 example', () => {
     const config = parseConfig(DESIGN_EXAMPLE, FILE, { SLACK_BOT_TOKEN: 'xoxb-test', SLACK_SIGNING_SECRET: 'shh' });
     expect(config).toEqual({
       ...DEFAULTS,

@@ -64,12 +64,12 @@ export async function makeIssuer(
   return { key, config };
 }
 
-/** Identity config with DESIGN defaults around `issuers`. */
+/** Identity config with the defaults of docs/design.md around `issuers`. */
 export function identityConfig(issuers: IssuerConfig[], overrides: Partial<IdentityConfig> = {}): IdentityConfig {
   return { issuers, maxTokenLifetimeMs: 300_000, clockSkewMs: 5_000, maxChainDepth: 8, ...overrides };
 }
 
-/** Limits with DESIGN defaults. */
+/** Limits with the defaults of docs/design.md. */
 export const LIMITS: LimitsConfig = {
   maxBodyBytes: 65_536,
   maxJsonDepth: 32,

@@ -22,7 +22,7 @@ describe('generateSigningKey', () => {
 });
 
 describe('minting', () => {
-  it('mints agent tokens with the DESIGN §2 claims and the kid in the header', async () => {
+  it('mints agent tokens with the docs/design.md §2 claims and the kid in the header', async () => {
     const { privateJwk } = await generateSigningKey({ kid: 'k' });
     const token = await mintAgentToken(privateJwk, { iss: ISS, aud: AUD, agentId: 'a', initiator: 'sso:alice', now: NOW });
     expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: 'k' });

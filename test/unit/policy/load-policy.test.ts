@@ -124,7 +124,7 @@ describe('parsePolicy: validation', () => {
   });
 });
 
-describe('parsePolicy: the DESIGN §4 example', () => {
+describe('parsePolicy: the docs/design.md §4 example', () => {
   it('loads, with clause sources pointing into the file', async () => {
     const policy = await loadPolicy(EXAMPLE.pathname);
     expect(policy.version).toBe('2026-11-21.1');
