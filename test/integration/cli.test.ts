@@ -14,7 +14,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const dutygate = (...args: string[]) => runCli(args);
 
-describe('dutygate CLI', () => {
+// Each test starts the built CLI up to seven times (a Node start each, ~0.5 s idle, several
+// seconds on a loaded 2-core runner while other test files run): 20 s per test was too tight.
+describe('dutygate CLI', { timeout: 60_000 }, () => {
   let dir: string;
   let server: ChildProcess;
   let address: string;
