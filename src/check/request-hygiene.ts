@@ -31,29 +31,37 @@ const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 const ruleHeaders = new WeakMap<CompiledPolicy, readonly string[]>();
 
 /**
- * Judges the request's method-override channels and lists what to strip.
+ * Lists what the upstream must not receive from the agent: its `x-dutygate-*` headers and every
+ * header a rule may set. Never throws: this is the gate's own header contract, not a policy
+ * decision, so it holds for every let-through call — also a shadow-mode would-block whose
+ * method override (below) was refused.
+ */
+export function gateOwnedHeaders(policy: CompiledPolicy, request: HttpRequest): RequestStrip {
+  const headers: string[] = [];
+  for (const name of request.headers.keys()) if (name.startsWith(GATE_PREFIX)) headers.push(name);
+  headers.push(...setByRules(policy));
+  return { headers, query: [] };
+}
+
+/**
+ * Judges the request's method-override channels: with `mode: strip`, `owned` plus the channels
+ * to remove; with `mode: deny`, `owned` unchanged when there are none.
  *
  * @throws DutygateError METHOD_OVERRIDE when a channel is present and `mode` is `deny` (or the
  *   channel cannot be stripped).
  */
-export function requestHygiene(policy: CompiledPolicy, request: HttpRequest, mode: 'deny' | 'strip'): RequestStrip {
-  const headers: string[] = [];
-  for (const name of request.headers.keys()) if (name.startsWith(GATE_PREFIX)) headers.push(name);
-  headers.push(...setByRules(policy));
-
-  const overrideHeaders = OVERRIDE_HEADERS.filter((name) => request.headers.has(name));
-  const overrideQuery = queryOverrides(request.query);
+export function judgeMethodOverride(request: HttpRequest, mode: 'deny' | 'strip', owned: RequestStrip): RequestStrip {
   if (formBodyOverride(request)) {
     throw new DutygateError('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
   }
-  if (overrideHeaders.length > 0 || overrideQuery.length > 0) {
-    if (mode === 'deny') {
-      const what = [...overrideHeaders, ...overrideQuery.map((key) => `${key} (query)`)].join(', ');
-      throw new DutygateError('METHOD_OVERRIDE', `method-override channels are refused (${what}): send the real method`);
-    }
-    headers.push(...overrideHeaders);
+  const overrideHeaders = OVERRIDE_HEADERS.filter((name) => request.headers.has(name));
+  const overrideQuery = queryOverrides(request.query);
+  if (overrideHeaders.length === 0 && overrideQuery.length === 0) return owned;
+  if (mode === 'deny') {
+    const what = [...overrideHeaders, ...overrideQuery.map((key) => `${key} (query)`)].join(', ');
+    throw new DutygateError('METHOD_OVERRIDE', `method-override channels are refused (${what}): send the real method`);
   }
-  return { headers, query: overrideQuery };
+  return { headers: [...owned.headers, ...overrideHeaders], query: overrideQuery };
 }
 
 /** The names of every header some rule may set (lower-case), computed once per policy. */

@@ -12,7 +12,7 @@ import type { StateStore } from '../state/state-store.js';
 import { mapRequest } from '../tools/map-request.js';
 import type { CheckOutcome } from './outcome.js';
 import { resolvePrincipal } from './principals.js';
-import { requestHygiene, type RequestStrip } from './request-hygiene.js';
+import { gateOwnedHeaders, judgeMethodOverride, type RequestStrip } from './request-hygiene.js';
 import { replayExpiryMs } from './replay-window.js';
 import { withDeadline } from './with-deadline.js';
 
@@ -117,9 +117,11 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
     const ancestors = await deps.authenticator.verifyChain(token, request.headers.get('x-agent-chain'), nowDate);
     ctx.chain = ancestors.map((link) => link.agentId);
 
+    // Listed before anything can refuse the request: a shadow-mode would-block is let through too.
+    ctx.strip = gateOwnedHeaders(policy, request);
     let tool: ToolCall | undefined;
     try {
-      ctx.strip = requestHygiene(policy, request, deps.limits.methodOverride ?? 'deny');
+      ctx.strip = judgeMethodOverride(request, deps.limits.methodOverride ?? 'deny', ctx.strip);
       tool = mapRequest(policy, request, deps.limits);
     } catch (error) {
       // BODY_* / MCP_* refusals: a deny whatever the default (shadow mode still applies).

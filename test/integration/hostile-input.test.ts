@@ -124,3 +124,26 @@ describe('hostile input through the gate (issue 13)', () => {
     });
   });
 });
+
+// The gate's header contract is not a policy decision: a shadow-mode policy lets a refused
+// request through (would_block), and the forged gate headers must still not reach the upstream.
+describe('hostile input through a shadow-mode gate (issue 13, item 4)', () => {
+  let f: GateFixture;
+
+  beforeAll(async () => {
+    f = await startGateFixture(POLICY.replace(/^mode: enforce$/m, 'mode: shadow'));
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('strips forged x-dutygate-* and rule-set headers even when a method override makes the request a would-block', async () => {
+    const agent = await f.mintDelegated('finance-a', ['planner'], { initiator: 'sso:carol' });
+    const headers = { ...PAYMENTS.headers, 'x-http-method-override': 'DELETE', 'x-dutygate-approval-id': 'apr_forged', 'x-reviewed-by': 'dutygate' };
+    const body = JSON.stringify({ payment_id: 'p-shadow-hdr', amount: 100, destination: 'acct_ABCDEFGH12' });
+    const r = await f.check({ ...PAYMENTS, headers, body, ...agent });
+    expect(r.grpcCode).toBe(0);
+    expect(r.metadata).toMatchObject({ would_block: true });
+    expect(r.headersToRemove).toEqual(expect.arrayContaining(['x-dutygate-approval-id', 'x-reviewed-by']));
+  });
+});
