@@ -96,16 +96,15 @@ class Validator {
       this.pos++;
       return undefined;
     }
-    const keys = new Set<string>();
+    // Keyed by the folded form: an exact repeat folds equal too, so one map finds both.
     const folded = new Map<string, string>();
     for (;;) {
       if (this.text.charCodeAt(this.pos) !== 0x22) return this.malformed('expected an object key');
       const key = this.string();
       if (key === undefined) return this.malformed('bad object key, or an escaped unpaired surrogate');
-      if (keys.has(key)) return fail('BODY_DUPLICATE_KEY', `the key ${JSON.stringify(key)} appears twice in one object`);
-      keys.add(key);
       const fold = foldKey(key);
       const twin = folded.get(fold);
+      if (twin === key) return fail('BODY_DUPLICATE_KEY', `the key ${JSON.stringify(key)} appears twice in one object`);
       if (twin !== undefined) {
         return fail('BODY_KEY_COLLISION', `the keys ${JSON.stringify(twin)} and ${JSON.stringify(key)} of one object are equal under case folding; a case-insensitive upstream would take the last`);
       }
