@@ -3,7 +3,6 @@ import { createDenyOutcome } from '../authz/deny-outcome.js';
 import { toCheckResponse } from '../authz/index.js';
 import { parseCheckRequest } from '../authz/parse-check-request.js';
 import type { WireCheckRequest, WireCheckResponse } from '../authz/wire-types.js';
-import type { Admission } from '../check/admission.js';
 import type { CheckOutcome } from '../check/outcome.js';
 import type { LimitsConfig } from '../config/types.js';
 import type { HttpRequest } from '../request/http-request.js';
@@ -47,11 +46,6 @@ export interface CheckHandlerOptions {
   readonly limits: LimitsConfig;
   readonly check: CheckFunction;
   readonly onFallbackDeny?: FallbackDenyListener;
-  /**
-   * Bounded in-flight work: a Check that cannot start in time is answered OVERLOADED before the
-   * pipeline runs (no state touched). Without it every Check runs at once.
-   */
-  readonly admission?: Admission;
 }
 
 /**
@@ -61,7 +55,7 @@ export interface CheckHandlerOptions {
  * request, a pipeline that throws, a missed deadline — becomes a deny CheckResponse instead.
  */
 export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCall<WireCheckRequest, WireCheckResponse> {
-  const { limits, check, onFallbackDeny, admission } = options;
+  const { limits, check, onFallbackDeny } = options;
 
   const fallback = (code: Parameters<typeof createDenyOutcome>[0], reason: string, cause: unknown): WireCheckResponse => {
     const outcome = createDenyOutcome(code, reason);
@@ -87,14 +81,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
           : { traceparent: metadataText(call, 'traceparent'), tracestate: metadataText(call, 'tracestate') }),
         deadline: dueAt === undefined ? undefined : new Date(dueAt),
       };
-      const slot = admission ? await admission.admit(dueAt) : undefined;
-      if (slot && !slot.admitted) {
-        const reason = slot.reason === 'queue_full' ? 'too many checks are waiting' : 'the check could not start in time';
-        return fallback('OVERLOADED', `the gate is over capacity (${reason}); the token was not spent: retry`, new Error(`shed: ${slot.reason}`));
-      }
       const pending = check(request, context);
-      // The slot frees when the pipeline really ends, not when the backstop gives up on it.
-      if (slot) void pending.then(slot.release, slot.release);
       const outcome = await settleBy(pending, dueAt === undefined ? undefined : dueAt + BACKSTOP_GRACE_MS);
       if (outcome === TIMED_OUT) {
         return fallback('INTERNAL', 'the check did not finish before its deadline', new Error('check deadline exceeded'));

@@ -1,7 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { loadProtos } from '../authz/load-protos.js';
-import type { Admission } from '../check/admission.js';
 import type { LimitsConfig, ListenConfig } from '../config/types.js';
 import { createCheckHandler } from './grpc-check-handler.js';
 import type { CheckFunction, FallbackDenyListener } from './grpc-check-handler.js';
@@ -19,8 +18,6 @@ export interface GrpcServerOptions extends ListenConfig {
   readonly health: HealthState;
   /** Told about denies the server made itself (bad request, failed pipeline, missed deadline). */
   readonly onFallbackDeny?: FallbackDenyListener;
-  /** Bounded in-flight Checks (see {@link Admission}); default: unbounded. */
-  readonly admission?: Admission;
   /** Default: insecure — the gate listens for its own pod's Envoy sidecar. */
   readonly credentials?: ServerCredentials;
 }
@@ -68,7 +65,6 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
       limits: options.limits,
       check: options.check,
       ...(options.onFallbackDeny ? { onFallbackDeny: options.onFallbackDeny } : {}),
-      ...(options.admission ? { admission: options.admission } : {}),
     }),
   });
   const health = createHealthService(options.health);

@@ -2,6 +2,7 @@ import { loadCheckpointSigner } from '../audit/checkpoint.js';
 import { createApprovals, type Approvals, type ApprovalsDependencies } from '../approvals/create-approvals.js';
 import type { GateConfig } from '../config/types.js';
 import { createAdmission, type Admission } from '../check/admission.js';
+import { admitChecks } from './admitted-check.js';
 import { createCheckHandler } from '../check/run-check.js';
 import { createAgentVerifier } from '../identity/verify-agent.js';
 import { createGateAudit, type GateAudit } from '../telemetry/gate-audit.js';
@@ -98,7 +99,14 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     throw error;
   });
 
-  const check = audit.wrap(createCheckHandler({
+  let admission: Admission | undefined = undefined;
+  const onShed = createShedLog(log, () => ({ inFlight: admission?.inFlight ?? 0, queued: admission?.queued ?? 0 }));
+  admission = createAdmission({ maxInFlight: config.limits.maxInFlight, maxQueued: config.limits.maxQueued, reserveMs: config.limits.admissionReserveMs,
+    maxReserveMs: Math.max(config.limits.admissionReserveMs, config.limits.checkTimeoutMs / 2),
+    onShed,
+  });
+  // Admission sits inside the audit: a shed Check is recorded like any other (with its request).
+  const check = audit.wrap(admitChecks(createCheckHandler({
     authenticator: verifier,
     policy: () => policy.current(),
     state,
@@ -109,15 +117,9 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     aliases: config.principals.aliases,
     ...(approvals.gate ? { approvals: approvals.gate } : {}),
     ...(options.now ? { now: options.now } : {}),
-  }));
+  }), admission, config.limits.checkTimeoutMs));
 
-  let admission: Admission | undefined = undefined;
-  const onShed = createShedLog(log, () => ({ inFlight: admission?.inFlight ?? 0, queued: admission?.queued ?? 0 }));
-  admission = createAdmission({ maxInFlight: config.limits.maxInFlight, maxQueued: config.limits.maxQueued, reserveMs: config.limits.admissionReserveMs,
-    maxReserveMs: Math.max(config.limits.admissionReserveMs, config.limits.checkTimeoutMs / 2),
-    onShed,
-  });
-  const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, admission, onFallbackDeny: audit.onFallbackDeny });
+  const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, onFallbackDeny: audit.onFallbackDeny });
   const readiness = createReadiness({ health, policy, state, log, admin });
   const now = options.now ?? Date.now;
   audit.observe({

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthzenClient } from '../helpers/authzen-client.js';
 import { eventually } from '../helpers/eventually.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { freshPrefix, REDIS_URL } from '../helpers/redis-test.js';
 
 const PEP_TOKEN = 'pep-secret-0123456789abcdef';
 
@@ -231,4 +232,34 @@ describe('AuthZEN Authorization API 1.0 on the HTTP port', () => {
     const text = await readFile(join(f.dir, 'decisions.jsonl'), 'utf8').catch(() => '');
     return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).find((line) => line.decision_id === decisionId);
   }
+});
+
+// Admission control bounds the one pipeline, whichever adapter feeds it: a burst of AuthZEN
+// evaluations is shed like a burst of Envoy Checks (503 OVERLOADED, token unspent), not run
+// unbounded past the bound that protects every other agent's Checks.
+describe('AuthZEN under a burst', () => {
+  let f: GateFixture;
+  let pdp: ReturnType<typeof createAuthzenClient>;
+  beforeAll(async () => {
+    // On Redis, so that Checks wait on I/O and overlap (an in-memory Check ends in one tick).
+    const state = `state: { driver: redis, url: "${REDIS_URL}", prefix: "${freshPrefix('authzen-burst')}", timeout: 1s }`;
+    f = await startGateFixture(POLICY, { configExtra: `authzen: { token: ${PEP_TOKEN} }\n${state}\nlimits: { check_timeout: 5s, max_in_flight: 1, max_queued: 1 }` });
+    pdp = createAuthzenClient(f.httpUrl, PEP_TOKEN);
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  it('sheds the excess with OVERLOADED (503) before spending the token, and the shed token still works', async () => {
+    const calls = await Promise.all(Array.from({ length: 30 }, async (_, i) => {
+      const id = `burst-${i}`;
+      return { subject: agent(id), action: post, resource: createPayment(`pay-burst-${i}`, 10), context: { agent_token: await f.mint(id) } };
+    }));
+    const replies = await Promise.all(calls.map((call) => pdp.evaluation(call)));
+    const codes = replies.map((reply): unknown => reply.body.context?.code);
+    expect(new Set(codes), JSON.stringify(codes)).toEqual(new Set(['OK', 'OVERLOADED']));
+    const shed = replies.flatMap((reply, i) => (reply.body.context?.code === 'OVERLOADED' ? [{ reply, call: calls[i]! }] : []));
+    for (const { reply } of shed) expect(reply.body).toMatchObject({ decision: false, context: { http_status: 503 } });
+    for (const { call } of shed.slice(0, 5)) expect((await pdp.evaluation(call)).body.decision).toBe(true);
+  });
 });

@@ -1,0 +1,27 @@
+import { createDenyOutcome } from '../authz/deny-outcome.js';
+import type { Admission } from '../check/admission.js';
+import type { CheckFunction } from './grpc-check-handler.js';
+
+/**
+ * Puts the check pipeline behind admission control, once for every adapter: Envoy's ext_authz
+ * and the AuthZEN PDP feed the same pipeline, so they share its in-flight bound (a burst on one
+ * must not starve the other, nor slip past the bound). A Check that cannot start in time is
+ * answered 503 `OVERLOADED` before the pipeline touches any state (its token is not spent); the
+ * slot frees when the pipeline really ends.
+ *
+ * The deadline is the transport's (Envoy's gRPC deadline, already capped by `timeoutMs`), else
+ * `timeoutMs` from now; it is passed down so the pipeline re-checks it before spending the token.
+ */
+export function admitChecks(handler: CheckFunction, admission: Admission, timeoutMs: number): CheckFunction {
+  return async (request, context) => {
+    const dueAt = context.deadline?.getTime() ?? Date.now() + timeoutMs;
+    const slot = await admission.admit(dueAt);
+    if (!slot.admitted) {
+      const reason = slot.reason === 'queue_full' ? 'too many checks are waiting' : 'the check could not start in time';
+      return createDenyOutcome('OVERLOADED', `the gate is over capacity (${reason}); the token was not spent: retry`, context.decisionId);
+    }
+    const pending = handler(request, { ...context, deadline: new Date(dueAt) });
+    void pending.then(slot.release, slot.release);
+    return pending;
+  };
+}
