@@ -8,6 +8,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { DutygateError } from '../errors.js';
+import { superLinearRegexError } from './regex-safety.js';
 
 /** A compiled declaration. */
 export interface DeclaredParams {
@@ -27,6 +28,12 @@ const ajv = new Ajv({ strict: true, allErrors: false, coerceTypes: false, useDef
 export function compileDeclaredParams(raw: RawDeclaredParams): DeclaredParams | { error: string } {
   let validate: ValidateFunction | undefined;
   if (raw.schema !== undefined) {
+    // Ajv runs `pattern` and `patternProperties` with V8's backtracking engine on agent-controlled
+    // params: they pass the same check as rule regexes (issue 13 item 3).
+    for (const pattern of schemaPatterns(raw.schema)) {
+      const slow = superLinearRegexError(pattern);
+      if (slow !== undefined) return { error: `pattern ${JSON.stringify(pattern.slice(0, 80))}: ${slow}` };
+    }
     try {
       validate = ajv.compile(raw.schema as object);
     } catch (error) {
@@ -52,4 +59,18 @@ export function checkDeclaredParams(declared: DeclaredParams, params: Readonly<R
     throw new DutygateError('BODY_UNKNOWN_PARAM', `${tool} declares no param ${JSON.stringify(`${first.instancePath.replace(/^\//, '').replace(/\//g, '.')}${first.instancePath ? '.' : ''}${extra}`)}`);
   }
   throw new DutygateError('BODY_SCHEMA', `the params of ${tool} do not fit its schema: ${first?.instancePath || '(params)'} ${first?.message ?? 'is invalid'}`);
+}
+
+/** Every regex a JSON Schema holds: `pattern` values and `patternProperties` keys, at any depth. */
+function schemaPatterns(schema: unknown, found: string[] = []): string[] {
+  if (Array.isArray(schema)) {
+    for (const item of schema) schemaPatterns(item, found);
+  } else if (typeof schema === 'object' && schema !== null) {
+    for (const [key, value] of Object.entries(schema)) {
+      if (key === 'pattern' && typeof value === 'string') found.push(value);
+      if (key === 'patternProperties' && typeof value === 'object' && value !== null) found.push(...Object.keys(value as object));
+      schemaPatterns(value, found);
+    }
+  }
+  return found;
 }

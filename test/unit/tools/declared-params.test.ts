@@ -51,6 +51,18 @@ describe('declared tool params', () => {
     expect(map('/payments/p1/refund', {})).toBe('BODY_SCHEMA');
   });
 
+  // A schema's `pattern` / `patternProperties` run on agent-controlled params like rule regexes
+  // (issue 13 item 3): one that backtracks super-linearly would stall the gate for everyone.
+  it('validation refuses a schema pattern that can backtrack super-linearly, with its line', () => {
+    const slow = POLICY.replace('payment_id: { type: string }', 'payment_id: { type: string, pattern: "^(a+)+$" }');
+    expect(() => parsePolicy(slow, 'p.yaml')).toThrow(/p\.yaml:\d+:\d+: tools\[1\]\.params\.schema.*super-linearly/);
+    const slowKeys = POLICY.replace('additionalProperties: false', 'patternProperties: { "^(x|x)*y$": { type: string } }');
+    expect(() => parsePolicy(slowKeys, 'p.yaml')).toThrow(/tools\[1\]\.params\.schema.*super-linearly/);
+    const linear = POLICY.replace('payment_id: { type: string }', 'payment_id: { type: string, pattern: "^pay_[a-z0-9]{1,32}$" }');
+    expect(map('/payments/pay_1/refund', { amount: 5 })).toBe('payments.refund');
+    expect(() => parsePolicy(linear, 'p.yaml')).not.toThrow();
+  });
+
   it('validation refuses a bad declaration with its line', () => {
     const bad = POLICY.replace('type: number, maximum: 100000', 'type: numbr');
     expect(() => parsePolicy(bad, 'p.yaml')).toThrow(/p\.yaml:\d+:\d+: tools\[1\]\.params\.schema/);
