@@ -77,17 +77,20 @@ export function createAuthzenRoutes(options: AuthzenRoutesOptions): HttpRoutes {
     return { ok: true, value: value as Record<string, unknown> };
   }
 
-  const evaluation = async (request: IncomingMessage): Promise<HttpResult> => {
-    const call = await readCall(request, perEvaluation);
-    if (!call.ok) return call.result;
-    const body = call.value;
-    const requestId = requestIdOf(request) ?? undefined;
+  /** One evaluation as the whole answer: 200 with its decision, or 400 for a malformed one. */
+  async function single(body: EvaluationInput, requestId: string | undefined): Promise<HttpResult> {
     try {
       return { status: 200, body: await evaluateOne(body), headers: echo(requestId) };
     } catch (error) {
       if (error instanceof EvaluationError) return refusal(400, 'BAD_REQUEST', error.reason, requestId);
       throw error;
     }
+  }
+
+  const evaluation = async (request: IncomingMessage): Promise<HttpResult> => {
+    const call = await readCall(request, perEvaluation);
+    if (!call.ok) return call.result;
+    return single(call.value, requestIdOf(request) ?? undefined);
   };
 
   const evaluations = async (request: IncomingMessage): Promise<HttpResult> => {
@@ -97,14 +100,7 @@ export function createAuthzenRoutes(options: AuthzenRoutesOptions): HttpRoutes {
     const requestId = requestIdOf(request) ?? undefined;
     const list = body.evaluations;
     // Without an `evaluations` array the request is a single evaluation (AuthZEN 1.0, backwards compatible).
-    if (list === undefined || (Array.isArray(list) && list.length === 0)) {
-      try {
-        return { status: 200, body: await evaluateOne(body), headers: echo(requestId) };
-      } catch (error) {
-        if (error instanceof EvaluationError) return refusal(400, 'BAD_REQUEST', error.reason, requestId);
-        throw error;
-      }
-    }
+    if (list === undefined || (Array.isArray(list) && list.length === 0)) return single(body, requestId);
     if (!Array.isArray(list)) return refusal(400, 'BAD_REQUEST', 'evaluations must be an array', requestId);
     if (list.length > options.maxEvaluations) return refusal(400, 'BAD_REQUEST', `at most ${options.maxEvaluations} evaluations per request (authzen.max_evaluations)`, requestId);
     const semantic = semanticOf(body.options);
