@@ -107,6 +107,7 @@ export async function createApprovals(config: GateConfig, deps: ApprovalsDepende
       verifyAgent: deps.verifyAgent,
       ...(approverVerifier ? { verifyApprover: approverVerifier.verify } : {}),
       now,
+      maxIdentifierLength: config.limits.maxIdentifierLength,
     }),
   };
   if (slack && slackNotifier) {

@@ -238,6 +238,18 @@ describe('approvals HTTP API', () => {
       expect(noInitiator.metadata).toMatchObject({ decision: 'allow', break_glass: true, approval_id: unboundId });
     });
 
+    // The agent and the human a grant names are compared with verified token claims, which are
+    // well-formed identifiers; a request naming an ill-formed one is refused, not stored unusable.
+    it.each([
+      ['agent_id with a bidi override', { agent_id: 'finance-\u202Ebg', initiator: 'sso:carol' }],
+      ['initiator with a trailing space', { agent_id: 'finance-bg9', initiator: 'sso:carol ' }],
+      ['initiator with a NUL', { agent_id: 'finance-bg9', initiator: 'sso:carol\u0000x' }],
+      ['agent_id longer than limits.max_identifier_length', { agent_id: `finance-${'b'.repeat(130)}` }],
+    ])('a request whose %s is 400 BAD_REQUEST', async (_name, body) => {
+      const asked = await request('sso:bg1', { ...body, reason: 'INC-45', ttl: '10m' });
+      expect(asked).toMatchObject({ status: 400, body: { code: 'BAD_REQUEST' } });
+    });
+
     it('is refused when the policy has no break_glass section', async () => {
       const plain = await startGateFixture(POLICY.replace(/break_glass:.*\n/, ''));
       try {

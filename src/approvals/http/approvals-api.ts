@@ -15,8 +15,9 @@
 import type { IncomingMessage } from 'node:http';
 import { DutygateError } from '../../errors.js';
 import { parseBearer } from '../../identity/parse-bearer.js';
-import type { PrincipalClaims } from '../../identity/read-claims.js';
+import { DEFAULT_MAX_IDENTIFIER_LENGTH, type PrincipalClaims } from '../../identity/read-claims.js';
 import type { AgentClaims } from '../../identity/types.js';
+import { identifierError } from '../../lib/text.js';
 import type { HttpResult, HttpRoutes } from '../../server/http-server.js';
 import type { ApprovalStatus } from '../../state/approval-record.js';
 import { parseDuration } from '../../yaml/duration.js';
@@ -35,6 +36,8 @@ export interface ApprovalsApiOptions {
   readonly now: () => number;
   /** Largest accepted request body (default 16 KiB). */
   readonly maxBodyBytes?: number;
+  /** `limits.max_identifier_length`: a break-glass request's agent and initiator obey the token claims' rule. */
+  readonly maxIdentifierLength?: number;
 }
 
 const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired', 'cancelled']);
@@ -141,9 +144,15 @@ export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
       const nowMs = options.now();
       const requester = await approver(request, nowMs);
       const { agent_id: agentId, reason, ttl, initiator } = await readJsonObject(request, maxBody);
-      if (typeof agentId !== 'string' || agentId === '' || agentId.length > 256) return apiError('BAD_REQUEST', 'agent_id must be a non-empty string');
+      // Both are compared with verified token claims: the same identifier rule (lib/text.ts).
+      const maxIdentifier = options.maxIdentifierLength ?? DEFAULT_MAX_IDENTIFIER_LENGTH;
+      if (typeof agentId !== 'string') return apiError('BAD_REQUEST', 'agent_id must be a non-empty string');
+      const agentIssue = identifierError(agentId, maxIdentifier);
+      if (agentIssue) return apiError('BAD_REQUEST', `agent_id ${agentIssue}`);
       if (typeof reason !== 'string' || reason.trim() === '' || reason.length > MAX_REASON) return apiError('BAD_REQUEST', `reason must be a non-empty string of at most ${MAX_REASON} characters`);
-      if (initiator !== undefined && (typeof initiator !== 'string' || initiator === '' || initiator.length > 256)) return apiError('BAD_REQUEST', 'initiator, when given, must be a non-empty string');
+      if (initiator !== undefined && typeof initiator !== 'string') return apiError('BAD_REQUEST', 'initiator, when given, must be a non-empty string');
+      const initiatorIssue = initiator === undefined ? undefined : identifierError(initiator, maxIdentifier);
+      if (initiatorIssue) return apiError('BAD_REQUEST', `initiator ${initiatorIssue}`);
       const ttlMs = typeof ttl === 'string' ? parseDuration(ttl) : undefined;
       if (ttlMs === undefined || ttlMs <= 0) return apiError('BAD_REQUEST', 'ttl must be a duration such as 30m');
       const outcome = await service.requestBreakGlass({ agentId, reason, ttlMs, requester, ...(initiator === undefined ? {} : { initiator }) }, nowMs);
