@@ -10,6 +10,7 @@ import { CompactSign, importJWK } from 'jose';
 import { expect } from 'vitest';
 import type { JWK } from 'jose';
 import { DutygateError } from '../../../src/errors.js';
+import { CONFIG_DEFAULTS } from '../../../src/config/defaults.js';
 import type { IdentityConfig, IssuerConfig, LimitsConfig } from '../../../src/config/types.js';
 import { generateSigningKey } from '../../../src/identity/generate-keys.js';
 import type { SigningKey } from '../../../src/identity/generate-keys.js';
@@ -69,21 +70,8 @@ export function identityConfig(issuers: IssuerConfig[], overrides: Partial<Ident
   return { issuers, maxTokenLifetimeMs: 300_000, clockSkewMs: 5_000, maxChainDepth: 8, ...overrides };
 }
 
-/** Limits with the defaults of docs/design.md. */
-export const LIMITS: LimitsConfig = {
-  maxBodyBytes: 65_536,
-  maxJsonDepth: 32,
-  maxHeaderBytes: 65_536,
-  maxTokenBytes: 8_192,
-  checkTimeoutMs: 150,
-  maxIdentifierLength: 128,
-  maxToolNameLength: 128,
-  toolNameExtraChars: '',
-  methodOverride: 'deny',
-  maxInFlight: 32,
-  maxQueued: 1_000,
-  admissionReserveMs: 50,
-};
+/** The gate's default limits (src/config/defaults.ts: one table, not a copy here). */
+export const LIMITS: LimitsConfig = { ...CONFIG_DEFAULTS.limits };
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
 
