@@ -1,37 +1,32 @@
 /**
- * The machine's Redis for campaign categories that need shared state: the same URL, prefixes and
- * cleanup as test/helpers/redis-test.ts, without its `vitest` import (the campaign runs under
- * plain node, where importing vitest throws) and without the test run's Redis Cluster.
+ * The machine's Redis for campaign categories that need shared state: the tests' keyspace helper
+ * (test/helpers/redis-keyspace.ts, which imports no vitest) under the campaign's own run label,
+ * without the test run's Redis Cluster.
  */
-import { Redis } from 'ioredis';
+import { createRunKeyspace, deleteOnRedis, redisReachable, REDIS_URL } from '../test/helpers/redis-keyspace.js';
 
-/** The Redis the tests use. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from '../test/helpers/redis-keyspace.js';
 
-const RUN = `dutygate-campaign:${process.pid}-${Date.now().toString(36)}`;
-let counter = 0;
+const RUN = createRunKeyspace('dutygate-campaign');
 
-/** A prefix no other store (in this run or another) uses. */
-export function freshPrefix(label = 's'): string {
-  counter += 1;
-  return `${RUN}:${label}${counter}:`;
+/** A gate's state on the machine's Redis, under a prefix of its own. */
+export interface RedisGateState {
+  /** The `state:` (and loosened `limits:`) lines for the gate's config. */
+  readonly configExtra: string;
+  /** Deletes the keys under the prefix. */
+  cleanup(): Promise<number>;
 }
 
-/** Deletes the keys matching `pattern` (SCAN + UNLINK) on the single Redis. */
-export async function deleteTestKeys(pattern = `${RUN}:*`): Promise<number> {
-  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await admin.connect();
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      const counts = await Promise.all(keys.map((key) => admin.unlink(key)));
-      deleted += counts.reduce((sum, n) => sum + n, 0);
-    } while (cursor !== '0');
-  } finally {
-    admin.disconnect();
-  }
-  return deleted;
+/**
+ * A gate state on the machine's Redis under a fresh prefix, or undefined when Redis does not
+ * answer (the category then runs on memory state). The bounds are loose on purpose: the campaign
+ * judges answers, and a loaded machine's Redis scheduling is not what it looks for.
+ */
+export async function redisGateState(label: string): Promise<RedisGateState | undefined> {
+  if (!(await redisReachable())) return undefined;
+  const prefix = RUN.freshPrefix(label);
+  return {
+    configExtra: `state: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}", timeout: 2s }\nlimits: { check_timeout: 900ms }`,
+    cleanup: () => deleteOnRedis(`${prefix}*`),
+  };
 }

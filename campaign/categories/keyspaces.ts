@@ -5,11 +5,10 @@
  * own: the first token with it is allowed, a second token with the same id is REPLAY, and a
  * token with a sibling spelling is allowed again (no two spellings share a key).
  */
-import { Redis } from 'ioredis';
 import type { Category, Exchange } from '../category.js';
 import type { GateFixture } from '../../test/helpers/gate-fixture.js';
 import { ISSUER } from '../../test/helpers/gate-fixture.js';
-import { deleteTestKeys, freshPrefix, REDIS_URL } from '../shared-redis.js';
+import { redisGateState } from '../shared-redis.js';
 import { MCP } from '../agents.js';
 
 const PING = '{"jsonrpc":"2.0","id":1,"method":"ping"}';
@@ -32,14 +31,8 @@ export const category: Category = {
   name: 'keyspaces',
   cases: { short: 400, long: 4_000 },
   async start(env) {
-    const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    const redisUp = await probe.connect().then(
-      () => true,
-      () => false,
-    );
-    probe.disconnect();
-    const prefix = freshPrefix('campaign-keyspaces');
-    const redisGate = redisUp ? await env.startGate({ configExtra: `state: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}", timeout: 2s }\nlimits: { check_timeout: 900ms }`, agentKeys: env.gate.agentKeys }) : undefined;
+    const redis = await redisGateState('campaign-keyspaces');
+    const redisGate = redis ? await env.startGate({ configExtra: redis.configExtra, agentKeys: env.gate.agentKeys }) : undefined;
     return {
       async runCase(rng, index) {
         const gate: GateFixture = redisGate && rng.chance(0.5) ? redisGate : env.gate;
@@ -58,7 +51,7 @@ export const category: Category = {
       },
       async stop() {
         await redisGate?.close();
-        if (redisUp) await deleteTestKeys(`${prefix}*`);
+        await redis?.cleanup();
       },
     };
   },

@@ -8,10 +8,9 @@
  * the same payment's key still works — a clean draft by one agent is allowed, its approval by the
  * same agent is SOD_DUTY_CONFLICT (never STATE_UNAVAILABLE), by another agent allowed.
  */
-import { Redis } from 'ioredis';
 import { isWellFormedUtf16 } from '../../src/lib/text.js';
 import type { Category, Exchange, Expectation } from '../category.js';
-import { deleteTestKeys, freshPrefix, REDIS_URL } from '../shared-redis.js';
+import { redisGateState } from '../shared-redis.js';
 import type { Rng } from '../rng.js';
 
 const POLICY = `version: "campaign-ledger"
@@ -41,16 +40,8 @@ export const category: Category = {
   name: 'ledger-strings',
   cases: { short: 400, long: 4_000 },
   async start(env) {
-    const probe = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    const redisUp = await probe.connect().then(
-      () => true,
-      () => false,
-    );
-    probe.disconnect();
-    const prefix = freshPrefix('campaign-ledger');
-    const gate = redisUp
-      ? await env.startGate({ policy: POLICY, configExtra: `state: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}", timeout: 2s }\nlimits: { check_timeout: 900ms }` })
-      : await env.startGate({ policy: POLICY });
+    const redis = await redisGateState('campaign-ledger');
+    const gate = await env.startGate({ policy: POLICY, ...(redis ? { configExtra: redis.configExtra } : {}) });
     const draft = (id: string) => ({ method: 'POST', host: 'payments.internal', path: `/payments/${id}`, headers: { 'content-type': 'application/json' }, body: '{}' });
     const approve = (id: string) => ({ ...draft(id), path: `/payments/${id}/approve` });
     return {
@@ -65,11 +56,11 @@ export const category: Category = {
         exchanges.push({ expect: { allow: 'must' }, answer: await env.check({ ...draft(payment), token: await gate.mint('clean-drafter') }, gate) });
         exchanges.push({ expect: { allow: 'never', codes: ['SOD_DUTY_CONFLICT'] }, answer: await env.check({ ...approve(payment), token: await gate.mint('clean-drafter') }, gate) });
         exchanges.push({ expect: { allow: 'must' }, answer: await env.check({ ...approve(payment), token: await gate.mint('clean-approver') }, gate) });
-        return { label: `agent ${JSON.stringify(agentId)}${initiator === undefined ? '' : ` for ${JSON.stringify(initiator)}`} (${redisUp ? 'redis' : 'memory'})`, exchanges };
+        return { label: `agent ${JSON.stringify(agentId)}${initiator === undefined ? '' : ` for ${JSON.stringify(initiator)}`} (${redis ? 'redis' : 'memory'})`, exchanges };
       },
       async stop() {
         await gate.close();
-        if (redisUp) await deleteTestKeys(`${prefix}*`);
+        await redis?.cleanup();
       },
     };
   },

@@ -3,21 +3,19 @@
  * Redis Cluster of the run (test/helpers/cluster-global-setup.ts), a fresh key prefix per store
  * so runs never see each other's data, and cleanup of every prefix used.
  */
-import { Cluster, Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import { inject } from 'vitest';
 import type { RedisStateConfig } from '../../src/config/types.js';
 import { parseHostPort } from '../../src/state/redis/redis-client.js';
+import { createRunKeyspace, deleteMatching, deleteOnRedis, REDIS_URL } from './redis-keyspace.js';
 
-/** The Redis the tests use. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export { REDIS_URL } from './redis-keyspace.js';
 
-const RUN = `dutygate-test:${process.pid}-${Date.now().toString(36)}`;
-let counter = 0;
+const RUN = createRunKeyspace('dutygate-test');
 
 /** A prefix no other store (in this run or another) uses. */
 export function freshPrefix(label = 's'): string {
-  counter += 1;
-  return `${RUN}:${label}${counter}:`;
+  return RUN.freshPrefix(label);
 }
 
 /** `host:port` of the run's cluster nodes. */
@@ -52,15 +50,8 @@ export const REDIS_BACKENDS: readonly RedisBackend[] = [
 ];
 
 /** Deletes every key this test run created (all prefixes start with the run's id), on the single Redis and the cluster. */
-export async function deleteTestKeys(pattern = `${RUN}:*`): Promise<number> {
-  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await admin.connect();
-  let deleted = 0;
-  try {
-    deleted += await deleteMatching(admin, pattern);
-  } finally {
-    admin.disconnect();
-  }
+export async function deleteTestKeys(pattern = RUN.pattern): Promise<number> {
+  let deleted = await deleteOnRedis(pattern);
   const cluster = new Cluster(clusterNodes().map(parseHostPort), { lazyConnect: true, redisOptions: { maxRetriesPerRequest: 1 } });
   try {
     await cluster.connect();
@@ -68,18 +59,5 @@ export async function deleteTestKeys(pattern = `${RUN}:*`): Promise<number> {
   } finally {
     cluster.disconnect();
   }
-  return deleted;
-}
-
-/** SCAN + UNLINK on one node; keys of one batch may sit in different slots, so one UNLINK each. */
-async function deleteMatching(node: Redis, pattern: string): Promise<number> {
-  let deleted = 0;
-  let cursor = '0';
-  do {
-    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    const counts = await Promise.all(keys.map((key) => node.unlink(key)));
-    deleted += counts.reduce((sum, n) => sum + n, 0);
-  } while (cursor !== '0');
   return deleted;
 }
