@@ -1,4 +1,5 @@
 /** A seeded PRNG (mulberry32) and the pickers the categories share: a failure reproduces from its seed. */
+import { mulberry32 } from '../test/helpers/mulberry32.js';
 
 export interface Rng {
   /** A float in [0, 1). */
@@ -10,14 +11,7 @@ export interface Rng {
 
 /** A generator for `seed` (any 32-bit integer). */
 export function createRng(seed: number): Rng {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const int = (max: number): number => Math.floor(next() * max);
   return {
     next,

@@ -5,6 +5,7 @@
  * re-minted every `ancestorRefreshSeconds`, so that chain links stay valid in long runs.
  */
 import { randomUUID } from 'node:crypto';
+import { mulberry32 } from '../../test/helpers/mulberry32.js';
 import { encodeCheckRequest } from './encode-check-request.js';
 import { buildEnvoyCheckRequest } from './envoy-request.js';
 import { CHAIN_HUMANS, SCENARIOS } from './scenarios.js';
@@ -85,16 +86,8 @@ export function expectingAllAllowed(slice: RequestSlice): RequestSlice {
 
 /** A small, fast, seedable PRNG (mulberry32). */
 export function createPick(seed: number): Pick {
-  let state = seed >>> 0;
-  return {
-    int(bound) {
-      state = (state + 0x6d2b79f5) >>> 0;
-      let t = state;
-      t = Math.imul(t ^ (t >>> 15), t | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * bound);
-    },
-  };
+  const next = mulberry32(seed);
+  return { int: (bound) => Math.floor(next() * bound) };
 }
 
 /** The status code a scenario expects, from its decision classes. */

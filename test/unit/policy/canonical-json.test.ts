@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../src/policy/policy-hash.js';
+import { mulberry32 } from '../../helpers/mulberry32.js';
 
 /** The definition, written the slow and obvious way: sort keys at every level. */
 function reference(value: unknown): string {
@@ -13,14 +14,7 @@ function reference(value: unknown): string {
 
 /** A small deterministic generator (mulberry32), so a failure names a reproducible seed. */
 function generator(seed: number) {
-  let state = seed >>> 0;
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
   const KEYS = ['__proto__', 'a', 'b', 'B', 'z', '10', '9', '0', 'é', 'ab', 'a b', '"q"', 'amount', 'payment_id', '\u2028'];
   const value = (depth: number): unknown => {
     const kind = Math.floor(next() * (depth > 3 ? 4 : 7));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { findDutyConflict, isDutyConflict, ledgerEntryOf, type DutyActor } from '../../../src/policy/duty-conflict.js';
 import type { DistinctBy, DutyStep, LedgerEntry } from '../../../src/policy/types.js';
+import { mulberry32 } from '../../helpers/mulberry32.js';
 import type { StoreRef } from './state-contract.js';
 import { T0, uniqueId } from './state-contract.js';
 
@@ -201,14 +202,5 @@ function recordInModel(model: LedgerEntry[], steps: readonly DutyStep[], actor: 
   }
 }
 
-/** mulberry32: a small deterministic PRNG, so a failing sequence can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small deterministic PRNG, so a failing sequence can be replayed. */
+const seeded = mulberry32;

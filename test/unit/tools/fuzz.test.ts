@@ -3,19 +3,11 @@ import { DutygateError } from '../../../src/errors.js';
 import { parsePolicy } from '../../../src/policy/load-policy.js';
 import { mapRequest } from '../../../src/tools/map-request.js';
 import { parseStrictJson } from '../../../src/tools/parse-json.js';
+import { mulberry32 } from '../../helpers/mulberry32.js';
 import { requestOf } from './request-of.js';
 
-/** A seeded PRNG (mulberry32) so that a failure reproduces. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded PRNG so that a failure reproduces. */
+const random = mulberry32;
 
 const POLICY = parsePolicy(
   `version: "1"
