@@ -7,27 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { maskParams } from '../../../src/approvals/mask-params.js';
 import { renderApprovalMessage } from '../../../src/approvals/slack/blocks.js';
 import type { ApprovalRecord } from '../../../src/state/approval-record.js';
+import { approvalRecordOf } from '../../helpers/approval-record.js';
 
 const T0 = 1_800_000_000_000;
-const record = (params: Record<string, unknown>, mask: string[] = []): ApprovalRecord => ({
-  approvalId: 'apr_display',
-  kind: 'call',
-  requestKey: 'k',
-  status: 'pending',
-  agentId: 'finance-a',
-  initiator: 'sso:carol',
-  chain: ['planner'],
-  tool: 'payments.create',
-  paramsHash: '0'.repeat(64),
-  ruleId: 'large',
-  policyVersion: 'v1+abc',
-  approvers: ['sso:bob'],
-  quorum: 1,
-  createdAt: T0,
-  expiresAt: T0 + 900_000,
-  votes: [],
-  display: maskParams(params, mask),
-});
+const record = (params: Record<string, unknown>, mask: string[] = []): ApprovalRecord =>
+  approvalRecordOf(T0, { approvalId: 'apr_display', display: maskParams(params, mask) });
 
 /** The mrkdwn text of every params section, joined. */
 function paramsText(params: Record<string, unknown>, mask: string[] = []): string {

@@ -4,33 +4,15 @@ import type { CheckOutcome } from '../../../src/check/outcome.js';
 import { createLogger } from '../../../src/log/logger.js';
 import type { HttpRequest } from '../../../src/request/http-request.js';
 import type { ApprovalRecord } from '../../../src/state/approval-record.js';
+import { approvalRecordOf } from '../../helpers/approval-record.js';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
 import { createGateAudit } from '../../../src/telemetry/gate-audit.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 
 const request: HttpRequest = { method: 'POST', host: 'h', path: '/p', query: '', headers: new Map(), body: undefined, bodyTruncated: false, contextExtensions: {} };
 const T0 = Date.UTC(2026, 10, 21, 10, 0, 0);
-const record = (fields: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
-  approvalId: 'apr_1',
-  kind: 'call',
-  requestKey: 'k',
-  status: 'pending',
-  agentId: 'finance-a',
-  initiator: 'sso:carol',
-  chain: ['planner'],
-  tool: 'payments.create',
-  paramsHash: 'ab'.repeat(32),
-  ruleId: 'large',
-  clause: { name: 'PAYMENT_LIMIT', text: 'x', source: 'p#/clauses/PAYMENT_LIMIT' },
-  policyVersion: '1+abc',
-  approvers: ['sso:frank'],
-  quorum: 1,
-  createdAt: T0,
-  expiresAt: T0 + 900_000,
-  votes: [],
-  decisionId: 'd-ask',
-  ...fields,
-});
+const record = (fields: Partial<ApprovalRecord> = {}): ApprovalRecord =>
+  approvalRecordOf(T0, { clause: { name: 'PAYMENT_LIMIT', text: 'x', source: 'p#/clauses/PAYMENT_LIMIT' }, decisionId: 'd-ask', ...fields });
 
 function setup() {
   const exporter = new InMemorySpanExporter();
