@@ -18,14 +18,25 @@ afterAll(async () => {
   await deleteTestKeys();
 });
 
+type RedisStore = Awaited<ReturnType<typeof createRedisStore>>;
+
+/** A store on a fresh prefix, a raw client, and the ledger key of a fresh payment resource. */
+async function onLedgerKey(run: (ledger: { store: RedisStore; admin: Redis; key: string; resource: string }) => Promise<void>): Promise<void> {
+  const config = redisTestConfig();
+  const store = await createRedisStore(config);
+  const admin = new Redis(REDIS_URL);
+  try {
+    const resource = uniqueId('res');
+    await run({ store, admin, resource, key: createRedisKeys(config.prefix).ledger('payment', resource) });
+  } finally {
+    admin.disconnect();
+    await store.close();
+  }
+}
+
 describe('redis ledger members', () => {
   it('a 2: member (before issue 12) is read without ancestors and still conflicts; 3: members keep the lineage', async () => {
-    const config = redisTestConfig();
-    const store = await createRedisStore(config);
-    const admin = new Redis(REDIS_URL);
-    try {
-      const resource = uniqueId('res');
-      const key = createRedisKeys(config.prefix).ledger('payment', resource);
+    await onLedgerKey(async ({ store, admin, key, resource }) => {
       await admin.zadd(key, T0, '2:draft:a:sso%3Aann');
       await admin.pexpire(key, 86_400_000);
       expect(await store.readLedger([step('draft', resource)], T0 + 1)).toEqual([{ duty: 'payment', resource, step: 'draft', agentId: 'a', initiator: 'sso:ann', at: T0 }]);
@@ -33,19 +44,11 @@ describe('redis ledger members', () => {
       expect(await store.commitDutySteps([step('approve', resource)], { agentId: 'b', ancestors: ['root', 'p:1'] }, T0 + 2)).toBeUndefined();
       expect(await admin.zrange(key, 0, -1)).toContain('3:approve:b::root:p%3A1');
       expect(await store.commitDutySteps([step('release', resource)], { agentId: 'c', ancestors: ['p:1'] }, T0 + 3)).toMatchObject({ step: 'approve', ancestors: ['root', 'p:1'] });
-    } finally {
-      admin.disconnect();
-      await store.close();
-    }
+    });
   });
 
   it('a legacy member cjson cannot decode does not poison its key; legacy members still conflict', async () => {
-    const config = redisTestConfig();
-    const store = await createRedisStore(config);
-    const admin = new Redis(REDIS_URL);
-    try {
-      const resource = uniqueId('res');
-      const key = createRedisKeys(config.prefix).ledger('payment', resource);
+    await onLedgerKey(async ({ store, admin, key, resource }) => {
       // Exactly what the JSON format wrote: JSON.stringify keeps a lone surrogate as a \\ud800 escape.
       await admin.zadd(key, T0, JSON.stringify(['draft', 'finance-x\ud800']), T0, JSON.stringify(['draft', 'legacy:a', 'sso:€']));
       await admin.pexpire(key, 86_400_000);
@@ -56,9 +59,6 @@ describe('redis ledger members', () => {
       const members = await admin.zrange(key, 0, -1);
       // issue 12: members carry the performer's lineage (no initiator, no ancestors here).
       expect(members).toContain('3:approve:b:');
-    } finally {
-      admin.disconnect();
-      await store.close();
-    }
+    });
   });
 });
