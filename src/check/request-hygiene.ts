@@ -28,7 +28,7 @@ const OVERRIDE_PARAM = '_method';
 const GATE_PREFIX = 'x-dutygate-';
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 
-const ruleHeaders = new WeakMap<CompiledPolicy, readonly string[]>();
+const ruleHeaders = new WeakMap<CompiledPolicy, RequestStrip>();
 
 /**
  * Lists what the upstream must not receive from the agent: its `x-dutygate-*` headers and every
@@ -37,10 +37,11 @@ const ruleHeaders = new WeakMap<CompiledPolicy, readonly string[]>();
  * method override (below) was refused.
  */
 export function gateOwnedHeaders(policy: CompiledPolicy, request: HttpRequest): RequestStrip {
-  const headers: string[] = [];
-  for (const name of request.headers.keys()) if (name.startsWith(GATE_PREFIX)) headers.push(name);
-  headers.push(...setByRules(policy));
-  return { headers, query: [] };
+  const byRules = setByRules(policy);
+  let sent: string[] | undefined;
+  for (const name of request.headers.keys()) if (name.startsWith(GATE_PREFIX)) (sent ??= []).push(name);
+  // The common call sends none of the gate's headers: the policy's list, built once, serves it.
+  return sent === undefined ? byRules : { headers: [...sent, ...byRules.headers], query: [] };
 }
 
 /**
@@ -64,16 +65,16 @@ export function judgeMethodOverride(request: HttpRequest, mode: 'deny' | 'strip'
   return { headers: [...owned.headers, ...overrideHeaders], query: overrideQuery };
 }
 
-/** The names of every header some rule may set (lower-case), computed once per policy. */
-function setByRules(policy: CompiledPolicy): readonly string[] {
-  let names = ruleHeaders.get(policy);
-  if (names === undefined) {
+/** Every header some rule may set (lower-case), as a strip list, computed once per policy. */
+function setByRules(policy: CompiledPolicy): RequestStrip {
+  let strip = ruleHeaders.get(policy);
+  if (strip === undefined) {
     const set = new Set<string>();
     for (const rule of policy.rules) for (const name of Object.keys(rule.changes?.setHeaders ?? {})) set.add(name.toLowerCase());
-    names = [...set];
-    ruleHeaders.set(policy, names);
+    strip = Object.freeze({ headers: Object.freeze([...set]), query: Object.freeze([]) });
+    ruleHeaders.set(policy, strip);
   }
-  return names;
+  return strip;
 }
 
 /** Query keys that are `_method` (any case: some frameworks fold it). */
