@@ -91,6 +91,7 @@ function buildIssuer(raw: RawIssuer, path: (file: string) => string): IssuerConf
     jwksCacheMs: duration(raw.jwks_cache_ttl, defaults.jwksCacheMs),
     jwksCooldownMs: duration(raw.jwks_cooldown, defaults.jwksCooldownMs),
     jwksTimeoutMs: duration(raw.jwks_timeout, defaults.jwksTimeoutMs),
+    jwksMaxStaleMs: duration(raw.jwks_max_stale, defaults.jwksMaxStaleMs),
     ...(raw.delegation !== undefined && { delegation: raw.delegation }),
   };
 }

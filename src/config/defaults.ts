@@ -15,6 +15,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `identity.issuers[].algorithms`       | `[EdDSA]`                |
  * | `identity.issuers[].jwks_cache_ttl`   | `10m`                    |
  * | `identity.issuers[].jwks_cooldown`    | `30s`                    |
+ * | `identity.issuers[].jwks_max_stale`   | `1h`                     |
  * | `identity.issuers[].jwks_timeout`     | `2s`                     |
  * | `identity.max_token_lifetime`         | `300s`                   |
  * | `identity.clock_skew`                 | `5s`                     |
@@ -58,7 +59,7 @@ const DAY = 24 * 60 * MINUTE;
 export const CONFIG_DEFAULTS = deepFreeze({
   grpc: { host: '0.0.0.0', port: 9191 },
   http: { host: '0.0.0.0', port: 8181 },
-  issuer: { algorithms: ['EdDSA'], jwksCacheMs: 10 * MINUTE, jwksCooldownMs: 30 * SECOND, jwksTimeoutMs: 2 * SECOND },
+  issuer: { algorithms: ['EdDSA'], jwksCacheMs: 10 * MINUTE, jwksCooldownMs: 30 * SECOND, jwksTimeoutMs: 2 * SECOND, jwksMaxStaleMs: 60 * MINUTE },
   identity: { maxTokenLifetimeMs: 300 * SECOND, clockSkewMs: 5 * SECOND, maxChainDepth: 8 },
   approvers: { maxTokenLifetimeMs: 60 * MINUTE },
   state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50 },

@@ -13,6 +13,7 @@ export interface RawIssuer {
   jwks_cache_ttl?: string;
   jwks_cooldown?: string;
   jwks_timeout?: string;
+  jwks_max_stale?: string;
   delegation?: 'chain' | 'act';
 }
 

@@ -6,6 +6,7 @@ import { ALLOWED_ALGORITHMS, LOG_LEVELS, MAX_CHAIN_DEPTH_LIMIT } from './default
 export const DURATION_KEYS: ReadonlySet<string> = new Set([
   'jwks_cache_ttl',
   'jwks_cooldown',
+  'jwks_max_stale',
   'jwks_timeout',
   'max_token_lifetime',
   'clock_skew',
@@ -45,6 +46,7 @@ const issuer = {
     jwks_cache_ttl: duration,
     jwks_cooldown: duration,
     jwks_timeout: duration,
+    jwks_max_stale: duration,
     // Agent issuers only (check-issuers.ts): chain = x-agent-chain, act = RFC 8693 nested act claims.
     delegation: { type: 'string', enum: ['chain', 'act'] },
   },

@@ -20,6 +20,11 @@ export interface IssuerConfig {
   /** JWKS URL fetch timeout (default 2s). */
   readonly jwksTimeoutMs: number;
   /**
+   * How long past its cache lifetime the last good key set keeps verifying while the URL cannot
+   * be fetched (default 1h); then tokens are refused KEYS_UNAVAILABLE until a fetch succeeds.
+   */
+  readonly jwksMaxStaleMs: number;
+  /**
    * How this issuer's agent tokens express delegation (default `chain`): `chain` — parent claims
    * and the `x-agent-chain` header; `act` — nested RFC 8693 `act` claims in the token itself.
    */

@@ -2,7 +2,8 @@
  * Key sources: one jose key resolver per configured issuer. A `jwks_file` is read and parsed
  * once, at start-up; a `jwks_url` is fetched lazily by jose's remote set (cached, refreshed on an
  * unknown `kid` at most once per cooldown, and in the background when the cache expires; keys of
- * the last good set keep verifying while the URL is down, slow or serving garbage). Fetch
+ * the last good set keep verifying while the URL is down, slow or serving garbage, for at most
+ * `jwks_max_stale` past the cache lifetime). Fetch
  * failures become `KEYS_UNAVAILABLE` so the gate fails closed with a 503 instead of blaming the
  * agent's token.
  */
@@ -80,8 +81,11 @@ function createUrlKeySource(issuer: IssuerConfig): KeySource {
     if (!remote.reloading) lastAttempt = Date.now();
     return remote.reload();
   };
+  // Stale is bounded: a key the issuer removed must not verify for as long as someone keeps the
+  // gate from reaching the URL. Past cache lifetime + jwks_max_stale the set is not used.
   const lastGood = (): KeySource | undefined => {
     if (cache.jwks === undefined) return undefined;
+    if (cache.uat !== undefined && Date.now() - cache.uat > issuer.jwksCacheMs + issuer.jwksMaxStaleMs) return undefined;
     if (last?.jwks !== cache.jwks) last = { jwks: cache.jwks, lookup: createLocalJWKSet(cache.jwks) };
     return last.lookup;
   };

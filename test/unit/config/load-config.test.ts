@@ -37,7 +37,7 @@ principals:
     "slack:U0ALICE": "sso:alice"
 `;
 
-const JWKS_DEFAULTS = { algorithms: ['EdDSA'], jwksCacheMs: 600_000, jwksCooldownMs: 30_000, jwksTimeoutMs: 2_000 };
+const JWKS_DEFAULTS = { algorithms: ['EdDSA'], jwksCacheMs: 600_000, jwksCooldownMs: 30_000, jwksTimeoutMs: 2_000, jwksMaxStaleMs: 3_600_000 };
 const issuer = (fields: Partial<IssuerConfig> & Pick<IssuerConfig, 'issuer' | 'audience'>): IssuerConfig => ({ ...JWKS_DEFAULTS, ...fields });
 
 /** Everything BASE leaves to the defaults. */
@@ -110,7 +110,7 @@ log: { level: silent }
 `;
     const config = parseConfig(text, FILE, {});
     expect(config.identity).toEqual({
-      issuers: [{ issuer: 'a', audience: ['x', 'y'], jwksUrl: 'https://a.example/jwks', algorithms: ['ES256', 'PS512'], jwksCacheMs: 3_600_000, jwksCooldownMs: 60_000, jwksTimeoutMs: 500 }],
+      issuers: [{ issuer: 'a', audience: ['x', 'y'], jwksUrl: 'https://a.example/jwks', algorithms: ['ES256', 'PS512'], jwksCacheMs: 3_600_000, jwksCooldownMs: 60_000, jwksTimeoutMs: 500, jwksMaxStaleMs: 3_600_000 }],
       maxTokenLifetimeMs: 600_000,
       clockSkewMs: 0,
       maxChainDepth: 32,

@@ -60,6 +60,7 @@ export async function makeIssuer(
     jwksCacheMs: 600_000,
     jwksCooldownMs: 30_000,
     jwksTimeoutMs: 2_000,
+    jwksMaxStaleMs: 3_600_000,
     ...overrides,
   };
   return { key, config };

@@ -79,6 +79,7 @@ function urlIssuer(url: string, overrides: Partial<IssuerConfig> = {}): IssuerCo
     jwksCacheMs: 600_000,
     jwksCooldownMs: 30_000,
     jwksTimeoutMs: 2_000,
+    jwksMaxStaleMs: 3_600_000,
     ...overrides,
   };
 }
@@ -187,5 +188,24 @@ describe('createKeySource: jwks_url', () => {
     jwks.jwks = { keys: [...first.publicJwks.keys, ...second.publicJwks.keys] };
     await sleep(1_050);
     await expect(verifier.verify(unknown, NOW)).resolves.toMatchObject({ agentId: 'agent-a' });
+  });
+  // Serving stale keys is bounded: a key the issuer removed (compromised, rotated out) must not
+  // keep verifying for as long as someone keeps the gate from reaching the JWKS URL.
+  it('stops serving the last good set jwks_max_stale after it expired: KEYS_UNAVAILABLE, then recovers', async () => {
+    const jwks = await startJwksServer(first.publicJwks);
+    const verifier = await createTokenVerifier({
+      ...BASE,
+      issuers: [urlIssuer(jwks.url, { jwksCacheMs: 100, jwksCooldownMs: 200, jwksTimeoutMs: 200, jwksMaxStaleMs: 300 })],
+      requireAgentClaims: true,
+    });
+    await verifier.verify(await signRaw(first.privateJwk, payload()), NOW);
+    jwks.mode = 'error';
+    await sleep(200);
+    await expect(verifier.verify(await signRaw(first.privateJwk, payload()), NOW)).resolves.toMatchObject({ agentId: 'agent-a' });
+    await sleep(400);
+    expect((await rejection(verifier.verify(await signRaw(first.privateJwk, payload()), NOW))).code).toBe('KEYS_UNAVAILABLE');
+    jwks.mode = 'ok';
+    await sleep(1_050);
+    await expect(verifier.verify(await signRaw(first.privateJwk, payload()), NOW)).resolves.toMatchObject({ agentId: 'agent-a' });
   });
 });
