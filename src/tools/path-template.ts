@@ -58,7 +58,8 @@ export function splitRequestPath(path: string): readonly string[] {
 
 /**
  * Matches decoded request segments against a template; returns the captures (decoded) or
- * undefined. The captures object has no prototype so a capture can never shadow one.
+ * undefined. A literal segment also matches with `;…` path parameters appended. The captures
+ * object has no prototype so a capture can never shadow one.
  */
 export function matchPathTemplate(template: PathTemplate, segments: readonly string[]): Record<string, string> | undefined {
   const expected = template.segments;
@@ -68,7 +69,7 @@ export function matchPathTemplate(template: PathTemplate, segments: readonly str
     const want = expected[i] as PathSegment;
     const got = segments[i] as string;
     if ('literal' in want) {
-      if (want.literal !== got) return undefined;
+      if (want.literal !== got && want.literal !== withoutPathParameters(got)) return undefined;
     } else {
       // An empty segment (`/payments//approve`) is no resource id.
       if (got === '') return undefined;
@@ -84,6 +85,17 @@ function trimTrailingSlash(parts: string[]): string[] {
   // `/` alone splits into [''] and means the root: no segments.
   if (parts.length === 1 && parts[0] === '') parts.pop();
   return parts;
+}
+
+/**
+ * A segment without its `;…` path parameters (RFC 3986 §3.3): Tomcat, Spring and Jetty drop
+ * them before routing, so `approve;jsessionid=1` is `approve` to the upstream and must be the
+ * same tool here — under `default: allow` an unmapped spelling would be let through. Captures
+ * keep theirs: a resource spelled `pay_1;x` is for the duty's resource rule to refuse.
+ */
+function withoutPathParameters(segment: string): string {
+  const at = segment.indexOf(';');
+  return at < 0 ? segment : segment.slice(0, at);
 }
 
 /** Percent-decodes; a malformed escape (`%zz`) is kept verbatim rather than failing the match. */

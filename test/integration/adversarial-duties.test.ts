@@ -113,3 +113,36 @@ describe('adversarial duties (issue 12 items 1 and 2, real gate)', () => {
     });
   });
 });
+
+// With `default: allow` the tool map is the policy's only hold on a route: a spelling of a
+// tool's path that maps to no tool is let through by the default while the upstream runs the
+// tool. A `;…` path parameter on a literal segment (`approve;jsessionid=1`) is dropped by Tomcat
+// and Spring, so it must not unmap the call.
+describe('path parameters on literal segments (default: allow)', () => {
+  let f: GateFixture;
+  let serial = 0;
+
+  beforeAll(async () => {
+    f = await startGateFixture(POLICY.replace('default: deny', 'default: allow'));
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  async function agent(agentId: string) {
+    const link = await f.mintLink(`orchestrator-pp-${++serial}`, agentId);
+    return { token: await f.mintChild(link, agentId), chain: [link] };
+  }
+
+  it.each([
+    ['a session parameter', 'approve;jsessionid=1'],
+    ['an empty parameter', 'approve;'],
+  ])('the drafter approving with %s is still payments.approve: SOD_DUTY_CONFLICT', async (_name, last) => {
+    const id = `pay_pp${++serial}`;
+    const draft = await f.check({ method: 'POST', path: '/payments', headers: JSON_HEADERS, body: JSON.stringify({ payment_id: id }), ...(await agent('finance-pp')) });
+    expect(draft.metadata).toMatchObject({ decision: 'allow' });
+    const attack = await f.check({ method: 'POST', path: `/payments/${id}/${last}`, ...(await agent('finance-pp')) });
+    expect(attack.grpcCode).toBe(7);
+    expect(attack.body).toMatchObject({ decision: 'deny', code: 'SOD_DUTY_CONFLICT' });
+  });
+});
