@@ -14,24 +14,25 @@ export interface InvalidResource {
  * The duty steps a tool call performs, each on the resource its duty's resource rule names. The
  * caller reads the ledger for these resources before `evaluate()` and commits the steps once the
  * call is let through. A step whose resource cannot be named is left out here; `evaluate()`
- * denies the whole call for it (see `invalidResource`), so it is never silently unrecorded.
+ * denies the whole call for it (see `resolveDutySteps`), so it is never silently unrecorded.
  */
 export function dutyStepsFor(policy: CompiledPolicy, tool: ToolCall): DutyStep[] {
+  return resolveDutySteps(policy, tool).steps;
+}
+
+/**
+ * The duty steps of this call and the first whose resource is missing or does not fit its rule,
+ * in one pass (each resource is resolved once).
+ */
+export function resolveDutySteps(policy: CompiledPolicy, tool: ToolCall): { readonly steps: DutyStep[]; readonly invalid?: InvalidResource } {
   const steps: DutyStep[] = [];
+  let invalid: InvalidResource | undefined;
   for (const spec of stepSpecsForTool(policy, tool.name)) {
     const result = resolveResource(spec.resource, tool.params);
     if (result.ok) steps.push({ duty: spec.duty, resource: result.resource, step: spec.step, distinct: spec.distinct, distinctBy: spec.distinctBy });
+    else invalid ??= { spec, reason: `step '${spec.step}' of duty '${spec.duty}': ${result.reason}` };
   }
-  return steps;
-}
-
-/** The first duty step of this call whose resource is missing or does not fit its rule. */
-export function invalidResource(policy: CompiledPolicy, tool: ToolCall): InvalidResource | undefined {
-  for (const spec of stepSpecsForTool(policy, tool.name)) {
-    const result = resolveResource(spec.resource, tool.params);
-    if (!result.ok) return { spec, reason: `step '${spec.step}' of duty '${spec.duty}': ${result.reason}` };
-  }
-  return undefined;
+  return invalid === undefined ? { steps } : { steps, invalid };
 }
 
 /** Why `require: { duty }` fails for this call, or undefined when it holds. */

@@ -1,11 +1,11 @@
 import type { Code } from '../errors.js';
 import type { CompiledPolicy, CompiledRule } from './compiled.js';
 import { FALSE, judgeConditions, UNKNOWN, unknownConditions, type Truth } from './conditions.js';
-import { dutyStepsFor, dutyViolation, invalidResource } from './duties.js';
+import { dutyViolation, resolveDutySteps } from './duties.js';
 import { matchesAny } from './glob.js';
 import { mergeChanges } from './merge-changes.js';
 import { rulesForTool } from './rule-index.js';
-import type { ClauseRef, Decision, DecisionKind, EvaluationInput, RequestChanges } from './types.js';
+import type { ClauseRef, Decision, DecisionKind, DutyStep, EvaluationInput, RequestChanges } from './types.js';
 
 export { dutyStepsFor } from './duties.js';
 
@@ -58,12 +58,12 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decisi
   const fallback = defaultVerdict(policy, input);
   // A duty step whose resource cannot be named is a deny before any rule (issue 12 item 1): an
   // allow rule must not let an unrecordable step through. Policy-level, so it follows the policy's mode.
-  const invalid = invalidResource(policy, input.tool);
+  const { steps, invalid } = resolveDutySteps(policy, input.tool);
   const resourceDeny: Verdict | undefined = invalid && { kind: 'deny', code: 'SOD_RESOURCE_INVALID', clause: invalid.spec.clause, reason: invalid.reason };
   const real = resourceDeny ?? all.result() ?? fallback;
   const enforcedDeny = policy.mode === 'enforce' ? resourceDeny : undefined;
   const enforce = enforcedDeny ?? enforced.result() ?? (policy.mode === 'shadow' ? DEFAULT_ALLOW : fallback);
-  return decide(policy, input, real, enforce, matched ?? NO_MATCHES);
+  return decide(policy, steps, real, enforce, matched ?? NO_MATCHES);
 }
 
 /** Tool name is already matched by the index; agents, parents and params remain. */
@@ -139,7 +139,7 @@ function blocks(verdict: Verdict): boolean {
   return verdict.kind === 'deny' || verdict.kind === 'approval_needed';
 }
 
-function decide(policy: CompiledPolicy, input: EvaluationInput, real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
+function decide(policy: CompiledPolicy, steps: readonly DutyStep[], real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
   // Which rule decided may differ (a shadow deny listed before an enforced one) without shadow mattering.
   const differs = real.kind !== enforce.kind || real.code !== enforce.code;
   // Enforced verdicts come from enforce-mode rules; without one, from the policy's fallback.
@@ -155,7 +155,7 @@ function decide(policy: CompiledPolicy, input: EvaluationInput, real: Verdict, e
       shadow,
       wouldBlock: false,
       ...shadowFields,
-      dutySteps: enforce.kind === 'approval_needed' ? dutyStepsFor(policy, input.tool) : [],
+      dutySteps: enforce.kind === 'approval_needed' ? steps : [],
       matchedRules,
     };
   }
@@ -169,7 +169,7 @@ function decide(policy: CompiledPolicy, input: EvaluationInput, real: Verdict, e
     shadow,
     wouldBlock: blocks(real),
     ...shadowFields,
-    dutySteps: dutyStepsFor(policy, input.tool),
+    dutySteps: steps,
     matchedRules,
   };
 }
