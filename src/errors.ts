@@ -76,7 +76,7 @@ export const CODES = {
   APPROVAL_UNAVAILABLE: forbidden('a human approval is needed but approvals are not enabled on this gate'),
   // override tokens (docs/design.md §6): 403
   OVERRIDE_INVALID: forbidden('the `x-dutygate-override` token is malformed or its signature does not verify'),
-  OVERRIDE_MISMATCH: forbidden('the override token was issued for another agent, initiator, tool or params'),
+  OVERRIDE_MISMATCH: forbidden('the override token was issued for another deployment, agent, chain, initiator, tool, params or request'),
   OVERRIDE_STALE_POLICY: forbidden('the override token was issued under another policy version'),
   OVERRIDE_EXPIRED: forbidden('the override token has expired'),
   OVERRIDE_SPENT: forbidden('the override token was already used (it is single-use)'),

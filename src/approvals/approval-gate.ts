@@ -14,7 +14,7 @@ import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { hashParams, sha256Canonical } from '../audit/canonical-record.js';
 import type { Decision, ToolCall } from '../policy/types.js';
-import type { ApprovalRecord } from '../state/approval-record.js';
+import type { ApprovalRecord, RequestBinding } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ApprovalEvents } from './approval-events.js';
 import { maskParams } from './mask-params.js';
@@ -31,6 +31,8 @@ export interface ApprovalNeededCall {
   /** Attested ancestors' agent ids, root first. */
   readonly chain: readonly string[];
   readonly tool: ToolCall;
+  /** The HTTP request (method, host, path, query and body digests): what the approver is shown and the override binds. */
+  readonly request: RequestBinding;
   /** The `x-dutygate-override` header, if sent. */
   readonly overrideToken?: string;
   readonly decisionId: string;
@@ -81,8 +83,10 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       {
         agentId: call.token.agentId,
         ...(call.initiator === undefined ? {} : { initiator: call.initiator }),
+        chain: call.chain,
         tool: call.tool.name,
         paramsHash: hash,
+        request: call.request,
         policyVersion: call.policy.policyVersion,
       },
       nowMs,
@@ -108,7 +112,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         }
       }
 
-      const record = buildRecord(call, hash, options.aliases, nowMs);
+      const record = buildRecord(call, hash, options.aliases, overrides.deployment, nowMs);
       const { record: stored, created } = await stateCall(state.createApproval(record, nowMs));
       if (created) {
         events.created(stored);
@@ -137,12 +141,25 @@ export function requestKeyOf(parts: Readonly<Record<string, unknown>>): string {
   return sha256Canonical(parts);
 }
 
-function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<Record<string, string>>, nowMs: number): ApprovalRecord {
+function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<Record<string, string>>, deployment: string, nowMs: number): ApprovalRecord {
   const { decision, token, tool } = call;
   const spec = decision.approval;
   if (!spec) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
   const approvers = [...new Set(spec.approvers.map((principal) => resolvePrincipal(aliases, principal)))];
-  const key = { kind: 'call', agent: token.agentId, initiator: call.initiator ?? null, tool: tool.name, params: hash, rule: decision.ruleId ?? null, policy: call.policy.policyVersion };
+  // Everything the override binds: a differing request must not reuse a pending approval whose
+  // token it could then never redeem.
+  const key = {
+    kind: 'call',
+    agent: token.agentId,
+    chain: call.chain,
+    initiator: call.initiator ?? null,
+    tool: tool.name,
+    params: hash,
+    request: call.request,
+    rule: decision.ruleId ?? null,
+    policy: call.policy.policyVersion,
+    deployment,
+  };
   return {
     approvalId: newApprovalId(),
     kind: 'call',
@@ -153,6 +170,8 @@ function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<R
     chain: call.chain,
     tool: tool.name,
     paramsHash: hash,
+    request: call.request,
+    deployment,
     ...(decision.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
     ...(decision.clause === undefined ? {} : { clause: decision.clause }),
     policyVersion: call.policy.policyVersion,

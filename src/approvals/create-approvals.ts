@@ -60,7 +60,7 @@ export interface Approvals {
 export async function createApprovals(config: GateConfig, deps: ApprovalsDependencies): Promise<Approvals> {
   const { state, log, now } = deps;
   const events = deps.events ?? createLogApprovalEvents(log);
-  const overrides = config.overrides ? await loadOverrideTokens(config.overrides.signingKeyFile, config.overrides.ttlMs) : undefined;
+  const overrides = config.overrides ? await loadOverrideTokens(config.overrides.signingKeyFile, config.overrides.ttlMs, config.overrides.deployment) : undefined;
   const approverVerifier =
     config.approvers.issuers.length > 0
       ? await createTokenVerifier({

@@ -1,28 +1,38 @@
 /**
  * Single-use override tokens (docs/design.md §6): a JWT signed with dutygate's own Ed25519 key, bound to
- * one approved call. Verified with jose and explicit `algorithms`, `issuer`, `audience` and
- * `typ`, so neither an agent token nor any other JWT signed elsewhere can pass for one.
+ * one approved call — its agent and attested chain, the HTTP request the approver saw (digests of
+ * method, host, path, query and body), the params hash, the policy version and the deployment.
+ * Verified with jose and explicit `algorithms`, `issuer`, `audience` and `typ`, so neither an agent token nor any other JWT signed elsewhere can pass for one.
  */
 import { createHash, hkdfSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { errors, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 import { DutygateError } from '../errors.js';
-import type { ApprovalRecord } from '../state/approval-record.js';
+import type { ApprovalRecord, RequestBinding } from '../state/approval-record.js';
+import { REQUEST_PARTS, requestDifference, requestDigests, type RequestDigests } from './request-binding.js';
 
 const ISSUER = 'dutygate';
 const AUDIENCE = 'dutygate:override';
 /** Explicit JWT type (RFC 8725 §3.11): an override token is never confused with another JWT. */
 const TYPE = 'dutygate-override+jwt';
 const ALGORITHM = 'EdDSA';
+/** `overrides.deployment` when the config names none (README "Override tokens"). */
+export const DEFAULT_DEPLOYMENT = 'default';
+/** Longest accepted chain claim: `identity.max_chain_depth` is far below it. */
+const MAX_CHAIN_CLAIM = 64;
 
 /** What an override token asserts, read back after verification. */
 export interface OverrideClaims {
   readonly approvalId: string;
   readonly agentId: string;
   readonly initiator?: string;
+  /** The attested chain the approver saw, agent ids root first. */
+  readonly chain: readonly string[];
   readonly tool: string;
   readonly paramsHash: string;
+  readonly request: RequestDigests;
+  readonly deployment: string;
   readonly policyVersion: string;
   readonly jti: string;
   /** Seconds since the epoch. */
@@ -34,13 +44,19 @@ export interface OverrideCall {
   readonly agentId: string;
   /** Resolved through `principals.aliases`, like the record's. */
   readonly initiator?: string;
+  /** Attested ancestors' agent ids, root first (empty when none). */
+  readonly chain: readonly string[];
   readonly tool: string;
   readonly paramsHash: string;
+  /** The HTTP request of the retry. */
+  readonly request: RequestBinding;
   readonly policyVersion: string;
 }
 
 /** Signs and verifies override tokens with one key pair. */
 export interface OverrideTokens {
+  /** `overrides.deployment`: approvals raised here carry it, and tokens of another deployment are refused. */
+  readonly deployment: string;
   /**
    * The override token of an approved call. Deterministic: `iat` is the decision time, `exp`
    * `iat + ttl`, the `jti` derived from the approval id (Ed25519 signatures are deterministic
@@ -64,17 +80,19 @@ export interface OverrideTokenOptions {
   readonly ttlMs: number;
   /** Largest accepted token, in bytes (default 4 KiB). */
   readonly maxTokenBytes?: number;
+  /** `overrides.deployment` (default {@link DEFAULT_DEPLOYMENT}). */
+  readonly deployment?: string;
 }
 
 /** Reads `overrides.signing_key_file` and prepares the signer and verifier. */
-export async function loadOverrideTokens(signingKeyFile: string, ttlMs: number): Promise<OverrideTokens> {
+export async function loadOverrideTokens(signingKeyFile: string, ttlMs: number, deployment: string = DEFAULT_DEPLOYMENT): Promise<OverrideTokens> {
   let jwk: JWK;
   try {
     jwk = JSON.parse(await readFile(signingKeyFile, 'utf8')) as JWK;
   } catch (error) {
     throw new Error(`overrides.signing_key_file ${signingKeyFile}: ${(error as Error).message}`, { cause: error });
   }
-  return createOverrideTokens({ privateJwk: jwk, ttlMs });
+  return createOverrideTokens({ privateJwk: jwk, ttlMs, deployment });
 }
 
 /**
@@ -92,17 +110,25 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
   const { d: _private, ...publicJwk } = privateJwk;
   const verifyKey = await importJWK({ ...publicJwk, alg: ALGORITHM }, ALGORITHM);
   const maxTokenBytes = options.maxTokenBytes ?? 4096;
+  const deployment = options.deployment ?? DEFAULT_DEPLOYMENT;
   // A secret only replicas sharing the key know: jtis cannot be predicted (and pre-spent) from
   // the approval id an agent sees. HKDF separates it from the signing use of the key.
   const jtiKey = Buffer.from(hkdfSync('sha256', Buffer.from(privateJwk.d, 'base64url'), 'dutygate', 'override-jti', 32));
   const jtiFor = (approvalId: string): string => createHash('sha256').update(jtiKey).update(approvalId).digest('base64url');
 
   return {
+    deployment,
+
     async issue(record) {
       if (record.status !== 'approved' || record.kind !== 'call' || record.decidedAt === undefined) {
         throw new DutygateError('INTERNAL', 'an override token is issued for an approved call only');
       }
       if (record.tool === undefined || record.paramsHash === undefined) throw new DutygateError('INTERNAL', 'the approval has no tool or params hash');
+      // Records raised before requests were bound (or by another deployment sharing the store)
+      // get no token: one that bound less would be the very hole this closes.
+      if (record.request === undefined || record.deployment !== deployment) {
+        throw new DutygateError('INTERNAL', 'the approval binds no request or belongs to another deployment; ask for a new approval');
+      }
       const iat = Math.floor(record.decidedAt / 1000);
       const exp = iat + Math.ceil(ttlMs / 1000);
       const claims: JWTPayload = {
@@ -115,7 +141,10 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
         approval_id: record.approvalId,
         agent_id: record.agentId,
         tool: record.tool,
+        chain: [...record.chain],
         params_hash: record.paramsHash,
+        request: requestDigests(record.request),
+        deployment,
         policy_version: record.policyVersion,
         ...(record.initiator === undefined ? {} : { initiator: record.initiator }),
       };
@@ -142,11 +171,15 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
         throw new DutygateError('OVERRIDE_INVALID', 'the override token is malformed or not signed by this gate', { cause: error });
       }
       const claims = readClaims(payload);
-      // Most specific first: another agent's token says nothing about this call at all.
+      // Most specific first: another deployment's or agent's token says nothing about this call at all.
+      if (claims.deployment !== deployment) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued by another deployment');
       if (claims.agentId !== call.agentId) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued to another agent');
+      if (!sameChain(claims.chain, call.chain)) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for another delegation chain');
       if (claims.initiator !== call.initiator) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for a workflow of another initiator');
       if (claims.tool !== call.tool) throw new DutygateError('OVERRIDE_MISMATCH', `the override token was issued for tool '${claims.tool}', not '${call.tool}'`);
       if (claims.paramsHash !== call.paramsHash) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for other params');
+      const differs = requestDifference(claims.request, requestDigests(call.request));
+      if (differs !== undefined) throw new DutygateError('OVERRIDE_MISMATCH', `the override token was issued for a request with another ${differs}`);
       if (claims.policyVersion !== call.policyVersion) {
         throw new DutygateError('OVERRIDE_STALE_POLICY', `the override token was issued under policy ${claims.policyVersion}; the policy in force is ${call.policyVersion}`);
       }
@@ -154,6 +187,8 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
     },
   };
 }
+
+const sameChain = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
 
 function readClaims(payload: JWTPayload): OverrideClaims {
   const text = (name: string): string => {
@@ -163,14 +198,34 @@ function readClaims(payload: JWTPayload): OverrideClaims {
   };
   const initiator = payload['initiator'];
   if (initiator !== undefined && typeof initiator !== 'string') throw new DutygateError('OVERRIDE_INVALID', 'the override token initiator claim is not a string');
+  // Tokens minted before the chain, request and deployment were bound lack these claims: invalid.
+  const chain = payload['chain'];
+  if (!Array.isArray(chain) || chain.length > MAX_CHAIN_CLAIM || !chain.every((id) => typeof id === 'string')) {
+    throw new DutygateError('OVERRIDE_INVALID', 'the override token has no valid chain claim');
+  }
   return {
     approvalId: text('approval_id'),
     agentId: text('agent_id'),
     ...(initiator === undefined ? {} : { initiator }),
+    chain,
     tool: text('tool'),
     paramsHash: text('params_hash'),
+    request: readRequest(payload['request']),
+    deployment: text('deployment'),
     policyVersion: text('policy_version'),
     jti: text('jti'),
     exp: payload.exp as number,
   };
+}
+
+function readRequest(value: unknown): RequestDigests {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new DutygateError('OVERRIDE_INVALID', 'the override token has no request claim');
+  const parts = value as Record<string, unknown>;
+  const digests: Record<string, string> = {};
+  for (const part of REQUEST_PARTS) {
+    const digest = parts[part];
+    if (typeof digest !== 'string' || !/^[0-9a-f]{64}$/.test(digest)) throw new DutygateError('OVERRIDE_INVALID', `the override token has no ${part} digest`);
+    digests[part] = digest;
+  }
+  return digests as RequestDigests;
 }

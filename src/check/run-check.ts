@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ApprovalGate } from '../approvals/approval-gate.js';
+import { requestBindingOf } from '../approvals/request-binding.js';
 import { DutygateError, isDutygateError, type DenyCode } from '../errors.js';
 import type { AgentClaims } from '../identity/types.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -165,6 +166,7 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
             ...(initiator === undefined ? {} : { initiator }),
             chain: ctx.chain,
             tool,
+            request: requestBindingOf(request),
             ...(overrideToken === undefined ? {} : { overrideToken }),
             decisionId: ctx.decisionId,
             ...(traceparent === undefined ? {} : { traceparent }),

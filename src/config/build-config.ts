@@ -41,7 +41,11 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
       },
     }),
     ...(overrides && {
-      overrides: { signingKeyFile: path(overrides.signing_key_file), ttlMs: duration(overrides.ttl, defaults.overrides.ttlMs) },
+      overrides: {
+        signingKeyFile: path(overrides.signing_key_file),
+        ttlMs: duration(overrides.ttl, defaults.overrides.ttlMs),
+        deployment: overrides.deployment ?? defaults.overrides.deployment,
+      },
     }),
     ...(slack && {
       slack: {

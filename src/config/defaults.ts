@@ -31,6 +31,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `policy.watch`                        | `true`                   |
  * | `policy.keep_versions`                | `10`                     |
  * | `overrides.ttl`                       | `10m`                    |
+ * | `overrides.deployment`                | `default`                |
  * | `slack.api_url`                       | `https://slack.com/api/` |
  * | `authzen.max_evaluations`             | `16`                     |
  * | `principals.aliases`                  | `{}`                     |
@@ -64,7 +65,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
   approvers: { maxTokenLifetimeMs: 60 * MINUTE },
   state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50 },
   policy: { watch: true, keepVersions: 10 },
-  overrides: { ttlMs: 10 * MINUTE },
+  overrides: { ttlMs: 10 * MINUTE, deployment: 'default' },
   slack: { apiUrl: 'https://slack.com/api/' },
   authzen: { maxEvaluations: 16 },
   limits: {

@@ -44,7 +44,7 @@ export interface RawConfig {
   policy: { file: string; watch?: boolean; keep_versions?: number };
   admin?: { token?: string; token_file?: string };
   authzen?: { token?: string; token_file?: string; pdp_url?: string; max_evaluations?: number };
-  overrides?: { signing_key_file: string; ttl?: string };
+  overrides?: { signing_key_file: string; ttl?: string; deployment?: string };
   slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string };
   principals?: { aliases?: Record<string, string> };
   limits?: {

@@ -115,7 +115,9 @@ export const CONFIG_SCHEMA: SchemaObject = {
       type: 'object',
       additionalProperties: false,
       required: ['signing_key_file'],
-      properties: { signing_key_file: text, ttl: duration },
+      // deployment: bound into every override token (README "Override tokens"); deployments that
+      // share a key file and a policy version tell their tokens apart by it.
+      properties: { signing_key_file: text, ttl: duration, deployment: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$' } },
     },
     slack: {
       type: 'object',

@@ -104,6 +104,8 @@ export interface OverridesConfig {
   readonly signingKeyFile: string;
   /** Default 10m. */
   readonly ttlMs: number;
+  /** Name bound into every override token (default `default`): distinct per deployment sharing a key file. */
+  readonly deployment: string;
 }
 
 export interface SlackConfig {

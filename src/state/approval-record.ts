@@ -19,15 +19,34 @@ export interface ApprovalVote {
 }
 
 /**
- * A request for human approval (docs/design.md §6), bound to exactly what was asked: the agent, the
- * tool, the canonical params hash, the rule and the policy version. `kind: break_glass` is a
+ * The HTTP request an approver was shown (issue 19 item 4): an override token lifts only a retry
+ * of this very request, not merely one with the same params.
+ */
+export interface RequestBinding {
+  /** Upper-case HTTP method. */
+  readonly method: string;
+  /** Host, lower-case, without port. */
+  readonly host: string;
+  /** Path without the query string, as sent. */
+  readonly path: string;
+  /** sha256 (hex) of the raw query string (empty when none). */
+  readonly querySha256: string;
+  /** sha256 (hex) of the raw body bytes (of zero bytes when none). */
+  readonly bodySha256: string;
+}
+
+/**
+ * A request for human approval (docs/design.md §6), bound to exactly what was asked: the agent and its
+ * attested chain, the tool, the canonical params hash, the HTTP request, the rule, the policy
+ * version and the deployment. `kind: break_glass` is a
  * time-boxed grant request for one agent instead of one call.
  */
 export interface ApprovalRecord {
   readonly approvalId: string;
   readonly kind: 'call' | 'break_glass';
   /**
-   * Deduplication key: a hash over agent, tool, params hash, rule and policy version (call) or
+   * Deduplication key: a hash over agent, chain, initiator, tool, params hash, request, rule,
+   * policy version and deployment (call) or
    * agent and reason (break-glass). A repeat of a pending request returns the same record.
    */
   readonly requestKey: string;
@@ -39,6 +58,10 @@ export interface ApprovalRecord {
   readonly tool?: string;
   /** sha256 (hex) of the canonical params (absent for break-glass). */
   readonly paramsHash?: string;
+  /** Calls only: the request the approver saw (absent on records made before issue 19 item 4). */
+  readonly request?: RequestBinding;
+  /** Calls only: `overrides.deployment` of the gate that raised it; its override token is good there only. */
+  readonly deployment?: string;
   readonly ruleId?: string;
   readonly clause?: ClauseRef;
   readonly policyVersion: string;

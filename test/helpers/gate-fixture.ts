@@ -72,6 +72,8 @@ export interface GateFixtureOptions {
   readonly agentKeys?: SigningKey;
   /** Trust this approver issuer and sign overrides with this key: replicas of one fleet. */
   readonly approvalKeys?: ApprovalKeys;
+  /** More keys of the `overrides:` flow mapping (e.g. `deployment: eu-2`). */
+  readonly overridesExtra?: string;
   /** Approvals over the API with an override key and an approver issuer (default true). */
   readonly approvals?: boolean;
   /** Receives every log line of the gate (level info and up), parsed; default: the gate logs nothing. */
@@ -114,7 +116,7 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     ...(approvals
       ? [
           `approvers: { issuers: [ { issuer: "${APPROVER_ISSUER}", audience: ${APPROVER_AUDIENCE}, jwks_file: ./approvers.jwks.json } ] }`,
-          'overrides: { signing_key_file: ./override.private.jwk.json }',
+          `overrides: { signing_key_file: ./override.private.jwk.json${options.overridesExtra === undefined ? '' : `, ${options.overridesExtra}`} }`,
         ]
       : []),
     options.configExtra ?? '',

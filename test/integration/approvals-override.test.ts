@@ -6,7 +6,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { startGateFixture, type GateFixture, type GateFixtureOptions } from '../helpers/gate-fixture.js';
+import type { EnvoyRequestSpec } from '../helpers/envoy-client.js';
 
 const POLICY = `version: "override-1"
 clauses:
@@ -16,6 +17,7 @@ clauses:
 tools:
   - { name: payments.create, match: { method: POST, host: payments.internal, path: /payments } }
   - { name: payments.approve, match: { method: POST, host: payments.internal, path: "/payments/{payment_id}/approve" } }
+  - { name: refunds.create, match: { path: /refunds } }
 duties:
   payment:
     resource: { param: payment_id, pattern: "^[a-z0-9][a-z0-9_-]{0,63}$" }
@@ -30,6 +32,11 @@ rules:
     clause: PAYMENT_LIMIT
     approval: { approvers: ["sso:bob"], quorum: 1, ttl: 15m }
   - { id: blocked, tools: [payments.create], params: { destination: { eq: acct_BLOCKED } }, effect: deny, clause: BLOCKED }
+  - id: refund-needs-human
+    tools: [refunds.create]
+    effect: approval_needed
+    clause: PAYMENT_LIMIT
+    approval: { approvers: ["sso:bob"], quorum: 1, ttl: 15m }
   - id: approve-needs-human
     tools: [payments.approve]
     require: { duty: payment }
@@ -46,8 +53,9 @@ describe('override tokens end to end', () => {
   let offsetMs = 0;
   let n = 0;
 
+  const fixtureOptions: GateFixtureOptions = { now: () => Date.now() + offsetMs, configExtra: 'limits: { check_timeout: 5s }' };
   beforeAll(async () => {
-    f = await startGateFixture(POLICY, { now: () => Date.now() + offsetMs, configExtra: 'limits: { check_timeout: 5s }' });
+    f = await startGateFixture(POLICY, fixtureOptions);
   });
   afterAll(async () => {
     await f.close();
@@ -185,6 +193,83 @@ describe('override tokens end to end', () => {
     }
   });
 
+  // issue 19 item 4: the token binds the chain, the request the approver saw and the deployment.
+  describe('binds the chain, the request and the deployment', () => {
+    const REFUND = { method: 'POST', host: 'payments.internal', path: '/refunds', headers: { 'content-type': 'application/json' } };
+
+    /** The loop up to an override token for one request, sent with `token` and `chain`. */
+    async function approvedRequest(spec: EnvoyRequestSpec, mint: () => Promise<{ token: string; chain?: string[] }> = async () => ({ token: await agent() })) {
+      const first = await f.check({ ...spec, ...(await mint()) });
+      expect(first.body).toMatchObject({ code: 'APPROVAL_REQUIRED' });
+      const id = String(first.body?.approval_id);
+      expect((await decide(id, 'approve')).status).toBe(200);
+      const status = await poll(id);
+      expect(status.body).toMatchObject({ status: 'approved' });
+      return String(status.body.override_token);
+    }
+    const retry = async (spec: EnvoyRequestSpec, override: string, mint: () => Promise<{ token: string; chain?: string[] }> = async () => ({ token: await agent() })) =>
+      f.check({ ...spec, ...(await mint()), headers: { ...spec.headers, 'x-dutygate-override': override } });
+    const refused = (r: Awaited<ReturnType<typeof retry>>, reason: RegExp) => {
+      expect(r.httpStatus).toBe(403);
+      expect(r.body).toMatchObject({ decision: 'deny', code: 'OVERRIDE_MISMATCH' });
+      expect(String(r.body?.reason)).toMatch(reason);
+    };
+
+    it('an approval raised as planner → finance-a is not redeemed by a chainless finance-a, nor by another chain', async () => {
+      const delegated = () => f.mintDelegated('finance-a', ['planner'], { initiator: 'sso:carol', now: at() });
+      const spec = { ...CREATE, body: JSON.stringify(withId({ amount: 9000 + ++n, destination: 'acct_OK' })) };
+      const override = await approvedRequest(spec, delegated);
+      expect(decodeJwt(override).chain).toEqual(['planner']);
+      refused(await retry(spec, override), /another delegation chain/);
+      refused(await retry(spec, override, () => f.mintDelegated('finance-a', ['ops'], { initiator: 'sso:carol', now: at() })), /another delegation chain/);
+      // Neither refusal spent it: the real retry, with the chain, goes through.
+      expect((await retry(spec, override, delegated)).grpcCode).toBe(0);
+    });
+
+    it('a tool entry without method or host: a retry with another method or host is refused', async () => {
+      const spec = { ...REFUND, body: JSON.stringify({ refund_id: `r_${++n}`, amount: 10 }) };
+      const override = await approvedRequest(spec);
+      refused(await retry({ ...spec, method: 'PUT' }, override), /another method/);
+      refused(await retry({ ...spec, host: 'refunds.elsewhere' }, override), /another host/);
+      expect((await retry(spec, override)).grpcCode).toBe(0);
+    });
+
+    it('the same params in another body (array, non-JSON, other bytes) or moved to the query are refused', async () => {
+      const params = { refund_id: `r_${++n}`, destination: 'acct_OK' };
+      const spec = { ...REFUND, body: JSON.stringify(params) };
+      const override = await approvedRequest(spec);
+      // Same canonical params, other bytes: the upstream may read what the params hash ignores.
+      refused(await retry({ ...spec, body: JSON.stringify(params, null, 2) }, override), /another body/);
+      refused(await retry({ ...spec, body: JSON.stringify({ ...params, destination: 'acct_OK', note: undefined }) + ' ' }, override), /another body/);
+      // A param moved from the body to the query: the params are the same, the request is not.
+      const moved = await retry({ ...spec, path: `${spec.path}?destination=acct_OK`, body: JSON.stringify({ refund_id: params.refund_id }) }, override);
+      refused(moved, /another query/);
+      expect((await retry(spec, override)).grpcCode).toBe(0);
+    });
+
+    it('a raw (non-JSON) body is bound too', async () => {
+      const spec = { ...REFUND, headers: { 'content-type': 'text/plain' }, body: `refund ${++n}` };
+      const override = await approvedRequest(spec);
+      refused(await retry({ ...spec, body: `refund ${n} and more` }, override), /another body/);
+      expect((await retry(spec, override)).grpcCode).toBe(0);
+    });
+
+    it('another deployment sharing the key file and policy version refuses the token', async () => {
+      const other = await startGateFixture(POLICY, { ...fixtureOptions, agentKeys: f.agentKeys, approvalKeys: f.approvalKeys, overridesExtra: 'deployment: eu-2' });
+      try {
+        expect(other.gate.policy.current().policyVersion).toBe(f.gate.policy.current().policyVersion);
+        const spec = { ...CREATE, body: JSON.stringify(withId({ amount: 9000 + ++n, destination: 'acct_OK' })) };
+        const override = await approvedRequest(spec);
+        const there = await other.check({ ...spec, token: await other.mint('finance-a', { initiator: 'sso:carol', now: at() }), headers: { ...spec.headers, 'x-dutygate-override': override } });
+        expect(there.body).toMatchObject({ decision: 'deny', code: 'OVERRIDE_MISMATCH' });
+        expect(String(there.body?.reason)).toMatch(/another deployment/);
+        expect((await retry(spec, override)).grpcCode).toBe(0);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
   describe('an override never lifts a deny', () => {
     const unspent = async (override: string) => {
       const { jti, exp } = decodeJwt(override);
@@ -214,13 +299,14 @@ describe('override tokens end to end', () => {
       const { override } = await approved({}, approve.path);
       // Meanwhile the same agent drafted that very payment: approving it now is an SoD conflict.
       expect((await create({ payment_id: pay, amount: 10, destination: 'acct_OK' })).grpcCode).toBe(0);
-      const r = await f.check({ ...approve, token: await agent(), headers: { 'x-dutygate-override': override } });
+      // The retry sends what was approved: `approved()` posts the body `{}` (the request is bound).
+      const r = await f.check({ ...approve, body: '{}', token: await agent(), headers: { 'x-dutygate-override': override } });
       expect(r.body).toMatchObject({ decision: 'deny', code: 'SOD_DUTY_CONFLICT' });
       expect(await unspent(override)).toBe(true);
 
       const other = `pay_${++n}`;
       const { override: second } = await approved({}, `/payments/${other}/approve`);
-      const lifted = await f.check({ ...CREATE, path: `/payments/${other}/approve`, token: await agent(), headers: { 'x-dutygate-override': second } });
+      const lifted = await f.check({ ...CREATE, path: `/payments/${other}/approve`, body: '{}', token: await agent(), headers: { 'x-dutygate-override': second } });
       expect(lifted.grpcCode).toBe(0);
       // Lifted like an allow: its duty step is on the ledger for later SoD checks.
       const ledger = await f.gate.state.readLedger([{ duty: 'payment', resource: other, step: 'draft', distinct: ['draft', 'approve'] }], Date.now());

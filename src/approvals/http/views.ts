@@ -34,6 +34,8 @@ export function approverView(record: ApprovalRecord): Record<string, unknown> {
     initiator: record.initiator ?? null,
     chain: record.chain,
     tool: record.tool ?? null,
+    // What an override will be bound to (issue 19 item 4); digests of query and body are not shown.
+    request: record.request === undefined ? null : { method: record.request.method, host: record.request.host, path: record.request.path },
     params: record.display ?? null,
     rule_id: record.ruleId ?? null,
     clause: record.clause?.text ?? null,

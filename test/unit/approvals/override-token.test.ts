@@ -3,9 +3,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createOverrideTokens, type OverrideCall, type OverrideTokens } from '../../../src/approvals/override-token.js';
 import { isDutygateError } from '../../../src/errors.js';
 import { generateSigningKey } from '../../../src/identity/generate-keys.js';
-import type { ApprovalRecord } from '../../../src/state/approval-record.js';
+import type { ApprovalRecord, RequestBinding } from '../../../src/state/approval-record.js';
 
 const T0 = 1_800_000_000_000;
+const REQUEST: RequestBinding = { method: 'POST', host: 'payments.internal', path: '/payments', querySha256: 'c'.repeat(64), bodySha256: 'd'.repeat(64) };
 const RECORD: ApprovalRecord = {
   approvalId: 'apr_test1',
   kind: 'call',
@@ -16,6 +17,8 @@ const RECORD: ApprovalRecord = {
   chain: ['planner'],
   tool: 'payments.create',
   paramsHash: 'a'.repeat(64),
+  request: REQUEST,
+  deployment: 'default',
   ruleId: 'large',
   policyVersion: 'v1+abc',
   approvers: ['sso:bob'],
@@ -25,7 +28,7 @@ const RECORD: ApprovalRecord = {
   votes: [{ principal: 'sso:bob', decision: 'approve', at: T0, via: 'api' }],
   decidedAt: T0,
 };
-const CALL: OverrideCall = { agentId: 'finance-a', initiator: 'sso:carol', tool: 'payments.create', paramsHash: 'a'.repeat(64), policyVersion: 'v1+abc' };
+const CALL: OverrideCall = { agentId: 'finance-a', initiator: 'sso:carol', chain: ['planner'], tool: 'payments.create', paramsHash: 'a'.repeat(64), request: REQUEST, policyVersion: 'v1+abc' };
 
 async function codeOf(work: Promise<unknown>): Promise<string> {
   try {
@@ -79,9 +82,37 @@ describe('override tokens', () => {
     ['another tool', { tool: 'payments.release' }, 'OVERRIDE_MISMATCH'],
     ['other params', { paramsHash: 'b'.repeat(64) }, 'OVERRIDE_MISMATCH'],
     ['another policy version', { policyVersion: 'v2+def' }, 'OVERRIDE_STALE_POLICY'],
+    // issue 19 item 4: the chain, the request the approver saw and the deployment are bound too.
+    ['no chain', { chain: [] }, 'OVERRIDE_MISMATCH'],
+    ['a longer chain', { chain: ['root', 'planner'] }, 'OVERRIDE_MISMATCH'],
+    ['another method', { request: { ...REQUEST, method: 'PUT' } }, 'OVERRIDE_MISMATCH'],
+    ['another host', { request: { ...REQUEST, host: 'evil.internal' } }, 'OVERRIDE_MISMATCH'],
+    ['another path', { request: { ...REQUEST, path: '/payments/' } }, 'OVERRIDE_MISMATCH'],
+    ['another query', { request: { ...REQUEST, querySha256: 'e'.repeat(64) } }, 'OVERRIDE_MISMATCH'],
+    ['another body', { request: { ...REQUEST, bodySha256: 'e'.repeat(64) } }, 'OVERRIDE_MISMATCH'],
   ])('%s → %s', async (_name, change, code) => {
     const { token } = await tokens.issue(RECORD);
     expect(await codeOf(tokens.verify(token, { ...CALL, ...change }, T0 + 1_000))).toBe(code);
+  });
+
+  it('names the binding that differs', async () => {
+    const { token } = await tokens.issue(RECORD);
+    await expect(tokens.verify(token, { ...CALL, chain: [] }, T0 + 1_000)).rejects.toThrow(/another delegation chain/);
+    await expect(tokens.verify(token, { ...CALL, request: { ...REQUEST, method: 'GET' } }, T0 + 1_000)).rejects.toThrow(/another method/);
+    await expect(tokens.verify(token, { ...CALL, request: { ...REQUEST, bodySha256: 'e'.repeat(64) } }, T0 + 1_000)).rejects.toThrow(/another body/);
+  });
+
+  it('another deployment sharing the key refuses the token; a record of another deployment gets none', async () => {
+    const eu = await createOverrideTokens({ privateJwk: key, ttlMs: 600_000, deployment: 'eu-2' });
+    const { token } = await tokens.issue(RECORD);
+    await expect(eu.verify(token, CALL, T0 + 1_000)).rejects.toThrow(/another deployment/);
+    expect(await codeOf(eu.issue(RECORD))).toBe('INTERNAL');
+    expect(await codeOf(eu.verify((await eu.issue({ ...RECORD, deployment: 'eu-2' })).token, CALL, T0 + 1_000))).toBe('OK');
+  });
+
+  it('issues nothing for a record that binds no request (raised before the binding existed)', async () => {
+    const { request: _gone, ...legacy } = RECORD;
+    expect(await codeOf(tokens.issue(legacy))).toBe('INTERNAL');
   });
 
   it('is expired at exp (no tolerance) → OVERRIDE_EXPIRED', async () => {
@@ -108,6 +139,11 @@ describe('override tokens', () => {
       const claims = decodeJwt((await tokens.issue(RECORD)).token);
       return new SignJWT({ ...claims, aud: 'dutygate' }).setProtectedHeader({ alg: 'EdDSA', typ: 'dutygate-override+jwt' }).sign(signer);
     }],
+    ...(['chain', 'request', 'deployment'] as const).map((claim): [string, () => Promise<string>] => [`a missing ${claim} claim (a token minted before issue 19 item 4)`, async () => {
+      const signer = await importJWK(key, 'EdDSA');
+      const { [claim]: _gone, ...claims } = decodeJwt((await tokens.issue(RECORD)).token);
+      return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'dutygate-override+jwt' }).sign(signer);
+    }]),
     ['a missing approval_id', async () => {
       const signer = await importJWK(key, 'EdDSA');
       const { approval_id: _gone, ...claims } = decodeJwt((await tokens.issue(RECORD)).token);

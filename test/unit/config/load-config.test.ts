@@ -69,7 +69,7 @@ describe('parseConfig', () => {
         maxTokenLifetimeMs: 3_600_000,
       },
       policy: { file: '/etc/dutygate/policy.yaml', watch: true, keepVersions: 10 },
-      overrides: { signingKeyFile: '/etc/dutygate/keys/override.jwk.json', ttlMs: 600_000 },
+      overrides: { signingKeyFile: '/etc/dutygate/keys/override.jwk.json', ttlMs: 600_000, deployment: 'default' },
       slack: { botToken: 'xoxb-test', signingSecret: 'shh', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' },
       principals: { aliases: { 'slack:U0ALICE': 'sso:alice' } },
     } satisfies GateConfig);
@@ -179,7 +179,7 @@ describe('loadConfig', () => {
     const { source: _c, approvers, ...expected } = minimal;
     expect(defaults).toEqual(expected);
     expect(approvers.issuers).toEqual([]);
-    expect(overrides).toEqual({ signingKeyFile: join(examples, 'keys/override.jwk.json'), ttlMs: 600_000 });
+    expect(overrides).toEqual({ signingKeyFile: join(examples, 'keys/override.jwk.json'), ttlMs: 600_000, deployment: 'default' });
     expect(slack).toEqual({ botToken: 'xoxb-example', signingSecret: 'secret', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' });
   });
 
