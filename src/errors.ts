@@ -74,6 +74,12 @@ export const CODES = {
   SOD_RESOURCE_INVALID: forbidden("a duty step's resource is missing, repeated, not a scalar, or outside the duty's pattern or type"),
   APPROVAL_REQUIRED: forbidden('a human approval is needed (see `approval_id`)'),
   APPROVAL_UNAVAILABLE: forbidden('a human approval is needed but approvals are not enabled on this gate'),
+  // 429, not 403: the call may well be allowed once the agent's (or initiator's) pending approvals are decided.
+  APPROVAL_LIMIT: {
+    grpc: GrpcCode.PERMISSION_DENIED,
+    http: 429,
+    meaning: 'a human approval is needed, but the agent or its initiator already has `limits.max_pending_approvals` approvals pending; nothing was recorded or posted',
+  },
   // override tokens (docs/design.md §6): 403
   OVERRIDE_INVALID: forbidden('the `x-dutygate-override` token is malformed or its signature does not verify'),
   OVERRIDE_MISMATCH: forbidden('the override token was issued for another deployment, agent, chain, initiator, tool, params or request'),

@@ -174,8 +174,11 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
           nowMs,
         );
       } catch (error) {
-        // An override that does not fit is a deny quoting the rule that asked for approval.
-        if (isDutygateError(error) && error.code.startsWith('OVERRIDE_')) return denyOutcome(ctx, error.code, error.reason, { ...decision, kind: 'deny' });
+        // An override that does not fit, or an approval over the pending cap, is a deny quoting
+        // the rule that asked for approval.
+        if (isDutygateError(error) && (error.code.startsWith('OVERRIDE_') || error.code === 'APPROVAL_LIMIT')) {
+          return denyOutcome(ctx, error.code, error.reason, { ...decision, kind: 'deny' });
+        }
         throw error;
       }
       ctx.approvalId = resolution.approvalId;

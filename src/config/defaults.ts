@@ -47,6 +47,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `limits.max_in_flight`                | `32`                     |
  * | `limits.max_queued`                   | `1000`                   |
  * | `limits.admission_reserve`            | a third of `check_timeout` |
+ * | `limits.max_pending_approvals`        | `20` (per agent and per initiator) |
  * | `log.level`                           | `info`                   |
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
@@ -81,6 +82,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
     maxInFlight: 32,
     maxQueued: 1_000,
     admissionReserveMs: 50,
+    maxPendingApprovals: 20,
   },
   log: { level: 'info' },
   audit: { decisionLog: 'stdout', chain: true, spanRecord: true, checkpointIntervalMs: MINUTE },

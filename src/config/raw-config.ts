@@ -60,6 +60,7 @@ export interface RawConfig {
     max_in_flight?: number;
     max_queued?: number;
     admission_reserve?: string;
+    max_pending_approvals?: number;
   };
   audit?: { decision_log?: string; chain?: boolean; span_record?: boolean; checkpoints?: { signing_key_file: string; interval?: string } };
   log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

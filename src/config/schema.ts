@@ -147,6 +147,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         max_in_flight: positiveInteger,
         max_queued: positiveInteger,
         admission_reserve: duration,
+        max_pending_approvals: { type: 'integer', minimum: 1, maximum: 10_000 },
       },
     },
     audit: {

@@ -148,6 +148,11 @@ export interface LimitsConfig {
    * (a third of checkTimeoutMs); otherwise it is shed with OVERLOADED, its token unspent.
    */
   readonly admissionReserveMs: number;
+  /**
+   * Pending approvals one agent, and one initiator, may have at once (20). A fresh
+   * approval_needed call beyond it is denied APPROVAL_LIMIT: no record, no Slack post.
+   */
+  readonly maxPendingApprovals: number;
 }
 
 /** The audit record: decision log sink and tamper-evident chain (issue 5). */

@@ -28,6 +28,7 @@ export const TEST_LIMITS: LimitsConfig = {
   maxInFlight: 32,
   maxQueued: 1000,
   admissionReserveMs: 100,
+  maxPendingApprovals: 20,
 };
 
 /** A running server with clients, the calls its check saw, and the denies it made itself. */

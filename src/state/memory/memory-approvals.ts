@@ -1,5 +1,6 @@
 import { DutygateError } from '../../errors.js';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
+import { approvalLimitError } from '../approval-limit.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 
 /** Bounds of the in-process approval records. */
@@ -8,12 +9,21 @@ export interface MemoryApprovalsOptions {
   readonly maxRecords: number;
   /** How long a record stays readable after it expired or its grant ended. */
   readonly retentionMs: number;
+  /** Pending records one agent, and one initiator, may have at once; beyond it create throws APPROVAL_LIMIT. */
+  readonly maxPending: number;
 }
+
+/** Records looked at per create by the incremental sweep (the timer's full sweep does the rest). */
+const SWEEP_STEP = 4;
+/** Records looked at when the store is full, before it refuses the create. */
+const SWEEP_STEP_FULL = 256;
 
 /**
  * Approval records of one process: created, voted on and read synchronously, so every method
  * is atomic with respect to concurrent Checks. Bounded: records are forgotten `retentionMs`
- * after they expire, and a full store refuses new records rather than dropping live ones.
+ * after they expire, a full store refuses new records rather than dropping live ones, and each
+ * agent and initiator may hold `maxPending` pending records (issue 12 item 5). A create costs
+ * O(maxPending), never a walk over every record: the sweep it does is a few steps of a clock hand.
  */
 export class MemoryApprovals {
   private readonly records = new Map<string, ApprovalRecord>();
@@ -21,6 +31,10 @@ export class MemoryApprovals {
   private readonly pendingByKey = new Map<string, string>();
   /** agentId → ids of its approved break-glass records (so a lookup never scans every record). */
   private readonly grantsByAgent = new Map<string, Set<string>>();
+  /** `a:<agentId>` / `i:<initiator>` → ids of its pending records (at most maxPending each). */
+  private readonly pendingByHolder = new Map<string, Set<string>>();
+  /** The incremental sweep's position in `records` (a live Map iterator: deletions are safe). */
+  private cursor: Iterator<[string, ApprovalRecord]> | undefined;
 
   constructor(private readonly options: MemoryApprovalsOptions) {}
 
@@ -30,12 +44,26 @@ export class MemoryApprovals {
     const pendingId = this.pendingByKey.get(record.requestKey);
     const pending = pendingId === undefined ? undefined : this.records.get(pendingId);
     if (pending && withDerivedStatus(pending, nowMs).status === 'pending') return { record: pending, created: false };
-    if (this.records.size >= this.options.maxRecords) this.sweep(nowMs);
+    // Same order as the Redis script: the agent's cap, then the initiator's.
+    if (record.status === 'pending') {
+      if (this.pendingOf(`a:${record.agentId}`, nowMs) >= this.options.maxPending) throw approvalLimitError('agent', this.options.maxPending);
+      if (record.initiator !== undefined && this.pendingOf(`i:${record.initiator}`, nowMs) >= this.options.maxPending) {
+        throw approvalLimitError('initiator', this.options.maxPending);
+      }
+    }
+    this.sweepSome(nowMs, SWEEP_STEP);
+    if (this.records.size >= this.options.maxRecords) this.sweepSome(nowMs, SWEEP_STEP_FULL);
     if (this.records.size >= this.options.maxRecords) {
       throw new DutygateError('STATE_UNAVAILABLE', 'the approval store is full');
     }
     this.records.set(record.approvalId, record);
-    if (record.status === 'pending') this.pendingByKey.set(record.requestKey, record.approvalId);
+    if (record.status === 'pending') {
+      this.pendingByKey.set(record.requestKey, record.approvalId);
+      for (const holder of holdersOf(record)) {
+        const ids = this.pendingByHolder.get(holder) ?? new Set<string>();
+        this.pendingByHolder.set(holder, ids.add(record.approvalId));
+      }
+    }
     return { record, created: true };
   }
 
@@ -70,7 +98,7 @@ export class MemoryApprovals {
       record = { ...record, status: 'approved', decidedAt: nowMs, ...grant };
     }
     this.records.set(approvalId, record);
-    if (record.status !== 'pending' && this.pendingByKey.get(record.requestKey) === approvalId) this.pendingByKey.delete(record.requestKey);
+    if (record.status !== 'pending') this.unmarkPending(approvalId, record);
     if (record.grantExpiresAt !== undefined) {
       const ids = this.grantsByAgent.get(record.agentId) ?? new Set<string>();
       this.grantsByAgent.set(record.agentId, ids.add(approvalId));
@@ -86,7 +114,7 @@ export class MemoryApprovals {
     if (current.status !== 'pending') return { outcome: 'closed', record: current };
     const record: ApprovalRecord = { ...current, status: 'cancelled', cancelledBy: by, decidedAt: nowMs };
     this.records.set(approvalId, record);
-    if (this.pendingByKey.get(record.requestKey) === approvalId) this.pendingByKey.delete(record.requestKey);
+    this.unmarkPending(approvalId, record);
     return { outcome: 'cancelled', record };
   }
 
@@ -105,14 +133,10 @@ export class MemoryApprovals {
     return best;
   }
 
-  /** Forgets records past their retention. */
+  /** Forgets records past their retention (the background timer; creates sweep a few at a time). */
   sweep(nowMs: number): void {
     for (const [id, record] of this.records) {
-      if (approvalRetainUntil(record, this.options.retentionMs) > nowMs) continue;
-      this.records.delete(id);
-      if (this.pendingByKey.get(record.requestKey) === id) this.pendingByKey.delete(record.requestKey);
-      const grants = this.grantsByAgent.get(record.agentId);
-      if (grants?.delete(id) && grants.size === 0) this.grantsByAgent.delete(record.agentId);
+      if (approvalRetainUntil(record, this.options.retentionMs) <= nowMs) this.forget(id, record);
     }
   }
 
@@ -120,5 +144,54 @@ export class MemoryApprovals {
     this.records.clear();
     this.pendingByKey.clear();
     this.grantsByAgent.clear();
+    this.pendingByHolder.clear();
+    this.cursor = undefined;
   }
+
+  /** Pending records of one holder now; drops ids that were decided, expired or forgotten. O(maxPending). */
+  private pendingOf(holder: string, nowMs: number): number {
+    const ids = this.pendingByHolder.get(holder);
+    if (!ids) return 0;
+    for (const id of ids) {
+      const record = this.records.get(id);
+      if (!record || withDerivedStatus(record, nowMs).status !== 'pending') ids.delete(id);
+    }
+    if (ids.size === 0) this.pendingByHolder.delete(holder);
+    return ids.size;
+  }
+
+  /** Advances the clock hand `steps` records, forgetting those past their retention. */
+  private sweepSome(nowMs: number, steps: number): void {
+    for (let i = 0; i < steps && this.records.size > 0; i++) {
+      this.cursor ??= this.records.entries();
+      const next = this.cursor.next();
+      if (next.done === true) {
+        this.cursor = undefined;
+        continue;
+      }
+      const [id, record] = next.value;
+      if (approvalRetainUntil(record, this.options.retentionMs) <= nowMs) this.forget(id, record);
+    }
+  }
+
+  private forget(id: string, record: ApprovalRecord): void {
+    this.records.delete(id);
+    this.unmarkPending(id, record);
+    const grants = this.grantsByAgent.get(record.agentId);
+    if (grants?.delete(id) && grants.size === 0) this.grantsByAgent.delete(record.agentId);
+  }
+
+  /** The record no longer counts as pending: free its request key and its holders' slots. */
+  private unmarkPending(id: string, record: ApprovalRecord): void {
+    if (this.pendingByKey.get(record.requestKey) === id) this.pendingByKey.delete(record.requestKey);
+    for (const holder of holdersOf(record)) {
+      const ids = this.pendingByHolder.get(holder);
+      if (ids?.delete(id) && ids.size === 0) this.pendingByHolder.delete(holder);
+    }
+  }
+}
+
+/** Whose caps a record counts against: its agent and, when it names one, its initiator. */
+function holdersOf(record: ApprovalRecord): string[] {
+  return record.initiator === undefined ? [`a:${record.agentId}`] : [`a:${record.agentId}`, `i:${record.initiator}`];
 }

@@ -1,5 +1,6 @@
 import { DutygateError } from '../../errors.js';
 import type { DutyActor, StateStore } from '../state-store.js';
+import { DEFAULT_MAX_PENDING_APPROVALS } from '../approval-limit.js';
 import { APPROVAL_RETENTION_MS } from '../approval-status.js';
 import { replayKeyOf } from '../key-parts.js';
 import { JtiSet } from './jti-set.js';
@@ -16,6 +17,8 @@ export interface MemoryStoreOptions {
   readonly maxApprovals?: number;
   /** How long decided or expired approvals stay readable (default 24h). */
   readonly approvalRetentionMs?: number;
+  /** Pending approvals per agent and per initiator (`limits.max_pending_approvals`, default 20). */
+  readonly maxPendingApprovals?: number;
   /** Sweep interval for expired entries (default 1s). Set 0 to sweep only on demand (tests). */
   readonly sweepIntervalMs?: number;
   /** Clock for the background sweep (default Date.now). */
@@ -33,6 +36,7 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
   const approvals = new MemoryApprovals({
     maxRecords: options.maxApprovals ?? 100_000,
     retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,
+    maxPending: options.maxPendingApprovals ?? DEFAULT_MAX_PENDING_APPROVALS,
   });
   const audit = new MemoryAudit();
   const now = options.now ?? Date.now;

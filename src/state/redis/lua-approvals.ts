@@ -8,10 +8,14 @@
  */
 
 /**
- * Create, or return the pending record for the same request key.
- * KEYS: record, requestKey index, status index. ARGV: head, nowMs, approvalId, status,
- * recordTtlMs, requestKeyTtlMs, indexCap, createdAt, field/value pairs….
- * Returns {1} when created, {0, HGETALL of the existing record} otherwise.
+ * Create, or return the pending record for the same request key; a fresh pending record beyond
+ * the cap of its agent or initiator is refused (issue 12 item 5; same order as the memory store).
+ * KEYS: record, requestKey index, status index, the agent's pending set, [the initiator's
+ * pending set]. ARGV: head, nowMs, approvalId, status, recordTtlMs, requestKeyTtlMs, indexCap,
+ * createdAt, maxPending, field/value pairs….
+ * Returns {1} when created, {0, HGETALL of the existing record} otherwise, {2, 'agent' |
+ * 'initiator'} when a cap is reached. Pending sets are scored by expiresAt: expired ids are
+ * trimmed before counting, decided and cancelled ones removed by the other scripts.
  */
 export const CREATE_APPROVAL_LUA = `
 local head, now, id, status = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
@@ -22,9 +26,22 @@ if pending then
   local f = redis.call('HMGET', other, 'status', 'expiresAt')
   if f[1] == 'pending' and tonumber(f[2]) > now then return { 0, redis.call('HGETALL', other) } end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+local holders = { 'agent', 'initiator' }
+if status == 'pending' then
+  for i = 4, #KEYS do
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+    if redis.call('ZCARD', KEYS[i]) >= tonumber(ARGV[9]) then return { 2, holders[i - 3] } end
+  end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 10))
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
-if status == 'pending' and tonumber(ARGV[6]) > 0 then redis.call('SET', KEYS[2], id, 'PX', ARGV[6]) end
+if status == 'pending' and tonumber(ARGV[6]) > 0 then
+  redis.call('SET', KEYS[2], id, 'PX', ARGV[6])
+  for i = 4, #KEYS do
+    redis.call('ZADD', KEYS[i], now + tonumber(ARGV[6]), id)
+    if redis.call('PTTL', KEYS[i]) < tonumber(ARGV[6]) then redis.call('PEXPIRE', KEYS[i], ARGV[6]) end
+  end
+end
 redis.call('ZADD', KEYS[3], ARGV[8], id)
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[7]) + 1))
 return { 1 }
@@ -43,7 +60,7 @@ export const RECORD_VOTE_LUA = `
 local head, now, id = ARGV[1], tonumber(ARGV[2]), ARGV[6]
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 'not_found' } end
 if redis.call('HEXISTS', KEYS[1], 'p:' .. ARGV[3]) == 1 then return { 'duplicate', redis.call('HGETALL', KEYS[1]) } end
-local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'quorum', 'kind', 'grantTtlMs', 'agentId', 'createdAt', 'requestKey')
+local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'quorum', 'kind', 'grantTtlMs', 'agentId', 'createdAt', 'requestKey', 'initiator')
 if f[1] ~= 'pending' or tonumber(f[2]) <= now then return { 'closed', redis.call('HGETALL', KEYS[1]) } end
 local n = redis.call('HINCRBY', KEYS[1], 'nvotes', 1)
 redis.call('HSET', KEYS[1], 'v:' .. n, ARGV[5], 'p:' .. ARGV[3], ARGV[4])
@@ -61,6 +78,8 @@ if decided then
   redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[8]) + 1))
   local keyOfRequest = head .. 'k:' .. f[8]
   if redis.call('GET', keyOfRequest) == id then redis.call('DEL', keyOfRequest) end
+  redis.call('ZREM', head .. 'pa:' .. f[6], id)
+  if f[9] and f[9] ~= '' then redis.call('ZREM', head .. 'pi:' .. f[9], id) end
   if decided == 'approved' and f[4] == 'break_glass' and f[5] ~= '' then
     local grant = now + tonumber(f[5])
     redis.call('HSET', KEYS[1], 'grantExpiresAt', grant)
@@ -86,10 +105,12 @@ return { 'recorded', redis.call('HGETALL', KEYS[1]) }
 export const CANCEL_APPROVAL_LUA = `
 local head, now, id = ARGV[1], tonumber(ARGV[2]), ARGV[4]
 if redis.call('EXISTS', KEYS[1]) == 0 then return { 'not_found' } end
-local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'createdAt', 'requestKey')
+local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'createdAt', 'requestKey', 'agentId', 'initiator')
 if f[1] ~= 'pending' or tonumber(f[2]) <= now then return { 'closed', redis.call('HGETALL', KEYS[1]) } end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'decidedAt', ARGV[2], 'cancelledBy', ARGV[3])
 redis.call('ZREM', head .. 's:pending', id)
+redis.call('ZREM', head .. 'pa:' .. f[5], id)
+if f[6] and f[6] ~= '' then redis.call('ZREM', head .. 'pi:' .. f[6], id) end
 local index = head .. 's:cancelled'
 redis.call('ZADD', index, f[3], id)
 redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[5]) + 1))

@@ -1,4 +1,5 @@
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
+import { approvalLimitError, DEFAULT_MAX_PENDING_APPROVALS } from '../approval-limit.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -9,6 +10,8 @@ export interface RedisApprovalsOptions {
   readonly retentionMs: number;
   /** Most ids kept per status index (default 100,000); older ones are trimmed. */
   readonly indexCap?: number;
+  /** Pending approvals per agent and per initiator (default 20); beyond it create throws APPROVAL_LIMIT. */
+  readonly maxPending?: number;
 }
 
 /** Ids read per round while listing. */
@@ -20,6 +23,7 @@ const LIST_PAGE = 200;
  */
 export class RedisApprovals {
   private readonly indexCap: number;
+  private readonly maxPending: number;
 
   constructor(
     private readonly client: RedisClient,
@@ -28,6 +32,7 @@ export class RedisApprovals {
     private readonly options: RedisApprovalsOptions,
   ) {
     this.indexCap = options.indexCap ?? 100_000;
+    this.maxPending = options.maxPending ?? DEFAULT_MAX_PENDING_APPROVALS;
   }
 
   async create(record: ApprovalRecord, nowMs: number): Promise<{ record: ApprovalRecord; created: boolean }> {
@@ -35,6 +40,7 @@ export class RedisApprovals {
     const fields: (string | number)[] = ['base', JSON.stringify({ ...base, votes })];
     fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', record.quorum);
     fields.push('kind', record.kind, 'grantTtlMs', record.grantTtlMs ?? '', 'agentId', record.agentId, 'requestKey', record.requestKey);
+    fields.push('initiator', record.initiator ?? '');
     fields.push('nvotes', 0, 'napprove', votes.filter((vote) => vote.decision === 'approve').length);
     for (const vote of votes) fields.push(`p:${vote.principal}`, vote.decision);
     if (decidedAt !== undefined) fields.push('decidedAt', decidedAt);
@@ -42,12 +48,23 @@ export class RedisApprovals {
     if (notification !== undefined) fields.push('notification', JSON.stringify(notification));
     const recordTtl = Math.max(1, approvalRetainUntil(record, this.options.retentionMs) - nowMs);
     const indexStatus = status === 'expired' ? 'pending' : status;
-    const reply = (await this.scripts.createApproval(
-      [this.keys.approval(record.approvalId), this.keys.requestKey(record.requestKey), this.keys.statusIndex(indexStatus)],
-      [this.keys.approvals, nowMs, record.approvalId, status, recordTtl, record.expiresAt - nowMs, this.indexCap, record.createdAt, ...fields],
-    )) as [number, string[]?];
+    const keys = [this.keys.approval(record.approvalId), this.keys.requestKey(record.requestKey), this.keys.statusIndex(indexStatus), this.keys.pendingOf('agent', record.agentId)];
+    if (record.initiator !== undefined) keys.push(this.keys.pendingOf('initiator', record.initiator));
+    const reply = (await this.scripts.createApproval(keys, [
+      this.keys.approvals,
+      nowMs,
+      record.approvalId,
+      status,
+      recordTtl,
+      record.expiresAt - nowMs,
+      this.indexCap,
+      record.createdAt,
+      this.maxPending,
+      ...fields,
+    ])) as [number, (string[] | string)?];
     if (reply[0] === 1) return { record, created: true };
-    return { record: withDerivedStatus(fromHash(reply[1] ?? []) as ApprovalRecord, nowMs), created: false };
+    if (reply[0] === 2) throw approvalLimitError(reply[1] === 'initiator' ? 'initiator' : 'agent', this.maxPending);
+    return { record: withDerivedStatus(fromHash((reply[1] as string[] | undefined) ?? []) as ApprovalRecord, nowMs), created: false };
   }
 
   async get(approvalId: string, nowMs: number): Promise<ApprovalRecord | undefined> {

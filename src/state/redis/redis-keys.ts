@@ -28,6 +28,8 @@ export interface RedisKeys {
   statusIndex(status: Exclude<ApprovalStatus, 'expired'>): string;
   /** Sorted set of an agent's approved break-glass ids, scored by `grantExpiresAt`. */
   breakGlass(agentId: string): string;
+  /** Sorted set of an agent's (`agent`) or initiator's pending approval ids, scored by `expiresAt` (the cap, issue 12 item 5). */
+  pendingOf(holder: 'agent' | 'initiator', id: string): string;
   /** `seq:hash` of the newest audit link. */
   readonly auditHead: string;
 }
@@ -45,6 +47,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     requestKey: (requestKey) => `${approvals}k:${requestKey}`,
     statusIndex: (status) => `${approvals}s:${status}`,
     breakGlass: (agentId) => `${approvals}bg:${agentId}`,
+    // Built the same way inside the vote and cancel scripts (`pa:` / `pi:` after the head).
+    pendingOf: (holder, id) => `${approvals}${holder === 'agent' ? 'pa' : 'pi'}:${id}`,
     auditHead: `${prefix}{audit}:head`,
   };
 }

@@ -19,6 +19,8 @@ export interface RedisStoreOptions {
   readonly client?: RedisClient;
   /** How long decided or expired approvals stay readable (default 24h). */
   readonly approvalRetentionMs?: number;
+  /** Pending approvals per agent and per initiator (`limits.max_pending_approvals`, default 20). */
+  readonly maxPendingApprovals?: number;
   /** How long start-up waits for the first connection before going on NOT_SERVING (default 2s). */
   readonly connectWaitMs?: number;
 }
@@ -41,7 +43,10 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
   const client = options.client ?? createRedisClient(config);
   const scripts = defineScripts(client);
   const ledger = new RedisLedger(client, scripts, keys, config.ledgerTtlMs);
-  const approvals = new RedisApprovals(client, scripts, keys, { retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS });
+  const approvals = new RedisApprovals(client, scripts, keys, {
+    retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,
+    ...(options.maxPendingApprovals === undefined ? {} : { maxPending: options.maxPendingApprovals }),
+  });
   const audit = new RedisAudit(scripts, keys.auditHead);
   watchConnection(client, options.log);
   await connectOnce(client, options.connectWaitMs ?? 2_000, options.log);

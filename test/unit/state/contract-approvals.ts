@@ -178,6 +178,39 @@ export function approvalContract(store: StoreRef): void {
       expect(await store().createApproval(again, T0 + 4)).toMatchObject({ created: true });
     });
 
+    // issue 12 item 5: a flood of fresh approvals stops at the cap (default 20), per agent and per initiator.
+    it('caps pending approvals per agent: the 21st throws APPROVAL_LIMIT, repeats still answer, a decided or expired one frees a slot', async () => {
+      const agentId = uniqueId('flood');
+      const records = Array.from({ length: 20 }, (_, i) => approvalFixture({ agentId, initiator: `sso:human-${i}-${uniqueId()}` }));
+      for (const record of records) expect(await store().createApproval(record, T0)).toMatchObject({ created: true });
+      const over = approvalFixture({ agentId, initiator: 'sso:someone-new' });
+      await expect(store().createApproval(over, T0)).rejects.toMatchObject({ code: 'APPROVAL_LIMIT', reason: expect.stringMatching(/^this agent already has 20 approvals pending/) as unknown });
+      expect(await store().getApproval(over.approvalId, T0)).toBeUndefined();
+      // A repeat of a pending request is no new record: it is answered, not refused.
+      expect(await store().createApproval(approvalFixture({ agentId, requestKey: records[0]!.requestKey }), T0)).toMatchObject({ created: false, record: { approvalId: records[0]!.approvalId } });
+      // Another agent is not affected.
+      expect(await store().createApproval(approvalFixture(), T0)).toMatchObject({ created: true });
+      await store().recordVote(records[1]!.approvalId, vote('sso:bob', 'deny'), T0 + 1);
+      expect(await store().createApproval(over, T0 + 2)).toMatchObject({ created: true });
+      await store().cancelApproval(records[2]!.approvalId, `agent:${agentId}`, T0 + 3);
+      expect(await store().createApproval(approvalFixture({ agentId }), T0 + 4)).toMatchObject({ created: true });
+      await expect(store().createApproval(approvalFixture({ agentId }), T0 + 5)).rejects.toMatchObject({ code: 'APPROVAL_LIMIT' });
+      // Expiry frees every slot: nothing is pending past expiresAt.
+      const later = records[0]!.expiresAt + 1;
+      expect(await store().createApproval(approvalFixture({ agentId, createdAt: later, expiresAt: later + 15 * MIN }), later)).toMatchObject({ created: true });
+    });
+
+    it('caps pending approvals per initiator across agents; records with no initiator count only for their agent', async () => {
+      const initiator = `sso:${uniqueId('mallory')}`;
+      for (let i = 0; i < 20; i++) expect(await store().createApproval(approvalFixture({ initiator }), T0)).toMatchObject({ created: true });
+      await expect(store().createApproval(approvalFixture({ initiator }), T0)).rejects.toMatchObject({
+        code: 'APPROVAL_LIMIT',
+        reason: expect.stringMatching(/^this call's initiator already has 20 approvals pending/) as unknown,
+      });
+      const { initiator: _none, ...bare } = approvalFixture();
+      expect(await store().createApproval(bare, T0)).toMatchObject({ created: true });
+    });
+
     it('does not cancel an unknown, decided or expired approval', async () => {
       expect(await store().cancelApproval('apr_unknown', 'sso:alice', T0)).toEqual({ outcome: 'not_found' });
       const denied = approvalFixture();

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
 import { JtiSet } from '../../../src/state/memory/jti-set.js';
+import { MemoryApprovals } from '../../../src/state/memory/memory-approvals.js';
 import { approvalFixture } from './contract-approvals.js';
 import { describeStateContract } from './state-contract.js';
 
@@ -60,6 +61,24 @@ describe('memory driver bounds', () => {
     expect(await store.createApproval(c, t0 + 6_000)).toMatchObject({ created: true });
     expect(await store.getApproval(a.approvalId, t0 + 6_000)).toBeUndefined();
     await store.close();
+  });
+
+  // issue 12 item 5: a full store used to walk every record on every create (100k per Check).
+  it('never walks every approval on a create, even when full; creates reclaim forgotten records a few at a time', async () => {
+    const store = createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1_000, maxApprovals: 200, approvalRetentionMs: 5_000, sweepIntervalMs: 0 });
+    const fullSweep = vi.spyOn(MemoryApprovals.prototype, 'sweep');
+    try {
+      // Distinct initiators: this is about the store bound, not the per-initiator cap.
+      const fresh = (i: number, createdAt: number, expiresAt: number) => approvalFixture({ initiator: `sso:h${i}`, createdAt, expiresAt });
+      for (let i = 0; i < 200; i++) await store.createApproval(fresh(i, t0, t0 + 1_000), t0);
+      for (let i = 0; i < 500; i++) await expect(store.createApproval(fresh(i, t0, t0 + 60_000), t0 + 1)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+      // Past retention: the clock hand frees room as creates come, without the timer.
+      for (let i = 0; i < 200; i++) expect(await store.createApproval(fresh(i, t0 + 6_000, t0 + 60_000), t0 + 6_000)).toMatchObject({ created: true });
+      expect(fullSweep).not.toHaveBeenCalled();
+    } finally {
+      fullSweep.mockRestore();
+      await store.close();
+    }
   });
 
   it('refuses duty steps when the ledger is full of live entries', async () => {
