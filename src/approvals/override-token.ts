@@ -8,6 +8,7 @@ import { createHash, hkdfSync } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { errors, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { DutygateError } from '../errors.js';
 import type { ApprovalRecord, RequestBinding } from '../state/approval-record.js';
 import { REQUEST_PARTS, requestDifference, requestDigests, type RequestDigests } from './request-binding.js';
@@ -17,8 +18,8 @@ const AUDIENCE = 'dutygate:override';
 /** Explicit JWT type (RFC 8725 §3.11): an override token is never confused with another JWT. */
 const TYPE = 'dutygate-override+jwt';
 const ALGORITHM = 'EdDSA';
-/** `overrides.deployment` when the config names none (README "Override tokens"). */
-export const DEFAULT_DEPLOYMENT = 'default';
+/** `overrides.deployment` when the config names none (config/defaults.ts, README "Override tokens"). */
+export const DEFAULT_DEPLOYMENT = CONFIG_DEFAULTS.overrides.deployment;
 /** Longest accepted chain claim: `identity.max_chain_depth` is far below it. */
 const MAX_CHAIN_CLAIM = 64;
 

@@ -1,7 +1,8 @@
+import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { DutygateError } from '../errors.js';
 
-/** Default of `limits.max_pending_approvals`: pending approvals per agent and per initiator. */
-export const DEFAULT_MAX_PENDING_APPROVALS = 20;
+/** Default of `limits.max_pending_approvals` (config/defaults.ts): pending approvals per agent and per initiator. */
+export const DEFAULT_MAX_PENDING_APPROVALS = CONFIG_DEFAULTS.limits.maxPendingApprovals;
 
 /** Who reached the cap: the requesting agent, or the human it acts for. */
 export type ApprovalLimitHolder = 'agent' | 'initiator';
