@@ -78,7 +78,9 @@ export class MemoryApprovals {
       const record = withDerivedStatus(stored, nowMs);
       if (record.status === status) out.push(record);
     }
-    return out.sort((a, b) => b.createdAt - a.createdAt).slice(0, Math.max(0, limit));
+    // Expired ones latest expiry first, like the Redis expiry index; the others newest first.
+    const order = status === 'expired' ? (a: ApprovalRecord, b: ApprovalRecord) => b.expiresAt - a.expiresAt : (a: ApprovalRecord, b: ApprovalRecord) => b.createdAt - a.createdAt;
+    return out.sort(order).slice(0, Math.max(0, limit));
   }
 
   /** Same order of checks as the Redis script: unknown, duplicate voter, closed, then decide. */

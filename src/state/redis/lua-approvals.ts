@@ -11,7 +11,7 @@
  * Create, or return the pending record for the same request key; a fresh pending record beyond
  * the cap of its agent or initiator is refused (issue 12 item 5; same order as the memory store).
  * KEYS: record, requestKey index, status index, the agent's pending set, [the initiator's
- * pending set]. ARGV: head, nowMs, approvalId, status, recordTtlMs, requestKeyTtlMs, indexCap,
+ * pending set]; a pending record also enters the expiry index (`x:pending`, built from the head). ARGV: head, nowMs, approvalId, status, recordTtlMs, requestKeyTtlMs, indexCap,
  * createdAt, maxPending, field/value pairs….
  * Returns {1} when created, {0, HGETALL of the existing record} otherwise, {2, 'agent' |
  * 'initiator'} when a cap is reached. Pending sets are scored by expiresAt: expired ids are
@@ -44,6 +44,16 @@ if status == 'pending' and tonumber(ARGV[6]) > 0 then
 end
 redis.call('ZADD', KEYS[3], ARGV[8], id)
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[7]) + 1))
+if status == 'pending' then
+  -- By expiry: expired ids are listed without reading live ones. Past expiry + retention the
+  -- record is gone (its score is older than now - retention); the cap keeps the newest.
+  local expiring = head .. 'x:pending'
+  local retention = tonumber(ARGV[5]) - tonumber(ARGV[6])
+  redis.call('ZREMRANGEBYSCORE', expiring, '-inf', now - retention)
+  redis.call('ZADD', expiring, now + tonumber(ARGV[6]), id)
+  redis.call('ZREMRANGEBYRANK', expiring, 0, -(tonumber(ARGV[7]) + 1))
+  if redis.call('PTTL', expiring) < tonumber(ARGV[5]) then redis.call('PEXPIRE', expiring, ARGV[5]) end
+end
 return { 1 }
 `;
 
@@ -73,6 +83,7 @@ end
 if decided then
   redis.call('HSET', KEYS[1], 'status', decided, 'decidedAt', ARGV[2])
   redis.call('ZREM', head .. 's:pending', id)
+  redis.call('ZREM', head .. 'x:pending', id)
   local index = head .. 's:' .. decided
   redis.call('ZADD', index, f[7], id)
   redis.call('ZREMRANGEBYRANK', index, 0, -(tonumber(ARGV[8]) + 1))
@@ -109,6 +120,7 @@ local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', 'createdAt', 'requ
 if f[1] ~= 'pending' or tonumber(f[2]) <= now then return { 'closed', redis.call('HGETALL', KEYS[1]) } end
 redis.call('HSET', KEYS[1], 'status', 'cancelled', 'decidedAt', ARGV[2], 'cancelledBy', ARGV[3])
 redis.call('ZREM', head .. 's:pending', id)
+redis.call('ZREM', head .. 'x:pending', id)
 redis.call('ZREM', head .. 'pa:' .. f[5], id)
 if f[6] and f[6] ~= '' then redis.call('ZREM', head .. 'pi:' .. f[6], id) end
 local index = head .. 's:cancelled'

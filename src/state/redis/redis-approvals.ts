@@ -73,12 +73,19 @@ export class RedisApprovals {
     return record && withDerivedStatus(record, nowMs);
   }
 
-  /** Walks the status index newest first; drops ids whose record has expired away. */
+  /**
+   * Walks the status index newest first; drops ids whose record has expired away. Expired
+   * approvals come from the expiry index, latest expiry first, so listing them never reads the
+   * live pending records (issue 19 item 10).
+   */
   async list(status: ApprovalStatus, nowMs: number, limit = DEFAULT_LIST_LIMIT): Promise<ApprovalRecord[]> {
-    const index = this.keys.statusIndex(status === 'expired' ? 'pending' : status);
+    const expired = status === 'expired';
+    const index = expired ? this.keys.expiring : this.keys.statusIndex(status);
     const out: ApprovalRecord[] = [];
     for (let start = 0; out.length < limit; start += LIST_PAGE) {
-      const ids = await this.client.zrevrange(index, start, start + LIST_PAGE - 1);
+      const ids = expired
+        ? await this.client.zrevrangebyscore(index, nowMs, '-inf', 'LIMIT', start, LIST_PAGE)
+        : await this.client.zrevrange(index, start, start + LIST_PAGE - 1);
       if (ids.length === 0) break;
       const hashes = await Promise.all(ids.map((id) => this.client.hgetall(this.keys.approval(id))));
       const gone: string[] = [];

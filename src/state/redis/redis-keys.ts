@@ -26,6 +26,11 @@ export interface RedisKeys {
   requestKey(requestKey: string): string;
   /** Sorted set of approval ids with this stored status, scored by `createdAt`. */
   statusIndex(status: Exclude<ApprovalStatus, 'expired'>): string;
+  /**
+   * Sorted set of pending approval ids scored by `expiresAt` (issue 19 item 10): expired ones are
+   * listed from it without reading the live ones. Ids leave it when decided or cancelled.
+   */
+  readonly expiring: string;
   /** Sorted set of an agent's approved break-glass ids, scored by `grantExpiresAt`. */
   breakGlass(agentId: string): string;
   /** Sorted set of an agent's (`agent`) or initiator's pending approval ids, scored by `expiresAt` (the cap, issue 12 item 5). */
@@ -46,6 +51,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     approval: (approvalId) => `${approvals}r:${approvalId}`,
     requestKey: (requestKey) => `${approvals}k:${requestKey}`,
     statusIndex: (status) => `${approvals}s:${status}`,
+    // Built the same way inside the vote and cancel scripts (`x:pending` after the head).
+    expiring: `${approvals}x:pending`,
     breakGlass: (agentId) => `${approvals}bg:${agentId}`,
     // Built the same way inside the vote and cancel scripts (`pa:` / `pi:` after the head).
     pendingOf: (holder, id) => `${approvals}${holder === 'agent' ? 'pa' : 'pi'}:${id}`,

@@ -138,6 +138,20 @@ export function approvalContract(store: StoreRef): void {
       expect(await store().listApprovals('pending', at(20), 0)).toEqual([]);
     });
 
+    it('lists expired approvals latest expiry first, and never decided or cancelled ones', async () => {
+      const initiator = uniqueId('sso:exp');
+      const mine = (records: readonly { initiator?: string; approvalId: string }[]) => records.filter((r) => r.initiator === initiator).map((r) => r.approvalId);
+      const early = approvalFixture({ initiator, createdAt: T0 + 1, expiresAt: T0 + 100 });
+      const late = approvalFixture({ initiator, createdAt: T0, expiresAt: T0 + 200 });
+      const decided = approvalFixture({ initiator, quorum: 1, createdAt: T0 + 2, expiresAt: T0 + 150 });
+      const cancelled = approvalFixture({ initiator, createdAt: T0 + 3, expiresAt: T0 + 150 });
+      for (const record of [early, late, decided, cancelled]) await store().createApproval(record, record.createdAt);
+      await store().recordVote(decided.approvalId, vote('sso:bob', 'approve', T0 + 10), T0 + 10);
+      await store().cancelApproval(cancelled.approvalId, 'sso:alice', T0 + 10);
+      expect(mine(await store().listApprovals('expired', T0 + 300))).toEqual([late.approvalId, early.approvalId]);
+      expect(mine(await store().listApprovals('expired', T0 + 150))).toEqual([early.approvalId]);
+    });
+
     it('grants break-glass to one agent until the grant ends', async () => {
       const agentId = uniqueId('agent');
       const record = approvalFixture({ kind: 'break_glass', agentId, quorum: 1, grantTtlMs: 30 * MIN, reason: 'incident 42' });

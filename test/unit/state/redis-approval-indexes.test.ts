@@ -44,4 +44,34 @@ describe('redis approval indexes', () => {
       client.disconnect();
     }
   });
+
+  // Issue 19 item 10: listing expired approvals (`?status=expired`, and the Slack sweeper every
+  // 15 s on every replica) read every pending record, newest first, up to the index cap.
+  it('lists expired approvals by their expiry, without reading the live pending ones', async () => {
+    const client = new Redis(REDIS_URL);
+    try {
+      let reads = 0;
+      // Counts the record reads of the listing (HGETALL of one record each).
+      const counting = new Proxy(client, {
+        get(target, property, receiver) {
+          if (property === 'hgetall') return (...args: Parameters<Redis['hgetall']>) => ((reads += 1), target.hgetall(...args));
+          return Reflect.get(target, property, receiver) as unknown;
+        },
+      });
+      const keys = createRedisKeys(freshPrefix('expiry'));
+      const approvals = new RedisApprovals(counting, defineScripts(client), keys, { retentionMs: 60 * 60_000, indexCap: 1_000, maxPending: 1_000 });
+      const expired = approvalFixture({ createdAt: T0, expiresAt: T0 + 60_000 });
+      await approvals.create(expired, T0);
+      for (let i = 1; i <= 30; i++) await approvals.create(approvalFixture({ createdAt: T0 + i, expiresAt: T0 + 3_600_000 }), T0 + i);
+      const decided = approvalFixture({ createdAt: T0 + 40, expiresAt: T0 + 61_000, quorum: 1 });
+      await approvals.create(decided, T0 + 40);
+      await approvals.vote(decided.approvalId, { principal: 'sso:bob', decision: 'approve', at: T0 + 41, via: 'api' }, T0 + 41);
+      reads = 0;
+      const listed = await approvals.list('expired', T0 + 120_000);
+      expect(listed.map((record) => record.approvalId)).toEqual([expired.approvalId]);
+      expect(reads).toBeLessThanOrEqual(2);
+    } finally {
+      client.disconnect();
+    }
+  });
 });
