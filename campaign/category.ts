@@ -34,11 +34,22 @@ export interface Expectation {
   readonly check?: (summary: CheckSummary) => string | undefined;
 }
 
-/** One judged exchange of a case. */
-export interface Exchange {
+/** One judged Check of a case. */
+export interface CheckExchange {
   readonly expect: Expectation;
   readonly answer: Answer;
 }
+
+/**
+ * One verdict of the gate's own tooling on hostile evidence — a forged decision log handed to
+ * `audit verify` (issue 19 item 6): `accepted` is a wrong allow.
+ */
+export interface VerdictExchange {
+  readonly verdict: { readonly accepted: boolean; readonly detail: string; readonly ms: number };
+}
+
+/** One judged exchange of a case. */
+export type Exchange = CheckExchange | VerdictExchange;
 
 /** A finished case: a short label for reports and the exchanges to judge. */
 export interface CaseResult {

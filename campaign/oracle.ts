@@ -13,6 +13,7 @@ export type FailureKind = 'rpc' | 'slow' | 'wrong_allow' | 'wrong_deny' | 'no_co
 
 /** Why one exchange fails the oracle, or undefined when it passes. */
 export function judge(exchange: Exchange): { kind: FailureKind; detail: string } | undefined {
+  if ('verdict' in exchange) return exchange.verdict.accepted ? { kind: 'wrong_allow', detail: exchange.verdict.detail } : undefined;
   const { answer, expect } = exchange;
   if (answer.rpcError !== undefined || answer.summary === undefined) return { kind: 'rpc', detail: answer.rpcError ?? 'no answer' };
   if (answer.ms >= MAX_ANSWER_MS) return { kind: 'slow', detail: `${Math.round(answer.ms)} ms` };

@@ -56,7 +56,7 @@ export async function runCategory(category: Category, env: CampaignEnv, cases: n
         const result = await run.runCase(createRng(caseSeed(env.seed, category.name, index)), index);
         let failed = false;
         for (const exchange of result.exchanges) {
-          tally.slowestMs = Math.max(tally.slowestMs, exchange.answer.ms);
+          tally.slowestMs = Math.max(tally.slowestMs, 'verdict' in exchange ? exchange.verdict.ms : exchange.answer.ms);
           const verdict = judge(exchange);
           if (!verdict) continue;
           tally.failures[verdict.kind]++;
