@@ -27,9 +27,10 @@ export const category: Category = {
         slack.delayMs = fault === 'slow' ? 3_000 : 0;
         const posted = slack.succeeded('chat.postMessage').length;
         const exchanges: Exchange[] = [];
-        // Distinct params: each call is its own approval request.
+        // Distinct params: each call is its own approval request. One agent per case: pending
+        // approvals are capped per agent (limits.max_pending_approvals), and these never settle.
         const answers = await Promise.all(
-          Array.from({ length: 5 }, async (_, i) => env.check({ ...RESTART, body: JSON.stringify({ ticket: `t-${index}-${i}` }), token: await gate.mint('ops-1') }, gate)),
+          Array.from({ length: 5 }, async (_, i) => env.check({ ...RESTART, body: JSON.stringify({ ticket: `t-${index}-${i}` }), token: await gate.mint(`ops-${index}`) }, gate)),
         );
         for (const answer of answers) {
           const check = answer.summary?.body?.approval_id;
