@@ -6,8 +6,8 @@
  * Posting to Slack happens after the Check has answered — it is never awaited here.
  */
 import { randomBytes } from 'node:crypto';
-import { resolvePrincipal } from '../check/principals.js';
-import { withDeadline } from '../check/with-deadline.js';
+import { resolvePrincipal } from '../identity/principals.js';
+import { withDeadline } from '../lib/with-deadline.js';
 import { DutygateError } from '../errors.js';
 import type { AgentClaims } from '../identity/types.js';
 import type { Logger } from '../log/logger.js';

@@ -5,8 +5,8 @@
  * repeats idempotent). Also reads for agents (with the override token once approved), listings
  * for approvers, and break-glass requests.
  */
-import { resolvePrincipal } from '../check/principals.js';
-import { withDeadline } from '../check/with-deadline.js';
+import { resolvePrincipal } from '../identity/principals.js';
+import { withDeadline } from '../lib/with-deadline.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';

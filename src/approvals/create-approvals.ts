@@ -9,7 +9,7 @@ import type { AgentClaims } from '../identity/types.js';
 import { createTokenVerifier } from '../identity/verify-token.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import type { HttpRoutes } from '../server/http-server.js';
+import type { HttpRoutes } from '../lib/http-routes.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogApprovalEvents, type ApprovalEvents } from './approval-events.js';
 import { createApprovalGate, type ApprovalGate } from './approval-gate.js';

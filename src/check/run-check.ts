@@ -10,12 +10,12 @@ import { dutyStepsFor, evaluate } from '../policy/evaluate.js';
 import type { Decision, DutyStep, LedgerEntry, ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
 import type { StateStore } from '../state/state-store.js';
-import { mapRequest } from '../tools/map-request.js';
+import { mapRequest } from '../policy/mapping/map-request.js';
 import type { CheckOutcome } from './outcome.js';
-import { resolvePrincipal } from './principals.js';
+import { resolvePrincipal } from '../identity/principals.js';
 import { gateOwnedHeaders, judgeMethodOverride, type RequestStrip } from './request-hygiene.js';
 import { replayExpiryMs } from './replay-window.js';
-import { withDeadline } from './with-deadline.js';
+import { withDeadline } from '../lib/with-deadline.js';
 
 /** Verifies the agent token and its delegation chain (src/identity behind a port). */
 export interface AgentAuthenticator {

@@ -1,6 +1,6 @@
 import { compileDeclaredParams, type DeclaredParams } from './declared-params.js';
 import { basename } from 'node:path';
-import { compilePathTemplate } from '../tools/path-template.js';
+import { compilePathTemplate } from './mapping/path-template.js';
 import type { ParsedYaml } from '../yaml/parse-yaml.js';
 import { parseDuration } from '../yaml/duration.js';
 import { SourceError } from '../yaml/source-issue.js';

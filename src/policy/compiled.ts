@@ -1,5 +1,5 @@
 import type { DeclaredParams } from './declared-params.js';
-import type { PathTemplate } from '../tools/path-template.js';
+import type { PathTemplate } from './mapping/path-template.js';
 import type { ParamCondition } from './conditions.js';
 import type { NamePattern } from './glob.js';
 import type { ResourceRule } from './resource-rule.js';

@@ -1,6 +1,6 @@
 import { createDenyOutcome } from '../authz/deny-outcome.js';
 import type { Admission } from '../check/admission.js';
-import type { CheckFunction } from './grpc-check-handler.js';
+import type { CheckFunction } from '../check/check-function.js';
 
 /**
  * Puts the check pipeline behind admission control, once for every adapter: Envoy's ext_authz

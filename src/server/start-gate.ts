@@ -14,7 +14,7 @@ import type { StateStore } from '../state/state-store.js';
 import { startGrpcServer } from './grpc-server.js';
 import { createHealthState, type HealthState } from './health-state.js';
 import { startHttpServer } from './http-server.js';
-import { loadAdminAuth } from './admin-token.js';
+import { loadAdminAuth } from '../lib/admin-token.js';
 import { createAuthzenRoutes } from '../authzen/authzen-routes.js';
 import { createAuditRoutes } from './audit-routes.js';
 import { createPolicyAdminRoutes } from './policy-admin-routes.js';

@@ -3,12 +3,12 @@ import { createAuditRecorder, type RecordedAudit } from '../audit/audit-recorder
 import type { CheckpointRecord, CheckpointSigner } from '../audit/checkpoint.js';
 import { createCheckpointer } from '../audit/checkpointer.js';
 import { openDecisionLog } from '../audit/decision-log.js';
-import { settleWithin } from '../check/with-deadline.js';
+import { settleWithin } from '../lib/with-deadline.js';
 import type { AuditConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import type { CheckFunction, FallbackDenyListener } from '../server/grpc-check-handler.js';
-import type { HttpRoutes } from '../server/http-server.js';
+import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
+import type { HttpRoutes } from '../lib/http-routes.js';
 import type { ApprovalRecord, ApprovalVote } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import { createApprovalAudit } from './approval-audit.js';

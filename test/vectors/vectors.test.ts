@@ -5,7 +5,7 @@ import { decideUnmapped } from '../../src/policy/decide-unmapped.js';
 import { dutyStepsFor, evaluate } from '../../src/policy/evaluate.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
 import type { Decision, ToolCall } from '../../src/policy/types.js';
-import { mapRequest } from '../../src/tools/map-request.js';
+import { mapRequest } from '../../src/policy/mapping/map-request.js';
 import { loadVectorSuites, toHttpRequest, type VectorCase, type VectorExpectation } from './load-vectors.js';
 
 const LIMITS = { maxBodyBytes: 65_536, maxJsonDepth: 32 };

@@ -1,5 +1,5 @@
 import { CODES, isDutygateError } from '../../errors.js';
-import type { HttpResult } from '../../server/http-server.js';
+import type { HttpResult } from '../../lib/http-routes.js';
 
 /**
  * Error codes of the approvals HTTP API (docs/design.md §8) and their statuses. Token failures reuse

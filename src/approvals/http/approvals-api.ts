@@ -18,7 +18,7 @@ import { parseBearer } from '../../identity/parse-bearer.js';
 import { DEFAULT_MAX_IDENTIFIER_LENGTH, type PrincipalClaims } from '../../identity/read-claims.js';
 import type { AgentClaims } from '../../identity/types.js';
 import { identifierError } from '../../lib/text.js';
-import type { HttpResult, HttpRoutes } from '../../server/http-server.js';
+import type { HttpResult, HttpRoutes } from '../../lib/http-routes.js';
 import type { ApprovalStatus } from '../../state/approval-record.js';
 import { parseDuration } from '../../yaml/duration.js';
 import type { ApprovalService, Canceller } from '../approval-service.js';

@@ -14,7 +14,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockAction, type ButtonAction } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
-import type { HttpRoute } from '../../server/http-server.js';
+import type { HttpRoute } from '../../lib/http-routes.js';
 import type { ApprovalService } from '../approval-service.js';
 import { BodyError, readBody } from '../http/read-body.js';
 import { APPROVE_ACTION, DENY_ACTION } from './blocks.js';

@@ -1,4 +1,4 @@
-import { settleWithin, withReplyDeadline } from '../../check/with-deadline.js';
+import { settleWithin, withReplyDeadline } from '../../lib/with-deadline.js';
 import type { RedisStateConfig } from '../../config/types.js';
 import { DutygateError, isDutygateError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';

@@ -7,7 +7,7 @@ import type { CheckOutcome } from '../../../src/check/outcome.js';
 import type { Code } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 import type { HttpRequest } from '../../../src/request/http-request.js';
-import type { CheckContext } from '../../../src/server/grpc-check-handler.js';
+import type { CheckContext } from '../../../src/check/check-function.js';
 import { phaseOf } from '../../../src/telemetry/check-attributes.js';
 import { createCheckAudit } from '../../../src/telemetry/check-audit.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';

@@ -1,5 +1,5 @@
-import type { DenyCode } from '../errors.js';
-import { isWellFormedUtf16 } from '../lib/text.js';
+import type { DenyCode } from '../../errors.js';
+import { isWellFormedUtf16 } from '../../lib/text.js';
 import { foldKey } from './case-fold.js';
 
 /** Why a body was refused: one of the BODY_* codes and an agent-safe sentence. */

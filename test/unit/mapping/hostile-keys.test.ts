@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { DutygateError } from '../../../src/errors.js';
 import { identifierError, isWellFormedUtf16 } from '../../../src/lib/text.js';
-import { foldKey } from '../../../src/tools/case-fold.js';
-import { parseStrictJson } from '../../../src/tools/parse-json.js';
-import { checkToolName } from '../../../src/tools/tool-name.js';
+import { foldKey } from '../../../src/policy/mapping/case-fold.js';
+import { parseStrictJson } from '../../../src/policy/mapping/parse-json.js';
+import { checkToolName } from '../../../src/policy/mapping/tool-name.js';
 import { LIMITS } from './request-of.js';
 
 const parse = (text: string) => {

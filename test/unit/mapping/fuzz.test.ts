@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DutygateError } from '../../../src/errors.js';
 import { parsePolicy } from '../../../src/policy/load-policy.js';
-import { mapRequest } from '../../../src/tools/map-request.js';
-import { parseStrictJson } from '../../../src/tools/parse-json.js';
+import { mapRequest } from '../../../src/policy/mapping/map-request.js';
+import { parseStrictJson } from '../../../src/policy/mapping/parse-json.js';
 import { mulberry32 } from '../../helpers/mulberry32.js';
 import { requestOf } from './request-of.js';
 

@@ -1,6 +1,6 @@
 import { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { settleWithin, withDeadline } from '../../../src/check/with-deadline.js';
+import { settleWithin, withDeadline } from '../../../src/lib/with-deadline.js';
 import { DutygateError } from '../../../src/errors.js';
 import { REDIS_URL } from '../../helpers/redis-test.js';
 

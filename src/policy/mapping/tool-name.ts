@@ -8,7 +8,7 @@
  * only printable ASCII can be added, so a name can never hide a control, bidi or look-alike
  * character.
  */
-import { DutygateError } from '../errors.js';
+import { DutygateError } from '../../errors.js';
 
 /** The configurable part of the rule; both default to the MCP guidance. */
 export interface ToolNameRule {

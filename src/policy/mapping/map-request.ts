@@ -1,8 +1,8 @@
-import { DutygateError } from '../errors.js';
-import type { CompiledPolicy, CompiledTool } from '../policy/compiled.js';
-import type { ToolCall } from '../policy/types.js';
-import type { HttpRequest } from '../request/http-request.js';
-import { checkDeclaredParams } from '../policy/declared-params.js';
+import { DutygateError } from '../../errors.js';
+import type { CompiledPolicy, CompiledTool } from '../compiled.js';
+import type { ToolCall } from '../types.js';
+import type { HttpRequest } from '../../request/http-request.js';
+import { checkDeclaredParams } from '../declared-params.js';
 import { foldKey } from './case-fold.js';
 import { mapMcp } from './map-mcp.js';
 import { parseStrictJson, type JsonLimits } from './parse-json.js';

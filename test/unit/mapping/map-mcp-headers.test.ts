@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DutygateError } from '../../../src/errors.js';
 import { parsePolicy } from '../../../src/policy/load-policy.js';
 import type { ToolCall } from '../../../src/policy/types.js';
-import { mapRequest } from '../../../src/tools/map-request.js';
+import { mapRequest } from '../../../src/policy/mapping/map-request.js';
 import { LIMITS, requestOf } from './request-of.js';
 
 // SEP-2243 / MCP 2026-07-28: Mcp-Method and Mcp-Name mirror the JSON-RPC method and target.

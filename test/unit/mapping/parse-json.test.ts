@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStrictJson } from '../../../src/tools/parse-json.js';
+import { parseStrictJson } from '../../../src/policy/mapping/parse-json.js';
 import { LIMITS } from './request-of.js';
 
 const utf8 = (text: string) => new TextEncoder().encode(text);

@@ -1,8 +1,8 @@
-import { DutygateError } from '../errors.js';
-import type { CompiledTool } from '../policy/compiled.js';
-import { MCP_METHOD_PREFIX, MCP_RESPONSE, MCP_STREAM, MCP_TOOL_PREFIX } from '../policy/tool-refs.js';
-import type { ToolCall } from '../policy/types.js';
-import type { HttpRequest } from '../request/http-request.js';
+import { DutygateError } from '../../errors.js';
+import type { CompiledTool } from '../compiled.js';
+import { MCP_METHOD_PREFIX, MCP_RESPONSE, MCP_STREAM, MCP_TOOL_PREFIX } from '../tool-refs.js';
+import type { ToolCall } from '../types.js';
+import type { HttpRequest } from '../../request/http-request.js';
 import { checkAgainstBody, MIRRORED_HEADERS_SINCE, readMcpHeaders, requireMirroredHeaders, type McpHeaders } from './mcp-headers.js';
 import { parseStrictJson, type JsonLimits } from './parse-json.js';
 import { checkToolName, type ToolNameRule } from './tool-name.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DutygateError } from '../../../src/errors.js';
 import { parsePolicy } from '../../../src/policy/load-policy.js';
-import { mapRequest } from '../../../src/tools/map-request.js';
+import { mapRequest } from '../../../src/policy/mapping/map-request.js';
 import { LIMITS, requestOf } from './request-of.js';
 
 const POLICY = parsePolicy(

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { DutygateError } from '../errors.js';
+import { DutygateError } from '../../errors.js';
 
 /**
  * The MCP revision that mirrors the JSON-RPC method and target into HTTP headers
