@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolvePrincipal } from '../identity/principals.js';
-import { withDeadline } from '../lib/with-deadline.js';
+import type { Deadline } from '../lib/deadline.js';
 import { DutygateError } from '../errors.js';
 import type { AgentClaims } from '../identity/types.js';
 import type { Logger } from '../log/logger.js';
@@ -49,12 +49,14 @@ export type ApprovalResolution =
 /** The approvals port of the Check pipeline. */
 export interface ApprovalGate {
   /**
-   * Resolves an `approval_needed` decision; bounded by the state deadline.
+   * Resolves an `approval_needed` decision under the Check's deadline: no state call is started
+   * once it has passed, and an approval whose Check lost the race is withdrawn, not announced.
    *
    * @throws DutygateError OVERRIDE_* for a presented override token that does not fit this call
-   *   or was spent; STATE_UNAVAILABLE when the store does not answer in time.
+   *   or was spent; STATE_UNAVAILABLE when the store does not answer in time; INTERNAL when the
+   *   deadline passed before a state call.
    */
-  resolve(call: ApprovalNeededCall, nowMs: number): Promise<ApprovalResolution>;
+  resolve(call: ApprovalNeededCall, nowMs: number, deadline: Deadline): Promise<ApprovalResolution>;
 }
 
 /** Dependencies of {@link createApprovalGate}. */
@@ -74,10 +76,7 @@ export interface ApprovalGateOptions {
 /** Builds the approvals port the Check pipeline calls on `approval_needed`. */
 export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   const { state, overrides, notifier, events, log } = options;
-  const stateCall = <T>(work: Promise<T>): Promise<T> =>
-    withDeadline(work, options.stateTimeoutMs, 'STATE_UNAVAILABLE', 'the state store did not answer in time');
-
-  async function redeem(call: ApprovalNeededCall, token: string, hash: string, nowMs: number): Promise<ApprovalResolution> {
+  async function redeem(call: ApprovalNeededCall, token: string, hash: string, nowMs: number, deadline: Deadline): Promise<ApprovalResolution> {
     const claims = await overrides.verify(
       token,
       {
@@ -92,19 +91,28 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       nowMs,
     );
     // Spent only once it fits this call: a mismatched attempt must not burn the real retry.
-    const fresh = await stateCall(state.claimJti({ purpose: 'override' }, claims.jti, claims.exp * 1000 + 60_000, nowMs));
+    const fresh = await deadline.call(() => state.claimJti({ purpose: 'override' }, claims.jti, claims.exp * 1000 + 60_000, nowMs), options.stateTimeoutMs);
     if (!fresh) throw new DutygateError('OVERRIDE_SPENT', 'this override token was already used; it lets exactly one retry through');
     events.overrideRedeemed(claims.approvalId, { decisionId: call.decisionId, agentId: call.token.agentId });
     return { kind: 'lifted', via: 'override', approvalId: claims.approvalId };
   }
 
+  function withdraw(approvalId: string, nowMs: number): void {
+    state.cancelApproval(approvalId, WITHDRAWN_BY, nowMs).then(
+      (result) => {
+        if (result.outcome === 'cancelled') events.decided(result.record);
+      },
+      (error: unknown) => log.error({ approval_id: approvalId, err: String(error) }, 'withdrawing the approval of a timed-out check failed'),
+    );
+  }
+
   return {
-    async resolve(call, nowMs) {
+    async resolve(call, nowMs, deadline) {
       const hash = hashParams(call.tool.params);
-      if (call.overrideToken !== undefined) return redeem(call, call.overrideToken, hash, nowMs);
+      if (call.overrideToken !== undefined) return redeem(call, call.overrideToken, hash, nowMs, deadline);
 
       if (call.policy.breakGlass) {
-        const grant = await stateCall(state.activeBreakGlass(call.token.agentId, nowMs));
+        const grant = await deadline.call(() => state.activeBreakGlass(call.token.agentId, nowMs), options.stateTimeoutMs);
         // A grant serves one human: it does not lift the agent's calls for anyone else.
         if (grant && grant.servedInitiator === call.initiator) {
           events.breakGlassUsed(grant, { decisionId: call.decisionId, agentId: call.token.agentId });
@@ -113,11 +121,17 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       }
 
       const record = buildRecord(call, hash, options.aliases, overrides.deployment, nowMs);
-      const { record: stored, created } = await stateCall(state.createApproval(record, nowMs));
+      const { record: stored, created } = await deadline.call(() => state.createApproval(record, nowMs), options.stateTimeoutMs);
       if (created) {
         events.created(stored);
-        // After the answer: setImmediate runs once this Check's response is on its way.
+        // After the answer: setImmediate runs once this Check's response is on its way. A Check
+        // that lost the race with its deadline was answered with a deny: the record its late
+        // reply created is withdrawn (cancelled), never announced to approvers.
         setImmediate(() => {
+          if (deadline.signal.aborted) {
+            withdraw(stored.approvalId, Date.now());
+            return;
+          }
           notifier.announce(stored).catch((error: unknown) => log.error({ approval_id: stored.approvalId, err: String(error) }, 'approval notification failed'));
         });
       }
@@ -125,6 +139,9 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     },
   };
 }
+
+/** Who cancels the approval of a Check that missed its deadline (the record's `cancelled_by`). */
+export const WITHDRAWN_BY = 'dutygate:deadline';
 
 /** `GET` URL of an approval's status, for the agent to poll. */
 export function statusUrl(base: string, approvalId: string): string {

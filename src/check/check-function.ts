@@ -11,12 +11,13 @@ export interface CheckContext {
   readonly traceparent?: string;
   readonly tracestate?: string;
   /**
-   * When the answer is due: the earlier of Envoy's gRPC deadline and `limits.checkTimeoutMs`.
-   * The pipeline should deny on its own by then (with its precise code) and re-check it before
-   * committing side effects of an allow; {@link BACKSTOP_GRACE_MS} later the server stops
-   * waiting and denies INTERNAL.
+   * The Check's one deadline (docs/design.md §1), created where the Check arrives: due at the
+   * earlier of Envoy's gRPC deadline and `limits.checkTimeoutMs`. Every phase asks it before a
+   * state call or side effect; the pipeline denies on its own by then (with its precise code),
+   * and `BACKSTOP_GRACE_MS` later the gRPC server stops waiting and denies INTERNAL. Absent, the
+   * pipeline makes one of `limits.checkTimeoutMs` from now.
    */
-  readonly deadline?: Date;
+  readonly deadline?: Deadline;
   /** A decision id assigned before the pipeline runs (the audit interceptor does, to find its span). */
   readonly decisionId?: string;
   /**

@@ -1,6 +1,8 @@
 import { DutygateError, type DenyCode } from '../errors.js';
 import { withDeadline } from './with-deadline.js';
 
+const STATE_LATE = 'the state store did not answer in time';
+
 /** Why a {@link Deadline}'s signal fired: the Check lost its race with the clock. */
 export const DEADLINE_REASON = 'the check did not finish within its deadline';
 
@@ -22,6 +24,8 @@ export class Deadline {
   readonly #controller = new AbortController();
   #timer: NodeJS.Timeout | undefined;
   #finished = false;
+  /** State calls started and not yet answered: a race lost while one is pending is the store's. */
+  #waiting = 0;
 
   /** @param dueAt milliseconds since the epoch (real time, `Date.now()`'s clock). */
   constructor(readonly dueAt: number) {
@@ -70,15 +74,22 @@ export class Deadline {
    * Starts a state call only while time is left, and waits for it at most `perCallMs` (the
    * store's own timeout; undefined for the in-process driver) and never past the deadline.
    * A call not started is a deny `INTERNAL` ({@link DEADLINE_REASON}); a started one that does
-   * not answer in time is `STATE_UNAVAILABLE` — the store is what the Check was waiting for.
+   * not answer in time is `STATE_UNAVAILABLE` — the store is what the Check was waiting for (also
+   * when the Check's own race, not `perCallMs`, ran out while it was pending).
    */
   call<T>(start: () => Promise<T>, perCallMs: number | undefined): Promise<T> {
     const now = Date.now();
     if (this.passed(now)) return Promise.reject(new DutygateError('INTERNAL', `${DEADLINE_REASON}; nothing more was written`));
-    // The in-process driver answers within this turn: the Check's own race bounds it (no timer).
-    if (perCallMs === undefined) return start();
-    const left = this.remainingMs(now);
-    return withDeadline(start(), perCallMs === undefined ? left : Math.min(perCallMs, left), 'STATE_UNAVAILABLE', 'the state store did not answer in time');
+    this.#waiting++;
+    const answered = () => {
+      this.#waiting--;
+    };
+    const work = start();
+    work.then(answered, answered);
+    // A store that bounds its own calls (Redis: state.timeout) or answers in process: the
+    // Check's own race bounds the wait (no second timer on the hot path).
+    if (perCallMs === undefined) return work;
+    return withDeadline(work, Math.min(perCallMs, this.remainingMs(now)), 'STATE_UNAVAILABLE', STATE_LATE);
   }
 
   /**
@@ -88,7 +99,8 @@ export class Deadline {
   race<T>(work: Promise<T>, code: DenyCode = 'INTERNAL', reason: string = DEADLINE_REASON): Promise<T> {
     const signal = this.#controller.signal;
     return new Promise<T>((resolve, reject) => {
-      const lost = () => reject(new DutygateError(code, reason));
+      // Lost while a state call was pending: the store is what the Check was waiting for.
+      const lost = () => reject(this.#waiting > 0 ? new DutygateError('STATE_UNAVAILABLE', STATE_LATE) : new DutygateError(code, reason));
       if (signal.aborted) {
         lost();
         return;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
 import { createOverrideTokens } from '../approvals/override-token.js';
-import { createCheckHandler } from '../check/run-check.js';
+import { createCheckPipeline } from '../check/check-pipeline.js';
 import type { CheckOutcome } from '../check/outcome.js';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { generateSigningKey } from '../identity/generate-keys.js';
@@ -73,7 +73,7 @@ export async function createCaseGate(options: CaseGateOptions = {}): Promise<Cas
         await seedLedger(state, testCase, now);
         const approvals = createCaseApprovals({ state, overrides, policy, aliases, stateTimeoutMs: CASE_TIMEOUT_MS });
         if (testCase.breakGlass) await approvals.grantBreakGlass(testCase.agent.id, testCase.agent.initiator, now);
-        const check = createCheckHandler({
+        const check = createCheckPipeline({
           authenticator: verifier,
           policy: () => policy,
           state,
@@ -83,11 +83,11 @@ export async function createCaseGate(options: CaseGateOptions = {}): Promise<Cas
           aliases,
           approvals: approvals.gate,
         });
-        const first = await check(await requestFor(key.privateJwk, testCase));
+        const first = await check(await requestFor(key.privateJwk, testCase), {});
         // An override only ever lifts approval_needed: any other first answer is the answer.
         if (!testCase.override || first.decision !== 'approval_needed' || first.approvalId === undefined) return first;
         const token = await approvals.approveAndFetchOverride(first.approvalId, Date.now());
-        return await check(await requestFor(key.privateJwk, testCase, token));
+        return await check(await requestFor(key.privateJwk, testCase, token), {});
       } finally {
         await state.close();
       }

@@ -1,10 +1,11 @@
-import type { Deadline, ServerUnaryCall, handleUnaryCall } from '@grpc/grpc-js';
+import type { Deadline as GrpcDeadline, ServerUnaryCall, handleUnaryCall } from '@grpc/grpc-js';
 import { createDenyOutcome } from '../authz/deny-outcome.js';
 import { toCheckResponse } from '../authz/index.js';
 import { parseCheckRequest } from '../authz/parse-check-request.js';
 import type { WireCheckRequest, WireCheckResponse } from '../authz/wire-types.js';
 import type { CheckContext, CheckFunction, FallbackDenyListener } from '../check/check-function.js';
 import type { CheckOutcome } from '../check/outcome.js';
+import { Deadline } from '../lib/deadline.js';
 import type { LimitsConfig } from '../config/types.js';
 
 /** Options of {@link createCheckHandler}. */
@@ -45,7 +46,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
         ...(request.headers.has('traceparent')
           ? { traceparent: request.headers.get('traceparent'), tracestate: request.headers.get('tracestate') }
           : { traceparent: metadataText(call, 'traceparent'), tracestate: metadataText(call, 'tracestate') }),
-        deadline: dueAt === undefined ? undefined : new Date(dueAt),
+        ...(dueAt === undefined ? {} : { deadline: new Deadline(dueAt) }),
       };
       const pending = check(request, context);
       const outcome = await settleBy(pending, dueAt === undefined ? undefined : dueAt + BACKSTOP_GRACE_MS);
@@ -77,7 +78,7 @@ function metadataText(call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>
 export const BACKSTOP_GRACE_MS = 20;
 
 /** The earlier of the RPC deadline and now + timeout; undefined when neither bounds the call. */
-function dueTime(deadline: Deadline, timeoutMs: number): number | undefined {
+function dueTime(deadline: GrpcDeadline, timeoutMs: number): number | undefined {
   const rpc = deadline instanceof Date ? deadline.getTime() : deadline;
   const own = timeoutMs > 0 && Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
   const due = Math.min(rpc, own);

@@ -3,7 +3,7 @@ import { createApprovals, type Approvals, type ApprovalsDependencies } from '../
 import type { GateConfig } from '../config/types.js';
 import { createAdmission, type Admission } from '../check/admission.js';
 import { admitChecks } from './admitted-check.js';
-import { createCheckHandler } from '../check/run-check.js';
+import { createCheckPipeline } from '../check/check-pipeline.js';
 import { createAgentVerifier } from '../identity/verify-agent.js';
 import { createGateAudit, type GateAudit } from '../telemetry/gate-audit.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -106,7 +106,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     onShed,
   });
   // Admission sits inside the audit: a shed Check is recorded like any other (with its request).
-  const check = audit.wrap(admitChecks(createCheckHandler({
+  const check = audit.wrap(admitChecks(createCheckPipeline({
     authenticator: verifier,
     policy: () => policy.current(),
     state,

@@ -9,6 +9,9 @@ import { parseStrictJson, type JsonLimits } from './parse-json.js';
 import type { ToolNameRule } from './tool-name.js';
 import { matchPathTemplate, splitRequestPath } from './path-template.js';
 
+/** The request limits mapping honours: JSON size and depth, the MCP tool-name rule. */
+export type MappingLimits = JsonLimits & ToolNameRule;
+
 /**
  * Maps a request to the tool call the policy judges (docs/design.md §3). The first `tools:` entry, in
  * policy order, whose method (case-insensitive), host (exact) and path (exact or template)
@@ -26,7 +29,7 @@ import { matchPathTemplate, splitRequestPath } from './path-template.js';
  * sources naming keys equal under case folding (`payment_id` in the path, `Payment_ID` in the
  * body) are BODY_KEY_COLLISION: a case-insensitive upstream binds both to one field.
  */
-export function mapRequest(policy: CompiledPolicy, request: HttpRequest, limits: JsonLimits & ToolNameRule): ToolCall | undefined {
+export function mapRequest(policy: CompiledPolicy, request: HttpRequest, limits: MappingLimits): ToolCall | undefined {
   const method = request.method.toUpperCase();
   const host = normaliseHost(request.host);
   let segments: readonly string[] | undefined;

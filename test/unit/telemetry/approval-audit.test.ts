@@ -35,7 +35,7 @@ describe('approval events (the approvals module calls these)', () => {
     // The pipeline uses the decision id the interceptor assigned (as run-check does).
     await audit.wrap((_request, context) => {
       audit.approvalEvents.created(record({ decisionId: context.decisionId }));
-      const outcome: CheckOutcome = { decision: 'approval_needed', code: 'APPROVAL_REQUIRED', decisionId: context.decisionId!, approvalId: 'apr_1', shadow: false, wouldBlock: false };
+      const outcome: CheckOutcome = { decision: 'approval_needed', code: 'APPROVAL_REQUIRED', decisionId: context.decisionId!, phase: 'policy', approvalId: 'apr_1', shadow: false, wouldBlock: false };
       return Promise.resolve(outcome);
     })(request, {});
     audit.approvalEvents.vote('apr_1', { principal: 'sso:frank', decision: 'approve', via: 'slack' }, 'recorded');
@@ -80,7 +80,7 @@ describe('approval events (the approvals module calls these)', () => {
       const decisionId = context.decisionId!;
       audit.approvalEvents.overrideRedeemed('apr_3', { decisionId, agentId: 'finance-a' });
       audit.approvalEvents.breakGlassUsed(record({ approvalId: 'bg_1', kind: 'break_glass' }), { decisionId, agentId: 'finance-a' });
-      const outcome: CheckOutcome = { decision: 'allow', code: 'OK', decisionId, shadow: false, wouldBlock: false };
+      const outcome: CheckOutcome = { decision: 'allow', code: 'OK', decisionId, phase: 'policy', shadow: false, wouldBlock: false };
       return Promise.resolve(outcome);
     })(request, { decisionId: 'd-retry' });
     await audit.settled();

@@ -9,7 +9,7 @@ import { CODES, type Code } from '../../../src/errors.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import type { GateGaugeSources } from '../../../src/telemetry/gate-gauges.js';
 
-const outcome = (code: Code): CheckOutcome => ({ decision: code === 'OK' ? 'allow' : 'deny', code, decisionId: 'd', shadow: false, wouldBlock: false });
+const outcome = (code: Code): CheckOutcome => ({ decision: code === 'OK' ? 'allow' : 'deny', code, decisionId: 'd', phase: 'policy', shadow: false, wouldBlock: false });
 
 /** The value of one series in Prometheus text, NaN when absent. */
 function value(text: string, series: string): number {

@@ -33,7 +33,7 @@ function checkSpan(outcome: CheckOutcome, rpcConventions?: RpcConventions, conte
   };
 }
 
-const outcome = (fields: Partial<CheckOutcome> = {}): CheckOutcome => ({ decision: 'allow', code: 'OK', decisionId: 'd-1', agentId: 'finance-a', jti: 'j-1', shadow: false, wouldBlock: false, ...fields });
+const outcome = (fields: Partial<CheckOutcome> = {}): CheckOutcome => ({ decision: 'allow', code: 'OK', decisionId: 'd-1', phase: 'policy', agentId: 'finance-a', jti: 'j-1', shadow: false, wouldBlock: false, ...fields });
 
 describe('semantic conventions: the copied experimental names are the package’s', () => {
   it.each([
