@@ -1,29 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { DutygateError } from '../../src/errors.js';
 import type { CompiledPolicy } from '../../src/policy/compile-policy.js';
-import { decideUnmapped } from '../../src/policy/decide-unmapped.js';
-import { dutyStepsFor, evaluate } from '../../src/policy/evaluate.js';
+import { judgeRequest } from '../../src/policy/judge-call.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import type { Decision, ToolCall } from '../../src/policy/types.js';
-import { mapRequest } from '../../src/policy/mapping/map-request.js';
+import type { Decision, DutyStep, ToolCall } from '../../src/policy/types.js';
 import { loadVectorSuites, toHttpRequest, type VectorCase, type VectorExpectation } from './load-vectors.js';
 
 const LIMITS = { maxBodyBytes: 65_536, maxJsonDepth: 32 };
 
-/** The engine half of a Check: request → tool call → decision, ledger read as the state store would. */
+/**
+ * The engine half of a Check — the policy's one judgement (src/policy/judge-call.ts), as the gate
+ * and `policy dry-run` run it: request → tool call → decision → the commit's conflict check, the
+ * ledger read as the state store would (only the entries of the resources this call touches).
+ */
 function decide(policy: CompiledPolicy, vector: VectorCase): { tool: ToolCall | undefined; decision: Decision } {
-  let tool: ToolCall | undefined;
-  try {
-    tool = mapRequest(policy, toHttpRequest(vector.request), LIMITS);
-  } catch (error) {
-    if (!(error instanceof DutygateError)) throw error;
-    return { tool: undefined, decision: decideUnmapped(policy, error.code, error.reason) };
-  }
-  if (!tool) return { tool, decision: decideUnmapped(policy, 'NO_TOOL') };
-  // Like StateStore.readLedger: only the entries of the resources this call touches.
-  const steps = dutyStepsFor(policy, tool);
-  const ledger = vector.ledger.filter((entry) => steps.some((step) => step.duty === entry.duty && step.resource === entry.resource));
-  return { tool, decision: evaluate(policy, { agent: vector.agent, tool, ledger }) };
+  const agent = vector.agent;
+  const actor = {
+    agentId: agent.id,
+    ancestors: agent.ancestors,
+    ...(agent.parentId === undefined ? {} : { parentId: agent.parentId }),
+    ...(agent.initiator === undefined ? {} : { initiator: agent.initiator }),
+  };
+  const ledgerFor = (steps: readonly DutyStep[]) => vector.ledger.filter((entry) => steps.some((step) => step.duty === entry.duty && step.resource === entry.resource));
+  const { tool, decision } = judgeRequest(policy, toHttpRequest(vector.request), LIMITS, actor, ledgerFor);
+  return { tool, decision };
 }
 
 /** The decision projected onto the fields the vector names (so unnamed fields are not checked). */
