@@ -7,57 +7,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { resolvePrincipal } from '../identity/principals.js';
+import type { ApprovalGate, ApprovalNeededCall, ApprovalResolution } from '../check/approval-port.js';
 import type { Deadline } from '../lib/deadline.js';
+import { requestBindingOf } from './request-binding.js';
 import { DutygateError } from '../errors.js';
-import type { AgentClaims } from '../identity/types.js';
 import type { Logger } from '../log/logger.js';
-import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { hashParams, sha256Canonical } from '../audit/canonical-record.js';
-import type { Decision, ToolCall } from '../policy/types.js';
 import type { ApprovalRecord, RequestBinding } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ApprovalEvents } from './approval-events.js';
 import { maskParams } from './mask-params.js';
 import type { ApprovalNotifier } from './notifier.js';
 import type { OverrideTokens } from './override-token.js';
-
-/** An `approval_needed` outcome and everything known about its call. */
-export interface ApprovalNeededCall {
-  readonly decision: Decision;
-  readonly policy: CompiledPolicy;
-  readonly token: AgentClaims;
-  /** The initiator after `principals.aliases`. */
-  readonly initiator?: string;
-  /** Attested ancestors' agent ids, root first. */
-  readonly chain: readonly string[];
-  readonly tool: ToolCall;
-  /** The HTTP request (method, host, path, query and body digests): what the approver is shown and the override binds. */
-  readonly request: RequestBinding;
-  /** The `x-dutygate-override` header, if sent. */
-  readonly overrideToken?: string;
-  readonly decisionId: string;
-  readonly traceparent?: string;
-}
-
-/** What became of an `approval_needed` outcome. */
-export type ApprovalResolution =
-  /** An override token or a break-glass grant lets this call through. */
-  | { readonly kind: 'lifted'; readonly via: 'override' | 'break_glass'; readonly approvalId: string }
-  /** The agent must wait for approvers and poll `statusUrl`. */
-  | { readonly kind: 'pending'; readonly approvalId: string; readonly statusUrl: string; readonly expiresAt: number };
-
-/** The approvals port of the Check pipeline. */
-export interface ApprovalGate {
-  /**
-   * Resolves an `approval_needed` decision under the Check's deadline: no state call is started
-   * once it has passed, and an approval whose Check lost the race is withdrawn, not announced.
-   *
-   * @throws DutygateError OVERRIDE_* for a presented override token that does not fit this call
-   *   or was spent; STATE_UNAVAILABLE when the store does not answer in time; INTERNAL when the
-   *   deadline passed before a state call.
-   */
-  resolve(call: ApprovalNeededCall, nowMs: number, deadline: Deadline): Promise<ApprovalResolution>;
-}
 
 /** Dependencies of {@link createApprovalGate}. */
 export interface ApprovalGateOptions {
@@ -73,10 +34,12 @@ export interface ApprovalGateOptions {
   readonly log: Logger;
 }
 
+export type { ApprovalGate, ApprovalNeededCall, ApprovalResolution } from '../check/approval-port.js';
+
 /** Builds the approvals port the Check pipeline calls on `approval_needed`. */
 export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   const { state, overrides, notifier, events, log } = options;
-  async function redeem(call: ApprovalNeededCall, token: string, hash: string, nowMs: number, deadline: Deadline): Promise<ApprovalResolution> {
+  async function redeem(call: ApprovalNeededCall, request: RequestBinding, token: string, hash: string, nowMs: number, deadline: Deadline): Promise<ApprovalResolution> {
     const claims = await overrides.verify(
       token,
       {
@@ -85,7 +48,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         chain: call.chain,
         tool: call.tool.name,
         paramsHash: hash,
-        request: call.request,
+        request,
         policyVersion: call.policy.policyVersion,
       },
       nowMs,
@@ -109,7 +72,8 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   return {
     async resolve(call, nowMs, deadline) {
       const hash = hashParams(call.tool.params);
-      if (call.overrideToken !== undefined) return redeem(call, call.overrideToken, hash, nowMs, deadline);
+      const request = requestBindingOf(call.request);
+      if (call.overrideToken !== undefined) return redeem(call, request, call.overrideToken, hash, nowMs, deadline);
 
       if (call.policy.breakGlass) {
         const grant = await deadline.call(() => state.activeBreakGlass(call.token.agentId, nowMs), options.stateTimeoutMs);
@@ -120,7 +84,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         }
       }
 
-      const record = buildRecord(call, hash, options.aliases, overrides.deployment, nowMs);
+      const record = buildRecord(call, request, hash, options.aliases, overrides.deployment, nowMs);
       const { record: stored, created } = await deadline.call(() => state.createApproval(record, nowMs), options.stateTimeoutMs);
       if (created) {
         events.created(stored);
@@ -158,7 +122,7 @@ export function requestKeyOf(parts: Readonly<Record<string, unknown>>): string {
   return sha256Canonical(parts);
 }
 
-function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<Record<string, string>>, deployment: string, nowMs: number): ApprovalRecord {
+function buildRecord(call: ApprovalNeededCall, request: RequestBinding, hash: string, aliases: Readonly<Record<string, string>>, deployment: string, nowMs: number): ApprovalRecord {
   const { decision, token, tool } = call;
   const spec = decision.approval;
   if (!spec) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
@@ -172,7 +136,7 @@ function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<R
     initiator: call.initiator ?? null,
     tool: tool.name,
     params: hash,
-    request: call.request,
+    request,
     rule: decision.ruleId ?? null,
     policy: call.policy.policyVersion,
     deployment,
@@ -187,7 +151,7 @@ function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<R
     chain: call.chain,
     tool: tool.name,
     paramsHash: hash,
-    request: call.request,
+    request,
     deployment,
     ...(decision.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
     ...(decision.clause === undefined ? {} : { clause: decision.clause }),

@@ -6,8 +6,6 @@
  * A phase never throws on purpose; an unexpected error is turned into a deny of that phase by
  * the pipeline (check-pipeline.ts).
  */
-import type { ApprovalGate } from '../approvals/approval-gate.js';
-import { requestBindingOf } from '../approvals/request-binding.js';
 import { DutygateError } from '../errors.js';
 import { resolvePrincipal } from '../identity/principals.js';
 import type { AgentClaims } from '../identity/types.js';
@@ -20,6 +18,7 @@ import type { MappingLimits } from '../policy/mapping/map-request.js';
 import type { Decision, ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
 import type { StateStore } from '../state/state-store.js';
+import type { ApprovalGate } from './approval-port.js';
 import type { CheckOutcome, CheckPhase } from './outcome.js';
 import { denyOutcome, outcomeOf, type CallFacts } from './outcomes.js';
 import { replayExpiryMs } from './replay-window.js';
@@ -162,7 +161,7 @@ export async function approvalPhase(deps: PhaseDependencies, input: PhaseInput, 
         ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }),
         chain: actor.ancestors ?? [],
         tool,
-        request: requestBindingOf(request),
+        request,
         ...(overrideToken === undefined ? {} : { overrideToken }),
         decisionId: facts.decisionId,
         ...(traceparent === undefined ? {} : { traceparent }),
