@@ -92,7 +92,7 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
   };
 
   // The candidate's whole judgement (judge-call.ts), over the ledger rebuilt from the log.
-  const decide = (record: DecisionRecord, tool: ToolCall): Decision => {
+  const candidateDecision = (record: DecisionRecord, tool: ToolCall): Decision => {
     const actor = {
       agentId: record.agent_id as string,
       ancestors: record.chain,
@@ -117,7 +117,7 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
         if (ids.length < maxExamples) ids.push(record.decision_id);
         return;
       }
-      const decision = input.kind === 'call' ? decide(record, input.tool) : decideUnmapped(candidate, input.code);
+      const decision = input.kind === 'call' ? candidateDecision(record, input.tool) : decideUnmapped(candidate, input.code);
       remember(record, input.kind === 'call' ? input.tool : undefined);
       evaluated++;
       if (decision.wouldBlock) candidateWouldBlock++;

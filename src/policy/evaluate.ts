@@ -63,7 +63,7 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decisi
   const real = resourceDeny ?? all.result() ?? fallback;
   const enforcedDeny = policy.mode === 'enforce' ? resourceDeny : undefined;
   const enforce = enforcedDeny ?? enforced.result() ?? (policy.mode === 'shadow' ? DEFAULT_ALLOW : fallback);
-  return decide(policy, steps, real, enforce, matched ?? NO_MATCHES);
+  return combineVerdicts(policy, steps, real, enforce, matched ?? NO_MATCHES);
 }
 
 /** Tool name is already matched by the index; agents, parents and params remain. */
@@ -139,7 +139,7 @@ function blocks(verdict: Verdict): boolean {
   return verdict.kind === 'deny' || verdict.kind === 'approval_needed';
 }
 
-function decide(policy: CompiledPolicy, steps: readonly DutyStep[], real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
+function combineVerdicts(policy: CompiledPolicy, steps: readonly DutyStep[], real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
   // Which rule decided may differ (a shadow deny listed before an enforced one) without shadow mattering.
   const differs = real.kind !== enforce.kind || real.code !== enforce.code;
   // Enforced verdicts come from enforce-mode rules; without one, from the policy's fallback.

@@ -36,7 +36,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
     return toCheckResponse(outcome);
   };
 
-  const decide = async (call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>): Promise<WireCheckResponse> => {
+  const answer = async (call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>): Promise<WireCheckResponse> => {
     try {
       const parsed = parseCheckRequest(call.request, limits);
       if (!parsed.ok) return fallback(parsed.error.code, parsed.error.reason, parsed.error);
@@ -60,7 +60,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
   };
 
   return (call, callback) => {
-    void decide(call).then((response) => callback(null, response));
+    void answer(call).then((response) => callback(null, response));
   };
 }
 
