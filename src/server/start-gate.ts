@@ -130,6 +130,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
       return { policyVersion: policy.current().policyVersion, loads: stats.loads, reloadsRefused: stats.reloadsRefused, rollbacks: stats.rollbacks, reloadFailing, pinned: policy.pin() !== undefined };
     },
     pendingApprovals: (limit) => state.listApprovals('pending', now(), limit),
+    admission: () => ({ inFlight: admission.inFlight, queued: admission.queued }),
     now,
   });
   // The AuthZEN PDP calls the same audited `check` as the gRPC server: one decision core, two adapters.
