@@ -174,9 +174,10 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
       // on HTTP while gRPC drains would be new work for a store about to close. Work under way
       // on either is answered (up to DRAIN_MS), then cut.
       await Promise.all([grpc.drain(DRAIN_MS), http.close(DRAIN_MS)]);
-      // Pending records and spans before the store they are chained in closes.
+      // Slack posts of approvals just recorded link their message to the record in the store;
+      // their approval events, like every pending record and span, go out before the store closes.
+      await approvals.close(NOTIFIER_GRACE_MS);
       await audit.close();
-      approvals.close();
       policy.close();
       await state.close();
     },
@@ -189,6 +190,12 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
  * default), so the drain only reaches this with a check_timeout above it.
  */
 export const DRAIN_MS = 5_000;
+
+/**
+ * How long a stop waits for Slack posts and updates under way (Slack answers in well under a
+ * second; a Slack that is down is retried for longer than a stop can wait).
+ */
+export const NOTIFIER_GRACE_MS = 3_000;
 
 /** A wildcard listener is reached on loopback by a sidecar's agent; IPv6 literals need brackets. */
 function publicHost(host: string): string {

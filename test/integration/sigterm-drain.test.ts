@@ -21,7 +21,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mintDelegatedAgent } from '../../src/identity/mint-token.js';
 import { AUDIENCE, ISSUER, writeGateFiles, type GateFiles } from '../helpers/gate-files.js';
+import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../helpers/otlp-receiver.js';
 import { createEnvoyClient, isServiceError, summarizeCheckResponse, type CheckSummary, type EnvoyClient } from '../helpers/envoy-client.js';
 import { deleteOnRedis } from '../helpers/redis-keyspace.js';
 import { freshPrefix, REDIS_URL } from '../helpers/redis-test.js';
@@ -48,7 +50,7 @@ rules:
     params: { amount: { gt: 5000 } }
     effect: approval_needed
     clause: PAYMENT_LIMIT
-    approval: { approvers: ["sso:frank"], quorum: 1, ttl: 15m }
+    approval: { approvers: ["slack:U0FINANCE1"], quorum: 1, ttl: 15m }
   - { id: approve, tools: [payments.approve, payments.release], require: { duty: payment }, effect: allow }
 `;
 
@@ -90,21 +92,36 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
   let gate: ServeProcess | undefined;
   let client: EnvoyClient | undefined;
   let second: GateFixture | undefined;
+  let slack: FakeSlack | undefined;
+  let otlp: OtlpReceiver | undefined;
 
   afterAll(async () => {
     client?.close();
     gate?.kill();
     await second?.close();
+    await slack?.close();
+    await otlp?.close();
     if (files) await rm(files.dir, { recursive: true, force: true });
     await deleteOnRedis(`${prefix}*`);
   });
 
   it('answers every Check it took, refuses the rest cleanly, exits 0 in time, and loses no ledger step or approval', async () => {
     const state = `state: { driver: redis, url: "${REDIS_URL}", prefix: "${prefix}", timeout: 1s }`;
-    // check_timeout 2 s: this is a drill of the drain, not of speed on a shared 2-core machine.
-    files = await writeGateFiles(POLICY, { configExtra: `${state}\nlimits: { check_timeout: 2s, max_in_flight: 16 }`, audit: 'audit: { decision_log: ./decisions.jsonl }', logLevel: 'info' });
+    // Slack answers slowly, so approval messages are still being posted when the signal comes.
+    slack = await startFakeSlack();
+    slack.delayMs = 500;
+    otlp = await startOtlpReceiver();
+    const configExtra = [
+      state,
+      // check_timeout 2 s: this is a drill of the drain, not of speed on a shared 2-core machine.
+      'limits: { check_timeout: 2s, max_in_flight: 16 }',
+      `slack: { bot_token: xoxb-test-token, signing_secret: 0123456789abcdef0123456789abcdef, channel: C0APPROVALS, api_url: "${slack.url}" }`,
+    ].join('\n');
+    files = await writeGateFiles(POLICY, { configExtra, audit: 'audit: { decision_log: ./decisions.jsonl }', logLevel: 'info' });
     const agentKey = files.agents.privateJwk;
-    gate = await startServeProcess(files.configFile);
+    // Spans go to a receiver of this test; the SDK's batch delay (5 s) leaves most of them to
+    // the flush at shutdown.
+    gate = await startServeProcess(files.configFile, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_NODE_RESOURCE_DETECTORS: 'none' });
     client = createEnvoyClient(gate.grpcAddress);
 
     const sent: Sent[] = [];
@@ -175,6 +192,9 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     const unheard = decisions.filter((record) => !answered.has(record.decision_id)).map((record) => `${record.decision_id} ${record.decision} ${record.code}`);
     expect(unheard).toEqual([]);
     expect(decisions).toHaveLength(answered.size);
+    // … and its span was exported before the exit.
+    const exported = new Set(otlp.spans.filter((span) => span.name === 'dutygate.check').map((span) => span.attributes['dutygate.decision_id']));
+    expect(decisions.filter((record) => !exported.has(record.decision_id)).map((record) => record.decision_id)).toEqual([]);
 
     // A second gate on the same prefix: nothing the callers were told is lost.
     second = await startGateFixture(POLICY, { agentKeys: files.agents, approvalKeys: files.approvalKeys, configExtra: state });
@@ -196,6 +216,9 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
       const response = await fetch(`${second.httpUrl}/v1/approvals/${id}`, { headers: { authorization: `Bearer ${token}` } });
       const record = (await response.json()) as { status?: string };
       if (response.status !== 200 || record.status !== 'pending') lost.push(`approval ${id} of ${call.payment}: ${response.status} ${JSON.stringify(record)}`);
+      // Approvers were shown it: the Slack message was posted and linked to the record.
+      const stored = await second.gate.state.getApproval(id, Date.now());
+      if (!stored?.notification) lost.push(`approval ${id} of ${call.payment}: no Slack message linked`);
     }
     expect(lost).toEqual([]);
     expect(allowed.filter((call) => call.step === 'draft').length).toBeGreaterThan(0);
