@@ -53,7 +53,8 @@ export interface Approvals {
   readonly notifier: ApprovalNotifier;
   /** `/v1/approvals…`, `/v1/break-glass` and, with Slack, `/slack/events`. */
   readonly routes: HttpRoutes;
-  close(): void;
+  /** Stops the notifier's timers and waits up to `graceMs` for its posts and updates under way. */
+  close(graceMs: number): Promise<void>;
 }
 
 /** Builds the approvals module. */
@@ -118,5 +119,5 @@ export async function createApprovals(config: GateConfig, deps: ApprovalsDepende
     : undefined;
   if (!gate) log.warn('overrides.signing_key_file is not set: approval_needed outcomes deny with APPROVAL_UNAVAILABLE');
 
-  return { ...(gate ? { gate } : {}), service, notifier, routes, close: () => notifier.close() };
+  return { ...(gate ? { gate } : {}), service, notifier, routes, close: (graceMs) => notifier.close(graceMs) };
 }

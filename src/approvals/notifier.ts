@@ -12,8 +12,11 @@ export interface ApprovalNotifier {
   refresh(approvalId: string): Promise<void>;
   /** Re-renders messages of approvals that expired since the last sweep (also on a timer). */
   sweep(): Promise<void>;
-  /** Releases timers. */
-  close(): void;
+  /**
+   * Releases timers and waits (up to `graceMs`) for the posts and updates under way, so that a
+   * stop does not close the state store under a message being linked to its record.
+   */
+  close(graceMs: number): Promise<void>;
 }
 
 /** The notifier without Slack: approvers list pending approvals over the HTTP API. */
@@ -21,5 +24,5 @@ export const NO_NOTIFIER: ApprovalNotifier = Object.freeze({
   announce: () => Promise.resolve(),
   refresh: () => Promise.resolve(),
   sweep: () => Promise.resolve(),
-  close: () => undefined,
+  close: () => Promise.resolve(),
 });

@@ -6,7 +6,11 @@ import type { Logger } from '../log/logger.js';
 /** The gate's HTTP side: health, readiness and (later) the approvals API, Slack and metrics. */
 export interface HttpServer {
   readonly port: number;
-  close(): Promise<void>;
+  /**
+   * Stops listening, closes idle keep-alive connections at once, lets requests under way finish
+   * for up to `graceMs` (default 5 s), then cuts whatever connections are left.
+   */
+  close(graceMs?: number): Promise<void>;
 }
 
 /**
@@ -14,7 +18,13 @@ export interface HttpServer {
  * JSON with a `code`, and never crash the process.
  */
 export async function startHttpServer(options: { host: string; port: number; routes: HttpRoutes; log: Logger }): Promise<HttpServer> {
+  let closing = false;
   const server: Server = createServer((request, response) => {
+    // A keep-alive connection whose request was under way at close() would otherwise stay open
+    // until the client or the grace lets go of it: once its answer is out, it is idle — close it.
+    response.once('finish', () => {
+      if (closing) setImmediate(() => server.closeIdleConnections());
+    });
     void handle(options.routes, request, response, options.log);
   });
   server.headersTimeout = 10_000;
@@ -25,9 +35,15 @@ export async function startHttpServer(options: { host: string; port: number; rou
   });
   return {
     port: (server.address() as AddressInfo).port,
-    close: () =>
+    close: (graceMs = 5_000) =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        closing = true;
+        // requestTimeout alone would let one slow client hold a shutdown for 15 s.
+        const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(cut);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

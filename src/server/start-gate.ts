@@ -33,7 +33,11 @@ export interface Gate {
   readonly audit: GateAudit;
   /** The approvals module (HTTP API, Slack, override tokens). */
   readonly approvals: Approvals;
-  /** Drains in-flight checks (bounded), then releases everything. */
+  /**
+   * Stops both listeners, answers the Checks and HTTP requests under way (up to
+   * {@link DRAIN_MS}), then writes out the decision log and audit chain, flushes spans and
+   * closes the state store.
+   */
   close(): Promise<void>;
 }
 
@@ -130,6 +134,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
       return { policyVersion: policy.current().policyVersion, loads: stats.loads, reloadsRefused: stats.reloadsRefused, rollbacks: stats.rollbacks, reloadFailing, pinned: policy.pin() !== undefined };
     },
     pendingApprovals: (limit) => state.listApprovals('pending', now(), limit),
+    admission: () => ({ inFlight: admission.inFlight, queued: admission.queued }),
     now,
   });
   // The AuthZEN PDP calls the same audited `check` as the gRPC server: one decision core, two adapters.
@@ -165,16 +170,32 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     approvals,
     async close() {
       readiness.stop();
-      await grpc.drain();
-      await http.close();
-      // Pending records and spans before the store they are chained in closes.
+      // Both listeners stop taking work at once: an AuthZEN Check or an approval vote arriving
+      // on HTTP while gRPC drains would be new work for a store about to close. Work under way
+      // on either is answered (up to DRAIN_MS), then cut.
+      await Promise.all([grpc.drain(DRAIN_MS), http.close(DRAIN_MS)]);
+      // Slack posts of approvals just recorded link their message to the record in the store;
+      // their approval events, like every pending record and span, go out before the store closes.
+      await approvals.close(NOTIFIER_GRACE_MS);
       await audit.close();
-      approvals.close();
       policy.close();
       await state.close();
     },
   };
 }
+
+/**
+ * How long a stop waits for Checks and HTTP requests under way (README "Operations › Shutdown
+ * guarantees"). Every Check is answered by its deadline (`limits.check_timeout`, 150 ms by
+ * default), so the drain only reaches this with a check_timeout above it.
+ */
+export const DRAIN_MS = 5_000;
+
+/**
+ * How long a stop waits for Slack posts and updates under way (Slack answers in well under a
+ * second; a Slack that is down is retried for longer than a stop can wait).
+ */
+export const NOTIFIER_GRACE_MS = 3_000;
 
 /** A wildcard listener is reached on loopback by a sidecar's agent; IPv6 literals need brackets. */
 function publicHost(host: string): string {

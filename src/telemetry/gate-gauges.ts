@@ -22,12 +22,15 @@ export interface GateGaugeSources {
   };
   /** Pending approvals (at most `limit`), for the pending gauges. */
   pendingApprovals(limit: number): Promise<readonly { readonly createdAt: number; readonly expiresAt: number }[]>;
+  /** Checks running the pipeline and Checks waiting for a slot (admission control), now. */
+  admission(): { readonly inFlight: number; readonly queued: number };
   /** Milliseconds since the epoch. */
   now(): number;
 }
 
 /**
- * Registers the gauges read at scrape time (README "Metrics"): state store up, policy reloads,
+ * Registers the gauges read at scrape time (README "Metrics"): Checks in flight and queued,
+ * state store up, policy reloads,
  * refusals, rollbacks, reload failing, pinned, the policy version in force, and pending
  * approvals — all of them and those past half their TTL, the alert's "approvers are not
  * answering" signal. On Redis the approval gauges are fleet-wide (every replica reports the
@@ -36,6 +39,19 @@ export interface GateGaugeSources {
 export function observeGate(meter: Meter, sources: GateGaugeSources): void {
   const stateUp = meter.createObservableGauge('dutygate.state_store.up', { description: '1 while the state store answers the readiness probe, else 0' });
   stateUp.addCallback((result) => result.observe(sources.stateUp() ? 1 : 0));
+
+  // This replica's own load (not fleet-wide): what a drain still has to answer, and how close
+  // admission is to shedding (limits.max_in_flight, limits.max_queued).
+  const inFlight = meter.createObservableGauge('dutygate.checks_in_flight', { description: 'Checks running the pipeline now (at most limits.max_in_flight)' });
+  const queued = meter.createObservableGauge('dutygate.checks_queued', { description: 'Checks waiting for an admission slot now (at most limits.max_queued)' });
+  meter.addBatchObservableCallback(
+    (result) => {
+      const admission = sources.admission();
+      result.observe(inFlight, admission.inFlight);
+      result.observe(queued, admission.queued);
+    },
+    [inFlight, queued],
+  );
 
   const loads = meter.createObservableCounter('dutygate.policy.loads', { description: 'Valid policies applied from the file, the first load included' });
   const refused = meter.createObservableCounter('dutygate.policy.reloads_refused', { description: 'Policy reloads refused because the new file was invalid (the last good policy keeps serving)' });

@@ -3,29 +3,20 @@
  * servers — on loopback with fresh keys in a temp folder, plus an Envoy-proto client and
  * token minting helpers. The end-to-end tests drive it exactly as Envoy and agents would.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { JWK } from 'jose';
 import { loadConfig } from '../../src/config/load-config.js';
 import type { Telemetry } from '../../src/telemetry/telemetry.js';
-import { generateSigningKey, type SigningKey } from '../../src/identity/generate-keys.js';
+import type { SigningKey } from '../../src/identity/generate-keys.js';
 import { mintAgentToken, mintApproverToken, mintChildToken, mintDelegatedAgent, mintDelegation } from '../../src/identity/mint-token.js';
 import type { MintAgentOptions, MintDelegationOptions } from '../../src/identity/mint-token.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startGate, type Gate, type GateOptions } from '../../src/server/start-gate.js';
 import { createEnvoyClient, summarizeCheckResponse, type CheckSummary, type EnvoyClient, type EnvoyRequestSpec } from './envoy-client.js';
 
-export const ISSUER = 'https://tokens.test.local';
-export const AUDIENCE = 'dutygate';
-export const APPROVER_ISSUER = 'https://sso.test.local';
-export const APPROVER_AUDIENCE = 'dutygate-approvals';
+import { APPROVER_AUDIENCE, APPROVER_ISSUER, AUDIENCE, ISSUER, writeGateFiles, type ApprovalKeys, type GateFilesOptions } from './gate-files.js';
 
-/** Key pairs of the approvals side: the approver issuer and dutygate's override key. */
-export interface ApprovalKeys {
-  readonly approvers: SigningKey;
-  readonly override: SigningKey;
-}
+export { APPROVER_AUDIENCE, APPROVER_ISSUER, AUDIENCE, ISSUER, type ApprovalKeys } from './gate-files.js';
 
 /** A running gate and everything a test needs to talk to it. */
 export interface GateFixture {
@@ -55,33 +46,15 @@ export interface GateFixture {
   close(): Promise<void>;
 }
 
-/** Extra YAML appended to the generated config (e.g. `limits:`). */
-export interface GateFixtureOptions {
-  readonly configExtra?: string;
-  /** More keys of the agent issuer's flow mapping (e.g. `delegation: act`). */
-  readonly issuerExtra?: string;
-  /** One more line under `identity:` (e.g. `max_chain_depth: 2`). */
-  readonly identityExtra?: string;
-  readonly watch?: boolean;
+/** The gate's folder and config (gate-files.ts), and how the fixture starts it. */
+export interface GateFixtureOptions extends GateFilesOptions {
   readonly now?: () => number;
   /** Spans and metrics of the gate (default: metrics only). */
   readonly telemetry?: Telemetry;
-  /** The config's `audit:` line (default `audit: { decision_log: off }`: tests print no decision lines). */
-  readonly audit?: string;
-  /** Trust (and mint with) this agent issuer key instead of a fresh one: replicas of one fleet. */
-  readonly agentKeys?: SigningKey;
-  /** Trust this approver issuer and sign overrides with this key: replicas of one fleet. */
-  readonly approvalKeys?: ApprovalKeys;
-  /** More keys of the `overrides:` flow mapping (e.g. `deployment: eu-2`). */
-  readonly overridesExtra?: string;
-  /** Approvals over the API with an override key and an approver issuer (default true). */
-  readonly approvals?: boolean;
   /** Receives every log line of the gate (level info and up), parsed; default: the gate logs nothing. */
   readonly logLines?: (line: LogLine) => void;
   /** More start options (approvals hooks). */
   readonly gateOptions?: Omit<GateOptions, 'now'>;
-  /** Trust the agent issuer's keys from this URL instead of the generated JWKS file. */
-  readonly jwksUrl?: string;
 }
 
 /** One parsed pino line. */
@@ -93,36 +66,8 @@ export interface LogLine {
 
 /** Starts a gate with `policy` (YAML text). */
 export async function startGateFixture(policy: string, options: GateFixtureOptions = {}): Promise<GateFixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'dutygate-e2e-'));
-  const agents = options.agentKeys ?? (await generateSigningKey({ kid: 'agents-1' }));
-  await writeFile(join(dir, 'agents.jwks.json'), JSON.stringify(agents.publicJwks));
-  const approvers = options.approvalKeys?.approvers ?? (await generateSigningKey({ kid: 'approvers-1' }));
-  await writeFile(join(dir, 'approvers.jwks.json'), JSON.stringify(approvers.publicJwks));
-  const override = options.approvalKeys?.override ?? (await generateSigningKey({ kid: 'override-1' }));
-  await writeFile(join(dir, 'override.private.jwk.json'), JSON.stringify(override.privateJwk));
-  const approvals = options.approvals ?? true;
-  const policyFile = join(dir, 'policy.yaml');
-  await writeFile(policyFile, policy);
-  const config = [
-    'grpc: { host: 127.0.0.1, port: 0 }',
-    'http: { host: 127.0.0.1, port: 0 }',
-    'identity:',
-    '  issuers:',
-    `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, ${options.jwksUrl === undefined ? 'jwks_file: ./agents.jwks.json' : `jwks_url: "${options.jwksUrl}"`}${options.issuerExtra === undefined ? '' : `, ${options.issuerExtra}`} }`,
-    ...(options.identityExtra === undefined ? [] : [`  ${options.identityExtra}`]),
-    `policy: { file: ./policy.yaml, watch: ${options.watch ?? false} }`,
-    'log: { level: silent }',
-    options.audit ?? 'audit: { decision_log: off }',
-    ...(approvals
-      ? [
-          `approvers: { issuers: [ { issuer: "${APPROVER_ISSUER}", audience: ${APPROVER_AUDIENCE}, jwks_file: ./approvers.jwks.json } ] }`,
-          `overrides: { signing_key_file: ./override.private.jwk.json${options.overridesExtra === undefined ? '' : `, ${options.overridesExtra}`} }`,
-        ]
-      : []),
-    options.configExtra ?? '',
-  ].join('\n');
-  await writeFile(join(dir, 'dutygate.yaml'), config);
-  const loaded = await loadConfig(join(dir, 'dutygate.yaml'), {});
+  const { dir, policyFile, configFile, agents, approvalKeys } = await writeGateFiles(policy, options);
+  const loaded = await loadConfig(configFile, {});
   const onLine = options.logLines;
   const logger = onLine ? createLogger('info', { write: (text: string) => onLine(JSON.parse(text) as LogLine) }) : createLogger('silent');
   const gate = await startGate(loaded, logger, { ...options.gateOptions, ...(options.now ? { now: options.now } : {}), ...(options.telemetry ? { telemetry: options.telemetry } : {}) });
@@ -136,9 +81,9 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     policyFile,
     agentKey: agents.privateJwk,
     agentKeys: agents,
-    approvalKeys: { approvers, override },
+    approvalKeys,
     mint: (agentId, extra = {}) => mintAgentToken(agents.privateJwk, { ...base, agentId, ...extra }),
-    mintApprover: (sub, extra = {}) => mintApproverToken(approvers.privateJwk, { iss: APPROVER_ISSUER, aud: APPROVER_AUDIENCE, sub, ...extra }),
+    mintApprover: (sub, extra = {}) => mintApproverToken(approvalKeys.approvers.privateJwk, { iss: APPROVER_ISSUER, aud: APPROVER_AUDIENCE, sub, ...extra }),
     httpUrl: `http://127.0.0.1:${gate.httpPort}`,
     mintLink: (agentId, delegateeAgentId, extra = {}) => mintDelegation(agents.privateJwk, { iss: ISSUER, agentId, delegateeAgentId, ...extra }),
     mintChild: (parentLink, agentId, extra = {}) => mintChildToken(agents.privateJwk, parentLink, { ...base, agentId, ...extra }),

@@ -5,6 +5,7 @@
  * Updates of one approval run one after another and always render the latest stored state, so
  * two quick clicks can never leave an older rendering on top.
  */
+import { settleWithin } from '../../check/with-deadline.js';
 import type { Logger } from '../../log/logger.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
 import type { StateStore } from '../../state/state-store.js';
@@ -36,6 +37,13 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   const chains = new Map<string, Promise<void>>();
   /** Approvals whose final message is posted, with when they may be forgotten. */
   const finished = new Map<string, number>();
+  /** Posts and updates under way: a stop waits for them before the state store closes. */
+  const underWay = new Set<Promise<void>>();
+  const track = (work: Promise<void>): Promise<void> => {
+    underWay.add(work);
+    void work.finally(() => underWay.delete(work));
+    return work;
+  };
 
   const render = async (record: ApprovalRecord): Promise<void> => {
     const notification = record.notification;
@@ -58,7 +66,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     void next.finally(() => {
       if (chains.get(approvalId) === next) chains.delete(approvalId);
     });
-    return next;
+    return track(next);
   };
 
   async function announce(record: ApprovalRecord): Promise<void> {
@@ -95,7 +103,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   timer?.unref();
 
   return {
-    announce,
+    announce: (record) => track(announce(record)),
     refresh,
     sweep,
     async whisper(channel, user, text) {
@@ -105,8 +113,11 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         log.warn({ err: String(error) }, 'slack ephemeral message failed');
       }
     },
-    close() {
+    async close(graceMs) {
       if (timer) clearInterval(timer);
+      // Slack slower than the grace (or down, each call retried): the approval stays valid over
+      // the HTTP API, but its message is not posted or not linked (README "Shutdown guarantees").
+      await settleWithin(Promise.allSettled([...underWay]), graceMs);
     },
   };
 }

@@ -4,6 +4,14 @@ import { createLogger } from '../../log/logger.js';
 import { startGate } from '../../server/start-gate.js';
 import { telemetrySettingsFrom } from '../telemetry-env.js';
 
+/**
+ * Longest a stop may take from the signal to the exit (README "Operations › Shutdown
+ * guarantees"): the drain (5 s at most), then the decision log, spans (3 s at most) and Redis
+ * (0.5 s at most) — well inside Kubernetes' default 30 s grace period, even after a 5 s preStop.
+ * A stop that overruns it (a hung write, say) exits 1 rather than wait for SIGKILL.
+ */
+export const SHUTDOWN_CAP_MS = 15_000;
+
 /** `dutygate serve --config FILE`: runs the gate until SIGTERM/SIGINT, then drains and exits 0. */
 export function registerServeCommand(program: Command): void {
   program
@@ -21,17 +29,29 @@ export function registerServeCommand(program: Command): void {
         { grpc: `${config.grpc.host}:${gate.grpcPort}`, http: `${config.http.host}:${gate.httpPort}`, policy_version: gate.policy.current().policyVersion, state: gate.state.driver },
         `dutygate listening: grpc ${config.grpc.host}:${gate.grpcPort}, http ${config.http.host}:${gate.httpPort}`,
       );
-      await new Promise<void>((resolve) => {
+      const stopped = await new Promise<boolean>((resolve) => {
         const stop = (signal: string) => {
           log.info({ signal }, 'draining in-flight checks');
-          void gate.close().then(resolve, (error: unknown) => {
-            log.error({ err: String(error) }, 'error while stopping');
-            resolve();
-          });
+          const cap = setTimeout(() => {
+            log.error({ cap_ms: SHUTDOWN_CAP_MS }, 'shutdown cap reached: exiting before the stop finished');
+            resolve(false);
+          }, SHUTDOWN_CAP_MS);
+          void gate.close().then(
+            () => resolve(true),
+            (error: unknown) => {
+              log.error({ err: String(error) }, 'error while stopping');
+              resolve(false);
+            },
+          ).finally(() => clearTimeout(cap));
         };
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
-      log.info('stopped');
+      if (stopped) log.info('stopped');
+      // Exit now rather than when the event loop empties: what still holds it is work the stop
+      // gave up on by design — a span export retrying against an unreachable collector keeps its
+      // own timers for seconds after telemetry's bounded shutdown stopped waiting for it. The
+      // process log is written synchronously and the decision log was flushed by close().
+      process.exit(stopped ? 0 : 1);
     });
 }

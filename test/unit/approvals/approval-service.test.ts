@@ -59,7 +59,7 @@ describe('approval service', () => {
         return Promise.resolve();
       },
       sweep: () => Promise.resolve(),
-      close: () => undefined,
+      close: () => Promise.resolve(),
     };
     const log = (name: string) => () => void events.push(name);
     const hooks: ApprovalEvents = { created: log('created'), vote: (_id, vote, outcome) => void events.push(`vote:${vote.principal}:${outcome}`), decided: log('decided'), overrideRedeemed: log('redeemed'), breakGlassUsed: log('used') };

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CheckOutcome } from '../../../src/check/outcome.js';
+import { createAdmission } from '../../../src/check/admission.js';
 import { CODES, type Code } from '../../../src/errors.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import type { GateGaugeSources } from '../../../src/telemetry/gate-gauges.js';
@@ -24,6 +25,7 @@ function sources(fields: Partial<GateGaugeSources> = {}): GateGaugeSources {
     stateUp: () => true,
     policy: () => ({ policyVersion: 'p-1+abc', loads: 2, reloadsRefused: 1, rollbacks: 0, reloadFailing: true, pinned: false }),
     pendingApprovals: () => Promise.resolve([]),
+    admission: () => ({ inFlight: 0, queued: 0 }),
     now: () => T0,
     ...fields,
   };
@@ -94,6 +96,36 @@ describe('gate metrics for the alerts and the dashboard', () => {
     expect(value(text, 'dutygate_policy_info{policy_version="p-1+abc"}')).toBe(0);
     text = (await telemetry.scrape?.()) ?? '';
     expect(value(text, 'dutygate_policy_info{policy_version="p-1+abc"}')).toBe(0);
+    await telemetry.shutdown();
+  });
+
+  it('reads Checks in flight and queued from admission control at scrape time', async () => {
+    const telemetry = createTelemetry();
+    const admission = createAdmission({ maxInFlight: 2, maxQueued: 10, reserveMs: 0, maxReserveMs: 0 });
+    telemetry.observe?.(sources({ admission: () => ({ inFlight: admission.inFlight, queued: admission.queued }) }));
+    let text = (await telemetry.scrape?.()) ?? '';
+    expect(value(text, 'dutygate_checks_in_flight')).toBe(0);
+    expect(value(text, 'dutygate_checks_queued')).toBe(0);
+
+    // Two run, three wait in line (no deadline: none is shed).
+    const slots = Array.from({ length: 5 }, () => admission.admit(undefined));
+    const running = await Promise.all(slots.slice(0, 2));
+    text = (await telemetry.scrape?.()) ?? '';
+    expect(value(text, 'dutygate_checks_in_flight')).toBe(2);
+    expect(value(text, 'dutygate_checks_queued')).toBe(3);
+
+    // A finished Check hands its slot to the oldest waiter: still two running, two waiting.
+    for (const slot of running) if (slot.admitted) slot.release();
+    text = (await telemetry.scrape?.()) ?? '';
+    expect(value(text, 'dutygate_checks_in_flight')).toBe(2);
+    expect(value(text, 'dutygate_checks_queued')).toBe(1);
+    // The last waiter starts only once one of the two running now is done.
+    for (const slot of await Promise.all(slots.slice(2, 4))) if (slot.admitted) slot.release();
+    const last = await slots[4]!;
+    if (last.admitted) last.release();
+    text = (await telemetry.scrape?.()) ?? '';
+    expect(value(text, 'dutygate_checks_in_flight')).toBe(0);
+    expect(value(text, 'dutygate_checks_queued')).toBe(0);
     await telemetry.shutdown();
   });
 
