@@ -5,7 +5,7 @@
  * Updates of one approval run one after another and always render the latest stored state, so
  * two quick clicks can never leave an older rendering on top.
  */
-import { settleWithin } from '../../check/with-deadline.js';
+import { settleWithin } from '../../lib/with-deadline.js';
 import type { Logger } from '../../log/logger.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
 import type { StateStore } from '../../state/state-store.js';
