@@ -4,12 +4,14 @@
  * and the shrunk counterexample; the seed is fixed so that `npm test` is deterministic.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerEntryOf, sameActor, type DutyActor } from '../../../src/policy/duty-conflict.js';
 import { evaluate } from '../../../src/policy/evaluate.js';
 import type { Decision, DistinctBy, DutyStep, EvaluationInput } from '../../../src/policy/types.js';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
+import { sortedRuleIds } from '../../../src/state/approval-progress.js';
 import { createRedisStore } from '../../../src/state/redis/redis-store.js';
+import { createOverridePipeline, type OverridePipeline } from '../../helpers/override-pipeline.js';
 import { deleteTestKeys, redisTestConfig } from '../../helpers/redis-test.js';
 import { policyOf } from './fixtures.js';
 
@@ -91,6 +93,46 @@ describe('properties of evaluate() (seeded)', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+  });
+});
+
+describe('an override never lifts a deny (seeded, the real Check pipeline)', () => {
+  let pipeline: OverridePipeline;
+  beforeAll(async () => {
+    pipeline = await createOverridePipeline();
+  });
+  afterAll(async () => {
+    await pipeline.close();
+  });
+
+  it('a call evaluated deny stays deny whatever valid override token comes with it, and the token is not spent', async () => {
+    const seen = { deny: 0, lifted: 0 };
+    await fc.assert(
+      fc.asyncProperty(policyArb, callArb, fc.subarray(['r0', 'r1', 'r2', 'r3', 'r4'], { minLength: 1 }), async ({ defaultEffect, rules }, call, anyRules) => {
+        const policy = policyFrom(defaultEffect, rules);
+        const decision = evaluate(policy, inputOf(call));
+        const body = call.n === undefined ? {} : { n: call.n };
+        const path = `/${call.tool}`;
+        // A deny gets a token approved under any rule set; approval_needed the one it needs, which
+        // shows the tokens are genuine (the deny property would hold vacuously for broken ones).
+        const approvedRules = decision.kind === 'approval_needed' ? sortedRuleIds((decision.approvals ?? []).map((each) => each.ruleId)) : anyRules;
+        const { token, jti } = await pipeline.overrideFor(policy, await pipeline.request(path, body, call.agent), call.agent, approvedRules);
+        const outcome = await pipeline.check(policy, await pipeline.request(path, body, call.agent, token));
+        if (decision.kind === 'deny') {
+          seen.deny += 1;
+          expect(outcome.decision).toBe('deny');
+          expect(outcome.code).toBe(decision.code);
+          expect(await pipeline.unspent(jti)).toBe(true);
+        } else if (decision.kind === 'approval_needed') {
+          seen.lifted += 1;
+          expect(outcome).toMatchObject({ decision: 'allow', liftedBy: 'override' });
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    // Both branches must really have run for the property to say anything.
+    expect(seen.deny).toBeGreaterThan(RUNS / 10);
+    expect(seen.lifted).toBeGreaterThan(RUNS / 20);
   });
 });
 
