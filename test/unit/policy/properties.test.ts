@@ -1,7 +1,8 @@
 /**
  * Invariants of the decision engine, the override path, the duty ledger and approval records,
- * policies, calls and actors (fast-check; issue 12 "How to show it"). A failure prints the seed
- * and the shrunk counterexample; the seed is fixed so that `npm test` is deterministic.
+ * stated as properties over seeded random policies, calls, actors and votes (fast-check; issue
+ * 12 "How to show it"). A failure prints the seed and the shrunk counterexample; the seed is
+ * fixed so that `npm test` is deterministic.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
