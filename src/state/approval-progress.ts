@@ -30,13 +30,14 @@ export function ruleProgress(record: ApprovalRecord): RuleProgress[] {
 }
 
 /**
- * Whether the approvals so far approve the record: at least `quorum` distinct approvals and,
- * when it covers rules, every rule's quorum from that rule's own approvers — so a finance
- * approver's click cannot stand in for the security approvers a second rule asks for.
+ * Whether the approvals so far approve the record: when it covers rules, every rule's quorum
+ * from that rule's own approvers — so a finance approver's click cannot stand in for the
+ * security approvers a second rule asks for; otherwise (break-glass, records raised before rule
+ * sets) `quorum` distinct approvals.
  */
 export function quorumMet(record: ApprovalRecord): boolean {
-  if (approvingPrincipals(record).length < record.quorum) return false;
-  return ruleProgress(record).every((rule) => rule.met);
+  if (record.rules && record.rules.length > 0) return ruleProgress(record).every((rule) => rule.met);
+  return approvingPrincipals(record).length >= record.quorum;
 }
 
 /** The sorted, distinct rule ids an approval covers: what its override token binds. */

@@ -39,7 +39,7 @@ export class RedisApprovals {
   async create(record: ApprovalRecord, nowMs: number): Promise<{ record: ApprovalRecord; created: boolean }> {
     const { votes, status, decidedAt, grantExpiresAt, notification, ...base } = record;
     const fields: (string | number)[] = ['base', JSON.stringify({ ...base, votes })];
-    fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', record.quorum);
+    fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', countQuorum(record));
     fields.push('kind', record.kind, 'grantTtlMs', record.grantTtlMs ?? '', 'agentId', record.agentId, 'requestKey', record.requestKey);
     fields.push('initiator', record.initiator ?? '');
     fields.push('nvotes', 0, 'napprove', votes.filter((vote) => vote.decision === 'approve').length);
@@ -131,6 +131,16 @@ export class RedisApprovals {
     const flat = (await this.scripts.activeBreakGlass([this.keys.breakGlass(agentId)], [this.keys.approvals, nowMs])) as string[] | null;
     return flat ? fromHash(flat) : undefined;
   }
+}
+
+/**
+ * The `quorum` hash field, which the vote script reads only for records without rules. For a
+ * record with rules it is one more than all its approvers: a replica still running the script of
+ * before rule sets (a rolling upgrade) decides by that count alone and so can never approve it;
+ * the record waits for a replica that decides by rules. (`base` keeps the record's own quorum.)
+ */
+function countQuorum(record: ApprovalRecord): number {
+  return record.rules && record.rules.length > 0 ? record.approvers.length + 1 : record.quorum;
 }
 
 /**
