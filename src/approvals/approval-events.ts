@@ -20,6 +20,8 @@ export interface ApprovalEvents {
   breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
   /** One Slack Web API call finished, after its retries (`chat.postMessage`, `chat.update`, `chat.postEphemeral`). */
   slackCall?(method: string, ok: boolean): void;
+  /** An approval's Slack message was not posted: its channel was over `slack.post_rate` with a full queue. */
+  slackPostDropped?(record: ApprovalRecord): void;
 }
 
 /** The default events: one structured log line each (never a token, never raw params). */

@@ -13,7 +13,8 @@ import { requestBindingOf } from './request-binding.js';
 import { DutygateError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { hashParams, sha256Canonical } from '../audit/canonical-record.js';
-import type { ApprovalRecord, RequestBinding } from '../state/approval-record.js';
+import { sortedRuleIds } from '../state/approval-progress.js';
+import type { ApprovalRecord, ApprovalRule, RequestBinding } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ApprovalEvents } from './approval-events.js';
 import { maskParams } from './mask-params.js';
@@ -50,6 +51,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         paramsHash: hash,
         request,
         policyVersion: call.policy.policyVersion,
+        rules: sortedRuleIds((call.decision.approvals ?? []).map((each) => each.ruleId)),
       },
       nowMs,
     );
@@ -124,9 +126,16 @@ export function requestKeyOf(parts: Readonly<Record<string, unknown>>): string {
 
 function buildRecord(call: ApprovalNeededCall, request: RequestBinding, hash: string, aliases: Readonly<Record<string, string>>, deployment: string, nowMs: number): ApprovalRecord {
   const { decision, token, tool } = call;
-  const spec = decision.approval;
-  if (!spec) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
-  const approvers = [...new Set(spec.approvers.map((principal) => resolvePrincipal(aliases, principal)))];
+  const required = decision.approvals;
+  if (!required || required.length === 0) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
+  const resolve = (principals: readonly string[]) => [...new Set(principals.map((principal) => resolvePrincipal(aliases, principal)))];
+  // Every matched rule, each with its own approvers and quorum (issue 12 item 3). A quorum is
+  // kept even when aliases fold two listed principals into one person: the policy asked for
+  // that many distinct people, and fewer must not do (fail closed).
+  const rules: ApprovalRule[] = required.map((rule) => ({ ruleId: rule.ruleId, ...(rule.clause ? { clause: rule.clause } : {}), approvers: resolve(rule.approvers), quorum: rule.quorum }));
+  // The strictest of the rules: the shortest wait, and every param any rule masks stays masked.
+  const ttlMs = Math.min(...required.map((rule) => rule.ttlMs));
+  const mask = [...new Set(required.flatMap((rule) => rule.mask ?? []))];
   // Everything the override binds: a differing request must not reuse a pending approval whose
   // token it could then never redeem.
   const key = {
@@ -137,7 +146,7 @@ function buildRecord(call: ApprovalNeededCall, request: RequestBinding, hash: st
     tool: tool.name,
     params: hash,
     request,
-    rule: decision.ruleId ?? null,
+    rules: sortedRuleIds(rules.map((rule) => rule.ruleId)),
     policy: call.policy.policyVersion,
     deployment,
   };
@@ -156,15 +165,14 @@ function buildRecord(call: ApprovalNeededCall, request: RequestBinding, hash: st
     ...(decision.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
     ...(decision.clause === undefined ? {} : { clause: decision.clause }),
     policyVersion: call.policy.policyVersion,
-    approvers,
-    // Kept even when aliases fold two listed principals into one person: the policy asked for
-    // that many distinct people, and fewer must not do (fail closed).
-    quorum: spec.quorum,
+    rules,
+    approvers: resolve(rules.flatMap((rule) => rule.approvers)),
+    quorum: Math.max(...rules.map((rule) => rule.quorum)),
     createdAt: nowMs,
-    expiresAt: nowMs + spec.ttlMs,
+    expiresAt: nowMs + ttlMs,
     votes: [],
     decisionId: call.decisionId,
     ...(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
-    display: maskParams(tool.params, spec.mask),
+    display: maskParams(tool.params, mask.length > 0 ? mask : undefined),
   };
 }

@@ -85,6 +85,8 @@ export async function createApprovals(config: GateConfig, deps: ApprovalsDepende
           ...(deps.slackRetry ? { retry: deps.slackRetry } : {}),
         }),
         channel: slack.channel,
+        postRate: slack.postRate,
+        onPostDropped: (record) => events.slackPostDropped?.(record),
         state,
         log,
         now,

@@ -6,7 +6,7 @@ import type { ApprovalRecord } from '../state/approval-record.js';
  * request path; implementations handle and log their own errors and never reject.
  */
 export interface ApprovalNotifier {
-  /** Posts the message for a new approval. */
+  /** Posts the message for a new approval — or queues or drops it under the channel post rate; resolves once handed over. */
   announce(record: ApprovalRecord): Promise<void>;
   /** Re-renders an approval's message from its latest stored state (votes, outcome, expiry). */
   refresh(approvalId: string): Promise<void>;

@@ -54,6 +54,11 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
         channel: slack.channel,
         // Method names are appended to the base (`chat.postMessage`), so it must end in '/'.
         apiUrl: withTrailingSlash(slack.api_url ?? defaults.slack.apiUrl),
+        postRate: {
+          perSecond: slack.post_rate?.per_second ?? defaults.slack.postRate.perSecond,
+          burst: slack.post_rate?.burst ?? defaults.slack.postRate.burst,
+          maxQueued: slack.post_rate?.max_queued ?? defaults.slack.postRate.maxQueued,
+        },
       },
     }),
     principals: { aliases: { ...raw.principals?.aliases } },

@@ -45,7 +45,7 @@ export interface RawConfig {
   admin?: { token?: string; token_file?: string };
   authzen?: { token?: string; token_file?: string; pdp_url?: string; max_evaluations?: number };
   overrides?: { signing_key_file: string; ttl?: string; deployment?: string };
-  slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string };
+  slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string; post_rate?: { per_second?: number; burst?: number; max_queued?: number } };
   principals?: { aliases?: Record<string, string> };
   limits?: {
     max_body_bytes?: number;

@@ -123,7 +123,22 @@ export const CONFIG_SCHEMA: SchemaObject = {
       type: 'object',
       additionalProperties: false,
       required: ['bot_token', 'signing_secret', 'channel'],
-      properties: { bot_token: text, signing_secret: text, channel: text, api_url: text },
+      properties: {
+        bot_token: text,
+        signing_secret: text,
+        channel: text,
+        api_url: text,
+        // Pace of approval posts per channel (README "Slack"): a token bucket and a bounded queue.
+        post_rate: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            per_second: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+            burst: { type: 'integer', minimum: 1, maximum: 1000 },
+            max_queued: { type: 'integer', minimum: 0, maximum: 100000 },
+          },
+        },
+      },
     },
     principals: {
       type: 'object',

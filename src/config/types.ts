@@ -114,6 +114,8 @@ export interface SlackConfig {
   readonly channel: string;
   /** Default `https://slack.com/api/`. */
   readonly apiUrl: string;
+  /** Approval posts per channel: a token bucket (1/s, burst 5) and a queue of 100 beyond which posts are dropped. */
+  readonly postRate: { readonly perSecond: number; readonly burst: number; readonly maxQueued: number };
 }
 
 /** Bounds on untrusted input (defaults in parentheses). */

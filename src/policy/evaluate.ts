@@ -5,7 +5,7 @@ import { dutyViolation, resolveDutySteps } from './duties.js';
 import { matchesAny } from './glob.js';
 import { mergeChanges } from './merge-changes.js';
 import { rulesForTool } from './rule-index.js';
-import type { ClauseRef, Decision, DecisionKind, DutyStep, EvaluationInput, RequestChanges } from './types.js';
+import type { ApprovalRequirement, ClauseRef, Decision, DecisionKind, DutyStep, EvaluationInput, RequestChanges } from './types.js';
 
 export { dutyStepsFor } from './duties.js';
 
@@ -17,6 +17,8 @@ interface Verdict {
   readonly clause?: ClauseRef;
   readonly reason?: string;
   readonly changes?: RequestChanges;
+  /** approval_needed: every matching approval rule of the set, in policy order (issue 12 item 3). */
+  readonly approvals?: readonly ApprovalRequirement[];
 }
 
 const DEFAULT_ALLOW: Verdict = { kind: 'allow', code: 'OK' };
@@ -31,7 +33,8 @@ const NO_MATCHES: readonly string[] = Object.freeze([]);
  * approval_needed rule). A matching rule whose `require` fails is a deny with that code. Rules
  * combine deny-overrides: deny, else approval_needed, else allow (sanitize when an allow rule has
  * changes; all matching allow rules' changes are merged), else the policy default (NO_RULE, no
- * clause).
+ * clause). An approval_needed decision lists every matching enforced approval rule in
+ * `approvals` (issue 12 item 3): the first decides the code and clause, all of them must approve.
  *
  * Shadow: the *real* decision uses every matching rule; the *enforced* decision uses only the
  * enforce-mode ones, so a shadow rule can never change what is enforced — its deny does not
@@ -112,6 +115,8 @@ function defaultVerdict(policy: CompiledPolicy, input: EvaluationInput): Verdict
 class Tally {
   private deny: Verdict | undefined;
   private approval: Verdict | undefined;
+  /** Every matching approval rule, not only the first: each one's approvers must agree. */
+  private approvals: ApprovalRequirement[] | undefined;
   private firstAllow: CompiledRule | undefined;
   private withChanges: CompiledRule[] | undefined;
 
@@ -123,12 +128,13 @@ class Tally {
       this.deny ??= verdict;
     } else {
       this.approval ??= verdict;
+      if (rule.approval) (this.approvals ??= []).push({ ruleId: rule.id, ...(verdict.clause ? { clause: verdict.clause } : {}), ...rule.approval });
     }
   }
 
   result(): Verdict | undefined {
     if (this.deny) return this.deny;
-    if (this.approval) return this.approval;
+    if (this.approval) return this.approvals ? { ...this.approval, approvals: this.approvals } : this.approval;
     if (!this.firstAllow) return undefined;
     if (!this.withChanges) return { kind: 'allow', code: 'OK', rule: this.firstAllow };
     return { kind: 'sanitize', code: 'OK', rule: this.firstAllow, changes: mergeChanges(this.withChanges) };
@@ -146,12 +152,12 @@ function combineVerdicts(policy: CompiledPolicy, steps: readonly DutyStep[], rea
   const shadow = differs || (enforce.rule === undefined && policy.mode === 'shadow');
   const shadowFields = shadow ? { shadowKind: real.kind, shadowCode: real.code } : {};
   if (blocks(enforce)) {
-    const approval = enforce.kind === 'approval_needed' ? enforce.rule?.approval : undefined;
+    const approvals = enforce.kind === 'approval_needed' ? enforce.approvals : undefined;
     return {
       kind: enforce.kind,
       code: enforce.code,
       ...explain(enforce),
-      ...(approval ? { approval } : {}),
+      ...(approvals ? { approvals } : {}),
       shadow,
       wouldBlock: false,
       ...shadowFields,

@@ -96,6 +96,16 @@ export interface ApprovalSpec {
 }
 
 /**
+ * One matched approval_needed rule of a decision (issue 12 item 3): its approvers and quorum must
+ * each be met before an override lifts the call.
+ */
+export interface ApprovalRequirement extends ApprovalSpec {
+  readonly ruleId: string;
+  /** The rule's clause, quoted to its approvers. */
+  readonly clause?: ClauseRef;
+}
+
+/**
  * The policy's `break_glass` section: who may approve a time-boxed grant that lets one agent
  * through approval_needed outcomes, how many of them (default 2), and for how long at most.
  */
@@ -129,7 +139,11 @@ export interface Decision {
   readonly shadowCode?: Code;
   readonly shadowKind?: DecisionKind;
   readonly changes?: RequestChanges;
-  readonly approval?: ApprovalSpec;
+  /**
+   * approval_needed only: every enforced approval_needed rule that matched, in policy order (the
+   * deciding rule first). Each rule's approvers and quorum must be met (docs/design.md §6).
+   */
+  readonly approvals?: readonly ApprovalRequirement[];
   /**
    * Duty steps to commit to the ledger when the call is let through: set on allow / sanitize
    * (also in shadow) and on approval_needed (for when an override token lifts it); empty on deny.

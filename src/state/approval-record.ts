@@ -36,6 +36,19 @@ export interface RequestBinding {
 }
 
 /**
+ * One approval rule an approval covers (issue 12 item 3): a call that matched several
+ * approval_needed rules needs each rule's quorum from that rule's approvers.
+ */
+export interface ApprovalRule {
+  readonly ruleId: string;
+  /** The rule's clause, quoted to its approvers. */
+  readonly clause?: ClauseRef;
+  /** Resolved principals (after `principals.aliases`) whose approve counts toward this rule. */
+  readonly approvers: readonly string[];
+  readonly quorum: number;
+}
+
+/**
  * A request for human approval (docs/design.md §6), bound to exactly what was asked: the agent and its
  * attested chain, the tool, the canonical params hash, the HTTP request, the rule, the policy
  * version and the deployment. `kind: break_glass` is a
@@ -62,11 +75,20 @@ export interface ApprovalRecord {
   readonly request?: RequestBinding;
   /** Calls only: `overrides.deployment` of the gate that raised it; its override token is good there only. */
   readonly deployment?: string;
+  /** The deciding (first) approval rule and its clause; `rules` lists every one. */
   readonly ruleId?: string;
   readonly clause?: ClauseRef;
   readonly policyVersion: string;
-  /** Resolved principals allowed to vote. */
+  /**
+   * Calls: every approval_needed rule the call matched, in policy order (the override token
+   * binds their sorted ids). The record is approved only when each rule's quorum is met, one
+   * approve counting toward every rule that lists the voter (src/state/approval-progress.ts). Absent on break-glass
+   * records and on calls raised before issue 12 item 3: then `approvers` and `quorum` alone decide.
+   */
+  readonly rules?: readonly ApprovalRule[];
+  /** Resolved principals allowed to vote: every rule's approvers. */
   readonly approvers: readonly string[];
+  /** Distinct approvals needed at least (with `rules`: the largest rule quorum). */
   readonly quorum: number;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;

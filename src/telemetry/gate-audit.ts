@@ -45,6 +45,7 @@ export interface ApprovalAuditEvents {
   overrideRedeemed(approvalId: string, check: { readonly decisionId: string; readonly agentId: string }, record?: ApprovalRecord): void;
   breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
   slackCall(method: string, ok: boolean): void;
+  slackPostDropped(record: ApprovalRecord): void;
 }
 
 /** Everything the gate audits through: the Check interceptor, approval events, `/metrics`. */
@@ -144,6 +145,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
         fire({ ...(record ? approvalEventOf('override_redeemed', record) : { kind: 'override_redeemed', approvalId }), decisionId: check.decisionId, agentId: check.agentId }),
       breakGlassUsed: (grant, check) => fire(approvalEventOf('break_glass_used', grant, { decisionId: check.decisionId, agentId: check.agentId })),
       slackCall: (method, ok) => telemetry.metrics?.recordSlackCall(method, ok),
+      slackPostDropped: () => telemetry.metrics?.recordSlackPostDropped(),
     },
     observe: (sources) => telemetry.observe?.(sources),
     routes: {

@@ -57,11 +57,14 @@ const expectation = {
       additionalProperties: false,
       properties: { set_headers: STRING_MAP, remove_headers: STRINGS, set_query: STRING_MAP, remove_query: STRINGS },
     }),
-    approval: OR_NULL({
-      type: 'object',
-      additionalProperties: false,
-      required: ['approvers', 'quorum', 'ttl_ms'],
-      properties: { approvers: STRINGS, quorum: { type: 'integer' }, ttl_ms: { type: 'integer' } },
+    approvals: OR_NULL({
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rule', 'approvers', 'quorum', 'ttl_ms'],
+        properties: { rule: STRING, approvers: STRINGS, quorum: { type: 'integer' }, ttl_ms: { type: 'integer' } },
+      },
     }),
     duty_steps: { type: 'array', items: { type: 'string', pattern: '^[^/]+/[^/]+/[^/]+$' } },
     matched_rules: STRINGS,

@@ -51,7 +51,8 @@ export interface VectorExpectation {
   readonly wouldBlock?: boolean;
   readonly shadowCode?: Code;
   readonly changes?: RequestChanges | null;
-  readonly approval?: { readonly approvers: readonly string[]; readonly quorum: number; readonly ttlMs: number } | null;
+  /** Every matched approval rule (issue 12 item 3), in policy order. */
+  readonly approvals?: readonly { readonly rule: string; readonly approvers: readonly string[]; readonly quorum: number; readonly ttlMs: number }[] | null;
   /** Steps committed when let through, as `duty/resource/step`. */
   readonly dutySteps?: readonly string[];
   readonly matchedRules?: readonly string[];
@@ -115,7 +116,7 @@ interface RawCase {
     would_block?: boolean;
     shadow_code?: Code;
     changes?: { set_headers?: Record<string, string>; remove_headers?: string[]; set_query?: Record<string, string>; remove_query?: string[] } | null;
-    approval?: { approvers: string[]; quorum: number; ttl_ms: number } | null;
+    approvals?: { rule: string; approvers: string[]; quorum: number; ttl_ms: number }[] | null;
     duty_steps?: string[];
     matched_rules?: string[];
   };
@@ -160,7 +161,9 @@ function toCase(raw: RawCase): VectorCase {
       ...(want.would_block === undefined ? {} : { wouldBlock: want.would_block }),
       ...(want.shadow_code === undefined ? {} : { shadowCode: want.shadow_code }),
       ...(want.changes === undefined ? {} : { changes: want.changes && toChanges(want.changes) }),
-      ...(want.approval === undefined ? {} : { approval: want.approval && { approvers: want.approval.approvers, quorum: want.approval.quorum, ttlMs: want.approval.ttl_ms } }),
+      ...(want.approvals === undefined
+        ? {}
+        : { approvals: want.approvals && want.approvals.map((each) => ({ rule: each.rule, approvers: each.approvers, quorum: each.quorum, ttlMs: each.ttl_ms })) }),
       ...(want.duty_steps === undefined ? {} : { dutySteps: want.duty_steps }),
       ...(want.matched_rules === undefined ? {} : { matchedRules: want.matched_rules }),
     },

@@ -38,7 +38,7 @@ function project(tool: ToolCall | undefined, decision: Decision, want: VectorExp
     ...(has('wouldBlock') ? { wouldBlock: decision.wouldBlock } : {}),
     ...(has('shadowCode') && decision.shadowCode ? { shadowCode: decision.shadowCode } : {}),
     ...(has('changes') ? { changes: decision.changes ?? null } : {}),
-    ...(has('approval') ? { approval: decision.approval ?? null } : {}),
+    ...(has('approvals') ? { approvals: decision.approvals?.map((each) => ({ rule: each.ruleId, approvers: each.approvers, quorum: each.quorum, ttlMs: each.ttlMs })) ?? null } : {}),
     ...(has('dutySteps') ? { dutySteps: decision.dutySteps.map((step) => `${step.duty}/${step.resource}/${step.step}`) } : {}),
     ...(has('matchedRules') ? { matchedRules: decision.matchedRules } : {}),
   };

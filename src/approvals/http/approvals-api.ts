@@ -24,7 +24,7 @@ import { parseDuration } from '../../yaml/duration.js';
 import type { ApprovalService, Canceller } from '../approval-service.js';
 import { apiError, errorResult } from './api-error.js';
 import { BodyError, readJsonObject } from './read-body.js';
-import { agentView, approverView } from './views.js';
+import { agentView, approverView, rulesView } from './views.js';
 
 /** Dependencies of {@link createApprovalsApi}. */
 export interface ApprovalsApiOptions {
@@ -136,7 +136,7 @@ export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
       const record = outcome.record;
       return {
         status: 200,
-        body: { approval_id: record.approvalId, status: record.status, result: outcome.result, approvals: approvalsOf(record), quorum: record.quorum },
+        body: { approval_id: record.approvalId, status: record.status, result: outcome.result, approvals: approvalsOf(record), quorum: record.quorum, ...(record.rules ? { rules: rulesView(record, false) } : {}) },
       };
     }),
 

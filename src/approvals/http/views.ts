@@ -1,7 +1,24 @@
+import { ruleProgress } from '../../state/approval-progress.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 const approvals = (record: ApprovalRecord): number => record.votes.filter((vote) => vote.decision === 'approve').length;
+
+/**
+ * Every approval rule the record covers with its progress (issue 12 item 3): the record is
+ * approved only when each `met`. `withClause` adds the rule's clause and approvers (approvers' view).
+ */
+export function rulesView(record: ApprovalRecord, withClause: boolean): Record<string, unknown>[] {
+  const progress = ruleProgress(record);
+  return (record.rules ?? []).map((rule, i) => ({
+    rule_id: rule.ruleId,
+    ...(withClause ? { clause: rule.clause?.text ?? null, source: rule.clause?.source ?? null, approvers: rule.approvers } : {}),
+    quorum: rule.quorum,
+    approvals: progress[i]?.approvedBy.length ?? 0,
+    ...(withClause ? { approved_by: progress[i]?.approvedBy ?? [] } : {}),
+    met: progress[i]?.met ?? false,
+  }));
+}
 
 /**
  * What the requesting agent sees (docs/design.md §8): the status and, once approved and until it
@@ -17,6 +34,7 @@ export function agentView(record: ApprovalRecord, override: { token: string; exp
     policy_version: record.policyVersion,
     approvals: approvals(record),
     quorum: record.quorum,
+    ...(record.rules ? { rules: rulesView(record, false) } : {}),
     expires_at: iso(record.expiresAt),
     ...(record.status === 'cancelled' ? { cancelled_by: record.cancelledBy ?? null, cancelled_at: iso(record.decidedAt) } : {}),
     ...(record.kind === 'break_glass' ? { grant_expires_at: iso(record.grantExpiresAt) } : {}),
@@ -24,7 +42,7 @@ export function agentView(record: ApprovalRecord, override: { token: string; exp
   };
 }
 
-/** What an approver sees: the request with params masked, votes, and the clause. */
+/** What an approver sees: the request with params masked, votes, and every rule with its clause. */
 export function approverView(record: ApprovalRecord): Record<string, unknown> {
   return {
     approval_id: record.approvalId,
@@ -41,6 +59,8 @@ export function approverView(record: ApprovalRecord): Record<string, unknown> {
     clause: record.clause?.text ?? null,
     source: record.clause?.source ?? null,
     policy_version: record.policyVersion,
+    // Each rule with its clause, approvers and progress; the record's approvers are all of them.
+    ...(record.rules ? { rules: rulesView(record, true) } : {}),
     approvers: record.approvers,
     approvals: approvals(record),
     quorum: record.quorum,

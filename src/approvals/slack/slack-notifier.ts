@@ -3,7 +3,9 @@
  * answered, then updated in place from the stored record — on every counted vote, on the
  * outcome, and on expiry (a sweeper finds expired records whose message still shows buttons).
  * Updates of one approval run one after another and always render the latest stored state, so
- * two quick clicks can never leave an older rendering on top.
+ * two quick clicks can never leave an older rendering on top. New messages are paced per channel
+ * (post-limiter.ts): over the rate they wait in a bounded queue, beyond it they are dropped and
+ * reported; a post whose turn comes after its approval was decided or expired is skipped.
  */
 import { settleWithin } from '../../lib/with-deadline.js';
 import type { Logger } from '../../log/logger.js';
@@ -11,6 +13,7 @@ import type { ApprovalRecord } from '../../state/approval-record.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ApprovalNotifier } from '../notifier.js';
 import { renderApprovalMessage } from './blocks.js';
+import { createPostLimiter, type PostRate } from './post-limiter.js';
 import type { SlackApi } from './slack-api.js';
 
 /** Options of {@link createSlackNotifier}. */
@@ -22,6 +25,10 @@ export interface SlackNotifierOptions {
   readonly now: () => number;
   /** How often expired approvals are looked for (default 15s; 0 disables the timer). */
   readonly sweepIntervalMs?: number;
+  /** Pace of new messages per channel (`slack.post_rate`). */
+  readonly postRate: PostRate;
+  /** A message not posted because the channel's queue was full (counted as a metric by the caller). */
+  readonly onPostDropped?: (record: ApprovalRecord) => void;
 }
 
 /** The Slack notifier, plus an on-demand expiry sweep (tests call it directly). */
@@ -69,8 +76,31 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     return track(next);
   };
 
-  async function announce(record: ApprovalRecord): Promise<void> {
+  const limiter = createPostLimiter(options.postRate, now);
+
+  /** Posts now, or queues the post, or drops it; resolves at once (the post reports its own errors). */
+  function announce(record: ApprovalRecord): Promise<void> {
+    // A job that starts inside submit() reads `waited` false; one that waited in the queue reads true.
+    let waited = false;
+    const verdict = limiter.submit(options.channel, () => post(record, waited));
+    if (verdict === 'queued') waited = true;
+    if (verdict === 'dropped') {
+      log.warn({ approval_id: record.approvalId, channel: options.channel, waiting: limiter.waiting() }, 'slack post dropped: the channel is over its post rate and its queue is full; the approval stays valid over the HTTP API');
+      options.onPostDropped?.(record);
+    }
+    return Promise.resolve();
+  }
+
+  async function post(record: ApprovalRecord, waited: boolean): Promise<void> {
     try {
+      if (waited) {
+        // Decided over the API, cancelled or expired while it waited: not worth the channel's budget.
+        const latest = await state.getApproval(record.approvalId, now());
+        if (!latest || latest.status !== 'pending') {
+          log.info({ approval_id: record.approvalId, status: latest?.status ?? 'gone' }, 'slack post skipped: the approval was closed before its turn');
+          return;
+        }
+      }
       const rendered = renderApprovalMessage(record, now());
       const posted = await api.postMessage(options.channel, rendered);
       await state.setApprovalNotification(record.approvalId, posted);
@@ -115,6 +145,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     },
     async close(graceMs) {
       if (timer) clearInterval(timer);
+      limiter.close();
       // Slack slower than the grace (or down, each call retried): the approval stays valid over
       // the HTTP API, but its message is not posted or not linked (README "Shutdown guarantees").
       await settleWithin(Promise.allSettled([...underWay]), graceMs);

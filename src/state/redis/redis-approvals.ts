@@ -1,5 +1,6 @@
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
 import { approvalLimitError, DEFAULT_MAX_PENDING_APPROVALS } from '../approval-limit.js';
+import { ruleProgress } from '../approval-progress.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -38,11 +39,12 @@ export class RedisApprovals {
   async create(record: ApprovalRecord, nowMs: number): Promise<{ record: ApprovalRecord; created: boolean }> {
     const { votes, status, decidedAt, grantExpiresAt, notification, ...base } = record;
     const fields: (string | number)[] = ['base', JSON.stringify({ ...base, votes })];
-    fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', record.quorum);
+    fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', countQuorum(record));
     fields.push('kind', record.kind, 'grantTtlMs', record.grantTtlMs ?? '', 'agentId', record.agentId, 'requestKey', record.requestKey);
     fields.push('initiator', record.initiator ?? '');
     fields.push('nvotes', 0, 'napprove', votes.filter((vote) => vote.decision === 'approve').length);
     for (const vote of votes) fields.push(`p:${vote.principal}`, vote.decision);
+    fields.push(...ruleFields(record));
     if (decidedAt !== undefined) fields.push('decidedAt', decidedAt);
     if (grantExpiresAt !== undefined) fields.push('grantExpiresAt', grantExpiresAt);
     if (notification !== undefined) fields.push('notification', JSON.stringify(notification));
@@ -129,6 +131,34 @@ export class RedisApprovals {
     const flat = (await this.scripts.activeBreakGlass([this.keys.breakGlass(agentId)], [this.keys.approvals, nowMs])) as string[] | null;
     return flat ? fromHash(flat) : undefined;
   }
+}
+
+/**
+ * The `quorum` hash field, which the vote script reads only for records without rules. For a
+ * record with rules it is one more than all its approvers: a replica still running the script of
+ * before rule sets (a rolling upgrade) decides by that count alone and so can never approve it;
+ * the record waits for a replica that decides by rules. (`base` keeps the record's own quorum.)
+ */
+function countQuorum(record: ApprovalRecord): number {
+  return record.rules && record.rules.length > 0 ? record.approvers.length + 1 : record.quorum;
+}
+
+/**
+ * The per-rule counters the vote script decides with (issue 12 item 3): `nrules`; per rule *i*
+ * (1-based) its quorum `rq:<i>` and approvals so far `rn:<i>`; per listed principal `a:<principal>`,
+ * the space-separated indexes of the rules that list them. Lua never decodes the rules' JSON.
+ */
+function ruleFields(record: ApprovalRecord): (string | number)[] {
+  const rules = record.rules ?? [];
+  const fields: (string | number)[] = ['nrules', rules.length];
+  const progress = ruleProgress(record);
+  const listedIn = new Map<string, number[]>();
+  rules.forEach((rule, i) => {
+    fields.push(`rq:${i + 1}`, rule.quorum, `rn:${i + 1}`, progress[i]?.approvedBy.length ?? 0);
+    for (const principal of rule.approvers) listedIn.set(principal, [...(listedIn.get(principal) ?? []), i + 1]);
+  });
+  for (const [principal, indexes] of listedIn) fields.push(`a:${principal}`, indexes.join(' '));
+  return fields;
 }
 
 /** A record from a flat HGETALL reply (as scripts return it). */

@@ -66,6 +66,38 @@ describe('approval message', () => {
     }
   });
 
+  // issue 12 item 3: every rule the approval covers, its clause and its own progress.
+  it('shows every approval rule with its clause, approvers and progress', () => {
+    const vote = { principal: 'sso:bob', decision: 'approve' as const, at: T0, via: 'slack' as const };
+    const record: ApprovalRecord = {
+      ...RECORD,
+      rules: [
+        { ruleId: 'large', clause: RECORD.clause!, approvers: ['sso:bob'], quorum: 1 },
+        { ruleId: 'external', clause: { name: 'EXTERNAL', text: 'Payments to external accounts need two security approvers.', source: 'policy.yaml#/clauses/EXTERNAL' }, approvers: ['sso:sec1', 'sso:sec2'], quorum: 2 },
+      ],
+      approvers: ['sso:bob', 'sso:sec1', 'sso:sec2'],
+      votes: [vote],
+    };
+    const rendered = text(record);
+    for (const part of ['Rules (2, each must approve)', 'large, external', 'Payments above 5000 need a human approval.', 'Payments to external accounts need two security approvers.', 'policy.yaml#/clauses/EXTERNAL', '1 of 1 from sso:bob: sso:bob', '0 of 2 from sso:sec1, sso:sec2', 'every rule above must be met']) {
+      expect(rendered).toContain(part);
+    }
+    // The met rule is marked, the waiting one is not.
+    expect(rendered).toMatch(/:white_check_mark: \*large\*/);
+    expect(rendered).not.toMatch(/:white_check_mark: \*external\*/);
+  });
+
+  it('keeps a message of many rules within Slack\'s 50 blocks and points to the API for the rest', () => {
+    const rules = Array.from({ length: 40 }, (_, i) => ({ ruleId: `rule-${i}`, clause: { ...RECORD.clause!, text: 'x'.repeat(2_000) }, approvers: ['sso:bob'], quorum: 1 }));
+    const message = renderApprovalMessage({ ...RECORD, rules }, T0);
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(JSON.stringify(message.blocks)).toContain('30 more rule(s) not shown here: GET /v1/approvals/apr_blocks lists every rule');
+    for (const block of message.blocks) {
+      const text = (block as { text?: { text?: string } }).text?.text;
+      if (text !== undefined) expect(text.length).toBeLessThanOrEqual(3_000);
+    }
+  });
+
   it('renders a break-glass request with its reason and grant length', () => {
     const rendered = text({ ...RECORD, kind: 'break_glass', reason: 'INC-7 payroll', grantTtlMs: 1_800_000, tool: undefined });
     expect(rendered).toContain('Break-glass request');

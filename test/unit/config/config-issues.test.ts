@@ -51,6 +51,7 @@ describe('parseConfig issues: file:line:column: key: message (hint)', () => {
     // slack, listeners, aliases
     ['slack without its secrets', `${BASE}slack:\n  channel: C1\n`, [at('8:1', 'slack.bot_token: is required'), at('8:1', 'slack.signing_secret: is required')]],
     ['slack empty token', `${BASE}slack:\n  bot_token: ""\n  signing_secret: x\n  channel: C1\n`, [at('9:14', 'slack.bot_token: must not be empty')]],
+    ['slack post rate of zero', `${BASE}slack: { bot_token: a, signing_secret: b, channel: c, post_rate: { per_second: 0, burst: 0 } }\n`, [at('8:80', 'slack.post_rate.per_second: must be > 0'), at('8:90', 'slack.post_rate.burst: must be >= 1')]],
     ['slack api_url over http', `${BASE}slack: { bot_token: a, signing_secret: b, channel: c, api_url: "http://slack.example/api/" }\n`, [at('8:64', 'slack.api_url: must be an https:// URL (http:// only for 127.0.0.1 or localhost)')]],
     ['gRPC and HTTP on one port', `${BASE}http:\n  port: 9191\n`, [at('9:9', 'http.port: gRPC and HTTP cannot both listen on port 9191')]],
     [

@@ -70,9 +70,16 @@ describe('parseConfig', () => {
       },
       policy: { file: '/etc/dutygate/policy.yaml', watch: true, keepVersions: 10 },
       overrides: { signingKeyFile: '/etc/dutygate/keys/override.jwk.json', ttlMs: 600_000, deployment: 'default' },
-      slack: { botToken: 'xoxb-test', signingSecret: 'shh', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' },
+      slack: { botToken: 'xoxb-test', signingSecret: 'shh', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/', postRate: { perSecond: 1, burst: 5, maxQueued: 100 } },
       principals: { aliases: { 'slack:U0ALICE': 'sso:alice' } },
     } satisfies GateConfig);
+  });
+
+  it('reads slack.post_rate, each key defaulting on its own (1/s, burst 5, queue 100)', () => {
+    const slack = (rate: string) => parseConfig(`${BASE}slack: { bot_token: a, signing_secret: b, channel: c${rate} }\n`, FILE, {}).slack?.postRate;
+    expect(slack('')).toEqual({ perSecond: 1, burst: 5, maxQueued: 100 });
+    expect(slack(', post_rate: { per_second: 0.5 }')).toEqual({ perSecond: 0.5, burst: 5, maxQueued: 100 });
+    expect(slack(', post_rate: { per_second: 3, burst: 10, max_queued: 0 }')).toEqual({ perSecond: 3, burst: 10, maxQueued: 0 });
   });
 
   it('fills in every default', () => {
@@ -180,7 +187,7 @@ describe('loadConfig', () => {
     expect(defaults).toEqual(expected);
     expect(approvers.issuers).toEqual([]);
     expect(overrides).toEqual({ signingKeyFile: join(examples, 'keys/override.jwk.json'), ttlMs: 600_000, deployment: 'default' });
-    expect(slack).toEqual({ botToken: 'xoxb-example', signingSecret: 'secret', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' });
+    expect(slack).toEqual({ botToken: 'xoxb-example', signingSecret: 'secret', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/', postRate: { perSecond: 1, burst: 5, maxQueued: 100 } });
   });
 
   it('loads the act-delegation example', async () => {

@@ -88,6 +88,57 @@ export function approvalContract(store: StoreRef): void {
       expect(await store().recordVote(record.approvalId, vote('sso:dave'), T0 + 3)).toMatchObject({ outcome: 'closed', record: { status: 'denied' } });
     });
 
+    // issue 12 item 3: an approval covers every matched approval rule; each rule's quorum must
+    // be met by its own approvers, and one approve counts toward every rule listing the voter.
+    it('approves a record of several rules only once every rule quorum is met', async () => {
+      const record = approvalFixture({
+        rules: [
+          { ruleId: 'large', clause: { name: 'PAYMENT_LIMIT', text: 'Large payments need finance.', source: 'policy.yaml#/clauses/PAYMENT_LIMIT' }, approvers: ['sso:bob'], quorum: 1 },
+          { ruleId: 'external', clause: { name: 'EXTERNAL', text: 'External accounts need security.', source: 'policy.yaml#/clauses/EXTERNAL' }, approvers: ['sso:carol', 'sso:dave'], quorum: 2 },
+        ],
+        approvers: ['sso:bob', 'sso:carol', 'sso:dave'],
+        quorum: 2,
+      });
+      await store().createApproval(record, T0);
+      expect(await store().getApproval(record.approvalId, T0)).toEqual(record);
+      expect(await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // Two approvals reach the record's quorum, but 'external' has one of its two.
+      expect(await store().recordVote(record.approvalId, vote('sso:carol', 'approve', T0 + 2), T0 + 2)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      expect(await store().recordVote(record.approvalId, vote('sso:dave', 'approve', T0 + 3), T0 + 3)).toMatchObject({ outcome: 'recorded', record: { status: 'approved', decidedAt: T0 + 3 } });
+    });
+
+    it('counts one approve toward every rule that lists the voter, and never toward one that does not', async () => {
+      const rules = [
+        { ruleId: 'a', approvers: ['sso:bob', 'sso:carol'], quorum: 1 },
+        { ruleId: 'b', approvers: ['sso:carol', 'sso:dave'], quorum: 1 },
+      ];
+      const shared = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol', 'sso:dave'], quorum: 1 });
+      await store().createApproval(shared, T0);
+      expect(await store().recordVote(shared.approvalId, vote('sso:carol'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'approved' } });
+
+      const apart = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol', 'sso:dave'], quorum: 1 });
+      await store().createApproval(apart, T0);
+      expect(await store().recordVote(apart.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // An approver of no rule (the caller's eligibility check refuses them; the store counts them toward none).
+      expect(await store().recordVote(apart.approvalId, vote('sso:mallory'), T0 + 2)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      expect(await store().recordVote(apart.approvalId, vote('sso:dave', 'approve', T0 + 3), T0 + 3)).toMatchObject({ outcome: 'recorded', record: { status: 'approved' } });
+    });
+
+    it('denies a record of several rules at one deny from any rule', async () => {
+      const record = approvalFixture({
+        rules: [
+          { ruleId: 'a', approvers: ['sso:bob'], quorum: 1 },
+          { ruleId: 'b', approvers: ['sso:carol', 'sso:dave'], quorum: 2 },
+        ],
+        approvers: ['sso:bob', 'sso:carol', 'sso:dave'],
+        quorum: 2,
+      });
+      await store().createApproval(record, T0);
+      await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1);
+      expect(await store().recordVote(record.approvalId, vote('sso:dave', 'deny'), T0 + 2)).toMatchObject({ outcome: 'recorded', record: { status: 'denied' } });
+      expect(await store().recordVote(record.approvalId, vote('sso:carol'), T0 + 3)).toMatchObject({ outcome: 'closed', record: { status: 'denied' } });
+    });
+
     it('closes voting at expiry and says not_found for unknown ids', async () => {
       const record = approvalFixture();
       await store().createApproval(record, T0);

@@ -54,6 +54,15 @@ describe('gate metrics for the alerts and the dashboard', () => {
     await telemetry.shutdown();
   });
 
+  it('counts Slack posts dropped over the channel post rate, from 0', async () => {
+    const telemetry = createTelemetry();
+    expect(value((await telemetry.scrape?.()) ?? '', 'dutygate_slack_posts_dropped_total')).toBe(0);
+    telemetry.metrics?.recordSlackPostDropped();
+    telemetry.metrics?.recordSlackPostDropped();
+    expect(value((await telemetry.scrape?.()) ?? '', 'dutygate_slack_posts_dropped_total')).toBe(2);
+    await telemetry.shutdown();
+  });
+
   it('exports no gauge before the gate registers its sources', async () => {
     const telemetry = createTelemetry();
     expect(await telemetry.scrape?.()).not.toMatch(/dutygate_state_store_up|dutygate_policy_info/);
