@@ -39,7 +39,8 @@ function project(tool: ToolCall | undefined, decision: Decision, want: VectorExp
     ...(has('wouldBlock') ? { wouldBlock: decision.wouldBlock } : {}),
     ...(has('shadowCode') && decision.shadowCode ? { shadowCode: decision.shadowCode } : {}),
     ...(has('changes') ? { changes: decision.changes ?? null } : {}),
-    ...(has('approval') ? { approval: decision.approval ?? null } : {}),
+    // The vector format states who, how many and how long; reasons and follow-ups are tested in test/unit/policy.
+    ...(has('approval') ? { approval: decision.approval ? { approvers: decision.approval.approvers, quorum: decision.approval.quorum, ttlMs: decision.approval.ttlMs } : null } : {}),
     ...(has('dutySteps') ? { dutySteps: decision.dutySteps.map((step) => `${step.duty}/${step.resource}/${step.step}`) } : {}),
     ...(has('matchedRules') ? { matchedRules: decision.matchedRules } : {}),
   };

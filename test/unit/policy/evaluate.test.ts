@@ -191,13 +191,13 @@ ${TOOLS}rules:
       code: 'APPROVAL_REQUIRED',
       ruleId: 'ask-big',
       clause: { name: 'ASK', text: 'Ask.', source: 'policy.yaml#/clauses/ASK' },
-      approval: { approvers: ['u1', 'u2'], quorum: 2, ttlMs: 600_000 },
+      approval: { approvers: ['u1', 'u2'], quorum: 2, ttlMs: 600_000, requireReason: 'deny' },
       shadow: false,
       wouldBlock: false,
       dutySteps: [],
       matchedRules: ['allow-t', 'ask-big', 'ask-any'],
     });
-    expect(evaluate(policy, callOf('t', { amount: 50 })).approval).toEqual({ approvers: ['u3'], quorum: 1, ttlMs: 900_000 });
+    expect(evaluate(policy, callOf('t', { amount: 50 })).approval).toEqual({ approvers: ['u3'], quorum: 1, ttlMs: 900_000, requireReason: 'deny' });
   });
 
   it('deny overrides approval_needed and allow, even when listed last', () => {
