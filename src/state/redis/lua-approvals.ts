@@ -145,3 +145,22 @@ export const SET_NOTIFICATION_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'notification', ARGV[1]) end
 return 0
 `;
+
+/**
+ * Claim a follow-up of a pending, unexpired record (issue 17 item 2), mirroring
+ * MemoryApprovals.claimFollowUp: the stamp field (`remindedAt` / `escalatedAt`) is set to now
+ * unless it was set less than `everyMs` ago (`everyMs` empty: once). One script on the record
+ * itself, so of any number of replicas sweeping at once exactly one claims each interval.
+ * KEYS: record. ARGV: field, nowMs, everyMs or ''. Returns HGETALL of the stamped record, or nil.
+ */
+export const CLAIM_FOLLOW_UP_LUA = `
+local now = tonumber(ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', ARGV[1])
+if f[1] ~= 'pending' or tonumber(f[2]) <= now then return false end
+if f[3] then
+  if ARGV[3] == '' or tonumber(f[3]) > now - tonumber(ARGV[3]) then return false end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('HGETALL', KEYS[1])
+`;

@@ -1,4 +1,4 @@
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, FollowUpStep, VoteResult } from '../approval-record.js';
 import { approvalLimitError, DEFAULT_MAX_PENDING_APPROVALS } from '../approval-limit.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 import type { RedisClient } from './redis-client.js';
@@ -36,7 +36,7 @@ export class RedisApprovals {
   }
 
   async create(record: ApprovalRecord, nowMs: number): Promise<{ record: ApprovalRecord; created: boolean }> {
-    const { votes, status, decidedAt, grantExpiresAt, notification, ...base } = record;
+    const { votes, status, decidedAt, grantExpiresAt, notification, remindedAt, escalatedAt, ...base } = record;
     const fields: (string | number)[] = ['base', JSON.stringify({ ...base, votes })];
     fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', record.quorum);
     fields.push('kind', record.kind, 'grantTtlMs', record.grantTtlMs ?? '', 'agentId', record.agentId, 'requestKey', record.requestKey);
@@ -46,6 +46,8 @@ export class RedisApprovals {
     if (decidedAt !== undefined) fields.push('decidedAt', decidedAt);
     if (grantExpiresAt !== undefined) fields.push('grantExpiresAt', grantExpiresAt);
     if (notification !== undefined) fields.push('notification', JSON.stringify(notification));
+    if (remindedAt !== undefined) fields.push('remindedAt', remindedAt);
+    if (escalatedAt !== undefined) fields.push('escalatedAt', escalatedAt);
     const recordTtl = Math.max(1, approvalRetainUntil(record, this.options.retentionMs) - nowMs);
     const indexStatus = status === 'expired' ? 'pending' : status;
     const keys = [this.keys.approval(record.approvalId), this.keys.requestKey(record.requestKey), this.keys.statusIndex(indexStatus), this.keys.pendingOf('agent', record.agentId)];
@@ -120,6 +122,12 @@ export class RedisApprovals {
     return { outcome, record: withDerivedStatus(fromHash(flat ?? []) as ApprovalRecord, nowMs) };
   }
 
+  async claimFollowUp(approvalId: string, step: FollowUpStep, nowMs: number, everyMs: number | undefined): Promise<ApprovalRecord | undefined> {
+    const field = step === 'remind' ? 'remindedAt' : 'escalatedAt';
+    const flat = (await this.scripts.claimFollowUp([this.keys.approval(approvalId)], [field, nowMs, everyMs ?? ''])) as string[] | null;
+    return flat ? withDerivedStatus(fromHash(flat) as ApprovalRecord, nowMs) : undefined;
+  }
+
   async setNotification(approvalId: string, notification: { channel: string; ts: string }): Promise<void> {
     const json = JSON.stringify({ channel: notification.channel, ts: notification.ts });
     await this.scripts.setNotification([this.keys.approval(approvalId)], [json]);
@@ -151,6 +159,8 @@ function fromFields(fields: Record<string, string>): ApprovalRecord | undefined 
     ...(fields.decidedAt === undefined ? {} : { decidedAt: Number(fields.decidedAt) }),
     ...(fields.grantExpiresAt === undefined ? {} : { grantExpiresAt: Number(fields.grantExpiresAt) }),
     ...(fields.cancelledBy === undefined ? {} : { cancelledBy: fields.cancelledBy }),
+    ...(fields.remindedAt === undefined ? {} : { remindedAt: Number(fields.remindedAt) }),
+    ...(fields.escalatedAt === undefined ? {} : { escalatedAt: Number(fields.escalatedAt) }),
     ...(fields.notification === undefined ? {} : { notification: JSON.parse(fields.notification) as { channel: string; ts: string } }),
   };
 }
