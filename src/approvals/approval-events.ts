@@ -27,7 +27,7 @@ export function createLogApprovalEvents(log: Logger): ApprovalEvents {
   const base = (record: ApprovalRecord) => ({ approval_id: record.approvalId, kind: record.kind, agent_id: record.agentId, rule_id: record.ruleId, policy_version: record.policyVersion });
   return {
     created: (record) => log.info({ ...base(record), decision_id: record.decisionId, expires_at: new Date(record.expiresAt).toISOString() }, 'approval requested'),
-    vote: (approvalId, vote, outcome) => log.info({ approval_id: approvalId, principal: vote.principal, vote: vote.decision, via: vote.via, outcome }, 'approval vote'),
+    vote: (approvalId, vote, outcome) => log.info({ approval_id: approvalId, principal: vote.principal, vote: vote.decision, via: vote.via, outcome, reason: vote.reason }, 'approval vote'),
     decided: (record) => log.info({ ...base(record), status: record.status, votes: record.votes.length, latency_ms: (record.decidedAt ?? record.createdAt) - record.createdAt }, 'approval decided'),
     overrideRedeemed: (approvalId, check) => log.info({ approval_id: approvalId, decision_id: check.decisionId, agent_id: check.agentId }, 'override token redeemed'),
     breakGlassUsed: (grant, check) => log.warn({ approval_id: grant.approvalId, decision_id: check.decisionId, agent_id: check.agentId, grant_expires_at: new Date(grant.grantExpiresAt ?? 0).toISOString() }, 'break-glass grant used'),

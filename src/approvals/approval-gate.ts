@@ -145,7 +145,8 @@ function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<R
   const { decision, token, tool } = call;
   const spec = decision.approval;
   if (!spec) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
-  const approvers = [...new Set(spec.approvers.map((principal) => resolvePrincipal(aliases, principal)))];
+  const resolveAll = (principals: readonly string[]) => [...new Set(principals.map((principal) => resolvePrincipal(aliases, principal)))];
+  const approvers = resolveAll(spec.approvers);
   // Everything the override binds: a differing request must not reuse a pending approval whose
   // token it could then never redeem.
   const key = {
@@ -179,6 +180,10 @@ function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<R
     // Kept even when aliases fold two listed principals into one person: the policy asked for
     // that many distinct people, and fewer must not do (fail closed).
     quorum: spec.quorum,
+    // A snapshot, like the approvers: a policy reload does not change what was asked.
+    requireReason: spec.requireReason,
+    ...(spec.remindAfterMs === undefined ? {} : { remindAfterMs: spec.remindAfterMs }),
+    ...(spec.escalate === undefined ? {} : { escalateAfterMs: spec.escalate.afterMs, escalateTo: resolveAll(spec.escalate.to) }),
     createdAt: nowMs,
     expiresAt: nowMs + spec.ttlMs,
     votes: [],

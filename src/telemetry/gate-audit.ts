@@ -1,4 +1,4 @@
-import { approvalEventOf, type ApprovalEvent } from '../audit/approval-event.js';
+import { approvalEventOf, decidingReason, type ApprovalEvent } from '../audit/approval-event.js';
 import { createAuditRecorder, type RecordedAudit } from '../audit/audit-recorder.js';
 import type { CheckpointRecord, CheckpointSigner } from '../audit/checkpoint.js';
 import { createCheckpointer } from '../audit/checkpointer.js';
@@ -138,8 +138,16 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
           ...(vote.reason === undefined ? {} : { reason: vote.reason }),
         }),
       // A cancel is an outcome too (`status: cancelled`); who withdrew it is the event's principal.
-      decided: (record) =>
-        fire(approvalEventOf('outcome', record, { ...(record.decidedAt === undefined ? {} : { at: record.decidedAt }), ...(record.cancelledBy === undefined ? {} : { principal: record.cancelledBy }) })),
+      decided: (record) => {
+        const reason = decidingReason(record);
+        fire(
+          approvalEventOf('outcome', record, {
+            ...(record.decidedAt === undefined ? {} : { at: record.decidedAt }),
+            ...(record.cancelledBy === undefined ? {} : { principal: record.cancelledBy }),
+            ...(reason === undefined ? {} : { reason }),
+          }),
+        );
+      },
       overrideRedeemed: (approvalId, check, record) =>
         fire({ ...(record ? approvalEventOf('override_redeemed', record) : { kind: 'override_redeemed', approvalId }), decisionId: check.decisionId, agentId: check.agentId }),
       breakGlassUsed: (grant, check) => fire(approvalEventOf('break_glass_used', grant, { decisionId: check.decisionId, agentId: check.agentId })),
