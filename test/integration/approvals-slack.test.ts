@@ -28,7 +28,8 @@ rules:
     tools: [transfers.create]
     effect: approval_needed
     clause: DUAL_CONTROL
-    approval: { approvers: ["slack:U0FIN1", "slack:U0FIN2", "slack:U0FIN3"], quorum: 2, ttl: 15m }
+    # A Deny without a reason: this file is about quorum; reasons have approvals-slack-reasons.test.ts.
+    approval: { approvers: ["slack:U0FIN1", "slack:U0FIN2", "slack:U0FIN3"], quorum: 2, ttl: 15m, require_reason: none }
 `;
 const PAYMENTS = { method: 'POST', host: 'payments.internal', path: '/payments', headers: { 'content-type': 'application/json' } };
 const TRANSFERS = { ...PAYMENTS, path: '/transfers' };

@@ -53,6 +53,8 @@ export function renderApprovalMessage(record: ApprovalRecord, nowMs: number): Ap
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `>${sectionText(record.clause.text, 2_400)}\n_${sectionText(record.clause.source, 300)}_` } });
   }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(progress(record)) }] });
+  const reasons = reasonsText(record);
+  if (reasons) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: sectionText(reasons) } });
   if (pending) {
     blocks.push({ type: 'actions', block_id: `dutygate:${record.approvalId}`, elements: buttons(record) });
   } else {
@@ -97,6 +99,12 @@ function progress(record: ApprovalRecord): string {
   const approvals = record.votes.filter((vote) => vote.decision === 'approve');
   const who = approvals.map((vote) => vote.principal).join(', ');
   return `${approvals.length} of ${record.quorum} approval(s)${who ? `: ${who}` : ''} · ${record.approvalId}`;
+}
+
+/** Every vote that gave a reason (issue 17 item 1), one line each, oldest first. */
+function reasonsText(record: ApprovalRecord): string | undefined {
+  const lines = record.votes.filter((vote) => vote.reason !== undefined).map((vote) => `${vote.principal} (${vote.decision}): ${vote.reason ?? ''}`);
+  return lines.length > 0 ? `Reasons\n${lines.join('\n')}` : undefined;
 }
 
 function outcomeText(record: ApprovalRecord, status: string): string {

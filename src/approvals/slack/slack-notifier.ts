@@ -9,7 +9,7 @@ import type { Logger } from '../../log/logger.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ApprovalNotifier } from '../notifier.js';
-import { renderApprovalMessage } from './blocks.js';
+import { renderApprovalMessage, type Block } from './blocks.js';
 import type { SlackApi } from './slack-api.js';
 
 /** Options of {@link createSlackNotifier}. */
@@ -27,6 +27,8 @@ export interface SlackNotifierOptions {
 export interface SlackNotifier extends ApprovalNotifier {
   /** Tells one Slack user (only them) why their click did not count. */
   whisper(channel: string, user: string, text: string): Promise<void>;
+  /** Opens a modal for a click (its `trigger_id`); false when Slack refused or did not answer. */
+  openModal(triggerId: string, view: Block): Promise<boolean>;
 }
 
 /** Builds the Slack notifier and starts its expiry sweeper. */
@@ -103,6 +105,15 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         await api.postEphemeral(channel, user, text);
       } catch (error) {
         log.warn({ err: String(error) }, 'slack ephemeral message failed');
+      }
+    },
+    async openModal(triggerId, view) {
+      try {
+        await api.openView(triggerId, view);
+        return true;
+      } catch (error) {
+        log.warn({ err: String(error) }, 'slack views.open failed');
+        return false;
       }
     },
     close() {

@@ -56,6 +56,17 @@ describe('approval message', () => {
     expect(rendered).not.toContain('dutygate_approve');
   });
 
+  it('lists each reason given with a vote, escaped (issue 17 item 1)', () => {
+    const votes = [
+      { principal: 'sso:bob', decision: 'approve' as const, at: T0, via: 'slack' as const, reason: 'invoice <4711> & PO match' },
+      { principal: 'sso:erin', decision: 'approve' as const, at: T0, via: 'api' as const },
+    ];
+    const rendered = text({ ...RECORD, votes });
+    expect(rendered).toContain('Reasons\\nsso:bob (approve): invoice &lt;4711&gt; &amp; PO match');
+    expect(rendered).not.toContain('sso:erin (approve)');
+    expect(text(RECORD)).not.toContain('Reasons');
+  });
+
   it('keeps every section under Slack\'s 3000 characters, even when escaping lengthens the text', () => {
     const chain = Array.from({ length: 32 }, (_, i) => `agent-${i}-${'x'.repeat(240)}`);
     const message = renderApprovalMessage({ ...RECORD, chain, display: { memo: '<'.repeat(5_000) }, clause: { ...RECORD.clause!, text: '&'.repeat(4_000) } }, T0);
