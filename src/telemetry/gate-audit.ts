@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { CheckFunction, FallbackDenyListener } from '../server/grpc-check-handler.js';
 import type { HttpRoutes } from '../server/http-server.js';
-import type { ApprovalRecord, ApprovalVote } from '../state/approval-record.js';
+import type { ApprovalRecord, ApprovalVote, FollowUpStep } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import { createApprovalAudit } from './approval-audit.js';
 import { emitCheckpointSpan } from './checkpoint-span.js';
@@ -42,6 +42,8 @@ export interface ApprovalAuditEvents {
   /** `outcome`: what came of the vote (`recorded`, `duplicate`, `closed`, `refused:<CODE>`); kept as the event's status. */
   vote(approvalId: string, vote: Pick<ApprovalVote, 'principal' | 'decision' | 'via'> & { readonly reason?: string }, outcome: string, record?: ApprovalRecord): void;
   decided(record: ApprovalRecord): void;
+  /** A reminder or the escalation this replica claimed: `reminded` / `escalated` events at the claim time. */
+  followedUp(step: FollowUpStep, record: ApprovalRecord): void;
   overrideRedeemed(approvalId: string, check: { readonly decisionId: string; readonly agentId: string }, record?: ApprovalRecord): void;
   breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
   slackCall(method: string, ok: boolean): void;
@@ -147,6 +149,10 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
             ...(reason === undefined ? {} : { reason }),
           }),
         );
+      },
+      followedUp: (step, record) => {
+        const at = step === 'remind' ? record.remindedAt : record.escalatedAt;
+        fire(approvalEventOf(step === 'remind' ? 'reminded' : 'escalated', record, at === undefined ? {} : { at }));
       },
       overrideRedeemed: (approvalId, check, record) =>
         fire({ ...(record ? approvalEventOf('override_redeemed', record) : { kind: 'override_redeemed', approvalId }), decisionId: check.decisionId, agentId: check.agentId }),

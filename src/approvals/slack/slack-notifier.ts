@@ -3,13 +3,16 @@
  * answered, then updated in place from the stored record — on every counted vote, on the
  * outcome, and on expiry (a sweeper finds expired records whose message still shows buttons).
  * Updates of one approval run one after another and always render the latest stored state, so
- * two quick clicks can never leave an older rendering on top.
+ * two quick clicks can never leave an older rendering on top. Reminders and escalations are
+ * replies in the message's thread that mention whom they ask (issue 17 item 2).
  */
 import type { Logger } from '../../log/logger.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
+import { followUpAddressees } from '../follow-up-text.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ApprovalNotifier } from '../notifier.js';
 import { renderApprovalMessage, type Block } from './blocks.js';
+import { mentionOf } from './mentions.js';
 import type { SlackApi } from './slack-api.js';
 
 /** Options of {@link createSlackNotifier}. */
@@ -19,6 +22,8 @@ export interface SlackNotifierOptions {
   readonly state: StateStore;
   readonly log: Logger;
   readonly now: () => number;
+  /** `principals.aliases`: a resolved approver is mentioned through its Slack accounts. */
+  readonly aliases?: Readonly<Record<string, string>>;
   /** How often expired approvals are looked for (default 15s; 0 disables the timer). */
   readonly sweepIntervalMs?: number;
 }
@@ -79,6 +84,27 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     }
   }
 
+  async function followUp(record: ApprovalRecord, step: 'remind' | 'escalate'): Promise<void> {
+    const notification = record.notification;
+    if (!notification) {
+      log.warn({ approval_id: record.approvalId, step }, 'approval follow-up not posted: its message is not posted yet');
+      return;
+    }
+    const nowMs = now();
+    const who = followUpAddressees(record, step, nowMs).map((principal) => mentionOf(principal, options.aliases ?? {}));
+    const expires = `<!date^${Math.floor(record.expiresAt / 1000)}^{time}|${new Date(record.expiresAt).toISOString()}>`;
+    const approvals = record.votes.filter((vote) => vote.decision === 'approve').length;
+    const text =
+      step === 'remind'
+        ? `:bell: Reminder: this approval is still pending (${approvals} of ${record.quorum}) and expires at ${expires}. Waiting on ${who.join(', ') || 'nobody listed who has not voted'}.`
+        : `:rotating_light: Escalated: no decision within ${durationText(record.escalateAfterMs ?? 0)}. ${who.join(', ') || 'The escalation list'} may now vote too (expires at ${expires}).`;
+    try {
+      await api.reply(notification.channel, notification.ts, text);
+    } catch (error) {
+      log.error({ approval_id: record.approvalId, step, err: String(error) }, 'slack follow-up failed; the approval stays valid');
+    }
+  }
+
   async function sweep(): Promise<void> {
     const nowMs = now();
     for (const [id, forgetAt] of finished) if (forgetAt <= nowMs) finished.delete(id);
@@ -99,6 +125,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   return {
     announce,
     refresh,
+    followUp,
     sweep,
     async whisper(channel, user, text) {
       try {
@@ -120,4 +147,10 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
       if (timer) clearInterval(timer);
     },
   };
+}
+
+/** `15m`, `90s`, `400ms`: the policy's own spelling of a duration, for the thread reply. */
+function durationText(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
 }

@@ -58,11 +58,12 @@ describe('approval service', () => {
         refreshed.push(id);
         return Promise.resolve();
       },
+      followUp: () => Promise.resolve(),
       sweep: () => Promise.resolve(),
       close: () => undefined,
     };
     const log = (name: string) => () => void events.push(name);
-    const hooks: ApprovalEvents = { created: log('created'), vote: (_id, vote, outcome) => void events.push(`vote:${vote.principal}:${outcome}`), decided: log('decided'), overrideRedeemed: log('redeemed'), breakGlassUsed: log('used') };
+    const hooks: ApprovalEvents = { created: log('created'), vote: (_id, vote, outcome) => void events.push(`vote:${vote.principal}:${outcome}`), decided: log('decided'), followedUp: log('followed-up'), overrideRedeemed: log('redeemed'), breakGlassUsed: log('used') };
     service = createApprovalService({ state, notifier, events: hooks, aliases: ALIASES, policy: () => POLICY, stateTimeoutMs: 1_000 });
   });
   afterEach(async () => {
