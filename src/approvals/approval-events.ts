@@ -20,7 +20,7 @@ export interface ApprovalEvents {
   overrideRedeemed(approvalId: string, check: { readonly decisionId: string; readonly agentId: string }, record?: ApprovalRecord): void;
   /** A break-glass grant let an approval_needed outcome through in the check `decisionId`. */
   breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
-  /** One Slack Web API call finished, after its retries (`chat.postMessage`, `chat.update`, `chat.postEphemeral`). */
+  /** One Slack Web API call finished, after its retries (`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`). */
   slackCall?(method: string, ok: boolean): void;
 }
 
