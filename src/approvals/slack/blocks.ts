@@ -6,6 +6,7 @@
  * or forge a link in front of an approver.
  */
 import type { ApprovalRecord } from '../../state/approval-record.js';
+import { reasonRequired } from '../reason-rule.js';
 import { paramsBlocks } from './params-display.js';
 
 /** `action_id`s of the two buttons. */
@@ -89,9 +90,13 @@ function buttons(record: ApprovalRecord): Block[] {
     confirm: { type: 'plain_text', text: title },
     deny: { type: 'plain_text', text: 'Cancel' },
   });
+  // A vote that needs a reason opens the reason modal, which is its own confirmation (with a
+  // Cancel): a confirm dialog before it would ask twice.
+  const approve = reasonRequired(record, 'approve') ? {} : { confirm: confirm('Approve', 'Approve') };
+  const deny = reasonRequired(record, 'deny') ? {} : { confirm: { ...confirm('Deny', 'Deny'), style: 'danger' } };
   return [
-    { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: record.approvalId, text: { type: 'plain_text', text: 'Approve' }, confirm: confirm('Approve', 'Approve') },
-    { type: 'button', action_id: DENY_ACTION, style: 'danger', value: record.approvalId, text: { type: 'plain_text', text: 'Deny' }, confirm: { ...confirm('Deny', 'Deny'), style: 'danger' } },
+    { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: record.approvalId, text: { type: 'plain_text', text: 'Approve' }, ...approve },
+    { type: 'button', action_id: DENY_ACTION, style: 'danger', value: record.approvalId, text: { type: 'plain_text', text: 'Deny' }, ...deny },
   ];
 }
 

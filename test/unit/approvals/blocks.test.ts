@@ -47,6 +47,16 @@ describe('approval message', () => {
   });
 
   it.each([
+    ['deny (the default)', undefined, [true, false]],
+    ['approve', 'approve' as const, [false, true]],
+    ['both', 'both' as const, [false, false]],
+    ['none', 'none' as const, [true, true]],
+  ])('require_reason %s: a button whose vote needs a reason has no confirm dialog (the reason modal confirms)', (_name, requireReason, confirmed) => {
+    const actions = renderApprovalMessage({ ...RECORD, ...(requireReason === undefined ? {} : { requireReason }) }, T0).blocks.find((block) => block.type === 'actions') as { elements: { confirm?: unknown }[] };
+    expect(actions.elements.map((button) => button.confirm !== undefined)).toEqual(confirmed);
+  });
+
+  it.each([
     ['approved', { status: 'approved' as const, votes: [{ principal: 'sso:bob', decision: 'approve' as const, at: T0, via: 'slack' as const }, { principal: 'sso:erin', decision: 'approve' as const, at: T0, via: 'api' as const }] }, T0, 'Approved* by sso:bob, sso:erin'],
     ['denied', { status: 'denied' as const, votes: [{ principal: 'sso:erin', decision: 'deny' as const, at: T0, via: 'api' as const, reason: 'wrong account' }] }, T0, 'Denied* by sso:erin: wrong account'],
     ['expired (stored as pending)', {}, T0 + 900_000, 'Expired* without a decision'],
