@@ -97,6 +97,9 @@ describe('reasons through Slack (real Bolt, fake Web API with views.open)', () =
       expect(refused.status).toBe(200);
       expect(await refused.json()).toEqual({ response_action: 'errors', errors: { reason: 'A reason is required to deny this request.' } });
     }
+    // Slack's client enforces max_length; a signed submission past it is refused by the gate too.
+    const long = await sendViewSubmission(f.httpUrl, SECRET, { user: 'U0FIN2', view, reason: 'x'.repeat(1_001) });
+    expect(await long.json()).toEqual({ response_action: 'errors', errors: { reason: 'A reason may be at most 1000 characters.' } });
     expect((await record(id))?.votes).toEqual([]);
 
     const accepted = await sendViewSubmission(f.httpUrl, SECRET, { user: 'U0FIN2', view, reason: ' IBAN <does not> match ' });

@@ -18,9 +18,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { App, HTTPReceiver, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
 import type { HttpRoute } from '../../server/http-server.js';
-import type { ApprovalService } from '../approval-service.js';
+import type { ApprovalService, VoteOutcome } from '../approval-service.js';
 import { BodyError, readBody } from '../http/read-body.js';
-import { normalizeReason } from '../reason-rule.js';
+import { MAX_REASON_LENGTH, normalizeReason } from '../reason-rule.js';
 import { APPROVE_ACTION, DENY_ACTION } from './blocks.js';
 import { parseReasonModalState, REASON_BLOCK, REASON_CALLBACK, REASON_INPUT, renderReasonModal } from './reason-modal.js';
 import { createSlackLogger } from './slack-logger.js';
@@ -77,8 +77,7 @@ export function createSlackEvents(options: SlackEventsOptions): HttpRoute {
       return;
     }
     // A refused check is not final (the escalation may open meanwhile): the vote decides.
-    const outcome = await service.vote(approvalId, principal, decision, 'slack', options.now());
-    const note = outcome.ok ? (outcome.result === 'duplicate' ? 'Your vote on this approval was already counted.' : undefined) : CLICK_REFUSALS[outcome.code];
+    const note = noteFor(await service.vote(approvalId, principal, decision, 'slack', options.now()));
     if (note && channel) await notifier.whisper(channel, user, note);
   });
   app.view<ViewSubmitAction>({ type: 'view_submission', callback_id: REASON_CALLBACK }, async ({ ack, body, view }) => {
@@ -93,10 +92,14 @@ export function createSlackEvents(options: SlackEventsOptions): HttpRoute {
       await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: `A reason is required to ${state.decision} this request.` } });
       return;
     }
+    // Slack enforces the input's max_length in the client; the bound is the gate's, whatever sent it.
+    if (reason.length > MAX_REASON_LENGTH) {
+      await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: `A reason may be at most ${MAX_REASON_LENGTH} characters.` } });
+      return;
+    }
     await ack();
     const user = body.user.id;
-    const outcome = await service.vote(state.approvalId, `slack:${user}`, state.decision, 'slack', options.now(), reason);
-    const note = outcome.ok ? (outcome.result === 'duplicate' ? 'Your vote on this approval was already counted.' : undefined) : CLICK_REFUSALS[outcome.code];
+    const note = noteFor(await service.vote(state.approvalId, `slack:${user}`, state.decision, 'slack', options.now(), reason));
     if (note && state.channel) await notifier.whisper(state.channel, user, note);
   });
   app.error((error) => {
@@ -127,6 +130,12 @@ export function createSlackEvents(options: SlackEventsOptions): HttpRoute {
     await done;
     return undefined;
   };
+}
+
+/** What to tell the voter alone about their vote, if anything. */
+function noteFor(outcome: VoteOutcome): string | undefined {
+  if (outcome.ok) return outcome.result === 'duplicate' ? 'Your vote on this approval was already counted.' : undefined;
+  return CLICK_REFUSALS[outcome.code];
 }
 
 const CLICK_REFUSALS: Readonly<Record<string, string>> = {
