@@ -14,6 +14,7 @@ import { DutygateError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { hashParams, sha256Canonical } from '../audit/canonical-record.js';
 import { sortedRuleIds } from '../state/approval-progress.js';
+import type { ApprovalRequirement } from '../policy/types.js';
 import type { ApprovalRecord, ApprovalRule, RequestBinding } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ApprovalEvents } from './approval-events.js';
@@ -129,13 +130,22 @@ function buildRecord(call: ApprovalNeededCall, request: RequestBinding, hash: st
   const required = decision.approvals;
   if (!required || required.length === 0) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
   const resolve = (principals: readonly string[]) => [...new Set(principals.map((principal) => resolvePrincipal(aliases, principal)))];
-  // Every matched rule, each with its own approvers and quorum (issue 12 item 3). A quorum is
-  // kept even when aliases fold two listed principals into one person: the policy asked for
-  // that many distinct people, and fewer must not do (fail closed).
-  const rules: ApprovalRule[] = required.map((rule) => ({ ruleId: rule.ruleId, ...(rule.clause ? { clause: rule.clause } : {}), approvers: resolve(rule.approvers), quorum: rule.quorum }));
-  // The strictest of the rules: the shortest wait, and every param any rule masks stays masked.
+  // Every matched rule, each with its own approvers and quorum (issue 12 item 3) and its own
+  // escalation (issue 17 item 2: from escalate_after on, its escalate_to principals count toward
+  // it too). A quorum is kept even when aliases fold two listed principals into one person: the
+  // policy asked for that many distinct people, and fewer must not do (fail closed).
+  const rules: ApprovalRule[] = required.map((rule) => ({
+    ruleId: rule.ruleId,
+    ...(rule.clause ? { clause: rule.clause } : {}),
+    approvers: resolve(rule.approvers),
+    quorum: rule.quorum,
+    ...(rule.escalate === undefined ? {} : { escalateAfterMs: rule.escalate.afterMs, escalateTo: resolve(rule.escalate.to) }),
+  }));
+  // The strictest of the rules: the shortest wait, every param any rule masks stays masked, a
+  // reason wherever any rule asks one, the earliest reminder and escalation.
   const ttlMs = Math.min(...required.map((rule) => rule.ttlMs));
   const mask = [...new Set(required.flatMap((rule) => rule.mask ?? []))];
+  const followUps = strictestFollowUps(required, rules);
   // Everything the override binds: a differing request must not reuse a pending approval whose
   // token it could then never redeem.
   const key = {
@@ -168,11 +178,32 @@ function buildRecord(call: ApprovalNeededCall, request: RequestBinding, hash: st
     rules,
     approvers: resolve(rules.flatMap((rule) => rule.approvers)),
     quorum: Math.max(...rules.map((rule) => rule.quorum)),
+    // A snapshot, like the approvers: a policy reload does not change what was asked.
+    ...followUps,
     createdAt: nowMs,
     expiresAt: nowMs + ttlMs,
     votes: [],
     decisionId: call.decisionId,
     ...(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
     display: maskParams(tool.params, mask.length > 0 ? mask : undefined),
+  };
+}
+
+/**
+ * The record-level follow-up settings of an approval covering several rules (issue 17 item 2
+ * with issue 12 item 3): a reason wherever any rule asks one, the earliest reminder interval,
+ * the earliest escalation, and everyone any rule escalates to (whose votes then count toward the
+ * rules that named them: approval-progress.ts).
+ */
+function strictestFollowUps(required: readonly ApprovalRequirement[], rules: readonly ApprovalRule[]): Pick<ApprovalRecord, 'requireReason' | 'remindAfterMs' | 'escalateAfterMs' | 'escalateTo'> {
+  const reasons = new Set(required.map((rule) => rule.requireReason));
+  const requireReason = reasons.has('both') || (reasons.has('approve') && reasons.has('deny')) ? 'both' : reasons.has('approve') ? 'approve' : reasons.has('deny') ? 'deny' : 'none';
+  const reminders = required.flatMap((rule) => (rule.remindAfterMs === undefined ? [] : [rule.remindAfterMs]));
+  const escalations = rules.flatMap((rule) => (rule.escalateAfterMs === undefined ? [] : [rule.escalateAfterMs]));
+  const escalateTo = [...new Set(rules.flatMap((rule) => rule.escalateTo ?? []))];
+  return {
+    requireReason,
+    ...(reminders.length === 0 ? {} : { remindAfterMs: Math.min(...reminders) }),
+    ...(escalations.length === 0 ? {} : { escalateAfterMs: Math.min(...escalations), escalateTo }),
   };
 }

@@ -11,6 +11,8 @@ import type { ApprovalSpec, ClauseRef, RequestChanges } from './types.js';
 /** Longest `regex` / `not_regex` accepted: param regexes run on every call (see evaluate). */
 export const MAX_REGEX_LENGTH = 512;
 const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
+/** `approval.require_reason` default: a Deny must say why (issue 17 item 1), an Approve need not. */
+const DEFAULT_REQUIRE_REASON = 'deny';
 
 /** What a rule is checked and compiled against. */
 export interface RuleContext {
@@ -164,7 +166,38 @@ function compileApproval(raw: RawRule, add: Add): ApprovalSpec | undefined {
     add(['approval', 'ttl'], `'${spec.ttl}' is not a positive duration such as 15m`);
     return undefined;
   }
-  return { approvers: spec.approvers, quorum, ttlMs, ...(spec.mask ? { mask: spec.mask } : {}) };
+  const followUps = compileFollowUps(spec, ttlMs, add);
+  return { approvers: spec.approvers, quorum, ttlMs, ...(spec.mask ? { mask: spec.mask } : {}), requireReason: spec.require_reason ?? DEFAULT_REQUIRE_REASON, ...followUps };
+}
+
+/**
+ * `remind_after`, `escalate_after` and `escalate_to` (issue 17 item 2). Each duration must fall
+ * inside the approval's TTL — a reminder or escalation after expiry would never happen and
+ * would hide that from the author — and escalation needs both halves.
+ */
+function compileFollowUps(spec: NonNullable<RawRule['approval']>, ttlMs: number, add: Add): Pick<ApprovalSpec, 'remindAfterMs' | 'escalate'> {
+  const within = (key: 'remind_after' | 'escalate_after'): number | undefined => {
+    const text = spec[key];
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      add(['approval', key], `'${text}' is not a positive duration such as 5m`);
+      return undefined;
+    }
+    if (ms >= ttlMs) {
+      add(['approval', key], `${key} ${text} is not shorter than the approval ttl (${spec.ttl ?? '15m'}): it would never happen`);
+      return undefined;
+    }
+    return ms;
+  };
+  const remindAfterMs = within('remind_after');
+  const escalateAfterMs = within('escalate_after');
+  if (spec.escalate_after !== undefined && spec.escalate_to === undefined) add(['approval', 'escalate_after'], 'escalate_after needs escalate_to: [...] (who is asked next)');
+  if (spec.escalate_to !== undefined && spec.escalate_after === undefined) add(['approval', 'escalate_to'], 'escalate_to needs escalate_after (when they are asked)');
+  return {
+    ...(remindAfterMs === undefined ? {} : { remindAfterMs }),
+    ...(escalateAfterMs === undefined || spec.escalate_to === undefined ? {} : { escalate: { afterMs: escalateAfterMs, to: spec.escalate_to } }),
+  };
 }
 
 function compileChanges(sanitize: NonNullable<RawRule['sanitize']>): RequestChanges {

@@ -93,7 +93,16 @@ export interface ApprovalSpec {
   readonly ttlMs: number;
   /** Param paths (dotted) shown masked to approvers; absent when the rule lists none. */
   readonly mask?: readonly string[];
+  /** Which votes must say why (issue 17 item 1; default `deny`). */
+  readonly requireReason: ReasonRequirement;
+  /** Remind the approvers who have not voted this long after the request, and again every interval. */
+  readonly remindAfterMs?: number;
+  /** Escalation (issue 17 item 2): from `afterMs` after the request, `to` may vote too. */
+  readonly escalate?: { readonly afterMs: number; readonly to: readonly string[] };
 }
+
+/** `approval.require_reason`: which votes must carry a reason. */
+export type ReasonRequirement = 'approve' | 'deny' | 'both' | 'none';
 
 /**
  * One matched approval_needed rule of a decision (issue 12 item 3): its approvers and quorum must

@@ -48,7 +48,7 @@ export interface GateOptions {
   /** Spans and metrics (default: metrics only); `dutygate serve` passes the NodeSDK's. */
   readonly telemetry?: Telemetry;
   /** Approvals hooks: telemetry events, Slack retry bounds and expiry sweep interval (tests). */
-  readonly approvals?: Pick<ApprovalsDependencies, 'events' | 'slackRetry' | 'sweepIntervalMs'>;
+  readonly approvals?: Pick<ApprovalsDependencies, 'events' | 'slackRetry' | 'sweepIntervalMs' | 'followUpIntervalMs'>;
 }
 
 /**

@@ -20,13 +20,23 @@ export function approvingPrincipals(record: ApprovalRecord): string[] {
   return record.votes.filter((vote) => vote.decision === 'approve').map((vote) => vote.principal);
 }
 
-/** Each rule's progress; empty for a record without rules (break-glass, or raised before rule sets). */
+/**
+ * Each rule's progress; empty for a record without rules (break-glass, or raised before rule
+ * sets). An approve counts toward a rule that lists the voter, or whose escalation names the
+ * voter and was open when the vote was cast (issue 17 item 2).
+ */
 export function ruleProgress(record: ApprovalRecord): RuleProgress[] {
-  const approving = approvingPrincipals(record);
+  const approving = record.votes.filter((vote) => vote.decision === 'approve');
   return (record.rules ?? []).map((rule: ApprovalRule) => {
-    const approvedBy = approving.filter((principal) => rule.approvers.includes(principal));
+    const approvedBy = approving.filter((vote) => countsToward(record, rule, vote.principal, vote.at)).map((vote) => vote.principal);
     return { ruleId: rule.ruleId, quorum: rule.quorum, approvedBy, met: approvedBy.length >= rule.quorum };
   });
+}
+
+/** Whether `principal`'s approve at `atMs` counts toward `rule`: listed, or escalated to and the escalation open. */
+export function countsToward(record: Pick<ApprovalRecord, 'createdAt'>, rule: ApprovalRule, principal: string, atMs: number): boolean {
+  if (rule.approvers.includes(principal)) return true;
+  return rule.escalateAfterMs !== undefined && atMs >= record.createdAt + rule.escalateAfterMs && rule.escalateTo?.includes(principal) === true;
 }
 
 /**

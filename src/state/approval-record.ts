@@ -1,4 +1,4 @@
-import type { ClauseRef } from '../policy/types.js';
+import type { ClauseRef, ReasonRequirement } from '../policy/types.js';
 
 /**
  * Lifecycle of an approval. `expired` is derived from `expiresAt` by the store on read;
@@ -46,6 +46,9 @@ export interface ApprovalRule {
   /** Resolved principals (after `principals.aliases`) whose approve counts toward this rule. */
   readonly approvers: readonly string[];
   readonly quorum: number;
+  /** From `createdAt + escalateAfterMs`, the votes of these (resolved) principals count toward this rule too. */
+  readonly escalateAfterMs?: number;
+  readonly escalateTo?: readonly string[];
 }
 
 /**
@@ -90,6 +93,17 @@ export interface ApprovalRecord {
   readonly approvers: readonly string[];
   /** Distinct approvals needed at least (with `rules`: the largest rule quorum). */
   readonly quorum: number;
+  /** Which votes must say why (`approval.require_reason`); absent (older records, break-glass): `deny`. */
+  readonly requireReason?: ReasonRequirement;
+  /** Calls only: remind the approvers who have not voted this long after `createdAt`, then every interval. */
+  readonly remindAfterMs?: number;
+  /** Calls only: from `createdAt + escalateAfterMs` the principals of `escalateTo` (resolved) may vote too. */
+  readonly escalateAfterMs?: number;
+  readonly escalateTo?: readonly string[];
+  /** When the latest reminder was claimed (one per interval across replicas). */
+  readonly remindedAt?: number;
+  /** When the escalation was claimed and posted (once). */
+  readonly escalatedAt?: number;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly expiresAt: number;
@@ -116,6 +130,9 @@ export interface ApprovalRecord {
   /** Masked params for display (never raw secrets). */
   readonly display?: Readonly<Record<string, unknown>>;
 }
+
+/** A follow-up of a pending approval: a reminder, or the escalation to `escalateTo`. */
+export type FollowUpStep = 'remind' | 'escalate';
 
 /** What `recordVote` did. */
 export type VoteResult =

@@ -17,7 +17,7 @@ export interface GateMetrics {
   recordUnchained(reason: 'store_error' | 'backlog'): void;
   /** A decision log write failed. */
   recordLogError(): void;
-  /** One Slack Web API call (`chat.postMessage`, `chat.update`, `chat.postEphemeral`) after its retries. */
+  /** One Slack Web API call (`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`) after its retries. */
   recordSlackCall(method: string, ok: boolean): void;
   /** An approval message not posted: its channel was over `slack.post_rate` with a full queue. */
   recordSlackPostDropped(): void;
@@ -56,7 +56,7 @@ export function createGateMetrics(meter: Meter): GateMetrics {
   logErrors.add(0);
   replays.add(0);
   slackDropped.add(0);
-  for (const method of ['chat.postMessage', 'chat.update', 'chat.postEphemeral']) for (const result of ['ok', 'error']) slackCalls.add(0, { method, result });
+  for (const method of ['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open']) for (const result of ['ok', 'error']) slackCalls.add(0, { method, result });
   const checkDuration = meter.createHistogram('dutygate.check.duration_seconds', {
     description: 'Check latency inside the gate, by enforced decision',
     unit: 's',

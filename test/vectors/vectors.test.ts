@@ -38,6 +38,7 @@ function project(tool: ToolCall | undefined, decision: Decision, want: VectorExp
     ...(has('wouldBlock') ? { wouldBlock: decision.wouldBlock } : {}),
     ...(has('shadowCode') && decision.shadowCode ? { shadowCode: decision.shadowCode } : {}),
     ...(has('changes') ? { changes: decision.changes ?? null } : {}),
+    // The vector format states which rules, who, how many and how long; reasons and follow-ups are tested in test/unit/policy.
     ...(has('approvals') ? { approvals: decision.approvals?.map((each) => ({ rule: each.ruleId, approvers: each.approvers, quorum: each.quorum, ttlMs: each.ttlMs })) ?? null } : {}),
     ...(has('dutySteps') ? { dutySteps: decision.dutySteps.map((step) => `${step.duty}/${step.resource}/${step.step}`) } : {}),
     ...(has('matchedRules') ? { matchedRules: decision.matchedRules } : {}),

@@ -1,5 +1,6 @@
 import { ruleProgress } from '../../state/approval-progress.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
+import { reasonRequirementOf } from '../reason-rule.js';
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 const approvals = (record: ApprovalRecord): number => record.votes.filter((vote) => vote.decision === 'approve').length;
@@ -36,6 +37,11 @@ export function agentView(record: ApprovalRecord, override: { token: string; exp
     quorum: record.quorum,
     ...(record.rules ? { rules: rulesView(record, false) } : {}),
     expires_at: iso(record.expiresAt),
+    // Why (issue 17 item 1): the agent's owner learns the reason of a Deny. Who voted is the
+    // approvers' business, not the (possibly compromised) agent's.
+    votes: record.votes.map((vote) => ({ decision: vote.decision, reason: vote.reason ?? null, via: vote.via, at: iso(vote.at) })),
+    reminded_at: iso(record.remindedAt),
+    escalated_at: iso(record.escalatedAt),
     ...(record.status === 'cancelled' ? { cancelled_by: record.cancelledBy ?? null, cancelled_at: iso(record.decidedAt) } : {}),
     ...(record.kind === 'break_glass' ? { grant_expires_at: iso(record.grantExpiresAt) } : {}),
     ...(override ? { override_token: override.token, override_expires_at: iso(override.expiresAtMs) } : {}),
@@ -64,7 +70,12 @@ export function approverView(record: ApprovalRecord): Record<string, unknown> {
     approvers: record.approvers,
     approvals: approvals(record),
     quorum: record.quorum,
-    votes: record.votes.map((vote) => ({ principal: vote.principal, decision: vote.decision, via: vote.via, at: iso(vote.at) })),
+    votes: record.votes.map((vote) => ({ principal: vote.principal, decision: vote.decision, reason: vote.reason ?? null, via: vote.via, at: iso(vote.at) })),
+    require_reason: reasonRequirementOf(record),
+    escalate_to: record.escalateTo ?? null,
+    escalates_at: record.escalateAfterMs === undefined ? null : iso(record.createdAt + record.escalateAfterMs),
+    reminded_at: iso(record.remindedAt),
+    escalated_at: iso(record.escalatedAt),
     created_at: iso(record.createdAt),
     expires_at: iso(record.expiresAt),
     ...(record.status === 'cancelled' ? { cancelled_by: record.cancelledBy ?? null, cancelled_at: iso(record.decidedAt) } : {}),

@@ -8,6 +8,7 @@
  */
 import { ruleProgress } from '../../state/approval-progress.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
+import { reasonRequired } from '../reason-rule.js';
 import { paramsBlocks } from './params-display.js';
 
 /** `action_id`s of the two buttons. */
@@ -55,6 +56,8 @@ export function renderApprovalMessage(record: ApprovalRecord, nowMs: number): Ap
   }
   blocks.push(...ruleBlocks(record));
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(progress(record)) }] });
+  const reasons = reasonsText(record);
+  if (reasons) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: sectionText(reasons) } });
   if (pending) {
     blocks.push({ type: 'actions', block_id: `dutygate:${record.approvalId}`, elements: buttons(record) });
   } else {
@@ -115,9 +118,13 @@ function buttons(record: ApprovalRecord): Block[] {
     confirm: { type: 'plain_text', text: title },
     deny: { type: 'plain_text', text: 'Cancel' },
   });
+  // A vote that needs a reason opens the reason modal, which is its own confirmation (with a
+  // Cancel): a confirm dialog before it would ask twice.
+  const approve = reasonRequired(record, 'approve') ? {} : { confirm: confirm('Approve', 'Approve') };
+  const deny = reasonRequired(record, 'deny') ? {} : { confirm: { ...confirm('Deny', 'Deny'), style: 'danger' } };
   return [
-    { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: record.approvalId, text: { type: 'plain_text', text: 'Approve' }, confirm: confirm('Approve', 'Approve') },
-    { type: 'button', action_id: DENY_ACTION, style: 'danger', value: record.approvalId, text: { type: 'plain_text', text: 'Deny' }, confirm: { ...confirm('Deny', 'Deny'), style: 'danger' } },
+    { type: 'button', action_id: APPROVE_ACTION, style: 'primary', value: record.approvalId, text: { type: 'plain_text', text: 'Approve' }, ...approve },
+    { type: 'button', action_id: DENY_ACTION, style: 'danger', value: record.approvalId, text: { type: 'plain_text', text: 'Deny' }, ...deny },
   ];
 }
 
@@ -126,6 +133,12 @@ function progress(record: ApprovalRecord): string {
   const who = approvals.map((vote) => vote.principal).join(', ');
   const each = (record.rules?.length ?? 0) > 1 ? ' · every rule above must be met' : '';
   return `${approvals.length} of ${record.quorum} approval(s)${who ? `: ${who}` : ''}${each} · ${record.approvalId}`;
+}
+
+/** Every vote that gave a reason (issue 17 item 1), one line each, oldest first. */
+function reasonsText(record: ApprovalRecord): string | undefined {
+  const lines = record.votes.filter((vote) => vote.reason !== undefined).map((vote) => `${vote.principal} (${vote.decision}): ${vote.reason ?? ''}`);
+  return lines.length > 0 ? `Reasons\n${lines.join('\n')}` : undefined;
 }
 
 function outcomeText(record: ApprovalRecord, status: string): string {

@@ -6,13 +6,17 @@
  * two quick clicks can never leave an older rendering on top. New messages are paced per channel
  * (post-limiter.ts): over the rate they wait in a bounded queue, beyond it they are dropped and
  * reported; a post whose turn comes after its approval was decided or expired is skipped.
+ * Reminders and escalations are replies in the message's thread that mention whom they ask
+ * (issue 17 item 2).
  */
 import { settleWithin } from '../../lib/with-deadline.js';
 import type { Logger } from '../../log/logger.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
+import { followUpAddressees } from '../follow-up-text.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ApprovalNotifier } from '../notifier.js';
-import { renderApprovalMessage } from './blocks.js';
+import { renderApprovalMessage, type Block } from './blocks.js';
+import { mentionOf } from './mentions.js';
 import { createPostLimiter, type PostRate } from './post-limiter.js';
 import type { SlackApi } from './slack-api.js';
 
@@ -23,6 +27,8 @@ export interface SlackNotifierOptions {
   readonly state: StateStore;
   readonly log: Logger;
   readonly now: () => number;
+  /** `principals.aliases`: a resolved approver is mentioned through its Slack accounts. */
+  readonly aliases?: Readonly<Record<string, string>>;
   /** How often expired approvals are looked for (default 15s; 0 disables the timer). */
   readonly sweepIntervalMs?: number;
   /** Pace of new messages per channel (`slack.post_rate`). */
@@ -35,6 +41,8 @@ export interface SlackNotifierOptions {
 export interface SlackNotifier extends ApprovalNotifier {
   /** Tells one Slack user (only them) why their click did not count. */
   whisper(channel: string, user: string, text: string): Promise<void>;
+  /** Opens a modal for a click (its `trigger_id`); false when Slack refused or did not answer. */
+  openModal(triggerId: string, view: Block): Promise<boolean>;
 }
 
 /** Builds the Slack notifier and starts its expiry sweeper. */
@@ -115,6 +123,27 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     }
   }
 
+  async function followUp(record: ApprovalRecord, step: 'remind' | 'escalate'): Promise<void> {
+    const notification = record.notification;
+    if (!notification) {
+      log.warn({ approval_id: record.approvalId, step }, 'approval follow-up not posted: its message is not posted yet');
+      return;
+    }
+    const nowMs = now();
+    const who = followUpAddressees(record, step, nowMs).map((principal) => mentionOf(principal, options.aliases ?? {}));
+    const expires = `<!date^${Math.floor(record.expiresAt / 1000)}^{time}|${new Date(record.expiresAt).toISOString()}>`;
+    const approvals = record.votes.filter((vote) => vote.decision === 'approve').length;
+    const text =
+      step === 'remind'
+        ? `:bell: Reminder: this approval is still pending (${approvals} of ${record.quorum}) and expires at ${expires}. Waiting on ${who.join(', ') || 'nobody listed who has not voted'}.`
+        : `:rotating_light: Escalated: no decision within ${durationText(record.escalateAfterMs ?? 0)}. ${who.join(', ') || 'The escalation list'} may now vote too (expires at ${expires}).`;
+    try {
+      await api.reply(notification.channel, notification.ts, text);
+    } catch (error) {
+      log.error({ approval_id: record.approvalId, step, err: String(error) }, 'slack follow-up failed; the approval stays valid');
+    }
+  }
+
   async function sweep(): Promise<void> {
     const nowMs = now();
     for (const [id, forgetAt] of finished) if (forgetAt <= nowMs) finished.delete(id);
@@ -135,12 +164,22 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   return {
     announce: (record) => track(announce(record)),
     refresh,
+    followUp,
     sweep,
     async whisper(channel, user, text) {
       try {
         await api.postEphemeral(channel, user, text);
       } catch (error) {
         log.warn({ err: String(error) }, 'slack ephemeral message failed');
+      }
+    },
+    async openModal(triggerId, view) {
+      try {
+        await api.openView(triggerId, view);
+        return true;
+      } catch (error) {
+        log.warn({ err: String(error) }, 'slack views.open failed');
+        return false;
       }
     },
     async close(graceMs) {
@@ -151,4 +190,10 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
       await settleWithin(Promise.allSettled([...underWay]), graceMs);
     },
   };
+}
+
+/** `15m`, `90s`, `400ms`: the policy's own spelling of a duration, for the thread reply. */
+function durationText(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
 }

@@ -1,5 +1,5 @@
 import { DutygateError } from '../../errors.js';
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, FollowUpStep, VoteResult } from '../approval-record.js';
 import { approvalLimitError } from '../approval-limit.js';
 import { quorumMet } from '../approval-progress.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
@@ -117,6 +117,18 @@ export class MemoryApprovals {
     this.records.set(approvalId, record);
     this.unmarkPending(approvalId, record);
     return { outcome: 'cancelled', record };
+  }
+
+  /** Same checks as the Redis script: unknown, closed (or expired), claimed within the interval, then stamp. */
+  claimFollowUp(approvalId: string, step: FollowUpStep, nowMs: number, everyMs: number | undefined): ApprovalRecord | undefined {
+    const stored = this.records.get(approvalId);
+    if (!stored || withDerivedStatus(stored, nowMs).status !== 'pending') return undefined;
+    const field = step === 'remind' ? 'remindedAt' : 'escalatedAt';
+    const last = stored[field];
+    if (last !== undefined && (everyMs === undefined || last > nowMs - everyMs)) return undefined;
+    const record: ApprovalRecord = { ...stored, [field]: nowMs };
+    this.records.set(approvalId, record);
+    return record;
   }
 
   setNotification(approvalId: string, notification: { channel: string; ts: string }): void {

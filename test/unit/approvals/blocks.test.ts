@@ -47,6 +47,16 @@ describe('approval message', () => {
   });
 
   it.each([
+    ['deny (the default)', undefined, [true, false]],
+    ['approve', 'approve' as const, [false, true]],
+    ['both', 'both' as const, [false, false]],
+    ['none', 'none' as const, [true, true]],
+  ])('require_reason %s: a button whose vote needs a reason has no confirm dialog (the reason modal confirms)', (_name, requireReason, confirmed) => {
+    const actions = renderApprovalMessage({ ...RECORD, ...(requireReason === undefined ? {} : { requireReason }) }, T0).blocks.find((block) => block.type === 'actions') as { elements: { confirm?: unknown }[] };
+    expect(actions.elements.map((button) => button.confirm !== undefined)).toEqual(confirmed);
+  });
+
+  it.each([
     ['approved', { status: 'approved' as const, votes: [{ principal: 'sso:bob', decision: 'approve' as const, at: T0, via: 'slack' as const }, { principal: 'sso:erin', decision: 'approve' as const, at: T0, via: 'api' as const }] }, T0, 'Approved* by sso:bob, sso:erin'],
     ['denied', { status: 'denied' as const, votes: [{ principal: 'sso:erin', decision: 'deny' as const, at: T0, via: 'api' as const, reason: 'wrong account' }] }, T0, 'Denied* by sso:erin: wrong account'],
     ['expired (stored as pending)', {}, T0 + 900_000, 'Expired* without a decision'],
@@ -54,6 +64,17 @@ describe('approval message', () => {
     const rendered = text({ ...RECORD, ...change }, now);
     expect(rendered).toContain(outcome);
     expect(rendered).not.toContain('dutygate_approve');
+  });
+
+  it('lists each reason given with a vote, escaped (issue 17 item 1)', () => {
+    const votes = [
+      { principal: 'sso:bob', decision: 'approve' as const, at: T0, via: 'slack' as const, reason: 'invoice <4711> & PO match' },
+      { principal: 'sso:erin', decision: 'approve' as const, at: T0, via: 'api' as const },
+    ];
+    const rendered = text({ ...RECORD, votes });
+    expect(rendered).toContain('Reasons\\nsso:bob (approve): invoice &lt;4711&gt; &amp; PO match');
+    expect(rendered).not.toContain('sso:erin (approve)');
+    expect(text(RECORD)).not.toContain('Reasons');
   });
 
   it('keeps every section under Slack\'s 3000 characters, even when escaping lengthens the text', () => {

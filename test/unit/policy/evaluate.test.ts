@@ -195,15 +195,15 @@ ${TOOLS}rules:
       clause: ask,
       // issue 12 item 3: both rules' approvers must agree, not only the first rule's.
       approvals: [
-        { ruleId: 'ask-big', clause: ask, approvers: ['u1', 'u2'], quorum: 2, ttlMs: 600_000 },
-        { ruleId: 'ask-any', clause: ask2, approvers: ['u3'], quorum: 1, ttlMs: 900_000 },
+        { ruleId: 'ask-big', clause: ask, approvers: ['u1', 'u2'], quorum: 2, ttlMs: 600_000, requireReason: 'deny' },
+        { ruleId: 'ask-any', clause: ask2, approvers: ['u3'], quorum: 1, ttlMs: 900_000, requireReason: 'deny' },
       ],
       shadow: false,
       wouldBlock: false,
       dutySteps: [],
       matchedRules: ['allow-t', 'ask-big', 'ask-any'],
     });
-    expect(evaluate(policy, callOf('t', { amount: 50 })).approvals).toEqual([{ ruleId: 'ask-any', clause: ask2, approvers: ['u3'], quorum: 1, ttlMs: 900_000 }]);
+    expect(evaluate(policy, callOf('t', { amount: 50 })).approvals).toEqual([{ ruleId: 'ask-any', clause: ask2, approvers: ['u3'], quorum: 1, ttlMs: 900_000, requireReason: 'deny' }]);
   });
 
   it('lists no approval rules on a deny, nor shadow approval rules on approval_needed', () => {

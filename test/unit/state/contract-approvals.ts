@@ -286,5 +286,49 @@ export function approvalContract(store: StoreRef): void {
       await store().createApproval(old, T0);
       expect(await store().cancelApproval(old.approvalId, 'sso:alice', old.expiresAt)).toMatchObject({ outcome: 'closed', record: { status: 'expired' } });
     });
+
+    it('claims a reminder once per interval: a second claim within it is refused, one at its end succeeds; the stamp is on the record', async () => {
+      const record = approvalFixture({ remindAfterMs: MIN, requireReason: 'both', escalateAfterMs: 2 * MIN, escalateTo: ['sso:cfo'] });
+      await store().createApproval(record, T0);
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + MIN, MIN)).toEqual({ ...record, remindedAt: T0 + MIN });
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + MIN, MIN)).toBeUndefined();
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + 2 * MIN - 1, MIN)).toBeUndefined();
+      expect(await store().getApproval(record.approvalId, T0 + 2 * MIN - 1)).toEqual({ ...record, remindedAt: T0 + MIN });
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + 2 * MIN, MIN)).toMatchObject({ remindedAt: T0 + 2 * MIN });
+      // The stamp survives a vote, and the vote result carries it.
+      expect(await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 2 * MIN + 1)).toMatchObject({ outcome: 'recorded', record: { remindedAt: T0 + 2 * MIN } });
+    });
+
+    it('claims the escalation exactly once, whatever the interval asked', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      expect(await store().claimFollowUp(record.approvalId, 'escalate', T0 + MIN)).toMatchObject({ escalatedAt: T0 + MIN, status: 'pending' });
+      expect(await store().claimFollowUp(record.approvalId, 'escalate', T0 + 10 * MIN)).toBeUndefined();
+      // A reminder is a claim of its own.
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + 10 * MIN, MIN)).toMatchObject({ escalatedAt: T0 + MIN, remindedAt: T0 + 10 * MIN });
+    });
+
+    it('of 20 concurrent claims of one reminder exactly one wins', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      const claims = await Promise.all(Array.from({ length: 20 }, () => store().claimFollowUp(record.approvalId, 'remind', T0 + MIN, MIN)));
+      expect(claims.filter((claim) => claim !== undefined)).toHaveLength(1);
+    });
+
+    it('claims nothing for an unknown, decided, cancelled or expired approval', async () => {
+      expect(await store().claimFollowUp('apr_unknown', 'remind', T0, MIN)).toBeUndefined();
+      const denied = approvalFixture();
+      await store().createApproval(denied, T0);
+      await store().recordVote(denied.approvalId, vote('sso:bob', 'deny'), T0 + 1);
+      expect(await store().claimFollowUp(denied.approvalId, 'remind', T0 + MIN, MIN)).toBeUndefined();
+      const cancelled = approvalFixture();
+      await store().createApproval(cancelled, T0);
+      await store().cancelApproval(cancelled.approvalId, 'sso:alice', T0 + 1);
+      expect(await store().claimFollowUp(cancelled.approvalId, 'escalate', T0 + MIN)).toBeUndefined();
+      const old = approvalFixture();
+      await store().createApproval(old, T0);
+      expect(await store().claimFollowUp(old.approvalId, 'escalate', old.expiresAt)).toBeUndefined();
+      expect((await store().getApproval(old.approvalId, old.expiresAt))?.escalatedAt).toBeUndefined();
+    });
   });
 }

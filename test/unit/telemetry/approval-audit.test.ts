@@ -92,4 +92,21 @@ describe('approval events (the approvals module calls these)', () => {
       expect(span.attributes['dutygate.decision_id']).toBe('d-retry');
     }
   });
+  it('carries the reason of a vote and of the vote that decided (span attribute and audit record, issue 17 item 1)', async () => {
+    const { exporter, audit } = setup();
+    const deny = { principal: 'sso:frank', decision: 'deny' as const, via: 'slack' as const, at: T0 + 5, reason: 'wrong IBAN' };
+    audit.approvalEvents.vote('apr_1', deny, 'recorded', record({ status: 'denied', votes: [deny] }));
+    audit.approvalEvents.decided(record({ status: 'denied', decidedAt: T0 + 5, votes: [deny] }));
+    audit.approvalEvents.decided(record({ approvalId: 'apr_2', status: 'approved', decidedAt: T0 + 6, votes: [{ ...deny, decision: 'approve', reason: 'checked' }] }));
+    audit.approvalEvents.decided(record({ approvalId: 'apr_3', status: 'approved', decidedAt: T0 + 7, votes: [{ ...deny, decision: 'approve', reason: undefined }] }));
+    await audit.settled();
+    const spans = exporter.getFinishedSpans();
+    const reasonOf = (name: string, id: string) => spans.find((s) => s.name === name && s.attributes['dutygate.approval_id'] === id)!.attributes['dutygate.approval.reason'];
+    expect(reasonOf('dutygate.approval.vote', 'apr_1')).toBe('wrong IBAN');
+    expect(reasonOf('dutygate.approval.outcome', 'apr_1')).toBe('wrong IBAN');
+    expect(reasonOf('dutygate.approval.outcome', 'apr_2')).toBe('checked');
+    expect(reasonOf('dutygate.approval.outcome', 'apr_3')).toBeUndefined();
+    const line = JSON.parse(String(spans.find((s) => s.name === 'dutygate.approval.outcome' && s.attributes['dutygate.approval_id'] === 'apr_1')!.attributes['dutygate.audit.record'])) as Record<string, unknown>;
+    expect(line).toMatchObject({ type: 'approval', event: 'outcome', status: 'denied', reason: 'wrong IBAN' });
+  });
 });
