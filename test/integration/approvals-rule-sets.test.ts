@@ -48,7 +48,8 @@ describe('an approval covers every matched approval rule', () => {
     const response = await fetch(`${f.httpUrl}/v1/approvals/${id}/decision`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await f.mintApprover(sub)}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ decision }),
+      // A Deny says why (require_reason defaults to deny, issue 17 item 1).
+      body: JSON.stringify(decision === 'deny' ? { decision, reason: 'not this destination' } : { decision }),
     });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };

@@ -124,6 +124,28 @@ export function approvalContract(store: StoreRef): void {
       expect(await store().recordVote(apart.approvalId, vote('sso:dave', 'approve', T0 + 3), T0 + 3)).toMatchObject({ outcome: 'recorded', record: { status: 'approved' } });
     });
 
+    it('counts an escalation principal toward the rule that escalates to them, only from its escalate_after on', async () => {
+      const rules = [
+        { ruleId: 'finance', approvers: ['sso:bob'], quorum: 1 },
+        { ruleId: 'security', approvers: ['sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] },
+      ];
+      const record = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] });
+      await store().createApproval(record, T0);
+      expect(await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // Before the escalation opens, erin's approve counts toward nothing (the caller refuses it anyway).
+      expect(await store().recordVote(record.approvalId, vote('sso:erin', 'approve', T0 + MIN), T0 + MIN)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+
+      const later = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] });
+      await store().createApproval(later, T0);
+      expect(await store().recordVote(later.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // From escalate_after on she stands in for the security approver — not for finance.
+      expect(await store().recordVote(later.approvalId, vote('sso:erin', 'approve', T0 + 6 * MIN), T0 + 6 * MIN)).toMatchObject({ outcome: 'recorded', record: { status: 'approved' } });
+
+      const financeLeft = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] });
+      await store().createApproval(financeLeft, T0);
+      expect(await store().recordVote(financeLeft.approvalId, vote('sso:erin', 'approve', T0 + 6 * MIN), T0 + 6 * MIN)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+    });
+
     it('denies a record of several rules at one deny from any rule', async () => {
       const record = approvalFixture({
         rules: [
