@@ -70,7 +70,10 @@ interface CheckContext {
   readonly decisionId: string;
   policyVersion?: string;
   token?: AgentClaims;
+  /** Attested ancestors' principals, root first (docs/design.md §2: each in its issuer's namespace). */
   chain?: readonly string[];
+  /** The direct parent's principal: the last attested ancestor (the claim names it bare). */
+  parent?: string;
   tool?: string;
   toolEntry?: string;
   jsonrpcId?: string;
@@ -117,6 +120,10 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
 
     const ancestors = await deps.authenticator.verifyChain(token, request.headers.get('x-agent-chain'), nowDate);
     ctx.chain = ancestors.map((link) => link.agentId);
+    // The chain phase proved parent_agent_id names the last link, whose principal carries its own
+    // issuer's namespace; the bare claim would let a partner parent pass for a home one.
+    const parent = ancestors[ancestors.length - 1]?.agentId;
+    if (token.parentAgentId !== undefined && parent !== undefined) ctx.parent = parent;
 
     // Listed before anything can refuse the request: a shadow-mode would-block is let through too.
     ctx.strip = gateOwnedHeaders(policy, request);
@@ -145,7 +152,8 @@ export function createCheckHandler(deps: CheckDependencies): CheckHandler {
     let decision = evaluate(policy, {
       agent: {
         id: token.agentId,
-        ...(token.parentAgentId === undefined ? {} : { parentId: token.parentAgentId }),
+        issuer: token.namespace.name,
+        ...(ctx.parent === undefined ? {} : { parentId: ctx.parent }),
         ...(initiator === undefined ? {} : { initiator }),
         ancestors: ctx.chain,
       },
@@ -263,7 +271,7 @@ function identityFields(ctx: CheckContext) {
     decisionId: ctx.decisionId,
     ...(ctx.policyVersion === undefined ? {} : { policyVersion: ctx.policyVersion }),
     ...(token === undefined ? {} : { agentId: token.agentId, jti: token.jti }),
-    ...(token?.parentAgentId === undefined ? {} : { parentAgentId: token.parentAgentId }),
+    ...(ctx.parent === undefined ? {} : { parentAgentId: ctx.parent }),
     ...(token?.initiator === undefined ? {} : { initiator: token.initiator }),
     ...(ctx.chain === undefined ? {} : { chain: ctx.chain }),
     ...(ctx.tool === undefined ? {} : { tool: ctx.tool }),

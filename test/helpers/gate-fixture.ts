@@ -50,6 +50,10 @@ export interface GateFixture {
   mintChild(parentLink: string, agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
   /** Mints `agentId`'s token and the chain of links from `ancestors` (root first) down to it. */
   mintDelegated(agentId: string, ancestors: readonly string[], options?: Partial<MintAgentOptions>): Promise<{ token: string; chain: string[] }>;
+  /** Key pairs of `moreIssuers`, by name. */
+  readonly issuerKeys: ReadonlyMap<string, SigningKey>;
+  /** Mints an agent token from the `moreIssuers` entry named `name`. */
+  mintFrom(name: string, agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
   /** Sends a Check the way Envoy would and flattens the answer. */
   check(spec: EnvoyRequestSpec & { token?: string; chain?: readonly string[] }): Promise<CheckSummary>;
   close(): Promise<void>;
@@ -82,6 +86,11 @@ export interface GateFixtureOptions {
   readonly gateOptions?: Omit<GateOptions, 'now'>;
   /** Trust the agent issuer's keys from this URL instead of the generated JWKS file. */
   readonly jwksUrl?: string;
+  /**
+   * More agent issuers, each with fresh keys (docs/design.md §2: issuers are namespaces). With
+   * any, name the fixture's own issuer too (`issuerExtra: 'name: corp'`).
+   */
+  readonly moreIssuers?: readonly { readonly name: string; readonly issuer: string }[];
 }
 
 /** One parsed pino line. */
@@ -101,6 +110,12 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
   const override = options.approvalKeys?.override ?? (await generateSigningKey({ kid: 'override-1' }));
   await writeFile(join(dir, 'override.private.jwk.json'), JSON.stringify(override.privateJwk));
   const approvals = options.approvals ?? true;
+  const issuerKeys = new Map<string, SigningKey>();
+  for (const { name } of options.moreIssuers ?? []) {
+    const key = await generateSigningKey({ kid: `${name}-1` });
+    issuerKeys.set(name, key);
+    await writeFile(join(dir, `${name}.jwks.json`), JSON.stringify(key.publicJwks));
+  }
   const policyFile = join(dir, 'policy.yaml');
   await writeFile(policyFile, policy);
   const config = [
@@ -109,6 +124,7 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     'identity:',
     '  issuers:',
     `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, ${options.jwksUrl === undefined ? 'jwks_file: ./agents.jwks.json' : `jwks_url: "${options.jwksUrl}"`}${options.issuerExtra === undefined ? '' : `, ${options.issuerExtra}`} }`,
+    ...(options.moreIssuers ?? []).map(({ name, issuer }) => `    - { name: ${name}, issuer: "${issuer}", audience: ${AUDIENCE}, jwks_file: ./${name}.jwks.json }`),
     ...(options.identityExtra === undefined ? [] : [`  ${options.identityExtra}`]),
     `policy: { file: ./policy.yaml, watch: ${options.watch ?? false} }`,
     'log: { level: silent }',
@@ -143,6 +159,13 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     mintLink: (agentId, delegateeAgentId, extra = {}) => mintDelegation(agents.privateJwk, { iss: ISSUER, agentId, delegateeAgentId, ...extra }),
     mintChild: (parentLink, agentId, extra = {}) => mintChildToken(agents.privateJwk, parentLink, { ...base, agentId, ...extra }),
     mintDelegated: (agentId, ancestors, extra = {}) => mintDelegatedAgent(agents.privateJwk, { ...base, agentId, ancestors, ...extra }),
+    issuerKeys,
+    mintFrom(name, agentId, extra = {}) {
+      const more = options.moreIssuers?.find((entry) => entry.name === name);
+      const key = issuerKeys.get(name);
+      if (more === undefined || key === undefined) throw new Error(`no issuer named ${name} in moreIssuers`);
+      return mintAgentToken(key.privateJwk, { iss: more.issuer, aud: AUDIENCE, agentId, ...extra });
+    },
     async check({ token, chain, headers = {}, ...spec }) {
       const all: Record<string, string | readonly string[]> = { ...headers };
       if (token !== undefined) all.authorization = `Bearer ${token}`;
