@@ -9,7 +9,10 @@ export interface CallFacts {
   readonly decisionId: string;
   policyVersion?: string;
   token?: AgentClaims;
+  /** Attested ancestors' principals, root first (docs/design.md §2: each in its issuer's namespace). */
   chain?: readonly string[];
+  /** The direct parent's principal: the last attested ancestor (the claim names it bare). */
+  parent?: string;
   tool?: string;
   toolEntry?: string;
   jsonrpcId?: string;
@@ -86,7 +89,7 @@ function identityFields(facts: CallFacts) {
     decisionId: facts.decisionId,
     ...(facts.policyVersion === undefined ? {} : { policyVersion: facts.policyVersion }),
     ...(token === undefined ? {} : { agentId: token.agentId, jti: token.jti }),
-    ...(token?.parentAgentId === undefined ? {} : { parentAgentId: token.parentAgentId }),
+    ...(facts.parent === undefined ? {} : { parentAgentId: facts.parent }),
     ...(token?.initiator === undefined ? {} : { initiator: token.initiator }),
     ...(facts.chain === undefined ? {} : { chain: facts.chain }),
     ...(facts.tool === undefined ? {} : { tool: facts.tool }),

@@ -24,6 +24,9 @@ import { denyOutcome, outcomeOf, type CallFacts } from './outcomes.js';
 import { replayExpiryMs } from './replay-window.js';
 import { gateOwnedHeaders, judgeMethodOverride } from './request-hygiene.js';
 
+/** The duty actor of a call, with what evaluation also reads of the agent: its parent and verifying issuer. */
+export type CallActor = DutyActor & { readonly parentId?: string; readonly issuer?: string };
+
 /** A phase's value: go on with `next`, or stop with the outcome. */
 export type PhaseResult<T> = { readonly next: T } | { readonly stop: CheckOutcome };
 
@@ -90,17 +93,22 @@ export async function replayPhase(deps: PhaseDependencies, input: PhaseInput, to
 }
 
 /** chain: the delegation attestations; the duty actor is the agent, its lineage and its initiator. */
-export async function chainPhase(deps: PhaseDependencies, input: PhaseInput, token: AgentClaims): Promise<PhaseResult<DutyActor & { parentId?: string }>> {
+export async function chainPhase(deps: PhaseDependencies, input: PhaseInput, token: AgentClaims): Promise<PhaseResult<CallActor>> {
   const ancestors = await deps.authenticator.verifyChain(token, input.request.headers.get('x-agent-chain'), new Date(input.nowMs));
   const chain = ancestors.map((link) => link.agentId);
   input.facts.chain = chain;
+  // The chain phase proved parent_agent_id names the last link, whose principal carries its own
+  // issuer's namespace; the bare claim would let a partner parent pass for a home one.
+  const parent = ancestors[ancestors.length - 1]?.agentId;
+  if (token.parentAgentId !== undefined && parent !== undefined) input.facts.parent = parent;
   const initiator = token.initiator === undefined ? undefined : resolvePrincipal(deps.aliases, token.initiator);
   return {
     next: {
       agentId: token.agentId,
       ancestors: chain,
       ...(initiator === undefined ? {} : { initiator }),
-      ...(token.parentAgentId === undefined ? {} : { parentId: token.parentAgentId }),
+      ...(input.facts.parent === undefined ? {} : { parentId: input.facts.parent }),
+      issuer: token.namespace.name,
     },
   };
 }
@@ -129,7 +137,7 @@ export function mappingPhase(deps: PhaseDependencies, input: PhaseInput): PhaseR
 }
 
 /** policy: read the ledger for the call's duty steps, then the pure evaluation. */
-export async function policyPhase(deps: PhaseDependencies, input: PhaseInput, tool: ToolCall, actor: DutyActor & { parentId?: string }): Promise<PhaseResult<Decision>> {
+export async function policyPhase(deps: PhaseDependencies, input: PhaseInput, tool: ToolCall, actor: CallActor): Promise<PhaseResult<Decision>> {
   const steps = dutyStepsFor(input.policy, tool);
   const ledger = steps.length > 0 ? await input.deadline.call(() => deps.state.readLedger(steps, input.nowMs), deps.stateTimeoutMs) : [];
   const decision = judgeCall(input.policy, { agent: agentOf(actor), tool, ledger });

@@ -5,6 +5,7 @@
 
 /** One entry of `identity.issuers` or `approvers.issuers`. */
 export interface RawIssuer {
+  name?: string;
   issuer: string;
   audience: string | string[];
   jwks_file?: string;
@@ -38,7 +39,7 @@ export interface RawState {
 export interface RawConfig {
   grpc?: RawListen;
   http?: RawListen & { public_url?: string };
-  identity: { issuers: RawIssuer[]; max_token_lifetime?: string; clock_skew?: string; max_chain_depth?: number };
+  identity: { issuers: RawIssuer[]; home_issuer?: string; max_token_lifetime?: string; clock_skew?: string; max_chain_depth?: number };
   approvers?: { issuers?: RawIssuer[]; max_token_lifetime?: string };
   state?: RawState;
   policy: { file: string; watch?: boolean; keep_versions?: number };

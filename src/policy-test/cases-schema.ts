@@ -1,5 +1,6 @@
 import type { SchemaObject } from 'ajv';
 import { CODES } from '../errors.js';
+import { ISSUER_NAME_PATTERN } from '../lib/issuer-name.js';
 
 /**
  * JSON Schema of a `policy test` cases file. Strict (`additionalProperties: false`) so that a
@@ -16,7 +17,7 @@ const agent = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
-  properties: { id: STRING, parent: STRING, ancestors: STRINGS, initiator: STRING },
+  properties: { id: STRING, parent: STRING, ancestors: STRINGS, initiator: STRING, issuer: { type: 'string', pattern: ISSUER_NAME_PATTERN.source } },
 };
 
 const mcp = {

@@ -14,6 +14,7 @@ interface RawAgent {
   parent?: string;
   ancestors?: string[];
   initiator?: string;
+  issuer?: string;
 }
 
 interface RawMcp {
@@ -119,6 +120,7 @@ function toAgent(raw: RawAgent, at: (string | number)[], report: Report): CaseAg
     ...(parent === undefined ? {} : { parentId: parent }),
     ancestors,
     ...(raw.initiator === undefined ? {} : { initiator: raw.initiator }),
+    ...(raw.issuer === undefined ? {} : { issuer: raw.issuer }),
   };
 }
 

@@ -24,6 +24,11 @@ export interface CaseAgent {
   /** Attested ancestors, root first, direct parent last (`[parent]` when only a parent is named). */
   readonly ancestors: readonly string[];
   readonly initiator?: string;
+  /**
+   * The name of the issuer that mints the agent's token and chain (docs/design.md §2); default:
+   * the home issuer. Ids are `agent_id` claims: the gate spells the principal.
+   */
+  readonly issuer?: string;
 }
 
 /** The HTTP request the agent sends, as Envoy would describe it in the CheckRequest. */

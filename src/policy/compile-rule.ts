@@ -1,3 +1,4 @@
+import { ISSUER_NAME_PATTERN } from '../lib/issuer-name.js';
 import { parseDuration } from '../yaml/duration.js';
 import { compileCondition, type ConditionSpec, type ParamCondition } from './conditions.js';
 import type { CompiledDuty, CompiledRule, Mode, RequireClauses } from './compiled.js';
@@ -23,6 +24,8 @@ export interface RuleContext {
   readonly duties: ReadonlyMap<string, CompiledDuty>;
   readonly universe: ToolUniverse;
   readonly builtinClauses: RequireClauses;
+  /** The configured agent issuer names, when known (the gate, `policy validate --config`). */
+  readonly knownIssuers?: readonly string[];
 }
 
 /**
@@ -40,6 +43,7 @@ export function compileRule(raw: RawRule, index: number, ctx: RuleContext): Comp
   });
   const agents = compileGlobs(raw.agents, ['agents'], add);
   const parents = compileGlobs(raw.parents, ['parents'], add);
+  checkIssuerNames(raw.issuers, ctx.knownIssuers, add);
   const params = compileParams(raw.params ?? {}, add);
 
   let clause: ClauseRef | undefined;
@@ -64,6 +68,7 @@ export function compileRule(raw: RawRule, index: number, ctx: RuleContext): Comp
     tools: raw.tools.map(compileGlob),
     ...(agents ? { agents } : {}),
     ...(parents ? { parents } : {}),
+    ...(raw.issuers ? { issuers: new Set(raw.issuers) } : {}),
     params,
     require: {
       parentAgentId: raw.require?.parent_agent_id === true,
@@ -89,6 +94,20 @@ function compileGlobs(globs: readonly string[] | undefined, path: KeyPath, add: 
     if (error) add([...path, i], error);
   });
   return globs.map(compileGlob);
+}
+
+/**
+ * `issuers:` names (docs/design.md §2): well-formed, and configured when the configuration is
+ * known, so that a misspelt issuer is a validation error rather than a rule that never matches.
+ */
+function checkIssuerNames(names: readonly string[] | undefined, known: readonly string[] | undefined, add: Add): void {
+  names?.forEach((name, i) => {
+    if (!ISSUER_NAME_PATTERN.test(name)) {
+      add(['issuers', i], `'${name}' is not an issuer name`, 'the name of an identity.issuers entry: a-z first, then a-z, 0-9, _ or -');
+    } else if (known !== undefined && !known.includes(name)) {
+      add(['issuers', i], `unknown issuer '${name}'`, didYouMean(name, known) ?? `configured issuers: ${known.join(', ')}`);
+    }
+  });
 }
 
 function compileParams(params: Readonly<Record<string, ConditionSpec>>, add: Add): ParamCondition[] {

@@ -73,6 +73,8 @@ export interface CompiledRule {
   readonly tools: readonly NamePattern[];
   readonly agents?: readonly NamePattern[];
   readonly parents?: readonly NamePattern[];
+  /** `issuers:` — names of `identity.issuers`; the calling agent's verifying issuer must be one. */
+  readonly issuers?: ReadonlySet<string>;
   readonly params: readonly ParamCondition[];
   readonly require: {
     readonly parentAgentId: boolean;

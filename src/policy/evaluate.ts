@@ -1,6 +1,6 @@
 import type { Code } from '../errors.js';
 import type { CompiledPolicy, CompiledRule } from './compiled.js';
-import { FALSE, judgeConditions, UNKNOWN, unknownConditions, type Truth } from './conditions.js';
+import { FALSE, judgeConditions, TRUE, UNKNOWN, unknownConditions, type Truth } from './conditions.js';
 import { dutyViolation, resolveDutySteps } from './duties.js';
 import { matchesAny } from './glob.js';
 import { mergeChanges } from './merge-changes.js';
@@ -69,12 +69,15 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decisi
   return combineVerdicts(policy, steps, real, enforce, matched ?? NO_MATCHES);
 }
 
-/** Tool name is already matched by the index; agents, parents and params remain. */
+/** Tool name is already matched by the index; agents, parents, issuers and params remain. */
 function targetTruth(rule: CompiledRule, input: EvaluationInput): Truth {
   const { agent } = input;
   if (rule.agents && !matchesAny(rule.agents, agent.id)) return FALSE;
   if (rule.parents && (agent.parentId === undefined || !matchesAny(rule.parents, agent.parentId))) return FALSE;
-  return rule.params.length === 0 ? 1 : judgeConditions(rule.params, input.tool.params);
+  if (rule.issuers && agent.issuer !== undefined && !rule.issuers.has(agent.issuer)) return FALSE;
+  const params = rule.params.length === 0 ? TRUE : judgeConditions(rule.params, input.tool.params);
+  // An issuer not known to the caller cannot be judged: fail closed like an unjudged param.
+  return rule.issuers && agent.issuer === undefined && params === TRUE ? UNKNOWN : params;
 }
 
 /** The verdict of one matching rule; undefined means a plain allow (the common case, no allocation). */
@@ -103,6 +106,7 @@ function ruleVerdict(policy: CompiledPolicy, rule: CompiledRule, input: Evaluati
 
 function unjudgedReason(rule: CompiledRule, input: EvaluationInput): string {
   const keys = unknownConditions(rule.params, input.tool.params).map((key) => `'${key}'`);
+  if (keys.length === 0) return `the calling agent's issuer is not known, so its issuers condition cannot be judged; rule '${rule.id}' applies`;
   return `param ${keys.join(', ')} is missing or of a type its condition cannot judge (no coercion); rule '${rule.id}' applies`;
 }
 

@@ -105,7 +105,7 @@ export function judgeRequest(
   policy: CompiledPolicy,
   request: HttpRequest,
   limits: MappingLimits,
-  actor: DutyActor & { readonly parentId?: string },
+  actor: DutyActor & { readonly parentId?: string; readonly issuer?: string },
   ledgerFor: (steps: readonly DutyStep[]) => readonly LedgerEntry[],
   options: { readonly lifted?: boolean } = {},
 ): RequestJudgement {
@@ -118,7 +118,7 @@ export function judgeRequest(
 export function judgeMapped(
   policy: CompiledPolicy,
   tool: ToolCall,
-  actor: DutyActor & { readonly parentId?: string },
+  actor: DutyActor & { readonly parentId?: string; readonly issuer?: string },
   ledgerFor: (steps: readonly DutyStep[]) => readonly LedgerEntry[],
   options: { readonly lifted?: boolean } = {},
 ): RequestJudgement {
@@ -133,10 +133,11 @@ export function judgeMapped(
 }
 
 /** The `agent` of an evaluation input, from the duty actor. */
-export function agentOf(actor: DutyActor & { readonly parentId?: string }): EvaluationInput['agent'] {
+export function agentOf(actor: DutyActor & { readonly parentId?: string; readonly issuer?: string }): EvaluationInput['agent'] {
   return {
     id: actor.agentId,
     ...(actor.parentId === undefined ? {} : { parentId: actor.parentId }),
+    ...(actor.issuer === undefined ? {} : { issuer: actor.issuer }),
     ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }),
     ancestors: actor.ancestors ?? [],
   };

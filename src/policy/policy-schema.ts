@@ -88,6 +88,7 @@ const rule = {
     tools: STRINGS,
     agents: STRINGS,
     parents: STRINGS,
+    issuers: STRINGS,
     params: { type: 'object', additionalProperties: condition },
     require: {
       type: 'object',

@@ -28,6 +28,7 @@ export interface RawRule {
   readonly tools: readonly string[];
   readonly agents?: readonly string[];
   readonly parents?: readonly string[];
+  readonly issuers?: readonly string[];
   readonly params?: Readonly<Record<string, ConditionSpec>>;
   readonly require?: { readonly parent_agent_id?: boolean; readonly different_agent_id?: boolean; readonly duty?: string };
   readonly effect: 'allow' | 'deny' | 'approval_needed';

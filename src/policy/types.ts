@@ -24,6 +24,12 @@ export interface EvaluationInput {
     readonly id: string;
     readonly parentId?: string;
     readonly initiator?: string;
+    /**
+     * The name of the issuer that verified the agent (`identity.issuers[].name`), for rules'
+     * `issuers:`. Unknown (e.g. a replayed record without it): such a rule's condition is
+     * UNKNOWN, so an allow rule does not match and a deny rule does.
+     */
+    readonly issuer?: string;
     /** Attested ancestors' agent ids, root first, direct parent last (empty when none). */
     readonly ancestors: readonly string[];
   };

@@ -62,7 +62,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   const admin = config.admin ? await loadAdminAuth(config.admin) : undefined;
   const pepAuth = config.authzen ? await loadAdminAuth(config.authzen, 'authzen (PEP)') : undefined;
   const checkpointSigner = config.audit.checkpoints ? await loadCheckpointSigner(config.audit.checkpoints.signingKeyFile) : undefined;
-  const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions }, log);
+  const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions, issuers: config.identity.issuers.flatMap((issuer) => (issuer.name === undefined ? [] : [issuer.name])) }, log);
   const state = await createState(config, log);
   const health = createHealthState('NOT_SERVING');
   let audit: GateAudit;

@@ -35,7 +35,7 @@ describe('parseConfig issues: file:line:column: key: message (hint)', () => {
     ['plain http jwks_url', withIssuer('jwks_url: http://tokens.example/jwks'), [at('5:17', 'identity.issuers[0].jwks_url: must be an https:// URL (http:// only for 127.0.0.1 or localhost)')]],
     ['loopback look-alike', withIssuer('jwks_url: http://localhost.evil.example/jwks'), [at('5:17', 'identity.issuers[0].jwks_url: must be an https:// URL (http:// only for 127.0.0.1 or localhost)')]],
     ['empty audience list', withIssuer('jwks_file: k.json').replace('audience: dutygate', 'audience: []'), [at('4:17', 'identity.issuers[0].audience: must be a string or a non-empty list of strings')]],
-    ['duplicate issuer', 'identity:\n  issuers:\n    - { issuer: a, audience: x, jwks_file: k }\n    - { issuer: a, audience: y, jwks_file: k }\npolicy: { file: p }\n', [at('4:17', "identity.issuers[1].issuer: 'a' is already configured at identity.issuers[0]")]],
+    ['duplicate issuer', 'identity:\n  issuers:\n    - { name: a, issuer: a, audience: x, jwks_file: k }\n    - { name: b, issuer: a, audience: y, jwks_file: k }\npolicy: { file: p }\n', [at('4:26', "identity.issuers[1].issuer: 'a' is already configured at identity.issuers[0]")]],
     [
       'approver issuer accepting agent tokens',
       'identity:\n  issuers: [{ issuer: a, audience: [x, z], jwks_file: k }]\napprovers:\n  issuers: [{ issuer: a, audience: z, jwks_file: k }]\npolicy: { file: p }\n',

@@ -59,7 +59,8 @@ describe('parseConfig', () => {
       ...DEFAULTS,
       source: FILE,
       identity: {
-        issuers: [issuer({ issuer: 'https://tokens.agents.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys/agents.jwks.json' })],
+        issuers: [issuer({ name: 'default', issuer: 'https://tokens.agents.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys/agents.jwks.json' })],
+        homeIssuer: 'default',
         maxTokenLifetimeMs: 300_000,
         clockSkewMs: 5_000,
         maxChainDepth: 8,
@@ -87,7 +88,8 @@ describe('parseConfig', () => {
       ...DEFAULTS,
       source: FILE,
       identity: {
-        issuers: [issuer({ issuer: 'https://tokens.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys.json' })],
+        issuers: [issuer({ name: 'default', issuer: 'https://tokens.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys.json' })],
+        homeIssuer: 'default',
         maxTokenLifetimeMs: 300_000,
         clockSkewMs: 5_000,
         maxChainDepth: 8,
@@ -117,7 +119,8 @@ log: { level: silent }
 `;
     const config = parseConfig(text, FILE, {});
     expect(config.identity).toEqual({
-      issuers: [{ issuer: 'a', audience: ['x', 'y'], jwksUrl: 'https://a.example/jwks', algorithms: ['ES256', 'PS512'], jwksCacheMs: 3_600_000, jwksCooldownMs: 60_000, jwksTimeoutMs: 500, jwksMaxStaleMs: 3_600_000 }],
+      issuers: [{ name: 'default', issuer: 'a', audience: ['x', 'y'], jwksUrl: 'https://a.example/jwks', algorithms: ['ES256', 'PS512'], jwksCacheMs: 3_600_000, jwksCooldownMs: 60_000, jwksTimeoutMs: 500, jwksMaxStaleMs: 3_600_000 }],
+      homeIssuer: 'default',
       maxTokenLifetimeMs: 600_000,
       clockSkewMs: 0,
       maxChainDepth: 32,
