@@ -15,6 +15,8 @@ import type { HttpRequest } from '../request/http-request.js';
 import { createMemoryStore } from '../state/memory/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createCaseApprovals } from './case-approvals.js';
+import type { RequestJudgement } from '../policy/judge-call.js';
+import { judgeCase } from './case-engine.js';
 import type { PolicyCase } from './policy-case.js';
 
 const AUDIENCE = 'dutygate';
@@ -48,6 +50,8 @@ export interface CaseGateOptions {
 export interface CaseGate {
   /** One case, on fresh state seeded with its ledger; resolves the outcome Envoy would be given. */
   run(policy: CompiledPolicy, testCase: PolicyCase): Promise<CheckOutcome>;
+  /** One case judged by the policy engine alone, under this gate's request limits (case-engine.ts). */
+  judge(policy: CompiledPolicy, testCase: PolicyCase): RequestJudgement;
 }
 
 /**
@@ -89,6 +93,8 @@ export async function createCaseGate(options: CaseGateOptions = {}): Promise<Cas
   const aliases = options.aliases ?? {};
 
   return {
+    judge: (policy, testCase) => judgeCase(policy, testCase, limits),
+
     async run(policy, testCase) {
       const state = createMemoryStore({ maxJtiEntries: 10_000, ledgerTtlMs: DAY_MS, sweepIntervalMs: 0 });
       try {

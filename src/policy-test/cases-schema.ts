@@ -69,6 +69,18 @@ const expectation = {
     remove_headers: STRINGS,
     set_query: STRING_MAP,
     remove_query: STRINGS,
+    // Engine details (judged by the policy engine beside the gate: case-engine.ts).
+    approvals: OR_NULL({
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rule', 'approvers', 'quorum', 'ttl_ms'],
+        properties: { rule: STRING, approvers: STRINGS, quorum: { type: 'integer' }, ttl_ms: { type: 'integer' } },
+      },
+    }),
+    duty_steps: { type: 'array', items: { type: 'string', pattern: '^[^/]+/[^/]+/[^/]+$' } },
+    matched_rules: STRINGS,
   },
 };
 
@@ -88,6 +100,7 @@ export const POLICY_CASES_SCHEMA: SchemaObject = {
         required: ['name', 'expect'],
         properties: {
           name: STRING,
+          engine_only: STRING,
           agent: { ...agent, required: [] },
           request,
           ledger: { type: 'array', items: ledgerEntry },

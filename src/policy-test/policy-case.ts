@@ -4,6 +4,11 @@ import type { DecisionKind, LedgerEntry } from '../policy/types.js';
 /** One `policy test` case, normalised from the cases file (defaults merged, request built). */
 export interface PolicyCase {
   readonly name: string;
+  /**
+   * Why this case is judged by the policy engine alone (`engine_only: <why>`), e.g. an identity
+   * the gate's chain check refuses before policy; undefined for a case run through the gate.
+   */
+  readonly engineOnly?: string;
   /** Where the case starts in its file (for failure messages and JUnit). */
   readonly line: number;
   readonly agent: CaseAgent;
@@ -65,6 +70,14 @@ export interface CaseExpectation {
   readonly removeHeaders?: readonly string[];
   readonly setQuery?: Readonly<Record<string, string>>;
   readonly removeQuery?: readonly string[];
+  /**
+   * Engine details, judged by the policy engine beside the gate's answer (case-engine.ts): every
+   * matched approval rule in policy order (`null`: none), the duty steps the call performs
+   * (`duty/resource/step`), the ids of every rule whose target matched.
+   */
+  readonly approvals?: readonly { readonly rule: string; readonly approvers: readonly string[]; readonly quorum: number; readonly ttlMs: number }[] | null;
+  readonly dutySteps?: readonly string[];
+  readonly matchedRules?: readonly string[];
 }
 
 /** A loaded cases file. */
