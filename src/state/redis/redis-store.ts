@@ -47,7 +47,12 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,
     ...(options.maxPendingApprovals === undefined ? {} : { maxPending: options.maxPendingApprovals }),
   });
-  const audit = new RedisAudit(scripts, keys.auditHead);
+  const audit = new RedisAudit(scripts, {
+    headKey: keys.auditHead,
+    recentKey: keys.auditRecent,
+    timeoutMs: config.timeoutMs,
+    ...(options.log ? { log: options.log } : {}),
+  });
   watchConnection(client, options.log);
   await connectOnce(client, options.connectWaitMs ?? 2_000, options.log);
 
@@ -92,7 +97,8 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     setApprovalNotification: guard((approvalId, notification) => approvals.setNotification(approvalId, notification)),
     activeBreakGlass: guard((agentId, nowMs) => approvals.activeBreakGlass(agentId, nowMs)),
 
-    appendAudit: guard((record) => audit.append(record)),
+    // No deadline of its own: RedisAudit bounds each attempt and retries until it lands (§7).
+    appendAudit: (record) => audit.append(record).catch(fail),
     auditHead: guard(async () => parseAuditHead(await client.get(keys.auditHead))),
 
     async ping() {
@@ -109,6 +115,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     },
 
     async close() {
+      audit.close();
       try {
         await settleWithin(client.quit(), 500);
       } catch {
