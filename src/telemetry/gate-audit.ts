@@ -90,6 +90,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     ...(config.chain ? { store: options.state } : {}),
     log,
     logger,
+    maxPending: config.chainBuffer,
     onUnchained: (reason) => telemetry.metrics?.recordUnchained(reason),
   });
   const now = options.now ?? Date.now;

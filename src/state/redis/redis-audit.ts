@@ -35,8 +35,6 @@ export interface RedisAuditOptions {
   /** Deadline of one compare-and-set (`state.timeout`). */
   readonly timeoutMs: number;
   readonly log?: Logger;
-  /** Runs after every compare-and-set that moved the head (`state.durability: wait`). */
-  readonly afterWrite?: () => Promise<void>;
 }
 
 /**
@@ -130,8 +128,6 @@ export class RedisAudit {
       if (reply[0] === 1 || reply[0] === 2) {
         const landed = reply[0] === 1 ? attempt : (unknown[Number(reply[1]) - 1] as Attempt);
         this.head = landed.head;
-        // A failed wait leaves the attempt unknown: the retry finds it landed and waits again.
-        await this.options.afterWrite?.();
         return landed.links;
       }
       unknown.pop();

@@ -11,6 +11,7 @@ import { parseAuditHead, RedisAudit } from './redis-audit.js';
 import { createRedisKeys } from './redis-keys.js';
 import { RedisLedger } from './redis-ledger.js';
 import { defineScripts } from './redis-scripts.js';
+import { writeDurably } from './durable-write.js';
 
 /** Test and embedding hooks of the Redis driver. */
 export interface RedisStoreOptions {
@@ -41,7 +42,9 @@ const UNAVAILABLE = 'the shared state store (Redis) is unavailable';
 export async function createRedisStore(config: RedisStateConfig, options: RedisStoreOptions = {}): Promise<StateStore> {
   const keys = createRedisKeys(config.prefix);
   const client = options.client ?? createRedisClient(config);
-  const scripts = defineScripts(client);
+  // One replica's acknowledgement, within the call's own deadline (durable-write.ts).
+  const durability = config.durability === 'wait' ? { replicas: 1, timeoutMs: config.timeoutMs } : undefined;
+  const scripts = defineScripts(client, durability);
   const ledger = new RedisLedger(client, scripts, keys, config.ledgerTtlMs);
   const approvals = new RedisApprovals(client, scripts, keys, {
     retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,
@@ -83,7 +86,11 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
       } catch (error) {
         return Promise.reject(toStateError(error));
       }
-      return bounded(client.set(key, '1', 'PX', Math.max(1, expiresAtMs - nowMs), 'NX')).then(isClaimed, fail);
+      const ttlMs = Math.max(1, expiresAtMs - nowMs);
+      const claim = durability
+        ? writeDurably(client, (pipeline) => pipeline.set(key, '1', 'PX', ttlMs, 'NX'), durability).then((reply) => reply as string | null)
+        : client.set(key, '1', 'PX', ttlMs, 'NX');
+      return bounded(claim).then(isClaimed, fail);
     },
 
     readLedger: guard((steps, nowMs) => ledger.read(steps, nowMs)),
