@@ -1,3 +1,4 @@
+import { Cluster } from 'ioredis';
 import { DutygateError } from '../../errors.js';
 import type { RedisClient } from './redis-client.js';
 
@@ -8,6 +9,7 @@ export interface WaitForReplicas {
 }
 
 type Pipeline = ReturnType<RedisClient['pipeline']>;
+type Replies = [Error | null, unknown][];
 
 /**
  * Sends a write and `WAIT <replicas> <timeout>` in one pipeline, and resolves the write's reply
@@ -22,8 +24,16 @@ type Pipeline = ReturnType<RedisClient['pipeline']>;
  * master, but nothing is promised to the caller that a failover could take back.
  */
 export async function writeDurably(client: RedisClient, write: (pipeline: Pipeline) => Pipeline, wait: WaitForReplicas): Promise<unknown> {
-  const replies = await write(client.pipeline()).wait(wait.replicas, wait.timeoutMs).exec();
-  const [writeReply, waitReply] = replies ?? [];
+  let replies = await send(client, write, wait);
+  // A pipeline whose WAIT was answered does not follow its write's MOVED (ioredis redirects a
+  // pipeline only when every reply is one): after a failover the slot map would stay stale and
+  // every durable write to those slots would fail. MOVED means the write did not run, so it is
+  // sent once more, on the refreshed map.
+  if (client instanceof Cluster && isMoved(replies[0]?.[0])) {
+    await new Promise<void>((resolve, reject) => client.refreshSlotsCache((error) => (error ? reject(error) : resolve())));
+    replies = await send(client, write, wait);
+  }
+  const [writeReply, waitReply] = replies;
   if (!writeReply || !waitReply) throw new DutygateError('STATE_UNAVAILABLE', 'no reply to a durable write');
   if (writeReply[0]) throw writeReply[0];
   if (waitReply[0]) throw waitReply[0];
@@ -32,4 +42,12 @@ export async function writeDurably(client: RedisClient, write: (pipeline: Pipeli
     throw new DutygateError('STATE_UNAVAILABLE', `write acknowledged by ${acknowledged} of ${wait.replicas} replicas within ${wait.timeoutMs} ms`);
   }
   return writeReply[1];
+}
+
+async function send(client: RedisClient, write: (pipeline: Pipeline) => Pipeline, wait: WaitForReplicas): Promise<Replies> {
+  return ((await write(client.pipeline()).wait(wait.replicas, wait.timeoutMs).exec()) ?? []);
+}
+
+function isMoved(error: Error | null | undefined): boolean {
+  return error instanceof Error && error.message.startsWith('MOVED ');
 }

@@ -58,6 +58,9 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
   });
   watchConnection(client, options.log);
   await connectOnce(client, options.connectWaitMs ?? 2_000, options.log);
+  // After a failover the promoted replica is a master the client never dialled as one: dial it
+  // when the slot map is refreshed, not with the first Checks routed there (see dialEveryMaster).
+  if (client instanceof Cluster) client.on('refresh', () => void dialEveryMaster(client).catch(() => undefined));
 
   const fail = (error: unknown): never => {
     throw toStateError(error);
