@@ -52,9 +52,10 @@ const UNPARSED: HttpRequest = { method: '', host: '', path: '', query: '', heade
  *
  * Why append after answering: the chain append is a state-store round trip (Redis) that would
  * add its latency to every agent tool call. The record is not lost by answering first: the
- * store that just claimed the token's jti is the one appended to, a failed append still writes
- * the line (unchained, counted, logged), and shutdown drains pending appends before closing
- * the store. The window left is a crash between answer and append, which loses that record's
+ * store that just claimed the token's jti is the one appended to, an append the store did not
+ * take waits in order and is retried until it lands (docs/design.md §7; past
+ * `audit.chain_buffer` the line is written unchained, counted and alarmed), and shutdown drains
+ * pending appends before closing the store. The window left is a crash between answer and append, which loses that record's
  * span and line alike; `audit verify` sees only a clean end of log there.
  */
 export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
