@@ -72,6 +72,8 @@ export interface GateAudit {
   close(): Promise<void>;
 }
 
+/** Longest a shutdown waits for records to be chained (the state store may be away). */
+const AUDIT_SHUTDOWN_MS = 5_000;
 /** Longest a shutdown waits for the telemetry SDK to flush. */
 const TELEMETRY_SHUTDOWN_MS = 3_000;
 
@@ -155,11 +157,15 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     },
     signedHead: () => checkpointer?.take('request', { write: false }) ?? Promise.resolve(undefined),
     async close() {
-      await settled();
+      // Records waiting for a state store that is away would wait for it forever (they are
+      // retried until they land, docs/design.md §7): the shutdown gives them a grace period,
+      // then the recorder writes them unchained, alarmed, instead of hanging the drain.
+      const allChained = await settleWithin(settled(), AUDIT_SHUTDOWN_MS);
+      const grace = allChained ? AUDIT_SHUTDOWN_MS : 0;
       // After the last record is chained: the shutdown checkpoint covers every line written.
-      await recorder.drain();
+      await recorder.drain(grace);
       await checkpointer?.close();
-      await recorder.close();
+      await recorder.close(grace);
       // Flushing spans must not hold a drain hostage: an unreachable or slow collector is no
       // reason to overrun Kubernetes' termination grace period. What is not flushed by then is lost.
       await settleWithin(telemetry.shutdown(), TELEMETRY_SHUTDOWN_MS);

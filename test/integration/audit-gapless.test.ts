@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyAuditLog } from '../../src/audit/verify-log.js';
 import { burst, send, type BurstCall } from '../helpers/burst.js';
-import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { startGateFixture, type GateFixture, type LogLine } from '../helpers/gate-fixture.js';
 import { startOwnedRedis, type OwnedRedis } from '../helpers/redis-server.js';
 import { deleteTestKeys, freshPrefix, REDIS_BACKENDS } from '../helpers/redis-test.js';
 
@@ -57,14 +57,17 @@ describe('two gates on the Redis Cluster', () => {
 describe('a gate whose Redis is killed and restarted', () => {
   let redis: OwnedRedis;
   let f: GateFixture;
+  const lines: LogLine[] = [];
   const file = () => join(dir, 'decisions.jsonl');
 
   beforeEach(async () => {
+    lines.length = 0;
     // AOF, fsync always: the chain head must survive the restart (README "Operations").
     redis = await startOwnedRedis(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir]);
     f = await startGateFixture(POLICY, {
       configExtra: [`state: { driver: redis, url: "${redis.url}", prefix: "${freshPrefix('gapless-restart')}", timeout: 100ms }`, 'limits: { check_timeout: 1s }'].join('\n'),
       audit: fileAudit(file()),
+      logLines: (line) => lines.push(line),
     });
   });
   afterEach(async () => {
@@ -112,5 +115,23 @@ describe('a gate whose Redis is killed and restarted', () => {
     const lines = decisions(text);
     expect(lines.map((line) => line.decision_id)).toEqual(answers.map((answer) => answer.id));
     expect(lines.map((line) => line.audit?.seq)).toEqual(answers.map((_, i) => i + 1));
+  }, 30_000);
+
+  it('shuts down within its grace period while Redis is still away: the waiting records are written unchained, with the alarm', async () => {
+    const call = { ...(await f.mintDelegated('finance-late', ['planner'], { initiator: 'sso:late' })), body: JSON.stringify({ payment_id: 'pay_late', amount: 1, destination: 'acct_9f8e7d6c5b' }) };
+    expect((await send(f, call)).grpcCode).toBe(0);
+    await f.gate.audit.settled();
+    await redis.kill();
+    const denied = await Promise.all([1, 2, 3].map(async (i) => send(f, { ...(await f.mintDelegated(`finance-late-${i}`, ['planner'], { initiator: `sso:late-${i}` })), body: JSON.stringify({ payment_id: `pay_late_${i}`, amount: 1, destination: 'acct_9f8e7d6c5b' }) })));
+    expect(denied.map((r) => r.body?.code)).toEqual(['STATE_UNAVAILABLE', 'STATE_UNAVAILABLE', 'STATE_UNAVAILABLE']);
+    const started = performance.now();
+    await f.close();
+    const closeMs = performance.now() - started;
+    // The 5 s grace for records waiting on the store, plus the rest of the drain.
+    expect(closeMs).toBeLessThan(12_000);
+    const records = decisions(await readFile(file(), 'utf8'));
+    expect(records.map((record) => record.audit === undefined)).toEqual([false, true, true, true]);
+    const alarm = lines.find((line) => line.msg === 'audit records not chained (gap in the audit chain)');
+    expect(alarm).toMatchObject({ count: 3, first_decision_id: records[1]?.decision_id, last_decision_id: records[3]?.decision_id });
   }, 30_000);
 });
