@@ -39,6 +39,8 @@ export interface AuditRecorder {
    * id lost — the record is kept, only its chain proof is missing.
    */
   record(record: AuditRecord): Promise<RecordedAudit>;
+  /** How many records wait for their chain link now (for the gauge). */
+  waiting(): number;
   /** Waits up to `timeoutMs` (default 5 s) for appends in flight and their lines, without closing the log. */
   drain(timeoutMs?: number): Promise<void>;
   /** Waits up to `timeoutMs` (default 5 s) for appends in flight, then closes the log. */
@@ -102,6 +104,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       }
       return append(record, canonical);
     },
+    waiting: () => pending.size,
     async drain(timeoutMs = 5_000) {
       await settleWithin(Promise.allSettled([...pending.keys()]), timeoutMs);
     },

@@ -60,7 +60,7 @@ export interface GateAudit {
   /** Resolves once every Check answered and approval event fired so far is recorded and its span ended. */
   readonly settled: () => Promise<void>;
   /** Registers the gauges read at scrape time (state store, policy, pending approvals); once, at start-up. */
-  observe(sources: GateGaugeSources): void;
+  observe(sources: Omit<GateGaugeSources, 'auditWaiting'>): void;
   /** `GET /metrics` (Prometheus text; 404 when metrics are off). */
   readonly routes: HttpRoutes;
   /**
@@ -148,7 +148,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
       breakGlassUsed: (grant, check) => fire(approvalEventOf('break_glass_used', grant, { decisionId: check.decisionId, agentId: check.agentId })),
       slackCall: (method, ok) => telemetry.metrics?.recordSlackCall(method, ok),
     },
-    observe: (sources) => telemetry.observe?.(sources),
+    observe: (sources) => telemetry.observe?.({ ...sources, auditWaiting: () => recorder.waiting() }),
     routes: {
       'GET /metrics': async () => {
         if (!telemetry.scrape) return { status: 404, body: { code: 'METRICS_DISABLED', message: 'metrics are off (OTEL_SDK_DISABLED=true)' } };

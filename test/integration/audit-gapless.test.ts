@@ -96,6 +96,9 @@ describe('a gate whose Redis is killed and restarted', () => {
     const after = await calls(3, 'after');
     await redis.kill();
     for (const call of outage) await one(call);
+    // Their records wait, in order, for the store (the gauge operators watch fill up).
+    const metrics = await (await fetch(`${f.httpUrl}/metrics`)).text();
+    expect(Number(/^dutygate_audit_chain_waiting (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(8);
     await redis.start();
     for (const call of after) {
       // The first Checks after the restart may still meet the reconnect: denied, never allowed wrongly.

@@ -25,6 +25,7 @@ function sources(fields: Partial<GateGaugeSources> = {}): GateGaugeSources {
     policy: () => ({ policyVersion: 'p-1+abc', loads: 2, reloadsRefused: 1, rollbacks: 0, reloadFailing: true, pinned: false }),
     pendingApprovals: () => Promise.resolve([]),
     now: () => T0,
+    auditWaiting: () => 7,
     ...fields,
   };
 }
@@ -74,6 +75,7 @@ describe('gate metrics for the alerts and the dashboard', () => {
     );
     let text = (await telemetry.scrape?.()) ?? '';
     expect(value(text, 'dutygate_state_store_up')).toBe(1);
+    expect(value(text, 'dutygate_audit_chain_waiting')).toBe(7);
     expect(value(text, 'dutygate_policy_loads_total')).toBe(2);
     expect(value(text, 'dutygate_policy_reloads_refused_total')).toBe(1);
     expect(value(text, 'dutygate_policy_rollbacks_total')).toBe(1);
