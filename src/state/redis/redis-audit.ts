@@ -118,7 +118,9 @@ export class RedisAudit {
       const links = buildLinks(this.head, records);
       const last = links[links.length - 1] as AuditLink;
       const next = `${last.seq}:${last.hash}`;
-      const args = [this.head, next, last.seq, RECENT_AUDIT_HEADS, ...unknown.map((attempt) => attempt.head)];
+      // The earlier attempts asked about, as the script numbers them (the list below may shift).
+      const asked = [...unknown];
+      const args = [this.head, next, last.seq, RECENT_AUDIT_HEADS, ...asked.map((attempt) => attempt.head)];
       const attempt = { head: next, links };
       // Until the reply says otherwise, this attempt may land: later retries ask about it. An
       // attempt lands within moments of reaching Redis or never, so the oldest are let go.
@@ -126,7 +128,8 @@ export class RedisAudit {
       if (unknown.length > MAX_UNKNOWN) unknown.shift();
       const reply = (await withReplyDeadline(this.scripts.auditCas([this.options.headKey, this.options.recentKey], args), this.options.timeoutMs, 'STATE_UNAVAILABLE', 'audit append timed out')) as [number, (string | number)?];
       if (reply[0] === 1 || reply[0] === 2) {
-        const landed = reply[0] === 1 ? attempt : (unknown[Number(reply[1]) - 1] as Attempt);
+        const landed = reply[0] === 1 ? attempt : asked[Number(reply[1]) - 1];
+        if (!landed) throw new DutygateError('STATE_UNAVAILABLE', 'the audit script named an attempt it was not asked about');
         this.head = landed.head;
         return landed.links;
       }
