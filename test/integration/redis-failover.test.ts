@@ -8,8 +8,11 @@
  * (shown here with a lagging replica) — and `state.durability: wait` closes it: a claim is
  * acknowledged only once the replica holds it. Figures are printed, not asserted (shared machine).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAuditLog } from '../../src/audit/verify-log.js';
 import { createRedisKeys } from '../../src/state/redis/redis-keys.js';
 import { send, type BurstCall } from '../helpers/burst.js';
 import type { CheckSummary } from '../helpers/envoy-client.js';
@@ -32,9 +35,10 @@ afterAll(async () => {
 });
 
 /** A gate on the cluster; `durability` is the `state.durability` value. */
-async function gateOnCluster(prefix: string, durability: 'none' | 'wait'): Promise<GateFixture> {
+async function gateOnCluster(prefix: string, durability: 'none' | 'wait', decisionLog?: string): Promise<GateFixture> {
   const nodes = cluster.addresses.map((address) => `"${address}"`).join(', ');
   return startGateFixture(POLICY, {
+    ...(decisionLog === undefined ? {} : { audit: `audit: { decision_log: "${decisionLog}" }` }),
     configExtra: [`state: { driver: redis, cluster: [${nodes}], prefix: "${prefix}", timeout: 100ms, durability: ${durability} }`, `limits: { check_timeout: ${CHECK_TIMEOUT_MS}ms }`].join('\n'),
   });
 }
@@ -160,9 +164,11 @@ describe('the replay window of asynchronous replication', () => {
     }
   }, 30_000);
 
-  it('with state.durability: wait: a Check is acknowledged only once the replica holds its claim; the replay is refused after promotion', async () => {
+  it('with state.durability: wait: a Check is acknowledged only once the replica holds its claim; the replay is refused after promotion, and the audit chain of the killed master verifies clean', async () => {
     const prefix = freshPrefix('durable');
-    const f = await gateOnCluster(prefix, 'wait');
+    const dir = await mkdtemp(join(tmpdir(), 'dutygate-failover-'));
+    const log = join(dir, 'decisions.jsonl');
+    const f = await gateOnCluster(prefix, 'wait', log);
     try {
       await untilServing(f);
       // A lagging replica: the claim cannot be acknowledged, so the Check is denied (fail closed).
@@ -176,13 +182,20 @@ describe('the replay window of asynchronous replication', () => {
       }
       await cluster.waitReplicated(1);
 
-      const call = await freshCall(f);
-      const key = createRedisKeys(prefix).jti({ purpose: 'agent', issuer: ISSUER }, call.jti);
-      const master = await cluster.masterOf(key);
+      // A token whose jti lives on the master of the audit chain head: the kill takes both.
+      const keys = createRedisKeys(prefix);
+      const master = await cluster.masterOf(keys.auditHead);
+      let call = await freshCall(f);
+      while ((await cluster.masterOf(keys.jti({ purpose: 'agent', issuer: ISSUER }, call.jti))).port !== master.port) call = await freshCall(f);
+      const key = keys.jti({ purpose: 'agent', issuer: ISSUER }, call.jti);
       const replica = await replicaOf(master);
       expect(codeOf(await send(f, call))).toBe('OK');
+      await f.gate.audit.settled();
+      const headBefore = await master.command('get', keys.auditHead);
       await master.kill();
       await cluster.waitPromoted(master);
+      // The chain head the gate was told was written is the promoted replica's too.
+      expect(await replica.command('get', keys.auditHead)).toBe(headBefore);
       expect((await cluster.masterOf(key)).port).toBe(replica.port);
       expect(await replica.command('exists', key)).toBe(1);
       // The promoted master has no replica until the old one rejoins: with durability on,
@@ -205,6 +218,12 @@ describe('the replay window of asynchronous replication', () => {
       expect(replays.filter((code) => code !== 'STATE_UNAVAILABLE' && code !== 'REPLAY')).toEqual([]);
     } finally {
       await f.close();
+    }
+    try {
+      // Every Check of this gate, the failover included, is in one clean chain.
+      expect(verifyAuditLog([{ file: log, text: await readFile(log, 'utf8') }])).toMatchObject({ ok: true, firstSeq: 1 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   }, 30_000);
 });
