@@ -4,6 +4,7 @@ import type { StateStore } from '../state/state-store.js';
 import { canonicalRecord } from './canonical-record.js';
 import type { DecisionLog } from './decision-log.js';
 import type { AuditRecord, AuditStamp } from './decision-record.js';
+import { createUnchainedAlarm, type UnchainedReason } from './unchained-alarm.js';
 
 /** What became of one record. */
 export interface RecordedAudit {
@@ -19,20 +20,27 @@ export interface AuditRecorderOptions {
   readonly store?: Pick<StateStore, 'appendAudit'>;
   readonly log: DecisionLog;
   readonly logger: Logger;
-  /** Appends in flight above this are not chained (the store is not keeping up); default 10000. */
+  /**
+   * The in-order buffer: appends waiting for the store (which retries them until they land)
+   * above this are not chained; default 10000.
+   */
   readonly maxPending?: number;
   /** Told about every record that could not be chained (for the metric). */
-  readonly onUnchained?: (reason: 'store_error' | 'backlog') => void;
+  readonly onUnchained?: (reason: UnchainedReason) => void;
 }
 
 /** Seals audit records into the chain and writes them to the decision log. */
 export interface AuditRecorder {
   /**
-   * Appends `record` to the chain, then writes its line (with the stamp). Never rejects: when
-   * the append fails the line is still written, without `audit`, and the failure is logged
-   * and counted — the record is kept, only its chain proof is missing.
+   * Appends `record` to the chain, then writes its line (with the stamp). While the store is
+   * away the append waits in the store's in-order retry (bounded by `maxPending`). Never
+   * rejects: when the buffer is full, or the store closes first, the line is still written,
+   * without `audit`, counted, and one alarm line per episode names the first and last decision
+   * id lost — the record is kept, only its chain proof is missing.
    */
   record(record: AuditRecord): Promise<RecordedAudit>;
+  /** How many records wait for their chain link now (for the gauge). */
+  waiting(): number;
   /** Waits up to `timeoutMs` (default 5 s) for appends in flight and their lines, without closing the log. */
   drain(timeoutMs?: number): Promise<void>;
   /** Waits up to `timeoutMs` (default 5 s) for appends in flight, then closes the log. */
@@ -40,18 +48,20 @@ export interface AuditRecorder {
 }
 
 /**
- * Creates the recorder. Appends are not retried: a timed-out append may still have been
- * applied by the store, and a retry would put the record in the chain twice; `audit verify`
- * names the resulting gap instead.
+ * Creates the recorder. Retrying is the store's job (`StateStore.appendAudit`): only it can
+ * tell whether an append whose reply was lost landed, and a blind retry here would put the
+ * record in the chain twice. The recorder bounds how many records wait for it.
  */
 export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorder {
   const { store, log, logger } = options;
   const maxPending = options.maxPending ?? 10_000;
-  const pending = new Set<Promise<unknown>>();
+  // Appends waiting for the store, with their records: written unchained if close gives up on them.
+  const pending = new Map<Promise<unknown>, { record: AuditRecord; settled: boolean }>();
+  const alarm = createUnchainedAlarm(logger);
 
-  const unchained = (record: AuditRecord, canonical: string, reason: 'store_error' | 'backlog', error?: unknown): RecordedAudit => {
+  const unchained = (record: AuditRecord, canonical: string, reason: UnchainedReason, error?: unknown): RecordedAudit => {
     options.onUnchained?.(reason);
-    logger.error({ decision_id: record.decision_id, reason, err: error instanceof Error ? error.message : error }, 'audit record not chained');
+    alarm.lost(record, reason, error);
     log.write(record);
     return { canonical };
   };
@@ -63,13 +73,19 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
     }
     if (pending.size >= maxPending) return unchained(record, canonical, 'backlog');
     const work = store.appendAudit(canonical);
-    pending.add(work);
+    const entry = { record, settled: false };
+    pending.set(work, entry);
     try {
       const link = await work;
+      if (entry.settled) return { canonical };
+      entry.settled = true;
       const stamp: AuditStamp = { seq: link.seq, hash: link.hash, prev_hash: link.prevHash };
+      alarm.end();
       log.write({ ...record, audit: stamp });
       return { canonical, stamp };
     } catch (error) {
+      if (entry.settled) return { canonical };
+      entry.settled = true;
       return unchained(record, canonical, 'store_error', error);
     } finally {
       pending.delete(work);
@@ -88,11 +104,20 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       }
       return append(record, canonical);
     },
+    waiting: () => pending.size,
     async drain(timeoutMs = 5_000) {
-      await settleWithin(Promise.allSettled([...pending]), timeoutMs);
+      await settleWithin(Promise.allSettled([...pending.keys()]), timeoutMs);
     },
     async close(timeoutMs = 5_000) {
-      await settleWithin(Promise.allSettled([...pending]), timeoutMs);
+      await settleWithin(Promise.allSettled([...pending.keys()]), timeoutMs);
+      // Still waiting for a store that did not come back in time: their lines, unchained, in
+      // order, rather than no lines at all once the log is closed.
+      for (const entry of pending.values()) {
+        if (entry.settled) continue;
+        entry.settled = true;
+        unchained(entry.record, '', 'store_error', 'the gate closed before the state store took these records');
+      }
+      alarm.end();
       await log.close();
     },
   };

@@ -88,6 +88,7 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
       decisionLog: decisionLog(raw.audit?.decision_log ?? defaults.audit.decisionLog, path),
       chain: raw.audit?.chain ?? defaults.audit.chain,
       spanRecord: raw.audit?.span_record ?? defaults.audit.spanRecord,
+      chainBuffer: raw.audit?.chain_buffer ?? defaults.audit.chainBuffer,
       ...(raw.audit?.checkpoints && {
         checkpoints: { signingKeyFile: path(raw.audit.checkpoints.signing_key_file), intervalMs: duration(raw.audit.checkpoints.interval, defaults.audit.checkpointIntervalMs) },
       }),
@@ -132,6 +133,7 @@ function buildState(raw: RawState | undefined): StateConfig {
     prefix: raw.prefix ?? defaults.prefix,
     timeoutMs: duration(raw.timeout, defaults.timeoutMs),
     ledgerTtlMs,
+    durability: raw.durability ?? defaults.durability,
   };
 }
 

@@ -8,7 +8,7 @@ import { asArray, asObject, asString, createRuleContext, type KeyPath, type Rule
 import { DURATION_KEYS } from './schema.js';
 
 const MEMORY_ONLY: ReadonlySet<string> = new Set(['max_jti_entries']);
-const REDIS_ONLY: ReadonlySet<string> = new Set(['url', 'cluster', 'prefix', 'timeout']);
+const REDIS_ONLY: ReadonlySet<string> = new Set(['url', 'cluster', 'prefix', 'timeout', 'durability']);
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
 /** A principal is `scheme:value` (docs/design.md §8): `slack:U0ALICE`, `sso:alice`. */
 const PRINCIPAL = /^[A-Za-z][A-Za-z0-9+.-]*:\S+$/;

@@ -28,6 +28,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `state.ledger_ttl` (memory, redis)    | `30d`                    |
  * | `state.prefix` (redis)                | `dutygate:`              |
  * | `state.timeout` (redis)               | `50ms`                   |
+ * | `state.durability` (redis)            | `none` (or `wait`)       |
  * | `policy.watch`                        | `true`                   |
  * | `policy.keep_versions`                | `10`                     |
  * | `overrides.ttl`                       | `10m`                    |
@@ -53,6 +54,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
  * | `audit.span_record`                   | `true`                   |
+ * | `audit.chain_buffer`                  | `10000`                  |
  * | `audit.checkpoints.interval`          | `1m`                     |
  *
  * Required: `identity.issuers` (at least one) and `policy.file`. `overrides` and `slack` are
@@ -65,7 +67,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
   issuer: { algorithms: ['EdDSA'], jwksCacheMs: 10 * MINUTE, jwksCooldownMs: 30 * SECOND, jwksTimeoutMs: 2 * SECOND, jwksMaxStaleMs: 60 * MINUTE },
   identity: { maxTokenLifetimeMs: 300 * SECOND, clockSkewMs: 5 * SECOND, maxChainDepth: 8 },
   approvers: { maxTokenLifetimeMs: 60 * MINUTE },
-  state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50 },
+  state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50, durability: 'none' },
   policy: { watch: true, keepVersions: 10 },
   overrides: { ttlMs: 10 * MINUTE, deployment: 'default' },
   // Slack documents about one chat.postMessage per second per channel, with short bursts.
@@ -87,7 +89,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
     maxPendingApprovals: 20,
   },
   log: { level: 'info' },
-  audit: { decisionLog: 'stdout', chain: true, spanRecord: true, checkpointIntervalMs: MINUTE },
+  audit: { decisionLog: 'stdout', chain: true, spanRecord: true, chainBuffer: 10_000, checkpointIntervalMs: MINUTE },
 } as const);
 
 /** Upper bound of `identity.max_chain_depth`: each link costs a signature check inside Check. */

@@ -33,6 +33,7 @@ export interface RawState {
   cluster?: string[];
   prefix?: string;
   timeout?: string;
+  durability?: 'none' | 'wait';
 }
 
 /** The whole document. */
@@ -63,6 +64,6 @@ export interface RawConfig {
     admission_reserve?: string;
     max_pending_approvals?: number;
   };
-  audit?: { decision_log?: string; chain?: boolean; span_record?: boolean; checkpoints?: { signing_key_file: string; interval?: string } };
+  audit?: { decision_log?: string; chain?: boolean; span_record?: boolean; chain_buffer?: number; checkpoints?: { signing_key_file: string; interval?: string } };
   log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
 }

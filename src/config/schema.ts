@@ -101,6 +101,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         cluster: { type: 'array', minItems: 1, items: text },
         prefix: text,
         timeout: duration,
+        durability: { type: 'string', enum: ['none', 'wait'] },
       },
     },
     policy: {
@@ -183,6 +184,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         decision_log: text,
         chain: { type: 'boolean' },
         span_record: { type: 'boolean' },
+        chain_buffer: positiveInteger,
         checkpoints: {
           type: 'object',
           additionalProperties: false,

@@ -76,6 +76,12 @@ export interface RedisStateConfig {
   /** Per-command deadline (default 50ms). */
   readonly timeoutMs: number;
   readonly ledgerTtlMs: number;
+  /**
+   * `wait`: every write (jti claims, ledger commits, approval changes, audit appends) is
+   * acknowledged only once a replica holds it (`WAIT 1 <timeout>`), so a failover cannot take
+   * it back; `none` (default): asynchronous replication (docs/design.md §9). Absent means none.
+   */
+  readonly durability?: 'none' | 'wait';
 }
 
 export type StateConfig = MemoryStateConfig | RedisStateConfig;
@@ -182,6 +188,12 @@ export interface AuditConfig {
    * and ~5–10 % less CPU per Check (README "Performance").
    */
   readonly spanRecord: boolean;
+  /**
+   * Records waiting for their chain link while the state store is away (default 10000): the
+   * store retries them in order until they land; beyond this many, records are written
+   * without a link, counted and alarmed (docs/design.md §7).
+   */
+  readonly chainBuffer: number;
   /**
    * Signed checkpoints of the chain head (issue 17): written to the decision log and as a span
    * every `intervalMs` (default 1m, skipped while the head has not moved) and on shutdown.

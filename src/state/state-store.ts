@@ -92,7 +92,10 @@ export interface StateStore {
 
   /**
    * Appends `canonicalRecord` to the tamper-evident audit chain and returns its link. Sequence
-   * numbers are gap-free and the chain is one across all replicas sharing the store.
+   * numbers are gap-free and the chain is one across all replicas sharing the store. Appends of
+   * one process land in call order; one the store does not take is retried (with backoff, never
+   * twice in the chain) until it lands, later ones waiting behind it (docs/design.md §7). It
+   * rejects only when the store is closed first.
    */
   appendAudit(canonicalRecord: string): Promise<AuditLink>;
 

@@ -2,10 +2,12 @@ import { ROOT_CONTEXT, SpanKind, trace, type Attributes, type Link, type Span, t
 import type { ApprovalEvent } from '../audit/approval-event.js';
 import { buildApprovalEventRecord } from '../audit/approval-event.js';
 import type { AuditRecorder, RecordedAudit } from '../audit/audit-recorder.js';
+import { canonicalRecord } from '../audit/canonical-record.js';
 import type { ApprovalEventKind } from '../audit/decision-record.js';
 import type { Logger } from '../log/logger.js';
 import { validSpanContext } from './check-audit.js';
 import { addToolAttributes } from './semconv.js';
+import { recordedWithin } from './stamp-wait.js';
 import type { Telemetry } from './telemetry.js';
 import { contextOf, spanContextOf } from './trace-context.js';
 
@@ -81,16 +83,19 @@ export function createApprovalAudit(options: ApprovalAuditOptions): RecordApprov
         ...(own ? { traceId: own.traceId, spanId: own.spanId } : {}),
         ...(link ? { linkTraceId: link.traceId, linkSpanId: link.spanId } : {}),
       });
-      const recorded = await recorder.record(record);
+      const recording = recorder.record(record);
       if (span) {
+        // As for Checks (stamp-wait.ts): the span does not wait for a store that is away.
+        const recorded = await recordedWithin(recording);
         span.setAttributes(approvalAttributes(record));
-        if (recorded.stamp) {
+        if (recorded?.stamp) {
           span.setAttributes({ 'dutygate.audit.seq': recorded.stamp.seq, 'dutygate.audit.hash': recorded.stamp.hash, 'dutygate.audit.prev_hash': recorded.stamp.prev_hash });
         }
-        if (options.spanRecord ?? true) span.setAttribute('dutygate.audit.record', recorded.canonical);
+        if (!recorded) span.setAttribute('dutygate.audit.chain_pending', true);
+        if (options.spanRecord ?? true) span.setAttribute('dutygate.audit.record', recorded?.canonical ?? canonicalRecord(record));
         span.end(atMs);
       }
-      return recorded;
+      return await recording;
     } catch (error) {
       logger.error({ approval_id: event.approvalId, kind: event.kind, err: error instanceof Error ? error.message : String(error) }, 'approval audit failed');
       return { canonical: '' };

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { AuditRecorder } from '../audit/audit-recorder.js';
 import { buildDecisionRecord } from '../audit/build-decision-record.js';
+import { canonicalRecord } from '../audit/canonical-record.js';
 import type { CheckOutcome } from '../check/outcome.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -10,6 +11,7 @@ import type { HttpRequest } from '../request/http-request.js';
 import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
 import { checkAttributes, markOutcome } from './check-attributes.js';
 import type { Telemetry } from './telemetry.js';
+import { recordedWithin } from './stamp-wait.js';
 import { headersOf, parentOf } from './trace-context.js';
 
 /** Options of {@link createCheckAudit}. */
@@ -52,9 +54,10 @@ const UNPARSED: HttpRequest = { method: '', host: '', path: '', query: '', heade
  *
  * Why append after answering: the chain append is a state-store round trip (Redis) that would
  * add its latency to every agent tool call. The record is not lost by answering first: the
- * store that just claimed the token's jti is the one appended to, a failed append still writes
- * the line (unchained, counted, logged), and shutdown drains pending appends before closing
- * the store. The window left is a crash between answer and append, which loses that record's
+ * store that just claimed the token's jti is the one appended to, an append the store did not
+ * take waits in order and is retried until it lands (docs/design.md §7; past
+ * `audit.chain_buffer` the line is written unchained, counted and alarmed), and shutdown drains
+ * pending appends before closing the store. The window left is a crash between answer and append, which loses that record's
  * span and line alike; `audit verify` sees only a clean end of log there.
  */
 export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
@@ -83,12 +86,17 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
       span.setAttributes(checkAttributes(outcome, record));
       markOutcome(span, outcome, record);
     }
-    const { canonical, stamp } = await recorder.record(record);
+    const recording = recorder.record(record);
     if (span) {
+      const recorded = await recordedWithin(recording);
+      const stamp = recorded?.stamp;
       if (stamp) span.setAttributes({ 'dutygate.audit.seq': stamp.seq, 'dutygate.audit.hash': stamp.hash, 'dutygate.audit.prev_hash': stamp.prev_hash });
-      if (spanRecord) span.setAttribute('dutygate.audit.record', canonical);
+      if (!recorded) span.setAttribute('dutygate.audit.chain_pending', true);
+      if (spanRecord) span.setAttribute('dutygate.audit.record', recorded?.canonical ?? canonicalRecord(record));
       span.end(answeredAt);
     }
+    // Drained at shutdown with the rest: the line is written once the record is chained.
+    await recording;
   };
 
   const later = (work: () => Promise<void>) => {

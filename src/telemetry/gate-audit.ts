@@ -63,7 +63,7 @@ export interface GateAudit {
   /** Resolves once every Check answered and approval event fired so far is recorded and its span ended. */
   readonly settled: () => Promise<void>;
   /** Registers the gauges read at scrape time (state store, policy, pending approvals); once, at start-up. */
-  observe(sources: GateGaugeSources): void;
+  observe(sources: Omit<GateGaugeSources, 'auditWaiting'>): void;
   /** `GET /metrics` (Prometheus text; 404 when metrics are off). */
   readonly routes: HttpRoutes;
   /**
@@ -75,6 +75,8 @@ export interface GateAudit {
   close(): Promise<void>;
 }
 
+/** Longest a shutdown waits for records to be chained (the state store may be away). */
+const AUDIT_SHUTDOWN_MS = 5_000;
 /** Longest a shutdown waits for the telemetry SDK to flush. */
 const TELEMETRY_SHUTDOWN_MS = 3_000;
 
@@ -93,6 +95,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     ...(config.chain ? { store: options.state } : {}),
     log,
     logger,
+    maxPending: config.chainBuffer,
     onUnchained: (reason) => telemetry.metrics?.recordUnchained(reason),
   });
   const now = options.now ?? Date.now;
@@ -161,7 +164,7 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
       slackCall: (method, ok) => telemetry.metrics?.recordSlackCall(method, ok),
       slackPostDropped: () => telemetry.metrics?.recordSlackPostDropped(),
     },
-    observe: (sources) => telemetry.observe?.(sources),
+    observe: (sources) => telemetry.observe?.({ ...sources, auditWaiting: () => recorder.waiting() }),
     routes: {
       'GET /metrics': async () => {
         if (!telemetry.scrape) return { status: 404, body: { code: 'METRICS_DISABLED', message: 'metrics are off (OTEL_SDK_DISABLED=true)' } };
@@ -170,11 +173,15 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
     },
     signedHead: () => checkpointer?.take('request', { write: false }) ?? Promise.resolve(undefined),
     async close() {
-      await settled();
+      // Records waiting for a state store that is away would wait for it forever (they are
+      // retried until they land, docs/design.md §7): the shutdown gives them a grace period,
+      // then the recorder writes them unchained, alarmed, instead of hanging the drain.
+      const allChained = await settleWithin(settled(), AUDIT_SHUTDOWN_MS);
+      const grace = allChained ? AUDIT_SHUTDOWN_MS : 0;
       // After the last record is chained: the shutdown checkpoint covers every line written.
-      await recorder.drain();
+      await recorder.drain(grace);
       await checkpointer?.close();
-      await recorder.close();
+      await recorder.close(grace);
       // Flushing spans must not hold a drain hostage: an unreachable or slow collector is no
       // reason to overrun Kubernetes' termination grace period. What is not flushed by then is lost.
       await settleWithin(telemetry.shutdown(), TELEMETRY_SHUTDOWN_MS);

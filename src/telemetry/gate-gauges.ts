@@ -26,6 +26,8 @@ export interface GateGaugeSources {
   admission(): { readonly inFlight: number; readonly queued: number };
   /** Milliseconds since the epoch. */
   now(): number;
+  /** Audit records waiting for their chain link (the in-order buffer bounded by `audit.chain_buffer`). */
+  auditWaiting(): number;
 }
 
 /**
@@ -76,6 +78,11 @@ export function observeGate(meter: Meter, sources: GateGaugeSources): void {
     },
     [loads, refused, rollbacks, failing, pinned, info],
   );
+
+  // Grows while the state store is away (records wait to be chained, in order) and drains when it
+  // is back; the unchained alert fires only once it is full, this shows it filling.
+  const waiting = meter.createObservableGauge('dutygate.audit.chain_waiting', { description: 'Audit records waiting for their chain link (bounded by audit.chain_buffer)' });
+  waiting.addCallback((result) => result.observe(sources.auditWaiting()));
 
   const pending = meter.createObservableGauge('dutygate.approvals.pending', { description: `Approvals awaiting a decision (state store view, at most ${PENDING_APPROVALS_SCAN_LIMIT})` });
   const late = meter.createObservableGauge('dutygate.approvals.pending_past_half_ttl', { description: 'Pending approvals older than half their TTL: approvers are not answering' });

@@ -24,6 +24,12 @@ export interface ClusterNode {
   kill(): Promise<void>;
   /** Starts it again on the same port with its nodes.conf (it rejoins as it was, or as a replica). */
   start(): Promise<void>;
+  /** Freezes it (SIGSTOP): a replica stops taking its master's stream, a master stops answering. */
+  freeze(): void;
+  /** Unfreezes it (SIGCONT). */
+  thaw(): void;
+  /** One command on this node alone (no redirects followed). */
+  command(name: string, ...args: (string | number)[]): Promise<unknown>;
 }
 
 /** A running cluster. */
@@ -37,6 +43,17 @@ export interface OwnedCluster {
   masterOf(key: string): Promise<ClusterNode>;
   /** Resolves once every live node reports `cluster_state:ok` and all slots are served (bounded). */
   waitHealthy(timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once every master has `replicas` replicas online (bounded): a fresh cluster's
+   * replicas sync for a few seconds after `cluster create`, and WAIT counts only online ones.
+   */
+  waitReplicated(replicas: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once `master` (killed or frozen) serves no slot any more — its replica was
+   * promoted — and the cluster is healthy again (bounded). Right after a kill the other nodes
+   * still report `cluster_state:ok` for about `cluster-node-timeout`: healthy is not promoted.
+   */
+  waitPromoted(master: ClusterNode, timeoutMs?: number): Promise<void>;
   /** Kills every node and removes their folder. */
   stop(): Promise<void>;
 }
@@ -116,6 +133,29 @@ function createHandle(nodes: readonly OwnedNode[], stop: () => Promise<void>): O
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     },
+    async waitReplicated(replicas, timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const masters = await this.masters().catch(() => []);
+        const infos = await Promise.all(masters.map((node) => node.command('info', 'replication').then(String, () => '')));
+        const online = (info: string) => info.split('\n').filter((line) => /^slave\d+:.*state=online/.test(line)).length;
+        if (masters.length > 0 && infos.every((info) => online(info) >= replicas)) return;
+        if (Date.now() > until) throw new Error(`replicas not online within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async waitPromoted(master, timeoutMs = 20_000) {
+      const until = Date.now() + timeoutMs;
+      for (;;) {
+        const masters = await this.masters().catch(() => [master]);
+        if (!masters.includes(master)) {
+          await this.waitHealthy(Math.max(1, until - Date.now()));
+          return;
+        }
+        if (Date.now() > until) throw new Error(`${master.address} still serves slots after ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
     stop,
   };
 }
@@ -150,11 +190,20 @@ class OwnedNode implements ClusterNode {
     throw new Error(`redis-server on port ${this.port} did not answer`);
   }
 
+  freeze(): void {
+    this.child?.kill('SIGSTOP');
+  }
+
+  thaw(): void {
+    this.child?.kill('SIGCONT');
+  }
+
   async kill(): Promise<void> {
     const running = this.child;
     this.child = undefined;
     if (!running || running.exitCode !== null || running.signalCode !== null) return;
     const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGCONT');
     running.kill('SIGKILL');
     await exited;
   }

@@ -151,6 +151,9 @@ describe('alert rules and dashboard against a real Prometheus scraping a running
         `slack: { bot_token: xoxb-test-token, signing_secret: test-signing-secret-0123456789, channel: C0APPROVALS, api_url: "${slack.url}" }`,
       ].join('\n'),
       gateOptions: { approvals: { slackRetry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } } },
+      // Records wait (in order) for a Redis that is away; a small buffer fills within phase two,
+      // and the records beyond it are the unchained ones the alert is about.
+      audit: 'audit: { decision_log: off, chain_buffer: 5 }',
     });
 
     // The rules as shipped, with `for:` cut to 2s so the run takes seconds, not an hour.

@@ -67,7 +67,7 @@ const outcome = (n: number): CheckOutcome => ({
 
 async function interceptor(variant: Variant, n: number, dir: string): Promise<{ wallUs: number; cpuUs: number }> {
   const audit = createGateAudit({
-    config: variant === 'off' ? { decisionLog: { sink: 'off' }, chain: false, spanRecord: true } : { decisionLog: { sink: 'file', file: join(dir, `${variant}.jsonl`) }, chain: true, spanRecord: true },
+    config: variant === 'off' ? { decisionLog: { sink: 'off' }, chain: false, spanRecord: true, chainBuffer: 10_000 } : { decisionLog: { sink: 'file', file: join(dir, `${variant}.jsonl`) }, chain: true, spanRecord: true, chainBuffer: 10_000 },
     state: createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1000, sweepIntervalMs: 0 }),
     logger: createLogger('silent'),
     policy: () => undefined,

@@ -37,6 +37,8 @@ export interface RedisKeys {
   pendingOf(holder: 'agent' | 'initiator', id: string): string;
   /** `seq:hash` of the newest audit link. */
   readonly auditHead: string;
+  /** Sorted set of the latest heads, scored by seq: did a batch whose reply was lost land? */
+  readonly auditRecent: string;
 }
 
 /** Builds the key set for `prefix` (which must not contain `{` or `}`: it would move the hash tags). */
@@ -57,6 +59,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     // Built the same way inside the vote and cancel scripts (`pa:` / `pi:` after the head).
     pendingOf: (holder, id) => `${approvals}${holder === 'agent' ? 'pa' : 'pi'}:${id}`,
     auditHead: `${prefix}{audit}:head`,
+    auditRecent: `${prefix}{audit}:recent`,
   };
 }
 

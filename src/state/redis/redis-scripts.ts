@@ -2,6 +2,7 @@ import { ACTIVE_BREAK_GLASS_LUA, CANCEL_APPROVAL_LUA, CLAIM_FOLLOW_UP_LUA, CREAT
 import { AUDIT_CAS_LUA } from './lua-audit.js';
 import { COMMIT_DUTY_LUA } from './lua-ledger.js';
 import type { RedisClient } from './redis-client.js';
+import { writeDurably, type WaitForReplicas } from './durable-write.js';
 
 type Arg = string | number;
 type Run = (keys: readonly string[], args: readonly Arg[]) => Promise<unknown>;
@@ -39,15 +40,32 @@ const SOURCES: Record<keyof RedisScripts, string> = {
  */
 export const SCRIPT_COMMANDS: readonly string[] = Object.keys(SOURCES).map((name) => `dutygate_${name}`);
 
-/** Registers every script on `client` under a `dutygate_` name and returns typed callers. */
-export function defineScripts(client: RedisClient): RedisScripts {
+/** The scripts that only read: never waited for, whatever `durability` says. */
+const READ_ONLY: ReadonlySet<string> = new Set(['activeBreakGlass']);
+
+/**
+ * Registers every script on `client` under a `dutygate_` name and returns typed callers. With
+ * `durability`, every script that writes is followed by WAIT (durable-write.ts).
+ */
+export function defineScripts(client: RedisClient, durability?: WaitForReplicas): RedisScripts {
   const callable = client as unknown as Record<string, (...args: Arg[]) => Promise<unknown>>;
   const entries = Object.entries(SOURCES).map(([name, lua]) => {
     const command = `dutygate_${name}`;
     // No fixed numberOfKeys: every call passes its key count first.
     client.defineCommand(command, { lua });
-    const run: Run = (keys, args) => (callable[command] as (...all: Arg[]) => Promise<unknown>).call(client, keys.length, ...keys, ...args);
-    return [name, run] as const;
+    const direct: Run = (keys, args) => (callable[command] as (...all: Arg[]) => Promise<unknown>).call(client, keys.length, ...keys, ...args);
+    const durable: Run = (keys, args) =>
+      writeDurably(
+        client,
+        (pipeline) => {
+          const queue = (pipeline as unknown as Record<string, ((...all: Arg[]) => unknown) | undefined>)[command];
+          if (!queue) throw new Error(`script ${command} is not defined on pipelines`);
+          queue.call(pipeline, keys.length, ...keys, ...args);
+          return pipeline;
+        },
+        durability as WaitForReplicas,
+      );
+    return [name, durability && !READ_ONLY.has(name) ? durable : direct] as const;
   });
   return Object.fromEntries(entries) as unknown as RedisScripts;
 }

@@ -11,6 +11,7 @@ import { parseAuditHead, RedisAudit } from './redis-audit.js';
 import { createRedisKeys } from './redis-keys.js';
 import { RedisLedger } from './redis-ledger.js';
 import { defineScripts } from './redis-scripts.js';
+import { writeDurably } from './durable-write.js';
 
 /** Test and embedding hooks of the Redis driver. */
 export interface RedisStoreOptions {
@@ -41,15 +42,25 @@ const UNAVAILABLE = 'the shared state store (Redis) is unavailable';
 export async function createRedisStore(config: RedisStateConfig, options: RedisStoreOptions = {}): Promise<StateStore> {
   const keys = createRedisKeys(config.prefix);
   const client = options.client ?? createRedisClient(config);
-  const scripts = defineScripts(client);
+  // One replica's acknowledgement, within the call's own deadline (durable-write.ts).
+  const durability = config.durability === 'wait' ? { replicas: 1, timeoutMs: config.timeoutMs } : undefined;
+  const scripts = defineScripts(client, durability);
   const ledger = new RedisLedger(client, scripts, keys, config.ledgerTtlMs);
   const approvals = new RedisApprovals(client, scripts, keys, {
     retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,
     ...(options.maxPendingApprovals === undefined ? {} : { maxPending: options.maxPendingApprovals }),
   });
-  const audit = new RedisAudit(scripts, keys.auditHead);
+  const audit = new RedisAudit(scripts, {
+    headKey: keys.auditHead,
+    recentKey: keys.auditRecent,
+    timeoutMs: config.timeoutMs,
+    ...(options.log ? { log: options.log } : {}),
+  });
   watchConnection(client, options.log);
   await connectOnce(client, options.connectWaitMs ?? 2_000, options.log);
+  // After a failover the promoted replica is a master the client never dialled as one: dial it
+  // when the slot map is refreshed, not with the first Checks routed there (see dialEveryMaster).
+  if (client instanceof Cluster) client.on('refresh', () => void dialEveryMaster(client).catch(() => undefined));
 
   const fail = (error: unknown): never => {
     throw toStateError(error);
@@ -78,7 +89,11 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
       } catch (error) {
         return Promise.reject(toStateError(error));
       }
-      return bounded(client.set(key, '1', 'PX', Math.max(1, expiresAtMs - nowMs), 'NX')).then(isClaimed, fail);
+      const ttlMs = Math.max(1, expiresAtMs - nowMs);
+      const claim = durability
+        ? writeDurably(client, (pipeline) => pipeline.set(key, '1', 'PX', ttlMs, 'NX'), durability).then((reply) => reply as string | null)
+        : client.set(key, '1', 'PX', ttlMs, 'NX');
+      return bounded(claim).then(isClaimed, fail);
     },
 
     readLedger: guard((steps, nowMs) => ledger.read(steps, nowMs)),
@@ -93,7 +108,8 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     setApprovalNotification: guard((approvalId, notification) => approvals.setNotification(approvalId, notification)),
     activeBreakGlass: guard((agentId, nowMs) => approvals.activeBreakGlass(agentId, nowMs)),
 
-    appendAudit: guard((record) => audit.append(record)),
+    // No deadline of its own: RedisAudit bounds each attempt and retries until it lands (§7).
+    appendAudit: (record) => audit.append(record).catch(fail),
     auditHead: guard(async () => parseAuditHead(await client.get(keys.auditHead))),
 
     async ping() {
@@ -110,6 +126,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     },
 
     async close() {
+      audit.close();
       try {
         await settleWithin(client.quit(), 500);
       } catch {

@@ -55,8 +55,42 @@ describe('audit recorder', () => {
     void recorder.record(decisionRecord(2));
     expect(await recorder.record(decisionRecord(3))).toEqual({ canonical: expect.any(String) });
     await recorder.close(10);
-    expect(reasons).toEqual(['backlog']);
-    expect((await lines()).map((l) => l.decision_id)).toEqual([decisionRecord(3).decision_id]);
+    // 3 found the buffer full; 1 and 2 were still waiting when the recorder closed.
+    expect(reasons).toEqual(['backlog', 'store_error', 'store_error']);
+    expect((await lines()).map((l) => l.decision_id)).toEqual([3, 1, 2].map((n) => decisionRecord(n).decision_id));
+  });
+
+  it('raises one alarm line per episode of unchained records, naming the first and last decision id', async () => {
+    const logged: Record<string, unknown>[] = [];
+    const alarmLogger = createLogger('error', { write: (line: string) => logged.push(JSON.parse(line) as Record<string, unknown>) });
+    let release: (link: AuditLink) => void = () => undefined;
+    const stuck = { appendAudit: () => new Promise<AuditLink>((resolve) => (release = resolve)) };
+    const recorder = createAuditRecorder({ store: stuck, log: openDecisionLog({ sink: 'file', file }, () => undefined), logger: alarmLogger, maxPending: 1 });
+    const waiting = recorder.record(decisionRecord(1));
+    for (const n of [2, 3, 4]) await recorder.record(decisionRecord(n));
+    // The buffered record lands: the episode is over, and said once.
+    release({ seq: 1, hash: 'a'.repeat(64), prevHash: '0'.repeat(64) });
+    expect((await waiting).stamp?.seq).toBe(1);
+    await recorder.close();
+    const alarms = logged.filter((line) => String(line.msg).startsWith('audit records not chained'));
+    expect(alarms.map((line) => [line.first_decision_id, line.last_decision_id, line.count])).toEqual([
+      [decisionRecord(2).decision_id, undefined, undefined],
+      [decisionRecord(2).decision_id, decisionRecord(4).decision_id, 3],
+    ]);
+  });
+
+  it('writes the lines of records still waiting for the store when it closes, unchained and in order', async () => {
+    const reasons: string[] = [];
+    const stuck = { appendAudit: () => new Promise<AuditLink>(() => undefined) };
+    const recorder = createAuditRecorder({ store: stuck, log: openDecisionLog({ sink: 'file', file }, () => undefined), logger, onUnchained: (r) => reasons.push(r) });
+    const waiting = [1, 2].map((n) => recorder.record(decisionRecord(n)));
+    await recorder.close(20);
+    expect(await Promise.race([Promise.all(waiting).then(() => 'settled'), new Promise((resolve) => setTimeout(resolve, 50, 'waiting'))])).toBe('waiting');
+    expect(reasons).toEqual(['store_error', 'store_error']);
+    expect((await lines()).map((l) => [l.decision_id, 'audit' in l])).toEqual([
+      [decisionRecord(1).decision_id, false],
+      [decisionRecord(2).decision_id, false],
+    ]);
   });
 
   it('writes plain lines when the chain is off', async () => {

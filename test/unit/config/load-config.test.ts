@@ -49,7 +49,7 @@ const DEFAULTS: Omit<GateConfig, 'source' | 'identity' | 'policy'> = {
   principals: { aliases: {} },
   limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150, maxIdentifierLength: 128, maxToolNameLength: 128, toolNameExtraChars: '', methodOverride: 'deny', maxInFlight: 32, maxQueued: 1_000, admissionReserveMs: 50, maxPendingApprovals: 20 },
   log: { level: 'info' },
-  audit: { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true },
+  audit: { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 10_000 },
 };
 
 describe('parseConfig', () => {
@@ -111,7 +111,7 @@ describe('parseConfig', () => {
   max_token_lifetime: 10m
   clock_skew: 0s
   max_chain_depth: 32
-state: { driver: redis, cluster: ["r0:6379", "[::1]:7000"], prefix: "app:", timeout: 20ms, ledger_ttl: 7d }
+state: { driver: redis, cluster: ["r0:6379", "[::1]:7000"], prefix: "app:", timeout: 20ms, ledger_ttl: 7d, durability: wait }
 policy: { file: p.yaml, watch: false }
 slack: { bot_token: t, signing_secret: s, channel: c, api_url: "http://127.0.0.1:3000/api" }
 limits: { max_body_bytes: 1, max_json_depth: 2, max_header_bytes: 3, max_token_bytes: 4, check_timeout: 5ms, max_identifier_length: 64, max_tool_name_length: 200, tool_name_extra_chars: ":@", method_override: strip }
@@ -125,13 +125,13 @@ log: { level: silent }
       clockSkewMs: 0,
       maxChainDepth: 32,
     });
-    expect(config.state).toEqual({ driver: 'redis', cluster: ['r0:6379', '[::1]:7000'], prefix: 'app:', timeoutMs: 20, ledgerTtlMs: 604_800_000 });
+    expect(config.state).toEqual({ driver: 'redis', cluster: ['r0:6379', '[::1]:7000'], prefix: 'app:', timeoutMs: 20, ledgerTtlMs: 604_800_000, durability: 'wait' });
     expect(config.policy.watch).toBe(false);
     // Slack method names are appended to the base, so it always ends in '/'.
     expect(config.slack?.apiUrl).toBe('http://127.0.0.1:3000/api/');
     expect(config.limits).toEqual({ maxBodyBytes: 1, maxJsonDepth: 2, maxHeaderBytes: 3, maxTokenBytes: 4, checkTimeoutMs: 5, maxIdentifierLength: 64, maxToolNameLength: 200, toolNameExtraChars: ':@', methodOverride: 'strip', maxInFlight: 32, maxQueued: 1_000, admissionReserveMs: 2, maxPendingApprovals: 20 });
     expect(config.log.level).toBe('silent');
-    expect(parseConfig(`${BASE}state: { driver: redis, url: "rediss://r:6380" }\n`, FILE, {}).state).toEqual({ driver: 'redis', url: 'rediss://r:6380', prefix: 'dutygate:', timeoutMs: 50, ledgerTtlMs: 2_592_000_000 });
+    expect(parseConfig(`${BASE}state: { driver: redis, url: "rediss://r:6380" }\n`, FILE, {}).state).toEqual({ driver: 'redis', url: 'rediss://r:6380', prefix: 'dutygate:', timeoutMs: 50, ledgerTtlMs: 2_592_000_000, durability: 'none' });
   });
 
   it.each([
@@ -217,7 +217,7 @@ describe('loadConfig', () => {
       9191,
       true,
       'info',
-      { driver: 'redis', cluster: ['redis-0.redis:6379', 'redis-1.redis:6379', 'redis-2.redis:6379'], prefix: 'dutygate:', timeoutMs: 50, ledgerTtlMs: 2_592_000_000 },
+      { driver: 'redis', cluster: ['redis-0.redis:6379', 'redis-1.redis:6379', 'redis-2.redis:6379'], prefix: 'dutygate:', timeoutMs: 50, ledgerTtlMs: 2_592_000_000, durability: 'none' },
     ]);
     const set = await loadConfig(file, { DUTYGATE_GRPC_PORT: '7000', DUTYGATE_POLICY_WATCH: 'false', LOG_LEVEL: 'debug', DUTYGATE_REDIS_PREFIX: 'team-a:' });
     expect([set.grpc.port, set.policy.watch, set.log.level, set.state.driver === 'redis' && set.state.prefix]).toEqual([7000, false, 'debug', 'team-a:']);

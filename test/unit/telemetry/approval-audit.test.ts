@@ -18,7 +18,7 @@ function setup() {
   const exporter = new InMemorySpanExporter();
   const telemetry = createTelemetry({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }) });
   const audit = createGateAudit({
-    config: { decisionLog: { sink: 'off' }, chain: true, spanRecord: true },
+    config: { decisionLog: { sink: 'off' }, chain: true, spanRecord: true, chainBuffer: 10_000 },
     state: createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1000, sweepIntervalMs: 0 }),
     logger: createLogger('silent'),
     policy: () => undefined,

@@ -22,6 +22,7 @@ function keepingRecorder() {
       records.push(record);
       return Promise.resolve({ canonical: JSON.stringify(record), stamp: { seq: records.length, hash: 'a'.repeat(64), prev_hash: '0'.repeat(64) } });
     },
+    waiting: () => 0,
     drain: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };

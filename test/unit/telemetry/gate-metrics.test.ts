@@ -27,6 +27,7 @@ function sources(fields: Partial<GateGaugeSources> = {}): GateGaugeSources {
     pendingApprovals: () => Promise.resolve([]),
     admission: () => ({ inFlight: 0, queued: 0 }),
     now: () => T0,
+    auditWaiting: () => 7,
     ...fields,
   };
 }
@@ -85,6 +86,7 @@ describe('gate metrics for the alerts and the dashboard', () => {
     );
     let text = (await telemetry.scrape?.()) ?? '';
     expect(value(text, 'dutygate_state_store_up')).toBe(1);
+    expect(value(text, 'dutygate_audit_chain_waiting')).toBe(7);
     expect(value(text, 'dutygate_policy_loads_total')).toBe(2);
     expect(value(text, 'dutygate_policy_reloads_refused_total')).toBe(1);
     expect(value(text, 'dutygate_policy_rollbacks_total')).toBe(1);

@@ -140,7 +140,7 @@ describe('approval spans: the GenAI agent and tool like the check span', () => {
     const exporter = new InMemorySpanExporter();
     const telemetry = createTelemetry({ tracerProvider: new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }) });
     const audit = createGateAudit({
-      config: { decisionLog: { sink: 'off' }, chain: true, spanRecord: false },
+      config: { decisionLog: { sink: 'off' }, chain: true, spanRecord: false, chainBuffer: 10_000 },
       state: createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1000, sweepIntervalMs: 0 }),
       logger: createLogger('silent'),
       policy: () => undefined,

@@ -21,7 +21,7 @@ describe('telemetry settings from OTEL_* variables', () => {
 describe('telemetry off cleanly', () => {
   const gateAudit = (settings: Parameters<typeof startTelemetry>[0]) =>
     createGateAudit({
-      config: { decisionLog: { sink: 'off' }, chain: true, spanRecord: true },
+      config: { decisionLog: { sink: 'off' }, chain: true, spanRecord: true, chainBuffer: 10_000 },
       state: createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1000, sweepIntervalMs: 0 }),
       logger: createLogger('silent'),
       policy: () => undefined,
