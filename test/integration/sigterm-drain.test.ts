@@ -119,7 +119,7 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
       state,
       // check_timeout 2 s: this is a drill of the drain, not of speed on a shared 2-core machine.
       'limits: { check_timeout: 2s, max_in_flight: 16 }',
-      `slack: { bot_token: xoxb-test-token, signing_secret: 0123456789abcdef0123456789abcdef, channel: C0APPROVALS, api_url: "${slack.url}" }`,
+      `slack: { bot_token: xoxb-test-token, signing_secret: 0123456789abcdef0123456789abcdef, channel: C0APPROVALS, api_url: "${slack.url}", post_rate: { per_second: 1000, burst: 1000 } }`, // the drill is about the stop, not the pace (slack.post_rate)
     ].join('\n');
     files = await writeGateFiles(POLICY, { configExtra, audit: 'audit: { decision_log: ./decisions.jsonl }', logLevel: 'info' });
     const agentKey = files.agents.privateJwk;
