@@ -57,7 +57,7 @@ rules:
 `;
 
 /** Load before the signal, and how long callers keep sending after it. */
-const LOAD_MS = 1_500;
+const LOAD_MS = 1_000;
 const AFTER_MS = 500;
 /** Callers sending at once: above `max_in_flight` below, so some Checks wait in line at SIGTERM. */
 const CALLERS = 24;
@@ -166,6 +166,10 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     };
     const callers = Array.from({ length: CALLERS }, caller);
     await new Promise((resolve) => setTimeout(resolve, LOAD_MS));
+    // The signal comes while the gate itself reports Checks in flight or waiting (its gauges)
+    // and callers wait for answers: minting tokens on this shared machine sometimes leaves a
+    // moment with none under way, and a drill without in-flight Checks proves nothing.
+    const gauges = await inFlightWhen(gate.httpUrl, () => sent.filter((call) => call.doneAt === undefined).length >= 4);
     termAt = Date.now();
     gate.child.kill('SIGTERM');
     await Promise.all(callers);
@@ -183,6 +187,7 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     expect(wrong).toEqual([]);
     // The drill really drained: Checks under way when the signal came were answered.
     const acrossSignal = before.filter((call) => call.answer !== undefined && (call.doneAt ?? 0) > termAt);
+    expect(gauges.inFlight + gauges.queued).toBeGreaterThan(0);
     expect(acrossSignal.length).toBeGreaterThan(0);
     expect(before.filter((call) => call.answer !== undefined).length).toBeGreaterThanOrEqual(20);
 
@@ -232,7 +237,8 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     console.info(
       `sigterm drill: ${before.length} Checks sent before SIGTERM (${acrossSignal.length} answered after it), ${after.length} after; ` +
         `${allowed.length} allowed, ${approvals.length} approvals, ${sent.filter((call) => call.answer?.body?.code === 'OVERLOADED').length} OVERLOADED, ` +
-        `${sent.filter((call) => call.rpcError !== undefined).length} UNAVAILABLE; exit ${exit.at - termAt} ms after SIGTERM`,
+        `${sent.filter((call) => call.rpcError !== undefined).length} UNAVAILABLE; gauges at the signal: ${gauges.inFlight} in flight, ${gauges.queued} queued; ` +
+        `exit ${exit.at - termAt} ms after SIGTERM`,
     );
   });
 
@@ -264,6 +270,22 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     }
   });
 });
+
+/**
+ * Scrapes `/metrics` until `dutygate_checks_in_flight` + `dutygate_checks_queued` is above 0
+ * while `callersWaiting()` holds (at most 40 scrapes); returns the last reading.
+ */
+async function inFlightWhen(httpUrl: string, callersWaiting: () => boolean): Promise<{ inFlight: number; queued: number }> {
+  let reading = { inFlight: 0, queued: 0 };
+  for (let scrape = 0; scrape < 40; scrape += 1) {
+    const text = await (await fetch(`${httpUrl}/metrics`)).text();
+    const gauge = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+    reading = { inFlight: gauge('dutygate_checks_in_flight'), queued: gauge('dutygate_checks_queued') };
+    expect(reading.inFlight).toBeGreaterThanOrEqual(0);
+    if (reading.inFlight + reading.queued > 0 && callersWaiting()) return reading;
+  }
+  return reading;
+}
 
 /** A loopback port nothing listens on (bound once, then released). */
 async function freePort(): Promise<number> {
