@@ -39,7 +39,8 @@ export function registerServeCommand(program: Command): void {
             return;
           }
           stopping = true;
-          log.info({ signal }, 'draining in-flight checks');
+          const { inFlight, queued } = gate.checksUnderWay();
+          log.info({ signal, in_flight: inFlight, queued }, 'draining in-flight checks');
           const cap = setTimeout(() => {
             log.error({ cap_ms: SHUTDOWN_CAP_MS }, 'shutdown cap reached: exiting before the stop finished');
             resolve(false);
