@@ -194,6 +194,9 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     expect({ code: exit.code, signal: exit.signal, stderr: gate.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
     expect(exit.at - termAt).toBeLessThan(EXIT_BOUND_MS);
     expect(gate.lines.map((line) => line.msg)).toEqual(expect.arrayContaining(['draining in-flight checks', 'stopped']));
+    // The gate itself had Checks under way when the signal came (its own count, in that line).
+    const draining = gate.lines.find((line) => line.msg === 'draining in-flight checks') as { in_flight: number; queued: number };
+    expect(draining.in_flight + draining.queued).toBeGreaterThan(0);
 
     // Every answer is the right one or a clean refusal; no RPC ends other than UNAVAILABLE.
     const before = sent.filter((call) => call.sentAt < termAt);
@@ -253,7 +256,7 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     console.info(
       `sigterm drill: ${before.length} Checks sent before SIGTERM (${acrossSignal.length} answered after it), ${after.length} after; ` +
         `${allowed.length} allowed, ${approvals.length} approvals, ${sent.filter((call) => call.answer?.body?.code === 'OVERLOADED').length} OVERLOADED, ` +
-        `${sent.filter((call) => call.rpcError !== undefined).length} UNAVAILABLE; gauges before the freeze: ${gauges.inFlight} in flight, ${gauges.queued} queued; ${acrossSignal.filter((call) => (call.doneAt ?? 0) >= thawAt).length} answered once Redis was back; ` +
+        `${sent.filter((call) => call.rpcError !== undefined).length} UNAVAILABLE; gauges before the freeze: ${gauges.inFlight} in flight, ${gauges.queued} queued; at the signal: ${draining.in_flight} in flight, ${draining.queued} queued; ${acrossSignal.filter((call) => (call.doneAt ?? 0) >= thawAt).length} answered once Redis was back; ` +
         `exit ${exit.at - termAt} ms after SIGTERM`,
     );
   });
