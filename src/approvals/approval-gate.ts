@@ -6,56 +6,21 @@
  * Posting to Slack happens after the Check has answered — it is never awaited here.
  */
 import { randomBytes } from 'node:crypto';
-import { resolvePrincipal } from '../check/principals.js';
-import { withDeadline } from '../check/with-deadline.js';
+import { resolvePrincipal } from '../identity/principals.js';
+import type { ApprovalGate, ApprovalNeededCall, ApprovalResolution } from '../check/approval-port.js';
+import type { Deadline } from '../lib/deadline.js';
+import { requestBindingOf } from './request-binding.js';
 import { DutygateError } from '../errors.js';
-import type { AgentClaims } from '../identity/types.js';
 import type { Logger } from '../log/logger.js';
-import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { hashParams, sha256Canonical } from '../audit/canonical-record.js';
-import type { Decision, ToolCall } from '../policy/types.js';
-import type { ApprovalRecord, RequestBinding } from '../state/approval-record.js';
+import { sortedRuleIds } from '../state/approval-progress.js';
+import type { ApprovalRequirement } from '../policy/types.js';
+import type { ApprovalRecord, ApprovalRule, RequestBinding } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ApprovalEvents } from './approval-events.js';
 import { maskParams } from './mask-params.js';
 import type { ApprovalNotifier } from './notifier.js';
 import type { OverrideTokens } from './override-token.js';
-
-/** An `approval_needed` outcome and everything known about its call. */
-export interface ApprovalNeededCall {
-  readonly decision: Decision;
-  readonly policy: CompiledPolicy;
-  readonly token: AgentClaims;
-  /** The initiator after `principals.aliases`. */
-  readonly initiator?: string;
-  /** Attested ancestors' agent ids, root first. */
-  readonly chain: readonly string[];
-  readonly tool: ToolCall;
-  /** The HTTP request (method, host, path, query and body digests): what the approver is shown and the override binds. */
-  readonly request: RequestBinding;
-  /** The `x-dutygate-override` header, if sent. */
-  readonly overrideToken?: string;
-  readonly decisionId: string;
-  readonly traceparent?: string;
-}
-
-/** What became of an `approval_needed` outcome. */
-export type ApprovalResolution =
-  /** An override token or a break-glass grant lets this call through. */
-  | { readonly kind: 'lifted'; readonly via: 'override' | 'break_glass'; readonly approvalId: string }
-  /** The agent must wait for approvers and poll `statusUrl`. */
-  | { readonly kind: 'pending'; readonly approvalId: string; readonly statusUrl: string; readonly expiresAt: number };
-
-/** The approvals port of the Check pipeline. */
-export interface ApprovalGate {
-  /**
-   * Resolves an `approval_needed` decision; bounded by the state deadline.
-   *
-   * @throws DutygateError OVERRIDE_* for a presented override token that does not fit this call
-   *   or was spent; STATE_UNAVAILABLE when the store does not answer in time.
-   */
-  resolve(call: ApprovalNeededCall, nowMs: number): Promise<ApprovalResolution>;
-}
 
 /** Dependencies of {@link createApprovalGate}. */
 export interface ApprovalGateOptions {
@@ -71,13 +36,12 @@ export interface ApprovalGateOptions {
   readonly log: Logger;
 }
 
+export type { ApprovalGate, ApprovalNeededCall, ApprovalResolution } from '../check/approval-port.js';
+
 /** Builds the approvals port the Check pipeline calls on `approval_needed`. */
 export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   const { state, overrides, notifier, events, log } = options;
-  const stateCall = <T>(work: Promise<T>): Promise<T> =>
-    withDeadline(work, options.stateTimeoutMs, 'STATE_UNAVAILABLE', 'the state store did not answer in time');
-
-  async function redeem(call: ApprovalNeededCall, token: string, hash: string, nowMs: number): Promise<ApprovalResolution> {
+  async function redeem(call: ApprovalNeededCall, request: RequestBinding, token: string, hash: string, nowMs: number, deadline: Deadline): Promise<ApprovalResolution> {
     const claims = await overrides.verify(
       token,
       {
@@ -86,25 +50,36 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         chain: call.chain,
         tool: call.tool.name,
         paramsHash: hash,
-        request: call.request,
+        request,
         policyVersion: call.policy.policyVersion,
+        rules: sortedRuleIds((call.decision.approvals ?? []).map((each) => each.ruleId)),
       },
       nowMs,
     );
     // Spent only once it fits this call: a mismatched attempt must not burn the real retry.
-    const fresh = await stateCall(state.claimJti({ purpose: 'override' }, claims.jti, claims.exp * 1000 + 60_000, nowMs));
+    const fresh = await deadline.call(() => state.claimJti({ purpose: 'override' }, claims.jti, claims.exp * 1000 + 60_000, nowMs), options.stateTimeoutMs);
     if (!fresh) throw new DutygateError('OVERRIDE_SPENT', 'this override token was already used; it lets exactly one retry through');
     events.overrideRedeemed(claims.approvalId, { decisionId: call.decisionId, agentId: call.token.agentId });
     return { kind: 'lifted', via: 'override', approvalId: claims.approvalId };
   }
 
+  function withdraw(approvalId: string, nowMs: number): void {
+    state.cancelApproval(approvalId, WITHDRAWN_BY, nowMs).then(
+      (result) => {
+        if (result.outcome === 'cancelled') events.decided(result.record);
+      },
+      (error: unknown) => log.error({ approval_id: approvalId, err: String(error) }, 'withdrawing the approval of a timed-out check failed'),
+    );
+  }
+
   return {
-    async resolve(call, nowMs) {
+    async resolve(call, nowMs, deadline) {
       const hash = hashParams(call.tool.params);
-      if (call.overrideToken !== undefined) return redeem(call, call.overrideToken, hash, nowMs);
+      const request = requestBindingOf(call.request);
+      if (call.overrideToken !== undefined) return redeem(call, request, call.overrideToken, hash, nowMs, deadline);
 
       if (call.policy.breakGlass) {
-        const grant = await stateCall(state.activeBreakGlass(call.token.agentId, nowMs));
+        const grant = await deadline.call(() => state.activeBreakGlass(call.token.agentId, nowMs), options.stateTimeoutMs);
         // A grant serves one human: it does not lift the agent's calls for anyone else.
         if (grant && grant.servedInitiator === call.initiator) {
           events.breakGlassUsed(grant, { decisionId: call.decisionId, agentId: call.token.agentId });
@@ -112,12 +87,18 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
         }
       }
 
-      const record = buildRecord(call, hash, options.aliases, overrides.deployment, nowMs);
-      const { record: stored, created } = await stateCall(state.createApproval(record, nowMs));
+      const record = buildRecord(call, request, hash, options.aliases, overrides.deployment, nowMs);
+      const { record: stored, created } = await deadline.call(() => state.createApproval(record, nowMs), options.stateTimeoutMs);
       if (created) {
         events.created(stored);
-        // After the answer: setImmediate runs once this Check's response is on its way.
+        // After the answer: setImmediate runs once this Check's response is on its way. A Check
+        // that lost the race with its deadline was answered with a deny: the record its late
+        // reply created is withdrawn (cancelled), never announced to approvers.
         setImmediate(() => {
+          if (deadline.signal.aborted) {
+            withdraw(stored.approvalId, Date.now());
+            return;
+          }
           notifier.announce(stored).catch((error: unknown) => log.error({ approval_id: stored.approvalId, err: String(error) }, 'approval notification failed'));
         });
       }
@@ -125,6 +106,9 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
     },
   };
 }
+
+/** Who cancels the approval of a Check that missed its deadline (the record's `cancelled_by`). */
+export const WITHDRAWN_BY = 'dutygate:deadline';
 
 /** `GET` URL of an approval's status, for the agent to poll. */
 export function statusUrl(base: string, approvalId: string): string {
@@ -141,11 +125,27 @@ export function requestKeyOf(parts: Readonly<Record<string, unknown>>): string {
   return sha256Canonical(parts);
 }
 
-function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<Record<string, string>>, deployment: string, nowMs: number): ApprovalRecord {
+function buildRecord(call: ApprovalNeededCall, request: RequestBinding, hash: string, aliases: Readonly<Record<string, string>>, deployment: string, nowMs: number): ApprovalRecord {
   const { decision, token, tool } = call;
-  const spec = decision.approval;
-  if (!spec) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
-  const approvers = [...new Set(spec.approvers.map((principal) => resolvePrincipal(aliases, principal)))];
+  const required = decision.approvals;
+  if (!required || required.length === 0) throw new DutygateError('INTERNAL', 'an approval_needed decision without approval parameters');
+  const resolve = (principals: readonly string[]) => [...new Set(principals.map((principal) => resolvePrincipal(aliases, principal)))];
+  // Every matched rule, each with its own approvers and quorum (issue 12 item 3) and its own
+  // escalation (issue 17 item 2: from escalate_after on, its escalate_to principals count toward
+  // it too). A quorum is kept even when aliases fold two listed principals into one person: the
+  // policy asked for that many distinct people, and fewer must not do (fail closed).
+  const rules: ApprovalRule[] = required.map((rule) => ({
+    ruleId: rule.ruleId,
+    ...(rule.clause ? { clause: rule.clause } : {}),
+    approvers: resolve(rule.approvers),
+    quorum: rule.quorum,
+    ...(rule.escalate === undefined ? {} : { escalateAfterMs: rule.escalate.afterMs, escalateTo: resolve(rule.escalate.to) }),
+  }));
+  // The strictest of the rules: the shortest wait, every param any rule masks stays masked, a
+  // reason wherever any rule asks one, the earliest reminder and escalation.
+  const ttlMs = Math.min(...required.map((rule) => rule.ttlMs));
+  const mask = [...new Set(required.flatMap((rule) => rule.mask ?? []))];
+  const followUps = strictestFollowUps(required, rules);
   // Everything the override binds: a differing request must not reuse a pending approval whose
   // token it could then never redeem.
   const key = {
@@ -155,8 +155,8 @@ function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<R
     initiator: call.initiator ?? null,
     tool: tool.name,
     params: hash,
-    request: call.request,
-    rule: decision.ruleId ?? null,
+    request,
+    rules: sortedRuleIds(rules.map((rule) => rule.ruleId)),
     policy: call.policy.policyVersion,
     deployment,
   };
@@ -170,20 +170,40 @@ function buildRecord(call: ApprovalNeededCall, hash: string, aliases: Readonly<R
     chain: call.chain,
     tool: tool.name,
     paramsHash: hash,
-    request: call.request,
+    request,
     deployment,
     ...(decision.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
     ...(decision.clause === undefined ? {} : { clause: decision.clause }),
     policyVersion: call.policy.policyVersion,
-    approvers,
-    // Kept even when aliases fold two listed principals into one person: the policy asked for
-    // that many distinct people, and fewer must not do (fail closed).
-    quorum: spec.quorum,
+    rules,
+    approvers: resolve(rules.flatMap((rule) => rule.approvers)),
+    quorum: Math.max(...rules.map((rule) => rule.quorum)),
+    // A snapshot, like the approvers: a policy reload does not change what was asked.
+    ...followUps,
     createdAt: nowMs,
-    expiresAt: nowMs + spec.ttlMs,
+    expiresAt: nowMs + ttlMs,
     votes: [],
     decisionId: call.decisionId,
     ...(call.traceparent === undefined ? {} : { traceparent: call.traceparent }),
-    display: maskParams(tool.params, spec.mask),
+    display: maskParams(tool.params, mask.length > 0 ? mask : undefined),
+  };
+}
+
+/**
+ * The record-level follow-up settings of an approval covering several rules (issue 17 item 2
+ * with issue 12 item 3): a reason wherever any rule asks one, the earliest reminder interval,
+ * the earliest escalation, and everyone any rule escalates to (whose votes then count toward the
+ * rules that named them: approval-progress.ts).
+ */
+function strictestFollowUps(required: readonly ApprovalRequirement[], rules: readonly ApprovalRule[]): Pick<ApprovalRecord, 'requireReason' | 'remindAfterMs' | 'escalateAfterMs' | 'escalateTo'> {
+  const reasons = new Set(required.map((rule) => rule.requireReason));
+  const requireReason = reasons.has('both') || (reasons.has('approve') && reasons.has('deny')) ? 'both' : reasons.has('approve') ? 'approve' : reasons.has('deny') ? 'deny' : 'none';
+  const reminders = required.flatMap((rule) => (rule.remindAfterMs === undefined ? [] : [rule.remindAfterMs]));
+  const escalations = rules.flatMap((rule) => (rule.escalateAfterMs === undefined ? [] : [rule.escalateAfterMs]));
+  const escalateTo = [...new Set(rules.flatMap((rule) => rule.escalateTo ?? []))];
+  return {
+    requireReason,
+    ...(reminders.length === 0 ? {} : { remindAfterMs: Math.min(...reminders) }),
+    ...(escalations.length === 0 ? {} : { escalateAfterMs: Math.min(...escalations), escalateTo }),
   };
 }

@@ -5,20 +5,29 @@
  * repeats idempotent). Also reads for agents (with the override token once approved), listings
  * for approvers, and break-glass requests.
  */
-import { resolvePrincipal } from '../check/principals.js';
-import { withDeadline } from '../check/with-deadline.js';
+import { resolvePrincipal } from '../identity/principals.js';
+import { withDeadline } from '../lib/with-deadline.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import type { ApprovalEvents } from './approval-events.js';
 import { newApprovalId, requestKeyOf } from './approval-gate.js';
 import { voteRefusal, type VoteRefusal } from './eligibility.js';
+import { normalizeReason, reasonRequired } from './reason-rule.js';
 import type { ApprovalNotifier } from './notifier.js';
 import type { OverrideTokens } from './override-token.js';
 
 /** What came of one vote. */
 export type VoteOutcome =
   | { readonly ok: true; readonly result: 'recorded' | 'duplicate'; readonly record: ApprovalRecord }
+  | { readonly ok: false; readonly code: VoteRefusal | 'APPROVAL_NOT_FOUND' | 'APPROVAL_CLOSED' | 'APPROVAL_REASON_REQUIRED'; readonly record?: ApprovalRecord };
+
+/**
+ * Whether a principal may vote `decision` now, before anything is recorded (a Slack click that
+ * opens the reason modal): the record, and whether the vote will need a reason.
+ */
+export type VoterCheck =
+  | { readonly ok: true; readonly record: ApprovalRecord; readonly reasonRequired: boolean }
   | { readonly ok: false; readonly code: VoteRefusal | 'APPROVAL_NOT_FOUND' | 'APPROVAL_CLOSED'; readonly record?: ApprovalRecord };
 
 /** Who withdraws an approval: the requesting agent (its own token) or the workflow's initiator (raw principal). */
@@ -48,7 +57,12 @@ export type BreakGlassOutcome =
 /** The approver-facing operations. */
 export interface ApprovalService {
   get(approvalId: string, nowMs: number): Promise<ApprovalRecord | undefined>;
-  /** Casts `principal`'s vote (raw: resolved through aliases here). */
+  /** Checks `principal` (raw) could vote on the approval now; records nothing. */
+  checkVoter(approvalId: string, principal: string, decision: 'approve' | 'deny', nowMs: number): Promise<VoterCheck>;
+  /**
+   * Casts `principal`'s vote (raw: resolved through aliases here). A vote the rule's
+   * `require_reason` covers needs a non-blank `reason` (`APPROVAL_REASON_REQUIRED` otherwise).
+   */
   vote(approvalId: string, principal: string, decision: 'approve' | 'deny', via: ApprovalVote['via'], nowMs: number, reason?: string): Promise<VoteOutcome>;
   /**
    * Withdraws a pending approval (issue 17): only its requesting agent or its initiator (after
@@ -91,18 +105,33 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
 
     get: (approvalId, nowMs) => stateCall(state.getApproval(approvalId, nowMs)),
 
-    async vote(approvalId, rawPrincipal, decision, via, nowMs, reason) {
+    async checkVoter(approvalId, rawPrincipal, decision, nowMs) {
+      const record = await stateCall(state.getApproval(approvalId, nowMs));
+      if (!record) return { ok: false, code: 'APPROVAL_NOT_FOUND' };
+      const refusal = voteRefusal(record, resolve(rawPrincipal), nowMs);
+      if (refusal) return { ok: false, code: refusal, record };
+      if (record.status !== 'pending') return { ok: false, code: 'APPROVAL_CLOSED', record };
+      return { ok: true, record, reasonRequired: reasonRequired(record, decision) };
+    },
+
+    async vote(approvalId, rawPrincipal, decision, via, nowMs, rawReason) {
       const principal = resolve(rawPrincipal);
+      const reason = normalizeReason(rawReason);
       const summary = { principal, decision, via, ...(reason ? { reason } : {}) };
       const record = await stateCall(state.getApproval(approvalId, nowMs));
       if (!record) {
         events.vote(approvalId, summary, 'refused:APPROVAL_NOT_FOUND');
         return { ok: false, code: 'APPROVAL_NOT_FOUND' };
       }
-      const refusal = voteRefusal(record, principal);
+      const refusal = voteRefusal(record, principal, nowMs);
       if (refusal) {
         events.vote(approvalId, summary, `refused:${refusal}`, record);
         return { ok: false, code: refusal, record };
+      }
+      // Only for an open approval: a late vote is told it is closed, not asked for a reason.
+      if (record.status === 'pending' && reason === undefined && reasonRequired(record, decision)) {
+        events.vote(approvalId, summary, 'refused:APPROVAL_REASON_REQUIRED', record);
+        return { ok: false, code: 'APPROVAL_REASON_REQUIRED', record };
       }
       const vote: ApprovalVote = { principal, decision, at: nowMs, via, ...(reason ? { reason } : {}) };
       const result = await stateCall(state.recordVote(approvalId, vote, nowMs));
@@ -138,7 +167,7 @@ export function createApprovalService(options: ApprovalServiceOptions): Approval
     async listFor(rawPrincipal, status, nowMs, limit) {
       const principal = resolve(rawPrincipal);
       const records = await stateCall(state.listApprovals(status, nowMs, limit));
-      return records.filter((record) => voteRefusal(record, principal) === undefined);
+      return records.filter((record) => voteRefusal(record, principal, nowMs) === undefined);
     },
 
     async requestBreakGlass(request, nowMs) {

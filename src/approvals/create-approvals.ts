@@ -9,11 +9,12 @@ import type { AgentClaims } from '../identity/types.js';
 import { createTokenVerifier } from '../identity/verify-token.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import type { HttpRoutes } from '../server/http-server.js';
+import type { HttpRoutes } from '../lib/http-routes.js';
 import type { StateStore } from '../state/state-store.js';
 import { createLogApprovalEvents, type ApprovalEvents } from './approval-events.js';
 import { createApprovalGate, type ApprovalGate } from './approval-gate.js';
 import { createApprovalService, type ApprovalService } from './approval-service.js';
+import { createFollowUpSweeper, type FollowUpSweeper } from './follow-ups.js';
 import { createApprovalsApi } from './http/approvals-api.js';
 import { NO_NOTIFIER, type ApprovalNotifier } from './notifier.js';
 import { loadOverrideTokens } from './override-token.js';
@@ -43,6 +44,8 @@ export interface ApprovalsDependencies {
   readonly slackRetry?: RetryPolicy;
   /** Expiry sweep interval of the Slack notifier (default 15s). */
   readonly sweepIntervalMs?: number;
+  /** Reminder and escalation sweep interval (default 15s; 0: on demand only). */
+  readonly followUpIntervalMs?: number;
 }
 
 /** The approvals module of a running gate. */
@@ -51,6 +54,8 @@ export interface Approvals {
   readonly gate?: ApprovalGate;
   readonly service: ApprovalService;
   readonly notifier: ApprovalNotifier;
+  /** Reminders and escalations (issue 17 item 2). */
+  readonly followUps: FollowUpSweeper;
   /** `/v1/approvals…`, `/v1/break-glass` and, with Slack, `/slack/events`. */
   readonly routes: HttpRoutes;
   /** Stops the notifier's timers and waits up to `graceMs` for its posts and updates under way. */
@@ -85,6 +90,9 @@ export async function createApprovals(config: GateConfig, deps: ApprovalsDepende
           ...(deps.slackRetry ? { retry: deps.slackRetry } : {}),
         }),
         channel: slack.channel,
+        postRate: slack.postRate,
+        onPostDropped: (record) => events.slackPostDropped?.(record),
+        aliases: config.principals.aliases,
         state,
         log,
         now,
@@ -119,5 +127,25 @@ export async function createApprovals(config: GateConfig, deps: ApprovalsDepende
     : undefined;
   if (!gate) log.warn('overrides.signing_key_file is not set: approval_needed outcomes deny with APPROVAL_UNAVAILABLE');
 
-  return { ...(gate ? { gate } : {}), service, notifier, routes, close: (graceMs) => notifier.close(graceMs) };
+  const followUps = createFollowUpSweeper({
+    state,
+    notifier,
+    events,
+    log,
+    now,
+    enabled: () => deps.policy()?.rules.some((rule) => rule.approval?.remindAfterMs !== undefined || rule.approval?.escalate !== undefined) === true,
+    ...(deps.followUpIntervalMs === undefined ? {} : { intervalMs: deps.followUpIntervalMs }),
+  });
+
+  return {
+    ...(gate ? { gate } : {}),
+    service,
+    notifier,
+    followUps,
+    routes,
+    close: (graceMs) => {
+      followUps.close();
+      return notifier.close(graceMs);
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import type { ApprovalRecord } from '../state/approval-record.js';
+import type { ApprovalRecord, FollowUpStep } from '../state/approval-record.js';
 
 /**
  * Where approvers are told about approvals (Slack, or nowhere: the embedded default uses the
@@ -6,10 +6,15 @@ import type { ApprovalRecord } from '../state/approval-record.js';
  * request path; implementations handle and log their own errors and never reject.
  */
 export interface ApprovalNotifier {
-  /** Posts the message for a new approval. */
+  /** Posts the message for a new approval — or queues or drops it under the channel post rate; resolves once handed over. */
   announce(record: ApprovalRecord): Promise<void>;
   /** Re-renders an approval's message from its latest stored state (votes, outcome, expiry). */
   refresh(approvalId: string): Promise<void>;
+  /**
+   * Tells the approvers of a reminder (those who have not voted) or of the escalation (the
+   * `escalate_to` list), once this replica has claimed it (issue 17 item 2).
+   */
+  followUp(record: ApprovalRecord, step: FollowUpStep): Promise<void>;
   /** Re-renders messages of approvals that expired since the last sweep (also on a timer). */
   sweep(): Promise<void>;
   /**
@@ -23,6 +28,7 @@ export interface ApprovalNotifier {
 export const NO_NOTIFIER: ApprovalNotifier = Object.freeze({
   announce: () => Promise.resolve(),
   refresh: () => Promise.resolve(),
+  followUp: () => Promise.resolve(),
   sweep: () => Promise.resolve(),
   close: () => Promise.resolve(),
 });

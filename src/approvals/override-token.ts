@@ -1,7 +1,8 @@
 /**
  * Single-use override tokens (docs/design.md §6): a JWT signed with dutygate's own Ed25519 key, bound to
  * one approved call — its agent and attested chain, the HTTP request the approver saw (digests of
- * method, host, path, query and body), the params hash, the policy version and the deployment.
+ * method, host, path, query and body), the params hash, the sorted set of approval rule ids, the
+ * policy version and the deployment.
  * Verified with jose and explicit `algorithms`, `issuer`, `audience` and `typ`, so neither an agent token nor any other JWT signed elsewhere can pass for one.
  */
 import { createHash, hkdfSync } from 'node:crypto';
@@ -10,6 +11,7 @@ import { errors, importJWK, jwtVerify, SignJWT } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
 import { CONFIG_DEFAULTS } from '../config/defaults.js';
 import { DutygateError } from '../errors.js';
+import { ruleSetOf } from '../state/approval-progress.js';
 import type { ApprovalRecord, RequestBinding } from '../state/approval-record.js';
 import { REQUEST_PARTS, requestDifference, requestDigests, type RequestDigests } from './request-binding.js';
 
@@ -22,6 +24,8 @@ const ALGORITHM = 'EdDSA';
 export const DEFAULT_DEPLOYMENT = CONFIG_DEFAULTS.overrides.deployment;
 /** Longest accepted chain claim: `identity.max_chain_depth` is far below it. */
 const MAX_CHAIN_CLAIM = 64;
+/** Most rule ids a rules claim may carry (a policy that asks more approval rules of one call is not plausible). */
+const MAX_RULES_CLAIM = 256;
 
 /** What an override token asserts, read back after verification. */
 export interface OverrideClaims {
@@ -33,6 +37,8 @@ export interface OverrideClaims {
   readonly tool: string;
   readonly paramsHash: string;
   readonly request: RequestDigests;
+  /** The approval rules the approvers met, sorted ids (issue 12 item 3). */
+  readonly rules: readonly string[];
   readonly deployment: string;
   readonly policyVersion: string;
   readonly jti: string;
@@ -52,6 +58,8 @@ export interface OverrideCall {
   /** The HTTP request of the retry. */
   readonly request: RequestBinding;
   readonly policyVersion: string;
+  /** Sorted, distinct ids of the approval rules the retry matches now. */
+  readonly rules: readonly string[];
 }
 
 /** Signs and verifies override tokens with one key pair. */
@@ -130,6 +138,8 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
       if (record.request === undefined || record.deployment !== deployment) {
         throw new DutygateError('INTERNAL', 'the approval binds no request or belongs to another deployment; ask for a new approval');
       }
+      const rules = ruleSetOf(record);
+      if (rules.length === 0) throw new DutygateError('INTERNAL', 'the approval names no approval rule; ask for a new approval');
       const iat = Math.floor(record.decidedAt / 1000);
       const exp = iat + Math.ceil(ttlMs / 1000);
       const claims: JWTPayload = {
@@ -145,6 +155,7 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
         chain: [...record.chain],
         params_hash: record.paramsHash,
         request: requestDigests(record.request),
+        rules,
         deployment,
         policy_version: record.policyVersion,
         ...(record.initiator === undefined ? {} : { initiator: record.initiator }),
@@ -175,7 +186,7 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
       // Most specific first: another deployment's or agent's token says nothing about this call at all.
       if (claims.deployment !== deployment) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued by another deployment');
       if (claims.agentId !== call.agentId) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued to another agent');
-      if (!sameChain(claims.chain, call.chain)) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for another delegation chain');
+      if (!sameList(claims.chain, call.chain)) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for another delegation chain');
       if (claims.initiator !== call.initiator) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for a workflow of another initiator');
       if (claims.tool !== call.tool) throw new DutygateError('OVERRIDE_MISMATCH', `the override token was issued for tool '${claims.tool}', not '${call.tool}'`);
       if (claims.paramsHash !== call.paramsHash) throw new DutygateError('OVERRIDE_MISMATCH', 'the override token was issued for other params');
@@ -184,12 +195,16 @@ export async function createOverrideTokens(options: OverrideTokenOptions): Promi
       if (claims.policyVersion !== call.policyVersion) {
         throw new DutygateError('OVERRIDE_STALE_POLICY', `the override token was issued under policy ${claims.policyVersion}; the policy in force is ${call.policyVersion}`);
       }
+      // An approval for {A} says nothing about rule B the retry now matches too (issue 12 item 3).
+      if (!sameList(claims.rules, call.rules)) {
+        throw new DutygateError('OVERRIDE_MISMATCH', `the override token was approved under rules ${claims.rules.join(', ')}; this call needs the approval of ${call.rules.join(', ') || 'no rule'}`);
+      }
       return claims;
     },
   };
 }
 
-const sameChain = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, index) => id === b[index]);
 
 function readClaims(payload: JWTPayload): OverrideClaims {
   const text = (name: string): string => {
@@ -199,10 +214,14 @@ function readClaims(payload: JWTPayload): OverrideClaims {
   };
   const initiator = payload['initiator'];
   if (initiator !== undefined && typeof initiator !== 'string') throw new DutygateError('OVERRIDE_INVALID', 'the override token initiator claim is not a string');
-  // Tokens minted before the chain, request and deployment were bound lack these claims: invalid.
+  // Tokens minted before the chain, request, deployment and rule set were bound lack these claims: invalid.
   const chain = payload['chain'];
   if (!Array.isArray(chain) || chain.length > MAX_CHAIN_CLAIM || !chain.every((id) => typeof id === 'string')) {
     throw new DutygateError('OVERRIDE_INVALID', 'the override token has no valid chain claim');
+  }
+  const rules = payload['rules'];
+  if (!Array.isArray(rules) || rules.length === 0 || rules.length > MAX_RULES_CLAIM || !rules.every((id) => typeof id === 'string')) {
+    throw new DutygateError('OVERRIDE_INVALID', 'the override token has no valid rules claim');
   }
   return {
     approvalId: text('approval_id'),
@@ -212,6 +231,7 @@ function readClaims(payload: JWTPayload): OverrideClaims {
     tool: text('tool'),
     paramsHash: text('params_hash'),
     request: readRequest(payload['request']),
+    rules,
     deployment: text('deployment'),
     policyVersion: text('policy_version'),
     jti: text('jti'),

@@ -58,6 +58,16 @@ export function approvalEventOf(kind: ApprovalEventKind, record: ApprovalRecord,
   };
 }
 
+/**
+ * The reason behind an outcome (issue 17 item 1): the Deny's, or the reason given with the
+ * approve vote that reached the quorum. Undefined when that vote gave none.
+ */
+export function decidingReason(record: ApprovalRecord): string | undefined {
+  if (record.status === 'denied') return record.votes.find((vote) => vote.decision === 'deny')?.reason;
+  if (record.status === 'approved') return record.votes.filter((vote) => vote.decision === 'approve').at(-1)?.reason;
+  return undefined;
+}
+
 /** The audit record (without chain stamp) of one approval event. */
 export function buildApprovalEventRecord(
   event: ApprovalEvent,

@@ -1,4 +1,4 @@
-import { settleWithin } from '../check/with-deadline.js';
+import { settleWithin } from '../lib/with-deadline.js';
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../state/state-store.js';
 import { canonicalRecord } from './canonical-record.js';

@@ -1,5 +1,5 @@
 import type { CheckOutcome } from '../check/outcome.js';
-import { resolvePrincipal } from '../check/principals.js';
+import { resolvePrincipal } from '../identity/principals.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
 import { hashParams } from './canonical-record.js';

@@ -94,9 +94,12 @@ export interface DecisionRecord {
 }
 
 /** The approval lifecycle events that are audit records (and spans) of their own. */
-export type ApprovalEventKind = 'created' | 'vote' | 'outcome' | 'override_redeemed' | 'break_glass_used';
+export type ApprovalEventKind = 'created' | 'vote' | 'outcome' | 'override_redeemed' | 'break_glass_used' | 'reminded' | 'escalated';
 
-/** One approval event: created, an approver's vote, the outcome, an override redemption, a break-glass use. */
+/**
+ * One approval event: created, an approver's vote, the outcome, an override redemption, a
+ * break-glass use, a reminder or the escalation (issue 17 item 2; one record fleet-wide each).
+ */
 export interface ApprovalEventRecord {
   readonly v: typeof DECISION_RECORD_VERSION;
   readonly type: 'approval';

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { AUDIT_GENESIS_HASH, auditLinkHash } from '../state/audit-hash.js';
-import { parseStrictJson } from '../tools/parse-json.js';
+import { parseStrictJson } from '../policy/mapping/parse-json.js';
 import { canonicalRecord } from './canonical-record.js';
 import { isCheckpoint, type CheckpointRecord } from './checkpoint.js';
 import { DECISION_RECORD_VERSION, type AuditRecord, type AuditStamp } from './decision-record.js';

@@ -7,12 +7,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { CheckOutcome } from '../check/outcome.js';
-import type { HttpResult, HttpRoutes } from '../server/http-server.js';
-import type { AdminAuth } from '../server/admin-token.js';
-import type { CheckContext } from '../server/grpc-check-handler.js';
+import type { HttpResult, HttpRoutes } from '../lib/http-routes.js';
+import type { AdminAuth } from '../lib/admin-token.js';
+import type { CheckContext } from '../check/check-function.js';
 import type { HttpRequest } from '../request/http-request.js';
 import { BodyError, readBody } from '../approvals/http/read-body.js';
-import { parseStrictJson } from '../tools/parse-json.js';
+import { parseStrictJson } from '../policy/mapping/parse-json.js';
 import { toAuthzenDecision, type AuthzenDecision } from './decision-context.js';
 import { EvaluationError, parseEvaluation, type EvaluationInput, type EvaluationLimits } from './parse-evaluation.js';
 

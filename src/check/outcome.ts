@@ -2,6 +2,15 @@ import type { Code } from '../errors.js';
 import type { DecisionKind, RequestChanges } from '../policy/types.js';
 
 /**
+ * The phase of a Check that produced its outcome (docs/design.md §1): `transport` (the gRPC or
+ * AuthZEN adapter refused the request itself, or the pipeline missed the backstop), `admission`
+ * (shed before any state was touched), then the pipeline's phases in order. For an allow, the
+ * phase whose verdict stands: `policy`, `approval` (lifted by an override or break-glass) or
+ * `duties` (a shadowed conflict found at commit).
+ */
+export type CheckPhase = 'transport' | 'admission' | 'identity' | 'replay' | 'chain' | 'mapping' | 'policy' | 'approval' | 'duties';
+
+/**
  * The finished result of one Check, protocol-neutral. `src/authz/` turns it into Envoy's
  * CheckResponse with exactly two builders (allow / deny); the audit record reads it too.
  */
@@ -9,6 +18,8 @@ export interface CheckOutcome {
   /** `allow` and `sanitize` let the request through; `deny` and `approval_needed` stop it. */
   readonly decision: DecisionKind;
   readonly code: Code;
+  /** The phase that decided (a deny carries the phase that denied). */
+  readonly phase: CheckPhase;
   /** Unique id of this decision (UUID v4), in the response, the span and the decision log. */
   readonly decisionId: string;
   /** Absent only when no policy was loaded. */

@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { DEFAULT_ISSUER_NAME } from '../lib/issuer-name.js';
 import { parseDuration } from '../yaml/duration.js';
 import { deepFreeze } from './deep-freeze.js';
 import { CONFIG_DEFAULTS } from './defaults.js';
@@ -21,7 +22,12 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
     grpc: listen(raw.grpc, defaults.grpc),
     http: { ...listen(raw.http, defaults.http), ...(raw.http?.public_url !== undefined && { publicUrl: raw.http.public_url.replace(/\/+$/, '') }) },
     identity: {
-      issuers: identity.issuers.map((issuer) => buildIssuer(issuer, path)),
+      issuers: identity.issuers.map((issuer) => ({
+        // A sole issuer may go unnamed; several must be named (check-issuers.ts).
+        name: issuer.name ?? DEFAULT_ISSUER_NAME,
+        ...buildIssuer(issuer, path),
+      })),
+      ...homeIssuer(identity),
       maxTokenLifetimeMs: duration(identity.max_token_lifetime, defaults.identity.maxTokenLifetimeMs),
       clockSkewMs: duration(identity.clock_skew, defaults.identity.clockSkewMs),
       maxChainDepth: identity.max_chain_depth ?? defaults.identity.maxChainDepth,
@@ -54,6 +60,11 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
         channel: slack.channel,
         // Method names are appended to the base (`chat.postMessage`), so it must end in '/'.
         apiUrl: withTrailingSlash(slack.api_url ?? defaults.slack.apiUrl),
+        postRate: {
+          perSecond: slack.post_rate?.per_second ?? defaults.slack.postRate.perSecond,
+          burst: slack.post_rate?.burst ?? defaults.slack.postRate.burst,
+          maxQueued: slack.post_rate?.max_queued ?? defaults.slack.postRate.maxQueued,
+        },
       },
     }),
     principals: { aliases: { ...raw.principals?.aliases } },
@@ -99,6 +110,13 @@ function buildIssuer(raw: RawIssuer, path: (file: string) => string): IssuerConf
     jwksMaxStaleMs: duration(raw.jwks_max_stale, defaults.jwksMaxStaleMs),
     ...(raw.delegation !== undefined && { delegation: raw.delegation }),
   };
+}
+
+/** The home issuer (bare principals): as configured, else the sole issuer (docs/design.md §2). */
+function homeIssuer(identity: RawConfig['identity']): { homeIssuer?: string } {
+  if (identity.home_issuer !== undefined) return { homeIssuer: identity.home_issuer };
+  const [sole, ...others] = identity.issuers;
+  return sole !== undefined && others.length === 0 ? { homeIssuer: sole.name ?? DEFAULT_ISSUER_NAME } : {};
 }
 
 function buildState(raw: RawState | undefined): StateConfig {

@@ -1,4 +1,5 @@
 import { formatKeyPath } from '../yaml/source-issue.js';
+import { DEFAULT_ISSUER_NAME } from '../lib/issuer-name.js';
 import { checkFetchUrl } from './check-url.js';
 import { asArray, asObject, asString, type KeyPath, type RuleContext } from './rule-context.js';
 
@@ -10,13 +11,14 @@ interface Located {
 
 /**
  * Cross-field rules of `identity.issuers` and `approvers.issuers`: exactly one key source per
- * issuer, a fetchable `jwks_url`, no issuer twice in one list, and no approver issuer that
- * would accept an agent's own token.
+ * issuer, a fetchable `jwks_url`, no issuer twice in one list, named agent issuers (names
+ * unique, `home_issuer` one of them), and no approver issuer that would accept an agent's own token.
  */
 export function checkIssuers(context: RuleContext, document: Readonly<Record<string, unknown>>): void {
   const agents = checkList(context, ['identity', 'issuers'], asObject(document.identity)?.issuers);
   const approvers = checkList(context, ['approvers', 'issuers'], asObject(document.approvers)?.issuers);
   checkDelegation(context, asArray(asObject(document.identity)?.issuers), asArray(asObject(document.approvers)?.issuers));
+  checkNames(context, asObject(document.identity), asArray(asObject(document.approvers)?.issuers));
   // An agent token and an approver token must never be interchangeable: were they, an agent
   // could approve its own request with the token it already holds (docs/design.md §6).
   for (const approver of approvers) {
@@ -27,6 +29,41 @@ export function checkIssuers(context: RuleContext, document: Readonly<Record<str
       context.report([...approver.path, 'audience'], `issuer and audience '${shared}' are also those of agent tokens (${formatKeyPath(agent.path)}), so an agent token would pass as an approval`, {
         hint: 'give approver tokens their own audience',
       });
+    }
+  }
+}
+
+/**
+ * `name` and `home_issuer` (docs/design.md §2: issuers are namespaces). With several agent
+ * issuers each needs a distinct name: a principal is `<name>|<agent_id>`, so two issuers sharing
+ * a name would share their agents. `home_issuer` must name one of them.
+ */
+function checkNames(context: RuleContext, identity: Readonly<Record<string, unknown>> | undefined, approvers: readonly unknown[]): void {
+  const agents = asArray(identity?.issuers);
+  const seen = new Map<string, number>();
+  for (const [index, item] of agents.entries()) {
+    const entry = asObject(item);
+    if (!entry) continue;
+    const name = asString(entry.name);
+    if (name === undefined) {
+      if (entry.name === undefined && agents.length > 1) {
+        context.report(['identity', 'issuers', index], 'needs a name: with several agent issuers each is a namespace of agent ids', {
+          hint: "e.g. name: corp; a partner issuer's agents are then spelled partner|finance-a",
+        });
+      }
+      continue;
+    }
+    const first = seen.get(name);
+    if (first !== undefined) context.report(['identity', 'issuers', index, 'name'], `'${name}' is already the name of identity.issuers[${first}]`);
+    else seen.set(name, index);
+  }
+  const home = asString(identity?.home_issuer);
+  if (home !== undefined && !seen.has(home) && !(agents.length === 1 && asObject(agents[0])?.name === undefined && home === DEFAULT_ISSUER_NAME)) {
+    context.report(['identity', 'home_issuer'], `'${home}' names no agent issuer`, { hint: seen.size > 0 ? `one of: ${[...seen.keys()].join(', ')}` : 'give the issuer a name' });
+  }
+  for (const [index, item] of approvers.entries()) {
+    if (asObject(item)?.name !== undefined) {
+      context.report(['approvers', 'issuers', index, 'name'], 'applies to agent issuers only: approver tokens name a person, not an agent', { at: 'key' });
     }
   }
 }

@@ -33,6 +33,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `overrides.ttl`                       | `10m`                    |
  * | `overrides.deployment`                | `default`                |
  * | `slack.api_url`                       | `https://slack.com/api/` |
+ * | `slack.post_rate`                     | `{per_second: 1, burst: 5, max_queued: 100}` per channel |
  * | `authzen.max_evaluations`             | `16`                     |
  * | `principals.aliases`                  | `{}`                     |
  * | `limits.max_body_bytes`               | `65536`                  |
@@ -67,7 +68,8 @@ export const CONFIG_DEFAULTS = deepFreeze({
   state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 30 * DAY, prefix: 'dutygate:', timeoutMs: 50 },
   policy: { watch: true, keepVersions: 10 },
   overrides: { ttlMs: 10 * MINUTE, deployment: 'default' },
-  slack: { apiUrl: 'https://slack.com/api/' },
+  // Slack documents about one chat.postMessage per second per channel, with short bursts.
+  slack: { apiUrl: 'https://slack.com/api/', postRate: { perSecond: 1, burst: 5, maxQueued: 100 } },
   authzen: { maxEvaluations: 16 },
   limits: {
     maxBodyBytes: 65_536,

@@ -5,6 +5,7 @@
 
 /** One entry of `identity.issuers` or `approvers.issuers`. */
 export interface RawIssuer {
+  name?: string;
   issuer: string;
   audience: string | string[];
   jwks_file?: string;
@@ -38,14 +39,14 @@ export interface RawState {
 export interface RawConfig {
   grpc?: RawListen;
   http?: RawListen & { public_url?: string };
-  identity: { issuers: RawIssuer[]; max_token_lifetime?: string; clock_skew?: string; max_chain_depth?: number };
+  identity: { issuers: RawIssuer[]; home_issuer?: string; max_token_lifetime?: string; clock_skew?: string; max_chain_depth?: number };
   approvers?: { issuers?: RawIssuer[]; max_token_lifetime?: string };
   state?: RawState;
   policy: { file: string; watch?: boolean; keep_versions?: number };
   admin?: { token?: string; token_file?: string };
   authzen?: { token?: string; token_file?: string; pdp_url?: string; max_evaluations?: number };
   overrides?: { signing_key_file: string; ttl?: string; deployment?: string };
-  slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string };
+  slack?: { bot_token: string; signing_secret: string; channel: string; api_url?: string; post_rate?: { per_second?: number; burst?: number; max_queued?: number } };
   principals?: { aliases?: Record<string, string> };
   limits?: {
     max_body_bytes?: number;

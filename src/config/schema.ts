@@ -1,4 +1,5 @@
 import type { SchemaObject } from 'ajv';
+import { ISSUER_NAME_PATTERN } from '../lib/issuer-name.js';
 import { DURATION_PATTERN } from '../yaml/duration.js';
 import { ALLOWED_ALGORITHMS, LOG_LEVELS, MAX_CHAIN_DEPTH_LIMIT } from './defaults.js';
 
@@ -33,11 +34,19 @@ const listen = {
 
 // "Exactly one of jwks_file / jwks_url" and the URL scheme are checked in check-issuers.ts,
 // where the message can say which; a oneOf here would only say "must match exactly one schema".
+const issuerName = {
+  type: 'string',
+  pattern: ISSUER_NAME_PATTERN.source,
+  description: 'a lower-case name such as partner (a-z first, then a-z, 0-9, _ or -; at most 32)',
+};
+
 const issuer = {
   type: 'object',
   additionalProperties: false,
   required: ['issuer', 'audience'],
   properties: {
+    // Agent issuers only (check-issuers.ts): the namespace of the issuer's agents (docs/design.md §2).
+    name: issuerName,
     issuer: text,
     audience: { anyOf: [text, { type: 'array', minItems: 1, items: text }] },
     jwks_file: text,
@@ -74,6 +83,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
       required: ['issuers'],
       properties: {
         issuers: { ...issuers, minItems: 1 },
+        home_issuer: issuerName,
         max_token_lifetime: duration,
         clock_skew: duration,
         max_chain_depth: { type: 'integer', minimum: 1, maximum: MAX_CHAIN_DEPTH_LIMIT },
@@ -123,7 +133,22 @@ export const CONFIG_SCHEMA: SchemaObject = {
       type: 'object',
       additionalProperties: false,
       required: ['bot_token', 'signing_secret', 'channel'],
-      properties: { bot_token: text, signing_secret: text, channel: text, api_url: text },
+      properties: {
+        bot_token: text,
+        signing_secret: text,
+        channel: text,
+        api_url: text,
+        // Pace of approval posts per channel (README "Slack"): a token bucket and a bounded queue.
+        post_rate: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            per_second: { type: 'number', exclusiveMinimum: 0, maximum: 1000 },
+            burst: { type: 'integer', minimum: 1, maximum: 1000 },
+            max_queued: { type: 'integer', minimum: 0, maximum: 100000 },
+          },
+        },
+      },
     },
     principals: {
       type: 'object',

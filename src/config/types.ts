@@ -6,6 +6,12 @@
 
 /** A trusted token issuer (agents or approvers). */
 export interface IssuerConfig {
+  /**
+   * Agent issuers: the issuer's namespace name (docs/design.md §2), spelled into its agents'
+   * principals (`partner|finance-a`) and named by the policy's `issuers:` condition. Required
+   * with several agent issuers; a sole issuer defaults to `default`. Unused for approver issuers.
+   */
+  readonly name?: string;
   readonly issuer: string;
   readonly audience: string | readonly string[];
   /** Absolute path of a JWKS file; exactly one of jwksFile / jwksUrl is set. */
@@ -38,6 +44,12 @@ export interface ListenConfig {
 
 export interface IdentityConfig {
   readonly issuers: readonly IssuerConfig[];
+  /**
+   * The name of the issuer whose agents keep their bare `agent_id` as principal (the
+   * first-party issuer); every other issuer's agents are `<name>|<agent_id>`. Defaults to the
+   * sole issuer when exactly one is configured; unset with several, every agent is prefixed.
+   */
+  readonly homeIssuer?: string;
   /** Default 300s. */
   readonly maxTokenLifetimeMs: number;
   /** Default 5s. */
@@ -114,6 +126,8 @@ export interface SlackConfig {
   readonly channel: string;
   /** Default `https://slack.com/api/`. */
   readonly apiUrl: string;
+  /** Approval posts per channel: a token bucket (1/s, burst 5) and a queue of 100 beyond which posts are dropped. */
+  readonly postRate: { readonly perSecond: number; readonly burst: number; readonly maxQueued: number };
 }
 
 /** Bounds on untrusted input (defaults in parentheses). */

@@ -14,7 +14,8 @@
 import type { JWTPayload } from 'jose';
 import { DutygateError } from '../errors.js';
 import { identifierError } from '../lib/text.js';
-import type { AgentClaims } from './types.js';
+import { principalOf } from './principal.js';
+import type { AgentClaims, IssuedClaims } from './types.js';
 
 /**
  * Reads an act-delegation token's claims. `act.sub` is the agent (`agent_id`, when also present,
@@ -25,7 +26,7 @@ import type { AgentClaims } from './types.js';
  * @param maxNesting Nested `act` objects read at most (more is CHAIN_INVALID in the chain phase).
  * @throws DutygateError `TOKEN_CLAIMS` naming the offending claim.
  */
-export function readActAgentClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength: number, maxNesting: number): AgentClaims {
+export function readActAgentClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength: number, maxNesting: number): IssuedClaims {
   const act = payload.act;
   if (act === undefined) throw claims('the token has no act claim (this issuer expresses delegation by act, RFC 8693 §4.1)');
   for (const name of ['parent_agent_id', 'parent_jti']) {
@@ -73,16 +74,19 @@ export function actAncestorsOf(agent: AgentClaims, chainHeader: string | undefin
   if (nearestFirst.length > maxChainDepth) {
     throw chainInvalid(`the act claim names more than ${maxChainDepth} earlier actors (identity.max_chain_depth)`);
   }
-  const seen = new Set<string>([agent.agentId]);
+  const seen = new Set<string>([agent.localAgentId]);
   for (const id of nearestFirst) {
     // No agent twice: A→B→A would launder A's duties through B, whichever form states it.
     if (seen.has(id)) throw chainInvalid(`agent ${q(id)} appears twice in the act claim`);
     seen.add(id);
   }
-  // Ancestors are attested by the agent's own signed token: they carry its issuer and times.
-  return [...nearestFirst].reverse().map((agentId, index, rootFirst) => ({
+  // Ancestors are attested by the agent's own signed token: they carry its issuer (and so its
+  // namespace, docs/design.md §2) and times.
+  return [...nearestFirst].reverse().map((localAgentId, index, rootFirst) => ({
     iss: agent.iss,
-    agentId,
+    agentId: principalOf(agent.namespace, localAgentId),
+    localAgentId,
+    namespace: agent.namespace,
     jti: `${agent.jti}#act${rootFirst.length - index}`,
     iat: agent.iat,
     exp: agent.exp,

@@ -13,6 +13,12 @@ export const DELEGATION_TYPE = 'dutygate-delegation+jwt';
 export const DELEGATION_AUDIENCE = 'dutygate:delegation';
 /** The claim naming the agent the attestation delegates to (the next link, or the calling agent). */
 export const DELEGATEE_CLAIM = 'delegatee_agent_id';
+/**
+ * The claim naming the delegatee's issuer (its `iss`) when that is not the attestation's own
+ * issuer: issuers are namespaces (docs/design.md §2), so a bare `delegatee_agent_id` names an
+ * agent of the attesting issuer, and another issuer's agent of that id cannot use the link.
+ */
+export const DELEGATEE_ISSUER_CLAIM = 'delegatee_iss';
 
 /**
  * True when a `typ` header value names a delegation attestation. RFC 7515 §4.1.9: media type

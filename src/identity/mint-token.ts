@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT, decodeJwt, decodeProtectedHeader, importJWK } from 'jose';
 import type { JWK, JWTPayload } from 'jose';
-import { DELEGATEE_CLAIM, DELEGATION_AUDIENCE, DELEGATION_TYPE, isDelegationType } from './delegation.js';
+import { DELEGATEE_CLAIM, DELEGATEE_ISSUER_CLAIM, DELEGATION_AUDIENCE, DELEGATION_TYPE, isDelegationType } from './delegation.js';
 
 /** Options of {@link mintAgentToken}. */
 export interface MintAgentOptions {
@@ -44,6 +44,8 @@ export interface MintDelegationOptions {
   readonly agentId: string;
   /** The one agent this attestation delegates to (the child). */
   readonly delegateeAgentId: string;
+  /** The child's issuer (`delegatee_iss`), when another issuer than `iss` mints the child. */
+  readonly delegateeIss?: string;
   /** The delegating agent's own parent attestation, when it is itself delegated. */
   readonly parent?: ParentRef;
   readonly initiator?: string;
@@ -84,6 +86,7 @@ export async function mintDelegation(privateJwk: JWK, options: MintDelegationOpt
     claims['parent_jti'] = ref.jti;
   }
   if (options.initiator !== undefined) claims['initiator'] = options.initiator;
+  if (options.delegateeIss !== undefined) claims[DELEGATEE_ISSUER_CLAIM] = options.delegateeIss;
   return sign(privateJwk, { ...claims, ...options.extra }, { ...options, aud: DELEGATION_AUDIENCE, typ: DELEGATION_TYPE });
 }
 

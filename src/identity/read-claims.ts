@@ -9,8 +9,8 @@
 import type { JWTPayload } from 'jose';
 import { DutygateError } from '../errors.js';
 import { identifierError } from '../lib/text.js';
-import { DELEGATEE_CLAIM } from './delegation.js';
-import type { AgentClaims } from './types.js';
+import { DELEGATEE_CLAIM, DELEGATEE_ISSUER_CLAIM } from './delegation.js';
+import type { IssuedClaims } from './types.js';
 
 /** Default of `limits.max_identifier_length`: longest accepted id-like claim. */
 export const DEFAULT_MAX_IDENTIFIER_LENGTH = 128;
@@ -36,8 +36,8 @@ export interface PrincipalClaims {
  *
  * @throws DutygateError `TOKEN_CLAIMS` naming the offending claim.
  */
-export function readAgentClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength = DEFAULT_MAX_IDENTIFIER_LENGTH): AgentClaims {
-  const claims: Mutable<AgentClaims> = {
+export function readAgentClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength = DEFAULT_MAX_IDENTIFIER_LENGTH): IssuedClaims {
+  const claims: Mutable<IssuedClaims> = {
     iss,
     agentId: required(payload, 'agent_id', maxLength),
     jti: required(payload, 'jti', maxLength),
@@ -57,14 +57,23 @@ export function readAgentClaims(payload: JWTPayload, iss: string, iat: number, e
   return claims;
 }
 
+/** Longest `delegatee_iss`: an issuer URL, not an identifier, so not bound by the identifier limit. */
+const MAX_ISSUER_LENGTH = 1024;
+
 /**
  * Reads a delegation attestation's claims: those of an agent token plus the required
- * `delegatee_agent_id`, the one agent the attestation delegates to.
+ * `delegatee_agent_id`, the one agent the attestation delegates to, and the optional
+ * `delegatee_iss`, that agent's issuer when it is not the attestation's own.
  *
  * @throws DutygateError `TOKEN_CLAIMS` naming the offending claim.
  */
-export function readDelegationClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength = DEFAULT_MAX_IDENTIFIER_LENGTH): AgentClaims {
-  return { ...readAgentClaims(payload, iss, iat, exp, maxLength), delegateeAgentId: required(payload, DELEGATEE_CLAIM, maxLength) };
+export function readDelegationClaims(payload: JWTPayload, iss: string, iat: number, exp: number, maxLength = DEFAULT_MAX_IDENTIFIER_LENGTH): IssuedClaims {
+  const delegateeIss = optional(payload, DELEGATEE_ISSUER_CLAIM, MAX_ISSUER_LENGTH);
+  return {
+    ...readAgentClaims(payload, iss, iat, exp, maxLength),
+    delegateeAgentId: required(payload, DELEGATEE_CLAIM, maxLength),
+    ...(delegateeIss === undefined ? {} : { delegateeIss }),
+  };
 }
 
 /**

@@ -61,6 +61,7 @@ export async function createAgentVerifier(
     requireAgentClaims: true,
     maxIdentifierLength: limits.maxIdentifierLength,
     maxActNesting: identity.maxChainDepth,
+    ...(identity.homeIssuer === undefined ? {} : { homeIssuer: identity.homeIssuer }),
   });
   const verifyLink = createCachedLinkVerifier(tokens.verifyDelegation, { maxEntries: options.maxCachedLinks ?? 10_000 });
   const chainOptions: ChainOptions = {

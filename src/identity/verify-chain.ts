@@ -99,14 +99,19 @@ function checkRelations(links: readonly AgentClaims[], agent: AgentClaims, skewS
     const parent = links[index - 1] as AgentClaims;
     const child = links[index] ?? agent;
     const who = index === links.length ? `the agent token (agent ${q(child.agentId)})` : `link ${index} (agent ${q(child.agentId)})`;
-    if (child.parentAgentId !== parent.agentId) {
+    if (child.parentAgentId !== parent.localAgentId) {
       invalid(
         `${who} names parent_agent_id ${q(child.parentAgentId ?? '')} but link ${index - 1} is agent ${q(parent.agentId)}`,
       );
     }
-    // The attestation names its delegatee: a parent's link delegates to one child only.
-    if (parent.delegateeAgentId !== child.agentId) {
+    // The attestation names its delegatee: a parent's link delegates to one child only. Issuers
+    // are namespaces (docs/design.md §2): a bare delegatee is an agent of the link's own issuer,
+    // so another issuer's agent of that id cannot borrow the lineage.
+    if (parent.delegateeAgentId !== child.localAgentId) {
       invalid(`link ${index - 1} (agent ${q(parent.agentId)}) delegates to ${q(parent.delegateeAgentId ?? '')}, not to ${who}`);
+    }
+    if ((parent.delegateeIss ?? parent.iss) !== child.iss) {
+      invalid(`link ${index - 1} (agent ${q(parent.agentId)}) delegates to an agent of issuer ${q(parent.delegateeIss ?? parent.iss)}, not to ${who} of issuer ${q(child.iss)}`);
     }
     if (child.parentJti !== parent.jti) {
       invalid(`${who} names a parent_jti that is not the jti of link ${index - 1} (agent ${q(parent.agentId)})`);
@@ -116,7 +121,8 @@ function checkRelations(links: readonly AgentClaims[], agent: AgentClaims, skewS
       invalid(`${who} was issued outside the validity of link ${index - 1} (agent ${q(parent.agentId)})`);
     }
   }
-  // No agent may appear twice: A→B→A would launder A's duties through B.
+  // No agent may appear twice: A→B→A would launder A's duties through B. Compared as principals,
+  // so one issuer's planner and another's are two agents.
   const seen = new Map<string, number>();
   for (let index = 0; index <= links.length; index++) {
     const id = (links[index] ?? agent).agentId;

@@ -11,7 +11,9 @@ import { jwtVerify } from 'jose';
 import type { JWTPayload, JWTVerifyOptions } from 'jose';
 import { DutygateError } from '../errors.js';
 import type { IssuerConfig } from '../config/types.js';
-import type { AgentClaims } from './types.js';
+import { DEFAULT_ISSUER_NAME } from '../lib/issuer-name.js';
+import { inNamespace } from './principal.js';
+import type { AgentClaims, IssuerNamespace } from './types.js';
 import { verifyEdDsaFast } from './eddsa-fast-path.js';
 import type { FastPathIssuer } from './eddsa-fast-path.js';
 import { createKeySource } from './jwks-source.js';
@@ -41,6 +43,11 @@ export interface TokenVerifierOptions {
   readonly maxIdentifierLength?: number;
   /** Most nested `act` claims read from an act-delegation issuer's token (the chain depth bound). */
   readonly maxActNesting?: number;
+  /**
+   * Agent tokens: the name of the issuer whose agents keep their bare `agent_id` as principal
+   * (`identity.home_issuer`). Unset, a sole issuer is home and with several none is.
+   */
+  readonly homeIssuer?: string;
 }
 
 /** A prepared verifier. */
@@ -78,6 +85,8 @@ interface PreparedIssuer {
   readonly credential: Purpose;
   /** How this issuer states delegation: chain links (x-agent-chain) or nested `act` claims. */
   readonly mode: 'chain' | 'act';
+  /** The namespace of this issuer's agents (agent tokens only; docs/design.md §2). */
+  readonly namespace: IssuerNamespace;
   readonly delegation: Purpose;
 }
 
@@ -101,7 +110,9 @@ export async function createTokenVerifier(
   const maxIdentifierLength = options.maxIdentifierLength ?? DEFAULT_MAX_IDENTIFIER_LENGTH;
   const skewSeconds = clockSkewMs / 1000;
   const maxLifetimeSeconds = options.maxTokenLifetimeMs / 1000;
-  const issuers = await prepareIssuers(options.issuers, skewSeconds);
+  const issuers = await prepareIssuers(options.issuers, skewSeconds, requireAgentClaims ? options.homeIssuer : undefined);
+  // With one issuer no principal can collide, so agent ids keep every printable character.
+  const reserveSeparator = issuers.size > 1;
 
   async function verify(token: string, now: Date, delegation: boolean): Promise<AgentClaims | PrincipalClaims> {
     const { alg, payloadSegment, typ } = parseUnverified(token, maxTokenBytes);
@@ -158,11 +169,13 @@ export async function createTokenVerifier(
         `the token lifetime (exp - iat = ${exp - iat}s) exceeds the ${maxLifetimeSeconds}s maximum`,
       );
     }
-    if (delegation) return readDelegationClaims(payload, iss, iat, exp, maxIdentifierLength);
     if (!requireAgentClaims) return readPrincipalClaims(payload, iss, iat, exp, maxIdentifierLength);
-    return issuer.mode === 'act'
-      ? readActAgentClaims(payload, iss, iat, exp, maxIdentifierLength, options.maxActNesting ?? 32)
-      : readAgentClaims(payload, iss, iat, exp, maxIdentifierLength);
+    const issued = delegation
+      ? readDelegationClaims(payload, iss, iat, exp, maxIdentifierLength)
+      : issuer.mode === 'act'
+        ? readActAgentClaims(payload, iss, iat, exp, maxIdentifierLength, options.maxActNesting ?? 32)
+        : readAgentClaims(payload, iss, iat, exp, maxIdentifierLength);
+    return inNamespace(issued, issuer.namespace, reserveSeparator);
   }
 
   const asCredential = (token: string, now: Date) => verify(token, now, false);
@@ -173,12 +186,18 @@ export async function createTokenVerifier(
 async function prepareIssuers(
   configs: readonly IssuerConfig[],
   clockSkewSeconds: number,
+  homeIssuer: string | undefined,
 ): Promise<ReadonlyMap<string, PreparedIssuer>> {
   if (configs.length === 0) throw new DutygateError('INTERNAL', 'no token issuer is configured');
   const prepared = new Map<string, PreparedIssuer>();
+  const namespaces = new Set<string>();
   for (const config of configs) {
     const name = JSON.stringify(config.issuer);
     if (prepared.has(config.issuer)) throw new DutygateError('INTERNAL', `issuer ${name} is configured twice`);
+    const namespace = namespaceOf(config, configs.length, homeIssuer);
+    // Two issuers of one name would share their agents: config validation refuses it too.
+    if (namespaces.has(namespace.name)) throw new DutygateError('INTERNAL', `issuer name ${JSON.stringify(namespace.name)} is configured twice`);
+    namespaces.add(namespace.name);
     if (config.algorithms.length === 0) throw new DutygateError('INTERNAL', `issuer ${name} allows no algorithm`);
     for (const alg of config.algorithms) {
       if (!ASYMMETRIC_ALGORITHMS.has(alg)) {
@@ -204,8 +223,21 @@ async function prepareIssuers(
       context: { iss: config.issuer, clockSkewSeconds },
       credential: purpose(typeof config.audience === 'string' ? [config.audience] : [...config.audience]),
       mode: config.delegation ?? 'chain',
+      namespace,
       delegation: purpose([DELEGATION_AUDIENCE], DELEGATION_TYPE),
     });
   }
   return prepared;
+}
+
+/**
+ * An issuer's namespace: its configured name (a sole issuer may go unnamed: `default`), home
+ * when it is `homeIssuer` or, with no home named, the sole issuer.
+ */
+function namespaceOf(config: IssuerConfig, count: number, homeIssuer: string | undefined): IssuerNamespace {
+  if (config.name === undefined && count > 1) {
+    throw new DutygateError('INTERNAL', `issuer ${JSON.stringify(config.issuer)} has no name; with several issuers each needs one`);
+  }
+  const name = config.name ?? DEFAULT_ISSUER_NAME;
+  return { name, home: homeIssuer === undefined ? count === 1 : homeIssuer === name };
 }

@@ -3,7 +3,8 @@ import type { Code } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { decideUnmapped } from '../policy/decide-unmapped.js';
 import { ledgerEntryOf } from '../policy/duty-conflict.js';
-import { dutyStepsFor, evaluate } from '../policy/evaluate.js';
+import { dutyStepsFor } from '../policy/evaluate.js';
+import { judgeMapped } from '../policy/judge-call.js';
 import type { Decision, LedgerEntry, ToolCall } from '../policy/types.js';
 import { replayInput } from './replay-input.js';
 
@@ -56,8 +57,8 @@ export interface DryRun {
 }
 
 /**
- * Replays recorded decisions against a candidate policy with the engine the server uses
- * (`evaluate`, `decideUnmapped`, `dutyStepsFor`) and compares what the agent would experience:
+ * Replays recorded decisions against a candidate policy with the judgement the server uses
+ * (`judgeMapped`, `decideUnmapped`: src/policy/judge-call.ts) and compares what the agent would experience:
  * allow (sanitize included), deny, approval_needed. A recorded approval_needed that an override
  * or break-glass lifted (allowed with an `approval_id`) counts as approval_needed.
  *
@@ -90,18 +91,15 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
     }
   };
 
-  const decide = (record: DecisionRecord, tool: ToolCall): Decision => {
-    const entries = dutyStepsFor(candidate, tool).flatMap((step) => ledger.get(`${step.duty}\u0000${step.resource}`) ?? []);
-    return evaluate(candidate, {
-      agent: {
-        id: record.agent_id as string,
-        ...(record.parent_agent_id === null ? {} : { parentId: record.parent_agent_id }),
-        ...(record.initiator === null ? {} : { initiator: record.initiator }),
-        ancestors: record.chain,
-      },
-      tool,
-      ledger: entries,
-    });
+  // The candidate's whole judgement (judge-call.ts), over the ledger rebuilt from the log.
+  const candidateDecision = (record: DecisionRecord, tool: ToolCall): Decision => {
+    const actor = {
+      agentId: record.agent_id as string,
+      ancestors: record.chain,
+      ...(record.parent_agent_id === null ? {} : { parentId: record.parent_agent_id }),
+      ...(record.initiator === null ? {} : { initiator: record.initiator }),
+    };
+    return judgeMapped(candidate, tool, actor, (steps) => steps.flatMap((step) => ledger.get(`${step.duty}\u0000${step.resource}`) ?? [])).decision;
   };
 
   return {
@@ -119,7 +117,7 @@ export function createDryRun(candidate: CompiledPolicy, options: { examples?: nu
         if (ids.length < maxExamples) ids.push(record.decision_id);
         return;
       }
-      const decision = input.kind === 'call' ? decide(record, input.tool) : decideUnmapped(candidate, input.code);
+      const decision = input.kind === 'call' ? candidateDecision(record, input.tool) : decideUnmapped(candidate, input.code);
       remember(record, input.kind === 'call' ? input.tool : undefined);
       evaluated++;
       if (decision.wouldBlock) candidateWouldBlock++;

@@ -3,7 +3,7 @@ import type { Code, DenyCode } from '../errors.js';
 import type { CompiledPolicy, CompiledTool } from '../policy/compiled.js';
 import { rulesForTool, stepSpecsForTool } from '../policy/rule-index.js';
 import type { ToolCall } from '../policy/types.js';
-import { mapRequest } from '../tools/map-request.js';
+import { mapRequest } from '../policy/mapping/map-request.js';
 
 /** How a recorded decision can be put to a candidate policy. */
 export type ReplayInput =

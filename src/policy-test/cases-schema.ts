@@ -1,5 +1,6 @@
 import type { SchemaObject } from 'ajv';
 import { CODES } from '../errors.js';
+import { ISSUER_NAME_PATTERN } from '../lib/issuer-name.js';
 
 /**
  * JSON Schema of a `policy test` cases file. Strict (`additionalProperties: false`) so that a
@@ -16,7 +17,7 @@ const agent = {
   type: 'object',
   additionalProperties: false,
   required: ['id'],
-  properties: { id: STRING, parent: STRING, ancestors: STRINGS, initiator: STRING },
+  properties: { id: STRING, parent: STRING, ancestors: STRINGS, initiator: STRING, issuer: { type: 'string', pattern: ISSUER_NAME_PATTERN.source } },
 };
 
 const mcp = {
@@ -68,6 +69,18 @@ const expectation = {
     remove_headers: STRINGS,
     set_query: STRING_MAP,
     remove_query: STRINGS,
+    // Engine details (judged by the policy engine beside the gate: case-engine.ts).
+    approvals: OR_NULL({
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['rule', 'approvers', 'quorum', 'ttl_ms'],
+        properties: { rule: STRING, approvers: STRINGS, quorum: { type: 'integer' }, ttl_ms: { type: 'integer' } },
+      },
+    }),
+    duty_steps: { type: 'array', items: { type: 'string', pattern: '^[^/]+/[^/]+/[^/]+$' } },
+    matched_rules: STRINGS,
   },
 };
 
@@ -87,6 +100,7 @@ export const POLICY_CASES_SCHEMA: SchemaObject = {
         required: ['name', 'expect'],
         properties: {
           name: STRING,
+          engine_only: STRING,
           agent: { ...agent, required: [] },
           request,
           ledger: { type: 'array', items: ledgerEntry },

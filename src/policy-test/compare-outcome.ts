@@ -1,5 +1,6 @@
 import type { CheckOutcome } from '../check/outcome.js';
 import { canonicalJson } from '../policy/policy-hash.js';
+import type { RequestJudgement } from '../policy/judge-call.js';
 import type { CaseExpectation } from './policy-case.js';
 
 /**
@@ -33,6 +34,28 @@ export function compareOutcome(outcome: CheckOutcome, want: CaseExpectation): st
   check('set_query', want.setQuery, changes?.setQuery ?? {});
   check('remove_query', want.removeQuery && [...want.removeQuery].sort(), [...(changes?.removeQuery ?? [])].sort());
   return problems;
+}
+
+/**
+ * What differs between the engine's judgement and the engine details a case names (approvals,
+ * duty_steps, matched_rules), one line per field; empty when it names none or they agree.
+ */
+export function compareEngineDetails(judgement: RequestJudgement, want: CaseExpectation): string[] {
+  const problems: string[] = [];
+  const check = (field: string, expected: unknown, actual: unknown) => {
+    if (expected === undefined) return;
+    if (canonicalJson(expected ?? null) !== canonicalJson(actual ?? null)) problems.push(`${field}: expected ${show(expected)}, got ${show(actual)}`);
+  };
+  const { decision } = judgement;
+  check('approvals', want.approvals, decision.approvals?.map((each) => ({ rule: each.ruleId, approvers: each.approvers, quorum: each.quorum, ttlMs: each.ttlMs })) ?? null);
+  check('duty_steps', want.dutySteps, decision.dutySteps.map((step) => `${step.duty}/${step.resource}/${step.step}`));
+  check('matched_rules', want.matchedRules, decision.matchedRules);
+  return problems;
+}
+
+/** Whether a case names any engine detail (so `policy test` must judge it with the engine too). */
+export function namesEngineDetails(want: CaseExpectation): boolean {
+  return want.approvals !== undefined || want.dutySteps !== undefined || want.matchedRules !== undefined;
 }
 
 /** One line describing an outcome, for failure messages: `deny NO_RULE (tool payments.create, no rule)`. */

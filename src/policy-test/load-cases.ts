@@ -14,6 +14,7 @@ interface RawAgent {
   parent?: string;
   ancestors?: string[];
   initiator?: string;
+  issuer?: string;
 }
 
 interface RawMcp {
@@ -39,6 +40,7 @@ interface RawRequest {
 
 interface RawCase {
   name: string;
+  engine_only?: string;
   agent?: RawAgent;
   request?: RawRequest;
   ledger?: { duty: string; resource: string; step: string; agent: string; initiator?: string; ancestors?: string[] }[];
@@ -88,6 +90,7 @@ function toCase(parsed: ParsedYaml, raw: RawCase, index: number, defaults: { age
   const requestRaw = { ...defaults.request, ...raw.request, headers: { ...defaults.request?.headers, ...raw.request?.headers } };
   return {
     name: raw.name,
+    ...(raw.engine_only === undefined ? {} : { engineOnly: raw.engine_only }),
     line: parsed.positionOf(at, 'value').line,
     agent,
     request: toRequest(requestRaw, at, report),
@@ -119,6 +122,7 @@ function toAgent(raw: RawAgent, at: (string | number)[], report: Report): CaseAg
     ...(parent === undefined ? {} : { parentId: parent }),
     ancestors,
     ...(raw.initiator === undefined ? {} : { initiator: raw.initiator }),
+    ...(raw.issuer === undefined ? {} : { issuer: raw.issuer }),
   };
 }
 
@@ -181,5 +185,11 @@ function toExpectation(raw: Record<string, unknown>): CaseExpectation {
     ['remove_query', 'removeQuery'],
   ];
   for (const [from, to] of keys) if (Object.hasOwn(raw, from)) out[to] = pick(from);
+  if (Object.hasOwn(raw, 'approvals')) {
+    const approvals = pick<{ rule: string; approvers: string[]; quorum: number; ttl_ms: number }[] | null>('approvals');
+    out.approvals = approvals === null || approvals === undefined ? null : approvals.map((each) => ({ rule: each.rule, approvers: each.approvers, quorum: each.quorum, ttlMs: each.ttl_ms }));
+  }
+  if (Object.hasOwn(raw, 'duty_steps')) out.dutySteps = pick('duty_steps');
+  if (Object.hasOwn(raw, 'matched_rules')) out.matchedRules = pick('matched_rules');
   return out as unknown as CaseExpectation & { code?: Code };
 }

@@ -4,6 +4,11 @@ import type { DecisionKind, LedgerEntry } from '../policy/types.js';
 /** One `policy test` case, normalised from the cases file (defaults merged, request built). */
 export interface PolicyCase {
   readonly name: string;
+  /**
+   * Why this case is judged by the policy engine alone (`engine_only: <why>`), e.g. an identity
+   * the gate's chain check refuses before policy; undefined for a case run through the gate.
+   */
+  readonly engineOnly?: string;
   /** Where the case starts in its file (for failure messages and JUnit). */
   readonly line: number;
   readonly agent: CaseAgent;
@@ -24,6 +29,11 @@ export interface CaseAgent {
   /** Attested ancestors, root first, direct parent last (`[parent]` when only a parent is named). */
   readonly ancestors: readonly string[];
   readonly initiator?: string;
+  /**
+   * The name of the issuer that mints the agent's token and chain (docs/design.md §2); default:
+   * the home issuer. Ids are `agent_id` claims: the gate spells the principal.
+   */
+  readonly issuer?: string;
 }
 
 /** The HTTP request the agent sends, as Envoy would describe it in the CheckRequest. */
@@ -60,6 +70,14 @@ export interface CaseExpectation {
   readonly removeHeaders?: readonly string[];
   readonly setQuery?: Readonly<Record<string, string>>;
   readonly removeQuery?: readonly string[];
+  /**
+   * Engine details, judged by the policy engine beside the gate's answer (case-engine.ts): every
+   * matched approval rule in policy order (`null`: none), the duty steps the call performs
+   * (`duty/resource/step`), the ids of every rule whose target matched.
+   */
+  readonly approvals?: readonly { readonly rule: string; readonly approvers: readonly string[]; readonly quorum: number; readonly ttlMs: number }[] | null;
+  readonly dutySteps?: readonly string[];
+  readonly matchedRules?: readonly string[];
 }
 
 /** A loaded cases file. */

@@ -1,7 +1,8 @@
 import type { CheckOutcome } from '../check/outcome.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { CaseGate } from './case-gate.js';
-import { compareOutcome } from './compare-outcome.js';
+import { outcomeOfJudgement } from './case-engine.js';
+import { compareEngineDetails, compareOutcome, namesEngineDetails } from './compare-outcome.js';
 import type { CaseFile, PolicyCase } from './policy-case.js';
 
 /** The result of one case. */
@@ -38,11 +39,19 @@ export async function runCaseFile(gate: CaseGate, policy: CompiledPolicy, cases:
   return { casesFile: cases.file, policyFile: policy.file, policyVersion: policy.policyVersion, results, durationMs: performance.now() - started };
 }
 
+/**
+ * One case: through the gate (its answer compared), and — when it names engine details or is
+ * `engine_only` — judged by the policy engine too (case-engine.ts), whose matched rules, duty
+ * steps and approval rules the gate's answer does not show.
+ */
 async function runCase(gate: CaseGate, policy: CompiledPolicy, testCase: PolicyCase): Promise<CaseResult> {
   const started = performance.now();
   try {
-    const outcome = await gate.run(policy, testCase);
-    return { testCase, outcome, problems: compareOutcome(outcome, testCase.expect), durationMs: performance.now() - started };
+    const want = testCase.expect;
+    const judgement = testCase.engineOnly !== undefined || namesEngineDetails(want) ? gate.judge(policy, testCase) : undefined;
+    const outcome = testCase.engineOnly !== undefined && judgement ? outcomeOfJudgement(judgement) : await gate.run(policy, testCase);
+    const problems = [...compareOutcome(outcome, want), ...(judgement ? compareEngineDetails(judgement, want) : [])];
+    return { testCase, outcome, problems, durationMs: performance.now() - started };
   } catch (error) {
     return { testCase, problems: [], error: error instanceof Error ? error.message : String(error), durationMs: performance.now() - started };
   }

@@ -1,3 +1,4 @@
+import type { CompileOptions } from '../policy/compile-policy.js';
 import { loadPolicy } from '../policy/load-policy.js';
 import { formatIssue, SourceError, type SourceIssue } from '../yaml/source-issue.js';
 import { withHint } from './issue-hints.js';
@@ -17,12 +18,13 @@ export type ValidateFormat = 'text' | 'json' | 'github';
 /**
  * Validates each file on its own (one broken file does not hide another's problems). A file
  * that cannot be read is one issue at 1:1 rather than a crash, so CI still gets a position.
+ * `options.issuers` (the gate config's issuer names) makes a rule naming another an issue.
  */
-export async function validatePolicyFiles(files: readonly string[]): Promise<FileValidation[]> {
+export async function validatePolicyFiles(files: readonly string[], options: CompileOptions = {}): Promise<FileValidation[]> {
   const results: FileValidation[] = [];
   for (const file of files) {
     try {
-      results.push({ file, policyVersion: (await loadPolicy(file)).policyVersion, issues: [] });
+      results.push({ file, policyVersion: (await loadPolicy(file, options)).policyVersion, issues: [] });
     } catch (error) {
       const issues: SourceIssue[] =
         error instanceof SourceError

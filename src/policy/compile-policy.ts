@@ -1,6 +1,6 @@
 import { compileDeclaredParams, type DeclaredParams } from './declared-params.js';
 import { basename } from 'node:path';
-import { compilePathTemplate } from '../tools/path-template.js';
+import { compilePathTemplate } from './mapping/path-template.js';
 import type { ParsedYaml } from '../yaml/parse-yaml.js';
 import { parseDuration } from '../yaml/duration.js';
 import { SourceError } from '../yaml/source-issue.js';
@@ -19,12 +19,22 @@ export type { CompiledPolicy } from './compiled.js';
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
+/** What a policy is compiled against beyond its own text. */
+export interface CompileOptions {
+  /**
+   * The configured agent issuer names (`identity.issuers[].name`): a rule's `issuers:` naming
+   * another is refused with its line. Unset (no configuration at hand), names are checked for
+   * form only.
+   */
+  readonly issuers?: readonly string[];
+}
+
 /**
  * Checks cross-references and values of a schema-valid policy and compiles it into the typed
  * structs the request path reads. Throws a `SourceError` listing every issue with its line and
  * column. `parsed.value` must already have passed `POLICY_SCHEMA`.
  */
-export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
+export function compilePolicy(parsed: ParsedYaml, options: CompileOptions = {}): CompiledPolicy {
   const raw = parsed.value as RawPolicy;
   const issues = new PolicyIssues(parsed);
   const source = basename(parsed.file);
@@ -50,7 +60,7 @@ export function compilePolicy(parsed: ParsedYaml): CompiledPolicy {
   raw.rules.forEach((rawRule, index) => {
     if (ids.has(rawRule.id)) issues.add(['rules', index, 'id'], `duplicate rule id '${rawRule.id}'`);
     ids.add(rawRule.id);
-    const rule = compileRule(rawRule, index, { issues, source, policyMode: mode, clauses, duties, universe, builtinClauses: BUILTIN_CLAUSES });
+    const rule = compileRule(rawRule, index, { issues, source, policyMode: mode, clauses, duties, universe, builtinClauses: BUILTIN_CLAUSES, ...(options.issuers ? { knownIssuers: options.issuers } : {}) });
     if (rule) rules.push(rule);
   });
 

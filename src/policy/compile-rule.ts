@@ -1,3 +1,4 @@
+import { ISSUER_NAME_PATTERN } from '../lib/issuer-name.js';
 import { parseDuration } from '../yaml/duration.js';
 import { compileCondition, type ConditionSpec, type ParamCondition } from './conditions.js';
 import type { CompiledDuty, CompiledRule, Mode, RequireClauses } from './compiled.js';
@@ -11,6 +12,8 @@ import type { ApprovalSpec, ClauseRef, RequestChanges } from './types.js';
 /** Longest `regex` / `not_regex` accepted: param regexes run on every call (see evaluate). */
 export const MAX_REGEX_LENGTH = 512;
 const DEFAULT_APPROVAL_TTL_MS = 15 * 60_000;
+/** `approval.require_reason` default: a Deny must say why (issue 17 item 1), an Approve need not. */
+const DEFAULT_REQUIRE_REASON = 'deny';
 
 /** What a rule is checked and compiled against. */
 export interface RuleContext {
@@ -21,6 +24,8 @@ export interface RuleContext {
   readonly duties: ReadonlyMap<string, CompiledDuty>;
   readonly universe: ToolUniverse;
   readonly builtinClauses: RequireClauses;
+  /** The configured agent issuer names, when known (the gate, `policy validate --config`). */
+  readonly knownIssuers?: readonly string[];
 }
 
 /**
@@ -38,6 +43,7 @@ export function compileRule(raw: RawRule, index: number, ctx: RuleContext): Comp
   });
   const agents = compileGlobs(raw.agents, ['agents'], add);
   const parents = compileGlobs(raw.parents, ['parents'], add);
+  checkIssuerNames(raw.issuers, ctx.knownIssuers, add);
   const params = compileParams(raw.params ?? {}, add);
 
   let clause: ClauseRef | undefined;
@@ -62,6 +68,7 @@ export function compileRule(raw: RawRule, index: number, ctx: RuleContext): Comp
     tools: raw.tools.map(compileGlob),
     ...(agents ? { agents } : {}),
     ...(parents ? { parents } : {}),
+    ...(raw.issuers ? { issuers: new Set(raw.issuers) } : {}),
     params,
     require: {
       parentAgentId: raw.require?.parent_agent_id === true,
@@ -87,6 +94,20 @@ function compileGlobs(globs: readonly string[] | undefined, path: KeyPath, add: 
     if (error) add([...path, i], error);
   });
   return globs.map(compileGlob);
+}
+
+/**
+ * `issuers:` names (docs/design.md §2): well-formed, and configured when the configuration is
+ * known, so that a misspelt issuer is a validation error rather than a rule that never matches.
+ */
+function checkIssuerNames(names: readonly string[] | undefined, known: readonly string[] | undefined, add: Add): void {
+  names?.forEach((name, i) => {
+    if (!ISSUER_NAME_PATTERN.test(name)) {
+      add(['issuers', i], `'${name}' is not an issuer name`, 'the name of an identity.issuers entry: a-z first, then a-z, 0-9, _ or -');
+    } else if (known !== undefined && !known.includes(name)) {
+      add(['issuers', i], `unknown issuer '${name}'`, didYouMean(name, known) ?? `configured issuers: ${known.join(', ')}`);
+    }
+  });
 }
 
 function compileParams(params: Readonly<Record<string, ConditionSpec>>, add: Add): ParamCondition[] {
@@ -164,7 +185,38 @@ function compileApproval(raw: RawRule, add: Add): ApprovalSpec | undefined {
     add(['approval', 'ttl'], `'${spec.ttl}' is not a positive duration such as 15m`);
     return undefined;
   }
-  return { approvers: spec.approvers, quorum, ttlMs, ...(spec.mask ? { mask: spec.mask } : {}) };
+  const followUps = compileFollowUps(spec, ttlMs, add);
+  return { approvers: spec.approvers, quorum, ttlMs, ...(spec.mask ? { mask: spec.mask } : {}), requireReason: spec.require_reason ?? DEFAULT_REQUIRE_REASON, ...followUps };
+}
+
+/**
+ * `remind_after`, `escalate_after` and `escalate_to` (issue 17 item 2). Each duration must fall
+ * inside the approval's TTL — a reminder or escalation after expiry would never happen and
+ * would hide that from the author — and escalation needs both halves.
+ */
+function compileFollowUps(spec: NonNullable<RawRule['approval']>, ttlMs: number, add: Add): Pick<ApprovalSpec, 'remindAfterMs' | 'escalate'> {
+  const within = (key: 'remind_after' | 'escalate_after'): number | undefined => {
+    const text = spec[key];
+    if (text === undefined) return undefined;
+    const ms = parseDuration(text);
+    if (ms === undefined || ms <= 0) {
+      add(['approval', key], `'${text}' is not a positive duration such as 5m`);
+      return undefined;
+    }
+    if (ms >= ttlMs) {
+      add(['approval', key], `${key} ${text} is not shorter than the approval ttl (${spec.ttl ?? '15m'}): it would never happen`);
+      return undefined;
+    }
+    return ms;
+  };
+  const remindAfterMs = within('remind_after');
+  const escalateAfterMs = within('escalate_after');
+  if (spec.escalate_after !== undefined && spec.escalate_to === undefined) add(['approval', 'escalate_after'], 'escalate_after needs escalate_to: [...] (who is asked next)');
+  if (spec.escalate_to !== undefined && spec.escalate_after === undefined) add(['approval', 'escalate_to'], 'escalate_to needs escalate_after (when they are asked)');
+  return {
+    ...(remindAfterMs === undefined ? {} : { remindAfterMs }),
+    ...(escalateAfterMs === undefined || spec.escalate_to === undefined ? {} : { escalate: { afterMs: escalateAfterMs, to: spec.escalate_to } }),
+  };
 }
 
 function compileChanges(sanitize: NonNullable<RawRule['sanitize']>): RequestChanges {

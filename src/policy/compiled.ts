@@ -1,5 +1,5 @@
 import type { DeclaredParams } from './declared-params.js';
-import type { PathTemplate } from '../tools/path-template.js';
+import type { PathTemplate } from './mapping/path-template.js';
 import type { ParamCondition } from './conditions.js';
 import type { NamePattern } from './glob.js';
 import type { ResourceRule } from './resource-rule.js';
@@ -73,6 +73,8 @@ export interface CompiledRule {
   readonly tools: readonly NamePattern[];
   readonly agents?: readonly NamePattern[];
   readonly parents?: readonly NamePattern[];
+  /** `issuers:` — names of `identity.issuers`; the calling agent's verifying issuer must be one. */
+  readonly issuers?: ReadonlySet<string>;
   readonly params: readonly ParamCondition[];
   readonly require: {
     readonly parentAgentId: boolean;

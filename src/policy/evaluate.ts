@@ -1,11 +1,11 @@
 import type { Code } from '../errors.js';
 import type { CompiledPolicy, CompiledRule } from './compiled.js';
-import { FALSE, judgeConditions, UNKNOWN, unknownConditions, type Truth } from './conditions.js';
+import { FALSE, judgeConditions, TRUE, UNKNOWN, unknownConditions, type Truth } from './conditions.js';
 import { dutyViolation, resolveDutySteps } from './duties.js';
 import { matchesAny } from './glob.js';
 import { mergeChanges } from './merge-changes.js';
 import { rulesForTool } from './rule-index.js';
-import type { ClauseRef, Decision, DecisionKind, DutyStep, EvaluationInput, RequestChanges } from './types.js';
+import type { ApprovalRequirement, ClauseRef, Decision, DecisionKind, DutyStep, EvaluationInput, RequestChanges } from './types.js';
 
 export { dutyStepsFor } from './duties.js';
 
@@ -17,6 +17,8 @@ interface Verdict {
   readonly clause?: ClauseRef;
   readonly reason?: string;
   readonly changes?: RequestChanges;
+  /** approval_needed: every matching approval rule of the set, in policy order (issue 12 item 3). */
+  readonly approvals?: readonly ApprovalRequirement[];
 }
 
 const DEFAULT_ALLOW: Verdict = { kind: 'allow', code: 'OK' };
@@ -31,7 +33,8 @@ const NO_MATCHES: readonly string[] = Object.freeze([]);
  * approval_needed rule). A matching rule whose `require` fails is a deny with that code. Rules
  * combine deny-overrides: deny, else approval_needed, else allow (sanitize when an allow rule has
  * changes; all matching allow rules' changes are merged), else the policy default (NO_RULE, no
- * clause).
+ * clause). An approval_needed decision lists every matching enforced approval rule in
+ * `approvals` (issue 12 item 3): the first decides the code and clause, all of them must approve.
  *
  * Shadow: the *real* decision uses every matching rule; the *enforced* decision uses only the
  * enforce-mode ones, so a shadow rule can never change what is enforced — its deny does not
@@ -63,15 +66,18 @@ export function evaluate(policy: CompiledPolicy, input: EvaluationInput): Decisi
   const real = resourceDeny ?? all.result() ?? fallback;
   const enforcedDeny = policy.mode === 'enforce' ? resourceDeny : undefined;
   const enforce = enforcedDeny ?? enforced.result() ?? (policy.mode === 'shadow' ? DEFAULT_ALLOW : fallback);
-  return decide(policy, steps, real, enforce, matched ?? NO_MATCHES);
+  return combineVerdicts(policy, steps, real, enforce, matched ?? NO_MATCHES);
 }
 
-/** Tool name is already matched by the index; agents, parents and params remain. */
+/** Tool name is already matched by the index; agents, parents, issuers and params remain. */
 function targetTruth(rule: CompiledRule, input: EvaluationInput): Truth {
   const { agent } = input;
   if (rule.agents && !matchesAny(rule.agents, agent.id)) return FALSE;
   if (rule.parents && (agent.parentId === undefined || !matchesAny(rule.parents, agent.parentId))) return FALSE;
-  return rule.params.length === 0 ? 1 : judgeConditions(rule.params, input.tool.params);
+  if (rule.issuers && agent.issuer !== undefined && !rule.issuers.has(agent.issuer)) return FALSE;
+  const params = rule.params.length === 0 ? TRUE : judgeConditions(rule.params, input.tool.params);
+  // An issuer not known to the caller cannot be judged: fail closed like an unjudged param.
+  return rule.issuers && agent.issuer === undefined && params === TRUE ? UNKNOWN : params;
 }
 
 /** The verdict of one matching rule; undefined means a plain allow (the common case, no allocation). */
@@ -100,6 +106,7 @@ function ruleVerdict(policy: CompiledPolicy, rule: CompiledRule, input: Evaluati
 
 function unjudgedReason(rule: CompiledRule, input: EvaluationInput): string {
   const keys = unknownConditions(rule.params, input.tool.params).map((key) => `'${key}'`);
+  if (keys.length === 0) return `the calling agent's issuer is not known, so its issuers condition cannot be judged; rule '${rule.id}' applies`;
   return `param ${keys.join(', ')} is missing or of a type its condition cannot judge (no coercion); rule '${rule.id}' applies`;
 }
 
@@ -112,6 +119,8 @@ function defaultVerdict(policy: CompiledPolicy, input: EvaluationInput): Verdict
 class Tally {
   private deny: Verdict | undefined;
   private approval: Verdict | undefined;
+  /** Every matching approval rule, not only the first: each one's approvers must agree. */
+  private approvals: ApprovalRequirement[] | undefined;
   private firstAllow: CompiledRule | undefined;
   private withChanges: CompiledRule[] | undefined;
 
@@ -123,12 +132,13 @@ class Tally {
       this.deny ??= verdict;
     } else {
       this.approval ??= verdict;
+      if (rule.approval) (this.approvals ??= []).push({ ruleId: rule.id, ...(verdict.clause ? { clause: verdict.clause } : {}), ...rule.approval });
     }
   }
 
   result(): Verdict | undefined {
     if (this.deny) return this.deny;
-    if (this.approval) return this.approval;
+    if (this.approval) return this.approvals ? { ...this.approval, approvals: this.approvals } : this.approval;
     if (!this.firstAllow) return undefined;
     if (!this.withChanges) return { kind: 'allow', code: 'OK', rule: this.firstAllow };
     return { kind: 'sanitize', code: 'OK', rule: this.firstAllow, changes: mergeChanges(this.withChanges) };
@@ -139,19 +149,19 @@ function blocks(verdict: Verdict): boolean {
   return verdict.kind === 'deny' || verdict.kind === 'approval_needed';
 }
 
-function decide(policy: CompiledPolicy, steps: readonly DutyStep[], real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
+function combineVerdicts(policy: CompiledPolicy, steps: readonly DutyStep[], real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
   // Which rule decided may differ (a shadow deny listed before an enforced one) without shadow mattering.
   const differs = real.kind !== enforce.kind || real.code !== enforce.code;
   // Enforced verdicts come from enforce-mode rules; without one, from the policy's fallback.
   const shadow = differs || (enforce.rule === undefined && policy.mode === 'shadow');
   const shadowFields = shadow ? { shadowKind: real.kind, shadowCode: real.code } : {};
   if (blocks(enforce)) {
-    const approval = enforce.kind === 'approval_needed' ? enforce.rule?.approval : undefined;
+    const approvals = enforce.kind === 'approval_needed' ? enforce.approvals : undefined;
     return {
       kind: enforce.kind,
       code: enforce.code,
       ...explain(enforce),
-      ...(approval ? { approval } : {}),
+      ...(approvals ? { approvals } : {}),
       shadow,
       wouldBlock: false,
       ...shadowFields,

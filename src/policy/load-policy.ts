@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseYaml } from '../yaml/parse-yaml.js';
 import { SourceError } from '../yaml/source-issue.js';
 import { compileSchema } from '../yaml/validate-schema.js';
-import { compilePolicy, type CompiledPolicy } from './compile-policy.js';
+import { compilePolicy, type CompiledPolicy, type CompileOptions } from './compile-policy.js';
 import { POLICY_SCHEMA } from './policy-schema.js';
 
 const validatePolicy = compileSchema(POLICY_SCHEMA);
@@ -14,16 +14,16 @@ const validatePolicy = compileSchema(POLICY_SCHEMA);
  * syntax, then schema, then references and values — and a phase runs only when the previous one
  * passed, since cross-checks on a structurally broken document would only add noise.
  */
-export function parsePolicy(text: string, file: string): CompiledPolicy {
+export function parsePolicy(text: string, file: string, options: CompileOptions = {}): CompiledPolicy {
   const parsed = parseYaml(text, file);
   if (parsed.issues.length > 0) throw new SourceError('policy', parsed.issues);
   const schemaIssues = validatePolicy(parsed);
   if (schemaIssues.length > 0) throw new SourceError('policy', schemaIssues);
-  return compilePolicy(parsed);
+  return compilePolicy(parsed, options);
 }
 
 /** Reads and compiles a policy file (see {@link parsePolicy}); the only I/O of `src/policy`. */
-export async function loadPolicy(file: string): Promise<CompiledPolicy> {
+export async function loadPolicy(file: string, options: CompileOptions = {}): Promise<CompiledPolicy> {
   const text = await readFile(file, 'utf8');
-  return parsePolicy(text, file);
+  return parsePolicy(text, file, options);
 }

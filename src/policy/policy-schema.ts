@@ -88,6 +88,7 @@ const rule = {
     tools: STRINGS,
     agents: STRINGS,
     parents: STRINGS,
+    issuers: STRINGS,
     params: { type: 'object', additionalProperties: condition },
     require: {
       type: 'object',
@@ -109,6 +110,10 @@ const rule = {
         quorum: { type: 'integer', minimum: 1 },
         ttl: { type: 'string', pattern: DURATION_PATTERN, description: 'a duration such as 15m' },
         mask: { type: 'array', items: STRING, uniqueItems: true },
+        require_reason: { enum: ['approve', 'deny', 'both', 'none'] },
+        remind_after: { type: 'string', pattern: DURATION_PATTERN, description: 'a duration such as 5m' },
+        escalate_after: { type: 'string', pattern: DURATION_PATTERN, description: 'a duration such as 10m' },
+        escalate_to: { ...STRINGS, uniqueItems: true },
       },
     },
     sanitize: {

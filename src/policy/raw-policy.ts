@@ -28,11 +28,21 @@ export interface RawRule {
   readonly tools: readonly string[];
   readonly agents?: readonly string[];
   readonly parents?: readonly string[];
+  readonly issuers?: readonly string[];
   readonly params?: Readonly<Record<string, ConditionSpec>>;
   readonly require?: { readonly parent_agent_id?: boolean; readonly different_agent_id?: boolean; readonly duty?: string };
   readonly effect: 'allow' | 'deny' | 'approval_needed';
   readonly clause?: string;
-  readonly approval?: { readonly approvers: readonly string[]; readonly quorum?: number; readonly ttl?: string; readonly mask?: readonly string[] };
+  readonly approval?: {
+    readonly approvers: readonly string[];
+    readonly quorum?: number;
+    readonly ttl?: string;
+    readonly mask?: readonly string[];
+    readonly require_reason?: 'approve' | 'deny' | 'both' | 'none';
+    readonly remind_after?: string;
+    readonly escalate_after?: string;
+    readonly escalate_to?: readonly string[];
+  };
   readonly sanitize?: {
     readonly remove_headers?: readonly string[];
     readonly set_headers?: Readonly<Record<string, string>>;

@@ -24,6 +24,12 @@ export interface EvaluationInput {
     readonly id: string;
     readonly parentId?: string;
     readonly initiator?: string;
+    /**
+     * The name of the issuer that verified the agent (`identity.issuers[].name`), for rules'
+     * `issuers:`. Unknown (e.g. a replayed record without it): such a rule's condition is
+     * UNKNOWN, so an allow rule does not match and a deny rule does.
+     */
+    readonly issuer?: string;
     /** Attested ancestors' agent ids, root first, direct parent last (empty when none). */
     readonly ancestors: readonly string[];
   };
@@ -93,6 +99,25 @@ export interface ApprovalSpec {
   readonly ttlMs: number;
   /** Param paths (dotted) shown masked to approvers; absent when the rule lists none. */
   readonly mask?: readonly string[];
+  /** Which votes must say why (issue 17 item 1; default `deny`). */
+  readonly requireReason: ReasonRequirement;
+  /** Remind the approvers who have not voted this long after the request, and again every interval. */
+  readonly remindAfterMs?: number;
+  /** Escalation (issue 17 item 2): from `afterMs` after the request, `to` may vote too. */
+  readonly escalate?: { readonly afterMs: number; readonly to: readonly string[] };
+}
+
+/** `approval.require_reason`: which votes must carry a reason. */
+export type ReasonRequirement = 'approve' | 'deny' | 'both' | 'none';
+
+/**
+ * One matched approval_needed rule of a decision (issue 12 item 3): its approvers and quorum must
+ * each be met before an override lifts the call.
+ */
+export interface ApprovalRequirement extends ApprovalSpec {
+  readonly ruleId: string;
+  /** The rule's clause, quoted to its approvers. */
+  readonly clause?: ClauseRef;
 }
 
 /**
@@ -129,7 +154,11 @@ export interface Decision {
   readonly shadowCode?: Code;
   readonly shadowKind?: DecisionKind;
   readonly changes?: RequestChanges;
-  readonly approval?: ApprovalSpec;
+  /**
+   * approval_needed only: every enforced approval_needed rule that matched, in policy order (the
+   * deciding rule first). Each rule's approvers and quorum must be met (docs/design.md §6).
+   */
+  readonly approvals?: readonly ApprovalRequirement[];
   /**
    * Duty steps to commit to the ledger when the call is let through: set on allow / sanitize
    * (also in shadow) and on approval_needed (for when an override token lifts it); empty on deny.

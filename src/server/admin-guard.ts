@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/logger.js';
-import type { AdminAuth } from './admin-token.js';
+import type { AdminAuth } from '../lib/admin-token.js';
 
 /** What an admin route answers. */
 export interface AdminResult {

@@ -1,6 +1,7 @@
 import { createDenyOutcome } from '../authz/deny-outcome.js';
 import type { Admission } from '../check/admission.js';
-import type { CheckFunction } from './grpc-check-handler.js';
+import { Deadline } from '../lib/deadline.js';
+import type { CheckFunction } from '../check/check-function.js';
 
 /**
  * Puts the check pipeline behind admission control, once for every adapter: Envoy's ext_authz
@@ -14,13 +15,14 @@ import type { CheckFunction } from './grpc-check-handler.js';
  */
 export function admitChecks(handler: CheckFunction, admission: Admission, timeoutMs: number): CheckFunction {
   return async (request, context) => {
-    const dueAt = context.deadline?.getTime() ?? Date.now() + timeoutMs;
-    const slot = await admission.admit(dueAt);
+    const deadline = context.deadline ?? Deadline.after(timeoutMs);
+    const slot = await admission.admit(deadline.dueAt);
     if (!slot.admitted) {
       const reason = slot.reason === 'queue_full' ? 'too many checks are waiting' : 'the check could not start in time';
-      return createDenyOutcome('OVERLOADED', `the gate is over capacity (${reason}); the token was not spent: retry`, context.decisionId);
+      deadline.finish();
+      return createDenyOutcome('OVERLOADED', `the gate is over capacity (${reason}); the token was not spent: retry`, context.decisionId, 'admission');
     }
-    const pending = handler(request, { ...context, deadline: new Date(dueAt) });
+    const pending = handler(request, { ...context, deadline });
     void pending.then(slot.release, slot.release);
     return pending;
   };

@@ -2,8 +2,8 @@ import type { CheckpointRecord } from '../audit/checkpoint.js';
 import type { Logger } from '../log/logger.js';
 import type { AuditHead } from '../state/approval-record.js';
 import { createAdminGuard } from './admin-guard.js';
-import type { AdminAuth } from './admin-token.js';
-import type { HttpRoutes } from './http-server.js';
+import type { AdminAuth } from '../lib/admin-token.js';
+import type { HttpRoutes } from '../lib/http-routes.js';
 
 /** What {@link createAuditRoutes} reads. */
 export interface AuditRoutesDeps {

@@ -1,45 +1,12 @@
-import type { Deadline, ServerUnaryCall, handleUnaryCall } from '@grpc/grpc-js';
+import type { Deadline as GrpcDeadline, ServerUnaryCall, handleUnaryCall } from '@grpc/grpc-js';
 import { createDenyOutcome } from '../authz/deny-outcome.js';
 import { toCheckResponse } from '../authz/index.js';
 import { parseCheckRequest } from '../authz/parse-check-request.js';
 import type { WireCheckRequest, WireCheckResponse } from '../authz/wire-types.js';
+import type { CheckContext, CheckFunction, FallbackDenyListener } from '../check/check-function.js';
 import type { CheckOutcome } from '../check/outcome.js';
+import { Deadline } from '../lib/deadline.js';
 import type { LimitsConfig } from '../config/types.js';
-import type { HttpRequest } from '../request/http-request.js';
-
-/** What the transport hands the check pipeline besides the request. */
-export interface CheckContext {
-  /**
-   * W3C trace context to join the agent's trace: the checked request's own headers, else the
-   * gRPC metadata of the ext_authz call (Envoy's tracer injects it there).
-   */
-  readonly traceparent?: string;
-  readonly tracestate?: string;
-  /**
-   * When the answer is due: the earlier of Envoy's gRPC deadline and `limits.checkTimeoutMs`.
-   * The pipeline should deny on its own by then (with its precise code) and re-check it before
-   * committing side effects of an allow; {@link BACKSTOP_GRACE_MS} later the server stops
-   * waiting and denies INTERNAL.
-   */
-  readonly deadline?: Date;
-  /** A decision id assigned before the pipeline runs (the audit interceptor does, to find its span). */
-  readonly decisionId?: string;
-  /**
-   * The adapter the Check came through when it is not Envoy's ext_authz gRPC (the AuthZEN PDP
-   * on the HTTP port): the span then carries no RPC attributes, which would name the wrong call.
-   */
-  readonly via?: 'authzen';
-}
-
-/** The check pipeline, injected: HttpRequest in, CheckOutcome out. */
-export type CheckFunction = (request: HttpRequest, context: CheckContext) => Promise<CheckOutcome>;
-
-/**
- * Told about every deny the transport made itself (`cause` is a DutygateError for a bad request,
- * the thrown value for a failed pipeline, a timeout Error for a missed deadline). For logs only:
- * never awaited, and the cause is never echoed to the agent.
- */
-export type FallbackDenyListener = (outcome: CheckOutcome, cause: unknown) => void;
 
 /** Options of {@link createCheckHandler}. */
 export interface CheckHandlerOptions {
@@ -69,7 +36,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
     return toCheckResponse(outcome);
   };
 
-  const decide = async (call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>): Promise<WireCheckResponse> => {
+  const answer = async (call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>): Promise<WireCheckResponse> => {
     try {
       const parsed = parseCheckRequest(call.request, limits);
       if (!parsed.ok) return fallback(parsed.error.code, parsed.error.reason, parsed.error);
@@ -79,7 +46,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
         ...(request.headers.has('traceparent')
           ? { traceparent: request.headers.get('traceparent'), tracestate: request.headers.get('tracestate') }
           : { traceparent: metadataText(call, 'traceparent'), tracestate: metadataText(call, 'tracestate') }),
-        deadline: dueAt === undefined ? undefined : new Date(dueAt),
+        ...(dueAt === undefined ? {} : { deadline: new Deadline(dueAt) }),
       };
       const pending = check(request, context);
       const outcome = await settleBy(pending, dueAt === undefined ? undefined : dueAt + BACKSTOP_GRACE_MS);
@@ -93,7 +60,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
   };
 
   return (call, callback) => {
-    void decide(call).then((response) => callback(null, response));
+    void answer(call).then((response) => callback(null, response));
   };
 }
 
@@ -111,7 +78,7 @@ function metadataText(call: ServerUnaryCall<WireCheckRequest, WireCheckResponse>
 export const BACKSTOP_GRACE_MS = 20;
 
 /** The earlier of the RPC deadline and now + timeout; undefined when neither bounds the call. */
-function dueTime(deadline: Deadline, timeoutMs: number): number | undefined {
+function dueTime(deadline: GrpcDeadline, timeoutMs: number): number | undefined {
   const rpc = deadline instanceof Date ? deadline.getTime() : deadline;
   const own = timeoutMs > 0 && Number.isFinite(timeoutMs) ? Date.now() + timeoutMs : Infinity;
   const due = Math.min(rpc, own);

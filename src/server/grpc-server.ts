@@ -3,11 +3,11 @@ import type { ChannelOptions } from '@grpc/grpc-js';
 import { loadProtos } from '../authz/load-protos.js';
 import type { LimitsConfig, ListenConfig } from '../config/types.js';
 import { createCheckHandler } from './grpc-check-handler.js';
-import type { CheckFunction, FallbackDenyListener } from './grpc-check-handler.js';
+import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
 import { createHealthService } from './health-service.js';
 import type { HealthState } from './health-state.js';
 
-export type { CheckContext, CheckFunction, FallbackDenyListener } from './grpc-check-handler.js';
+export type { CheckContext, CheckFunction, FallbackDenyListener } from '../check/check-function.js';
 
 /** Options of {@link startGrpcServer}. */
 export interface GrpcServerOptions extends ListenConfig {

@@ -1,19 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { HttpRoute, HttpRoutes } from '../lib/http-routes.js';
 import type { Logger } from '../log/logger.js';
-
-/** What a route answers: a status and a JSON (or text) body. */
-export interface HttpResult {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Record<string, string>;
-}
-
-/**
- * A route handler: returns a status and a JSON body, or `undefined` when it wrote `response`
- * itself (Slack's Bolt receiver does).
- */
-export type HttpRoute = (request: IncomingMessage, url: URL, response: ServerResponse) => Promise<HttpResult | undefined>;
 
 /** The gate's HTTP side: health, readiness and (later) the approvals API, Slack and metrics. */
 export interface HttpServer {
@@ -24,9 +12,6 @@ export interface HttpServer {
    */
   close(graceMs?: number): Promise<void>;
 }
-
-/** Routes keyed by `METHOD /path` (exact paths; prefix routes end with `/*`). */
-export type HttpRoutes = Readonly<Record<string, HttpRoute>>;
 
 /**
  * Starts a small JSON HTTP server. Unknown routes are 404 and handler failures 500, both as

@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../log/logger.js';
 import { createAdminGuard } from './admin-guard.js';
-import type { AdminAuth } from './admin-token.js';
-import type { HttpRoutes } from './http-server.js';
+import type { AdminAuth } from '../lib/admin-token.js';
+import type { HttpRoutes } from '../lib/http-routes.js';
 import type { PolicyPin, PolicySource } from './policy-source.js';
 
 /** Largest rollback request body: `{"to":"<policy_version>"}` is tiny. */

@@ -75,6 +75,8 @@ export interface PolicySourceOptions {
   readonly keepVersions?: number;
   /** ms since the epoch (injected for tests). */
   readonly now?: () => number;
+  /** The configured agent issuer names: a policy naming another in `issuers:` is refused. */
+  readonly issuers?: readonly string[];
 }
 
 /** Debounce for file events: editors and Kubernetes ConfigMap updates write in several steps. */
@@ -98,7 +100,8 @@ export async function createPolicySource(file: string, options: PolicySourceOpti
   const opts: PolicySourceOptions = typeof options === 'boolean' ? { watch: options } : options;
   const now = opts.now ?? Date.now;
   const history = new PolicyHistory(opts.keepVersions ?? DEFAULT_KEEP_VERSIONS);
-  let policy = await loadPolicy(file);
+  const compileOptions = opts.issuers ? { issuers: opts.issuers } : {};
+  let policy = await loadPolicy(file, compileOptions);
   let activeSince = now();
   history.add(policy, activeSince, 'start');
   let error: string | undefined;
@@ -119,7 +122,7 @@ export async function createPolicySource(file: string, options: PolicySourceOpti
   const reload = async (): Promise<boolean> => {
     let next: CompiledPolicy;
     try {
-      next = await loadPolicy(file);
+      next = await loadPolicy(file, compileOptions);
     } catch (cause) {
       error = cause instanceof Error ? cause.message : String(cause);
       reloadsRefused++;

@@ -1,8 +1,8 @@
 import type { Logger } from '../log/logger.js';
 import type { StateStore } from '../state/state-store.js';
-import type { AdminAuth } from './admin-token.js';
+import type { AdminAuth } from '../lib/admin-token.js';
 import type { HealthState } from './health-state.js';
-import type { HttpRoutes } from './http-server.js';
+import type { HttpRoutes } from '../lib/http-routes.js';
 import type { PolicySource } from './policy-source.js';
 
 /** How often the state store is pinged to keep readiness current. */

@@ -3,7 +3,7 @@ import { createApprovals, type Approvals, type ApprovalsDependencies } from '../
 import type { GateConfig } from '../config/types.js';
 import { createAdmission, type Admission } from '../check/admission.js';
 import { admitChecks } from './admitted-check.js';
-import { createCheckHandler } from '../check/run-check.js';
+import { createCheckPipeline } from '../check/check-pipeline.js';
 import { createAgentVerifier } from '../identity/verify-agent.js';
 import { createGateAudit, type GateAudit } from '../telemetry/gate-audit.js';
 import type { Telemetry } from '../telemetry/telemetry.js';
@@ -14,7 +14,7 @@ import type { StateStore } from '../state/state-store.js';
 import { startGrpcServer } from './grpc-server.js';
 import { createHealthState, type HealthState } from './health-state.js';
 import { startHttpServer } from './http-server.js';
-import { loadAdminAuth } from './admin-token.js';
+import { loadAdminAuth } from '../lib/admin-token.js';
 import { createAuthzenRoutes } from '../authzen/authzen-routes.js';
 import { createAuditRoutes } from './audit-routes.js';
 import { createPolicyAdminRoutes } from './policy-admin-routes.js';
@@ -50,7 +50,7 @@ export interface GateOptions {
   /** Spans and metrics (default: metrics only); `dutygate serve` passes the NodeSDK's. */
   readonly telemetry?: Telemetry;
   /** Approvals hooks: telemetry events, Slack retry bounds and expiry sweep interval (tests). */
-  readonly approvals?: Pick<ApprovalsDependencies, 'events' | 'slackRetry' | 'sweepIntervalMs'>;
+  readonly approvals?: Pick<ApprovalsDependencies, 'events' | 'slackRetry' | 'sweepIntervalMs' | 'followUpIntervalMs'>;
 }
 
 /**
@@ -64,7 +64,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
   const admin = config.admin ? await loadAdminAuth(config.admin) : undefined;
   const pepAuth = config.authzen ? await loadAdminAuth(config.authzen, 'authzen (PEP)') : undefined;
   const checkpointSigner = config.audit.checkpoints ? await loadCheckpointSigner(config.audit.checkpoints.signingKeyFile) : undefined;
-  const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions }, log);
+  const policy = await createPolicySource(config.policy.file, { watch: config.policy.watch, keepVersions: config.policy.keepVersions, issuers: config.identity.issuers.flatMap((issuer) => (issuer.name === undefined ? [] : [issuer.name])) }, log);
   const state = await createState(config, log);
   const health = createHealthState('NOT_SERVING');
   let audit: GateAudit;
@@ -112,7 +112,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     onShed,
   });
   // Admission sits inside the audit: a shed Check is recorded like any other (with its request).
-  const check = audit.wrap(admitChecks(createCheckHandler({
+  const check = audit.wrap(admitChecks(createCheckPipeline({
     authenticator: verifier,
     policy: () => policy.current(),
     state,

@@ -1,4 +1,4 @@
-import type { ClauseRef } from '../policy/types.js';
+import type { ClauseRef, ReasonRequirement } from '../policy/types.js';
 
 /**
  * Lifecycle of an approval. `expired` is derived from `expiresAt` by the store on read;
@@ -36,6 +36,22 @@ export interface RequestBinding {
 }
 
 /**
+ * One approval rule an approval covers (issue 12 item 3): a call that matched several
+ * approval_needed rules needs each rule's quorum from that rule's approvers.
+ */
+export interface ApprovalRule {
+  readonly ruleId: string;
+  /** The rule's clause, quoted to its approvers. */
+  readonly clause?: ClauseRef;
+  /** Resolved principals (after `principals.aliases`) whose approve counts toward this rule. */
+  readonly approvers: readonly string[];
+  readonly quorum: number;
+  /** From `createdAt + escalateAfterMs`, the votes of these (resolved) principals count toward this rule too. */
+  readonly escalateAfterMs?: number;
+  readonly escalateTo?: readonly string[];
+}
+
+/**
  * A request for human approval (docs/design.md §6), bound to exactly what was asked: the agent and its
  * attested chain, the tool, the canonical params hash, the HTTP request, the rule, the policy
  * version and the deployment. `kind: break_glass` is a
@@ -62,12 +78,32 @@ export interface ApprovalRecord {
   readonly request?: RequestBinding;
   /** Calls only: `overrides.deployment` of the gate that raised it; its override token is good there only. */
   readonly deployment?: string;
+  /** The deciding (first) approval rule and its clause; `rules` lists every one. */
   readonly ruleId?: string;
   readonly clause?: ClauseRef;
   readonly policyVersion: string;
-  /** Resolved principals allowed to vote. */
+  /**
+   * Calls: every approval_needed rule the call matched, in policy order (the override token
+   * binds their sorted ids). The record is approved only when each rule's quorum is met, one
+   * approve counting toward every rule that lists the voter (src/state/approval-progress.ts). Absent on break-glass
+   * records and on calls raised before issue 12 item 3: then `approvers` and `quorum` alone decide.
+   */
+  readonly rules?: readonly ApprovalRule[];
+  /** Resolved principals allowed to vote: every rule's approvers. */
   readonly approvers: readonly string[];
+  /** Distinct approvals needed at least (with `rules`: the largest rule quorum). */
   readonly quorum: number;
+  /** Which votes must say why (`approval.require_reason`); absent (older records, break-glass): `deny`. */
+  readonly requireReason?: ReasonRequirement;
+  /** Calls only: remind the approvers who have not voted this long after `createdAt`, then every interval. */
+  readonly remindAfterMs?: number;
+  /** Calls only: from `createdAt + escalateAfterMs` the principals of `escalateTo` (resolved) may vote too. */
+  readonly escalateAfterMs?: number;
+  readonly escalateTo?: readonly string[];
+  /** When the latest reminder was claimed (one per interval across replicas). */
+  readonly remindedAt?: number;
+  /** When the escalation was claimed and posted (once). */
+  readonly escalatedAt?: number;
   /** Milliseconds since the epoch. */
   readonly createdAt: number;
   readonly expiresAt: number;
@@ -94,6 +130,9 @@ export interface ApprovalRecord {
   /** Masked params for display (never raw secrets). */
   readonly display?: Readonly<Record<string, unknown>>;
 }
+
+/** A follow-up of a pending approval: a reminder, or the escalation to `escalateTo`. */
+export type FollowUpStep = 'remind' | 'escalate';
 
 /** What `recordVote` did. */
 export type VoteResult =

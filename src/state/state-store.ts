@@ -1,7 +1,7 @@
 import type { DutyActor } from '../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../policy/types.js';
 import type { ReplaySpace } from './key-parts.js';
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditHead, AuditLink, CancelResult, VoteResult } from './approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AuditHead, AuditLink, CancelResult, FollowUpStep, VoteResult } from './approval-record.js';
 
 export type { DutyActor } from '../policy/duty-conflict.js';
 export type { ReplaySpace } from './key-parts.js';
@@ -71,6 +71,16 @@ export interface StateStore {
    * Who may cancel is checked by the caller before.
    */
   cancelApproval(approvalId: string, by: string, nowMs: number): Promise<CancelResult>;
+
+  /**
+   * Atomically claims one follow-up of a pending, unexpired approval (issue 17 item 2) and stamps
+   * it on the record (`remindedAt` / `escalatedAt` = `nowMs`): `remind` when the record was never
+   * reminded or last reminded at least `everyMs` ago, `escalate` once (`everyMs` undefined).
+   * Resolves the stamped record for the one caller, of any replica, that claimed it; undefined
+   * for every other (claimed already, closed, expired, unknown). Whether the step is due since
+   * `createdAt` is the caller's to check before.
+   */
+  claimFollowUp(approvalId: string, step: FollowUpStep, nowMs: number, everyMs?: number): Promise<ApprovalRecord | undefined>;
 
   /** Remembers where the notification for an approval was posted. */
   setApprovalNotification(approvalId: string, notification: { channel: string; ts: string }): Promise<void>;

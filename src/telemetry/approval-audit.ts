@@ -16,6 +16,8 @@ export const APPROVAL_SPAN_NAMES: Readonly<Record<ApprovalEventKind, string>> = 
   outcome: 'dutygate.approval.outcome',
   override_redeemed: 'dutygate.override.redeemed',
   break_glass_used: 'dutygate.break_glass.used',
+  reminded: 'dutygate.approval.reminded',
+  escalated: 'dutygate.approval.escalated',
 };
 
 /** Options of {@link createApprovalAudit}. */

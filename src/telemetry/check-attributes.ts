@@ -2,38 +2,8 @@ import type { Attributes, Span } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import type { CheckOutcome } from '../check/outcome.js';
-import { CODES, type Code } from '../errors.js';
+import { CODES } from '../errors.js';
 import { addToolAttributes, ATTR_ERROR_TYPE } from './semconv.js';
-
-/** The pipeline phase a code comes from (README "How a Check is decided"). */
-export type CheckPhase = 'identity' | 'replay' | 'chain' | 'request' | 'tool' | 'policy' | 'override' | 'state' | 'internal' | 'allow';
-
-const EXACT: Partial<Record<Code, CheckPhase>> = {
-  OK: 'allow',
-  KEYS_UNAVAILABLE: 'identity',
-  REPLAY: 'replay',
-  REPLAY_CAPACITY: 'replay',
-  CHAIN_INVALID: 'chain',
-  REQUEST_MALFORMED: 'request',
-  HEADERS_TOO_LARGE: 'request',
-  NO_TOOL: 'tool',
-  STATE_UNAVAILABLE: 'state',
-  POLICY_UNAVAILABLE: 'internal',
-  INTERNAL: 'internal',
-};
-
-/**
- * The phase that decided, derived from the code alone (one table, like the code → status
- * table): a code added later lands in `policy` unless its prefix says otherwise.
- */
-export function phaseOf(code: Code): CheckPhase {
-  const exact = EXACT[code];
-  if (exact) return exact;
-  if (code.startsWith('TOKEN_')) return 'identity';
-  if (code.startsWith('BODY_') || code.startsWith('MCP_')) return 'request';
-  if (code.startsWith('OVERRIDE_')) return 'override';
-  return 'policy';
-}
 
 /**
  * The `dutygate.check` span attributes (docs/design.md §7 and the README's table). Only what the
@@ -78,20 +48,21 @@ export function checkAttributes(outcome: CheckOutcome, record: DecisionRecord): 
 }
 
 /**
- * Span events and status: one event for the phase that denied (or would have, in shadow), and
+ * Span events and status: one event naming the phase that denied (or would have, in shadow) —
+ * the pipeline's own value, never guessed from the code — and
  * ERROR status when the gate itself failed (a 503 code: state, keys, policy, internal) — a
  * policy deny is the gate working, not an error.
  */
 export function markOutcome(span: Span, outcome: CheckOutcome, record: DecisionRecord): void {
   if (outcome.decision === 'deny' || outcome.decision === 'approval_needed') {
     span.addEvent(`dutygate.${outcome.decision}`, {
-      'dutygate.phase': phaseOf(outcome.code),
+      'dutygate.phase': outcome.phase,
       'dutygate.code': outcome.code,
       // The record's reason: values of params the policy does not let us record are taken out.
       ...(record.reason === null ? {} : { 'dutygate.reason': record.reason }),
     });
   } else if (outcome.wouldBlock) {
-    span.addEvent('dutygate.would_block', { 'dutygate.phase': 'policy', 'dutygate.code': outcome.wouldBlockCode ?? 'OK' });
+    span.addEvent('dutygate.would_block', { 'dutygate.phase': outcome.phase, 'dutygate.code': outcome.wouldBlockCode ?? 'OK' });
   }
   if (CODES[outcome.code].http === 503) span.setStatus({ code: SpanStatusCode.ERROR, message: outcome.code });
 }

@@ -7,7 +7,7 @@ import type { CheckOutcome } from '../check/outcome.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
-import type { CheckFunction, FallbackDenyListener } from '../server/grpc-check-handler.js';
+import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
 import { checkAttributes, markOutcome } from './check-attributes.js';
 import type { Telemetry } from './telemetry.js';
 import { headersOf, parentOf } from './trace-context.js';

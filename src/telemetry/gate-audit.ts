@@ -1,15 +1,15 @@
-import { approvalEventOf, type ApprovalEvent } from '../audit/approval-event.js';
+import { approvalEventOf, decidingReason, type ApprovalEvent } from '../audit/approval-event.js';
 import { createAuditRecorder, type RecordedAudit } from '../audit/audit-recorder.js';
 import type { CheckpointRecord, CheckpointSigner } from '../audit/checkpoint.js';
 import { createCheckpointer } from '../audit/checkpointer.js';
 import { openDecisionLog } from '../audit/decision-log.js';
-import { settleWithin } from '../check/with-deadline.js';
+import { settleWithin } from '../lib/with-deadline.js';
 import type { AuditConfig } from '../config/types.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
-import type { CheckFunction, FallbackDenyListener } from '../server/grpc-check-handler.js';
-import type { HttpRoutes } from '../server/http-server.js';
-import type { ApprovalRecord, ApprovalVote } from '../state/approval-record.js';
+import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
+import type { HttpRoutes } from '../lib/http-routes.js';
+import type { ApprovalRecord, ApprovalVote, FollowUpStep } from '../state/approval-record.js';
 import type { StateStore } from '../state/state-store.js';
 import { createApprovalAudit } from './approval-audit.js';
 import { emitCheckpointSpan } from './checkpoint-span.js';
@@ -42,9 +42,12 @@ export interface ApprovalAuditEvents {
   /** `outcome`: what came of the vote (`recorded`, `duplicate`, `closed`, `refused:<CODE>`); kept as the event's status. */
   vote(approvalId: string, vote: Pick<ApprovalVote, 'principal' | 'decision' | 'via'> & { readonly reason?: string }, outcome: string, record?: ApprovalRecord): void;
   decided(record: ApprovalRecord): void;
+  /** A reminder or the escalation this replica claimed: `reminded` / `escalated` events at the claim time. */
+  followedUp(step: FollowUpStep, record: ApprovalRecord): void;
   overrideRedeemed(approvalId: string, check: { readonly decisionId: string; readonly agentId: string }, record?: ApprovalRecord): void;
   breakGlassUsed(grant: ApprovalRecord, check: { readonly decisionId: string; readonly agentId: string }): void;
   slackCall(method: string, ok: boolean): void;
+  slackPostDropped(record: ApprovalRecord): void;
 }
 
 /** Everything the gate audits through: the Check interceptor, approval events, `/metrics`. */
@@ -138,12 +141,25 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
           ...(vote.reason === undefined ? {} : { reason: vote.reason }),
         }),
       // A cancel is an outcome too (`status: cancelled`); who withdrew it is the event's principal.
-      decided: (record) =>
-        fire(approvalEventOf('outcome', record, { ...(record.decidedAt === undefined ? {} : { at: record.decidedAt }), ...(record.cancelledBy === undefined ? {} : { principal: record.cancelledBy }) })),
+      decided: (record) => {
+        const reason = decidingReason(record);
+        fire(
+          approvalEventOf('outcome', record, {
+            ...(record.decidedAt === undefined ? {} : { at: record.decidedAt }),
+            ...(record.cancelledBy === undefined ? {} : { principal: record.cancelledBy }),
+            ...(reason === undefined ? {} : { reason }),
+          }),
+        );
+      },
+      followedUp: (step, record) => {
+        const at = step === 'remind' ? record.remindedAt : record.escalatedAt;
+        fire(approvalEventOf(step === 'remind' ? 'reminded' : 'escalated', record, at === undefined ? {} : { at }));
+      },
       overrideRedeemed: (approvalId, check, record) =>
         fire({ ...(record ? approvalEventOf('override_redeemed', record) : { kind: 'override_redeemed', approvalId }), decisionId: check.decisionId, agentId: check.agentId }),
       breakGlassUsed: (grant, check) => fire(approvalEventOf('break_glass_used', grant, { decisionId: check.decisionId, agentId: check.agentId })),
       slackCall: (method, ok) => telemetry.metrics?.recordSlackCall(method, ok),
+      slackPostDropped: () => telemetry.metrics?.recordSlackPostDropped(),
     },
     observe: (sources) => telemetry.observe?.(sources),
     routes: {

@@ -17,8 +17,10 @@ export interface GateMetrics {
   recordUnchained(reason: 'store_error' | 'backlog'): void;
   /** A decision log write failed. */
   recordLogError(): void;
-  /** One Slack Web API call (`chat.postMessage`, `chat.update`, `chat.postEphemeral`) after its retries. */
+  /** One Slack Web API call (`chat.postMessage`, `chat.update`, `chat.postEphemeral`, `views.open`) after its retries. */
   recordSlackCall(method: string, ok: boolean): void;
+  /** An approval message not posted: its channel was over `slack.post_rate` with a full queue. */
+  recordSlackPostDropped(): void;
 }
 
 const SOD_CODES = new Set(['SOD_SAME_AGENT', 'SOD_DUTY_CONFLICT']);
@@ -43,6 +45,7 @@ export function createGateMetrics(meter: Meter): GateMetrics {
   const logErrors = meter.createCounter('dutygate.audit.log_errors', { description: 'Decision log write failures' });
   const failClosed = meter.createCounter('dutygate.fail_closed', { description: 'Checks denied because the gate itself failed (a 503 code: state store, keys, policy, internal)' });
   const slackCalls = meter.createCounter('dutygate.slack.calls', { description: 'Slack Web API calls after retries, by method and result (ok, error)' });
+  const slackDropped = meter.createCounter('dutygate.slack.posts_dropped', { description: 'Approval messages not posted: the channel was over slack.post_rate and its queue was full' });
   // The failure series exist at 0 from the start: Prometheus' increase() and rate() cannot see
   // the first event of a series that appears with it, so an alert would miss a first failure,
   // and a dashboard panel of a healthy gate would show "no data" instead of 0.
@@ -52,7 +55,8 @@ export function createGateMetrics(meter: Meter): GateMetrics {
   for (const reason of ['store_error', 'backlog']) unchained.add(0, { reason });
   logErrors.add(0);
   replays.add(0);
-  for (const method of ['chat.postMessage', 'chat.update', 'chat.postEphemeral']) for (const result of ['ok', 'error']) slackCalls.add(0, { method, result });
+  slackDropped.add(0);
+  for (const method of ['chat.postMessage', 'chat.update', 'chat.postEphemeral', 'views.open']) for (const result of ['ok', 'error']) slackCalls.add(0, { method, result });
   const checkDuration = meter.createHistogram('dutygate.check.duration_seconds', {
     description: 'Check latency inside the gate, by enforced decision',
     unit: 's',
@@ -88,6 +92,9 @@ export function createGateMetrics(meter: Meter): GateMetrics {
     },
     recordSlackCall(method, ok) {
       slackCalls.add(1, { method, result: ok ? 'ok' : 'error' });
+    },
+    recordSlackPostDropped() {
+      slackDropped.add(1);
     },
   };
 }

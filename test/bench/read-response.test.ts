@@ -4,7 +4,7 @@ import type { CheckOutcome } from '../../src/check/outcome.js';
 import { loadBenchProtos } from '../../bench/bench-protos.js';
 import { readStatusCode, summarizeResponse, UNREADABLE } from '../../bench/load/read-response.js';
 
-const base = { decisionId: 'd-1', policyVersion: 'v1+abc', agentId: 'finance-1', shadow: false, wouldBlock: false } as const;
+const base = { decisionId: 'd-1', phase: 'policy', policyVersion: 'v1+abc', agentId: 'finance-1', shadow: false, wouldBlock: false } as const;
 const encode = (response: ReturnType<typeof buildOkResponse>) => loadBenchProtos().check.responseSerialize(response);
 
 describe('readStatusCode and summarizeResponse on the gate’s own responses', () => {

@@ -1,6 +1,6 @@
 /**
  * A local fake of Slack's Web API (the methods dutygate calls: chat.postMessage, chat.update,
- * chat.postEphemeral, auth.test). It records every call with its decoded arguments and can be
+ * chat.postEphemeral, views.open, auth.test). It records every call with its decoded arguments and can be
  * told to fail the next calls of a method — an HTTP 500, or a 429 with `Retry-After` — the way
  * Slack does.
  */
@@ -103,6 +103,12 @@ function answer(method: string, args: Record<string, unknown>, seq: number): Rec
       return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
     case 'chat.postEphemeral':
       return { ok: true, message_ts: ts };
+    case 'views.open': {
+      // Slack refuses a view without a trigger_id or whose JSON does not parse.
+      if (typeof args.trigger_id !== 'string' || args.trigger_id === '') return { ok: false, error: 'invalid_trigger_id' };
+      const view = typeof args.view === 'string' ? (JSON.parse(args.view) as Record<string, unknown>) : (args.view as Record<string, unknown>);
+      return { ok: true, view: { ...view, id: `V${String(seq).padStart(8, '0')}` } };
+    }
     case 'auth.test':
       return { ok: true, user_id: 'UBOT', bot_id: 'BBOT', team_id: 'T0TEAM' };
     default:
@@ -121,7 +127,7 @@ function decode(text: string, contentType: string | undefined): Record<string, u
   if (contentType?.includes('application/json')) return JSON.parse(text || '{}') as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(text)) {
-    out[key] = key === 'blocks' || key === 'attachments' ? JSON.parse(value) : value;
+    out[key] = key === 'blocks' || key === 'attachments' || key === 'view' ? JSON.parse(value) : value;
   }
   return out;
 }

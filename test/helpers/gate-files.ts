@@ -42,6 +42,11 @@ export interface GateFilesOptions {
   readonly approvals?: boolean;
   /** Trust the agent issuer's keys from this URL instead of the generated JWKS file. */
   readonly jwksUrl?: string;
+  /**
+   * More agent issuers, each with fresh keys (docs/design.md §2: issuers are namespaces). With
+   * any, name the fixture's own issuer too (`issuerExtra: 'name: corp'`).
+   */
+  readonly moreIssuers?: readonly { readonly name: string; readonly issuer: string }[];
 }
 
 /** A written gate folder. */
@@ -52,6 +57,8 @@ export interface GateFiles {
   /** The agent issuer's key pair. */
   readonly agents: SigningKey;
   readonly approvalKeys: ApprovalKeys;
+  /** Key pairs of `moreIssuers`, by name. */
+  readonly issuerKeys: ReadonlyMap<string, SigningKey>;
 }
 
 /** Writes keys, `policy` (YAML text) and `dutygate.yaml` into a fresh temp folder. */
@@ -64,6 +71,12 @@ export async function writeGateFiles(policy: string, options: GateFilesOptions =
   const override = options.approvalKeys?.override ?? (await generateSigningKey({ kid: 'override-1' }));
   await writeFile(join(dir, 'override.private.jwk.json'), JSON.stringify(override.privateJwk));
   const approvals = options.approvals ?? true;
+  const issuerKeys = new Map<string, SigningKey>();
+  for (const { name } of options.moreIssuers ?? []) {
+    const key = await generateSigningKey({ kid: `${name}-1` });
+    issuerKeys.set(name, key);
+    await writeFile(join(dir, `${name}.jwks.json`), JSON.stringify(key.publicJwks));
+  }
   const policyFile = join(dir, 'policy.yaml');
   await writeFile(policyFile, policy);
   const config = [
@@ -72,6 +85,7 @@ export async function writeGateFiles(policy: string, options: GateFilesOptions =
     'identity:',
     '  issuers:',
     `    - { issuer: "${ISSUER}", audience: ${AUDIENCE}, ${options.jwksUrl === undefined ? 'jwks_file: ./agents.jwks.json' : `jwks_url: "${options.jwksUrl}"`}${options.issuerExtra === undefined ? '' : `, ${options.issuerExtra}`} }`,
+    ...(options.moreIssuers ?? []).map(({ name, issuer }) => `    - { name: ${name}, issuer: "${issuer}", audience: ${AUDIENCE}, jwks_file: ./${name}.jwks.json }`),
     ...(options.identityExtra === undefined ? [] : [`  ${options.identityExtra}`]),
     `policy: { file: ./policy.yaml, watch: ${options.watch ?? false} }`,
     `log: { level: ${options.logLevel ?? 'silent'} }`,
@@ -86,5 +100,5 @@ export async function writeGateFiles(policy: string, options: GateFilesOptions =
   ].join('\n');
   const configFile = join(dir, 'dutygate.yaml');
   await writeFile(configFile, config);
-  return { dir, policyFile, configFile, agents, approvalKeys: { approvers, override } };
+  return { dir, policyFile, configFile, agents, approvalKeys: { approvers, override }, issuerKeys };
 }

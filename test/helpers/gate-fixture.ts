@@ -41,6 +41,10 @@ export interface GateFixture {
   mintChild(parentLink: string, agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
   /** Mints `agentId`'s token and the chain of links from `ancestors` (root first) down to it. */
   mintDelegated(agentId: string, ancestors: readonly string[], options?: Partial<MintAgentOptions>): Promise<{ token: string; chain: string[] }>;
+  /** Key pairs of `moreIssuers`, by name. */
+  readonly issuerKeys: ReadonlyMap<string, SigningKey>;
+  /** Mints an agent token from the `moreIssuers` entry named `name`. */
+  mintFrom(name: string, agentId: string, options?: Partial<MintAgentOptions>): Promise<string>;
   /** Sends a Check the way Envoy would and flattens the answer. */
   check(spec: EnvoyRequestSpec & { token?: string; chain?: readonly string[] }): Promise<CheckSummary>;
   close(): Promise<void>;
@@ -66,7 +70,7 @@ export interface LogLine {
 
 /** Starts a gate with `policy` (YAML text). */
 export async function startGateFixture(policy: string, options: GateFixtureOptions = {}): Promise<GateFixture> {
-  const { dir, policyFile, configFile, agents, approvalKeys } = await writeGateFiles(policy, options);
+  const { dir, policyFile, configFile, agents, approvalKeys, issuerKeys } = await writeGateFiles(policy, options);
   const loaded = await loadConfig(configFile, {});
   const onLine = options.logLines;
   const logger = onLine ? createLogger('info', { write: (text: string) => onLine(JSON.parse(text) as LogLine) }) : createLogger('silent');
@@ -88,6 +92,13 @@ export async function startGateFixture(policy: string, options: GateFixtureOptio
     mintLink: (agentId, delegateeAgentId, extra = {}) => mintDelegation(agents.privateJwk, { iss: ISSUER, agentId, delegateeAgentId, ...extra }),
     mintChild: (parentLink, agentId, extra = {}) => mintChildToken(agents.privateJwk, parentLink, { ...base, agentId, ...extra }),
     mintDelegated: (agentId, ancestors, extra = {}) => mintDelegatedAgent(agents.privateJwk, { ...base, agentId, ancestors, ...extra }),
+    issuerKeys,
+    mintFrom(name, agentId, extra = {}) {
+      const more = options.moreIssuers?.find((entry) => entry.name === name);
+      const key = issuerKeys.get(name);
+      if (more === undefined || key === undefined) throw new Error(`no issuer named ${name} in moreIssuers`);
+      return mintAgentToken(key.privateJwk, { iss: more.issuer, aud: AUDIENCE, agentId, ...extra });
+    },
     async check({ token, chain, headers = {}, ...spec }) {
       const all: Record<string, string | readonly string[]> = { ...headers };
       if (token !== undefined) all.authorization = `Bearer ${token}`;

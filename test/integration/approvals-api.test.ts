@@ -55,7 +55,8 @@ describe('approvals HTTP API', () => {
     expect(r.body).toMatchObject({ code: 'APPROVAL_REQUIRED' });
     return String(r.body?.approval_id);
   };
-  const decide = async (id: string, sub: string, decision: string = 'approve') => api('POST', `/v1/approvals/${id}/decision`, await approver(sub), { decision });
+  const decide = async (id: string, sub: string, decision: string = 'approve', reason?: string) =>
+    api('POST', `/v1/approvals/${id}/decision`, await approver(sub), { decision, ...(reason === undefined ? {} : { reason }) });
 
   describe('GET /v1/approvals/{id} (the requesting agent)', () => {
     it('answers the status to the same agent, with its token verified but not spent', async () => {
@@ -102,7 +103,7 @@ describe('approvals HTTP API', () => {
     it('one deny rejects, and the approval is closed afterwards', async () => {
       const id = await pending();
       await decide(id, 'sso:bob');
-      expect(await decide(id, 'sso:erin', 'deny')).toMatchObject({ status: 200, body: { status: 'denied' } });
+      expect(await decide(id, 'sso:erin', 'deny', 'wrong account')).toMatchObject({ status: 200, body: { status: 'denied' } });
       expect(await decide(id, 'sso:dave-not-listed')).toMatchObject({ status: 403, body: { code: 'APPROVER_NOT_LISTED' } });
       expect(await decide(id, 'sso:bob')).toMatchObject({ status: 200, body: { result: 'duplicate', status: 'denied' } });
       const late = await api('POST', `/v1/approvals/${id}/decision`, await approver('sso:erin'), { decision: 'approve' });
@@ -112,9 +113,30 @@ describe('approvals HTTP API', () => {
       expect(status.body.override_token).toBeUndefined();
     });
 
+    it('a Deny without a reason is 400 APPROVAL_REASON_REQUIRED (require_reason defaults to deny) and counts nothing; with one, the reason reaches the agent and the approvers', async () => {
+      const id = await pending();
+      for (const reason of [undefined, '', '   ']) {
+        expect(await decide(id, 'sso:erin', 'deny', reason)).toMatchObject({
+          status: 400,
+          body: { code: 'APPROVAL_REASON_REQUIRED', require_reason: 'deny', status: 'pending', message: expect.stringMatching(/needs a reason to deny \(require_reason: deny\)/) },
+        });
+      }
+      // An approve needs none under the default.
+      expect(await decide(id, 'sso:bob')).toMatchObject({ status: 200, body: { result: 'recorded', approvals: 1 } });
+      expect(await decide(id, 'sso:erin', 'deny', ' IBAN does not match the invoice ')).toMatchObject({ status: 200, body: { status: 'denied' } });
+      const status = await api('GET', `/v1/approvals/${id}`, await agent());
+      expect(status.body.votes).toEqual([
+        { decision: 'approve', reason: null, via: 'api', at: expect.any(String) },
+        { decision: 'deny', reason: 'IBAN does not match the invoice', via: 'api', at: expect.any(String) },
+      ]);
+      const listed = await api('GET', '/v1/approvals?status=denied', await approver('sso:bob'));
+      const mine = (listed.body.approvals as Record<string, unknown>[]).find((each) => each.approval_id === id);
+      expect(mine).toMatchObject({ require_reason: 'deny', votes: [{ principal: 'sso:bob', reason: null }, { principal: 'sso:erin', decision: 'deny', reason: 'IBAN does not match the invoice' }] });
+    });
+
     it('a listed approver deciding a closed approval gets 409 APPROVAL_CLOSED', async () => {
       const id = await pending();
-      await decide(id, 'sso:bob', 'deny');
+      await decide(id, 'sso:bob', 'deny', 'duplicate invoice');
       expect(await decide(id, 'sso:erin')).toMatchObject({ status: 409, body: { code: 'APPROVAL_CLOSED', status: 'denied' } });
     });
 

@@ -60,7 +60,7 @@ describe('dutygate approvals (CLI)', () => {
     const glass = await dutygate(['approvals', 'break-glass', '--agent', 'finance-x', '--reason', 'INC-9', '--ttl', '20m', '--url', f.httpUrl, '-t', frank]);
     expect(glass.code).toBe(0);
     const id = (JSON.parse(glass.stdout) as { approval_id: string }).approval_id;
-    const deny = await dutygate(['approvals', 'deny', id, '--url', f.httpUrl, '-t', await f.mintApprover('sso:erin')]);
+    const deny = await dutygate(['approvals', 'deny', id, '--reason', 'not an incident', '--url', f.httpUrl, '-t', await f.mintApprover('sso:erin')]);
     expect(deny.code).toBe(0);
     expect(JSON.parse(deny.stdout)).toMatchObject({ status: 'denied' });
     const none = await dutygate(['approvals', 'list', '--url', f.httpUrl], { DUTYGATE_TOKEN: '' });

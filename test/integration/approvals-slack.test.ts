@@ -28,7 +28,8 @@ rules:
     tools: [transfers.create]
     effect: approval_needed
     clause: DUAL_CONTROL
-    approval: { approvers: ["slack:U0FIN1", "slack:U0FIN2", "slack:U0FIN3"], quorum: 2, ttl: 15m }
+    # A Deny without a reason: this file is about quorum; reasons have approvals-slack-reasons.test.ts.
+    approval: { approvers: ["slack:U0FIN1", "slack:U0FIN2", "slack:U0FIN3"], quorum: 2, ttl: 15m, require_reason: none }
 `;
 const PAYMENTS = { method: 'POST', host: 'payments.internal', path: '/payments', headers: { 'content-type': 'application/json' } };
 const TRANSFERS = { ...PAYMENTS, path: '/transfers' };
@@ -85,7 +86,7 @@ describe('approvals through Slack (real Bolt, fake Web API)', () => {
   };
 
   describe('the message', () => {
-    it('posts one Block Kit message per approval with agent, tool, masked params, rule, clause, version, expiry and confirmed buttons', async () => {
+    it('posts one Block Kit message per approval with agent, tool, masked params, rule, clause, version, expiry and buttons (Approve confirmed, Deny asking its reason instead)', async () => {
       const { id } = await requestApproval();
       const call = posted(id)!;
       expect(call.args.channel).toBe('C0APPROVALS');
@@ -98,10 +99,9 @@ describe('approvals through Slack (real Bolt, fake Web API)', () => {
       expect(text).toContain('••••');
       const actions = (call.args.blocks as { type: string; elements?: { action_id: string; confirm?: unknown; value: string }[] }[]).find((block) => block.type === 'actions')!;
       expect(actions.elements!.map((button) => button.action_id)).toEqual(['dutygate_approve', 'dutygate_deny']);
-      for (const button of actions.elements!) {
-        expect(button.value).toBe(id);
-        expect(button.confirm).toBeDefined();
-      }
+      for (const button of actions.elements!) expect(button.value).toBe(id);
+      // require_reason defaults to deny: the Deny click opens the reason modal, its own confirmation.
+      expect(actions.elements!.map((button) => button.confirm !== undefined)).toEqual([true, false]);
     });
 
     it('a repeat of the same pending request returns the same approval and posts nothing new', async () => {

@@ -123,8 +123,8 @@ describe('audit trail: spans, decision log, chain, metrics', () => {
       return { ...PAYMENTS, body: body('pay-5', 1), ...agent };
     }],
     ['chain', 'CHAIN_INVALID', async () => ({ ...PAYMENTS, body: body('pay-6', 1), token: (await finance('finance-e')).token })],
-    ['tool', 'NO_TOOL', async () => ({ method: 'GET', host: 'x.internal', path: '/nowhere?api_key=abc', token: await f.mint('finance-f') })],
-    ['request', 'BODY_MALFORMED', async () => ({ ...PAYMENTS, body: '{"amount":', ...(await finance('finance-g')) })],
+    ['mapping', 'NO_TOOL', async () => ({ method: 'GET', host: 'x.internal', path: '/nowhere?api_key=abc', token: await f.mint('finance-f') })],
+    ['mapping', 'BODY_MALFORMED', async () => ({ ...PAYMENTS, body: '{"amount":', ...(await finance('finance-g')) })],
   ])('adds a span event for the phase that denied: %s (%s)', async (phase, code, spec) => {
     const r = await f.check(await spec());
     expect(r.body).toMatchObject({ code });
@@ -155,7 +155,7 @@ describe('audit trail: spans, decision log, chain, metrics', () => {
     expect(shadow.grpcCode).toBe(0);
     const span = await spanOf(shadow.metadata.decision_id);
     expect(span.attributes).toMatchObject({ 'dutygate.decision': 'allow', 'dutygate.shadow': true, 'dutygate.would_block': true, 'dutygate.would_block_code': 'POLICY_DENY', 'dutygate.rule_id': 'no-export', 'dutygate.clause': 'NO_EXPORT' });
-    expect(span.events.map((e) => [e.name, e.attributes?.['dutygate.code']])).toEqual([['dutygate.would_block', 'POLICY_DENY']]);
+    expect(span.events.map((e) => [e.name, e.attributes?.['dutygate.phase'], e.attributes?.['dutygate.code']])).toEqual([['dutygate.would_block', 'policy', 'POLICY_DENY']]);
   });
 
   it('audits denies the transport made itself (a request it could not parse)', async () => {
@@ -165,7 +165,7 @@ describe('audit trail: spans, decision log, chain, metrics', () => {
     await f.gate.audit.settled();
     const spans = exporter.getFinishedSpans().slice(before);
     expect(spans.map((s) => s.attributes['dutygate.code'])).toEqual(['REQUEST_MALFORMED']);
-    expect(spans[0]?.events[0]?.attributes?.['dutygate.phase']).toBe('request');
+    expect(spans[0]?.events[0]?.attributes?.['dutygate.phase']).toBe('transport');
   });
 
   it('exposes the metrics for Prometheus at /metrics on the HTTP port', async () => {

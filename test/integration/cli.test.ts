@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeJwt } from 'jose';
 import { CLI_PATH, runCli } from '../helpers/run-cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -85,6 +86,16 @@ describe('dutygate CLI', { timeout: 60_000 }, () => {
     const child = await dutygate('token', 'mint', '--key', join(dir, 'keys/agents.private.jwk.json'), '--iss', 'https://tokens.dev.local', '--aud', 'dutygate', '--agent-id', 'finance-a', '--parent-link', credential);
     expect(child.code).not.toBe(0);
     expect(child.stderr).toMatch(/not a delegation attestation/);
+  });
+
+  // issue 12 item 4: a link's bare delegatee is an agent of the link's own issuer; another
+  // issuer's delegatee must be named.
+  it('token mint --delegate-iss names the delegatee issuer of a link (delegatee_iss)', async () => {
+    const link = await mint('--agent-id', 'planner', '--delegate-to', 'finance-a', '--delegate-iss', 'https://tokens.partner.example');
+    expect(decodeJwt(link)).toMatchObject({ agent_id: 'planner', delegatee_agent_id: 'finance-a', delegatee_iss: 'https://tokens.partner.example' });
+    const alone = await dutygate('token', 'mint', '--key', join(dir, 'keys/agents.private.jwk.json'), '--iss', 'https://tokens.dev.local', '--aud', 'dutygate', '--agent-id', 'planner', '--delegate-iss', 'https://x.example');
+    expect(alone.code).not.toBe(0);
+    expect(alone.stderr).toMatch(/--delegate-iss needs --delegate-to/);
   });
 
   it('check: the README SoD example denies self-approval with the clause', async () => {

@@ -9,6 +9,7 @@ const allowOutcome: CheckOutcome = {
   decision: 'allow',
   code: 'OK',
   decisionId: '0b8e4c7a-2f1d-4e3b-a5c6-9d8e7f6a5b4c',
+  phase: 'policy',
   agentId: 'finance-exec',
   shadow: false,
   wouldBlock: false,

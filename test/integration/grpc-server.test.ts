@@ -4,6 +4,7 @@ import type { CheckFunction } from '../../src/server/grpc-server.js';
 import { buildCheckRequest, summarizeCheckResponse } from '../helpers/envoy-client.js';
 import type { EnvoyRequestSpec } from '../helpers/envoy-client.js';
 import { startHarness, stopHarness, TEST_LIMITS as LIMITS } from '../helpers/envoy-grpc-harness.js';
+import { Deadline } from '../../src/lib/deadline.js';
 import type { Harness } from '../helpers/envoy-grpc-harness.js';
 
 const OVERWRITE = 'OVERWRITE_IF_EXISTS_OR_ADD';
@@ -14,6 +15,7 @@ const allowOutcome: CheckOutcome = {
   decision: 'allow',
   code: 'OK',
   decisionId: DECISION_ID,
+  phase: 'policy',
   policyVersion: POLICY,
   agentId: 'finance-exec',
   parentAgentId: 'planner',
@@ -74,8 +76,8 @@ describe('gRPC ext_authz server, called with Envoy’s official protos', () => {
     expect(context.traceparent).toBe('00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     expect(context.tracestate).toBe('vendor=1');
     // Due at the gate's own timeout (300 ms), earlier than the client's 5 s gRPC deadline.
-    expect(context.deadline).toBeInstanceOf(Date);
-    expect(context.deadline!.getTime() - Date.now()).toBeLessThanOrEqual(LIMITS.checkTimeoutMs);
+    expect(context.deadline).toBeInstanceOf(Deadline);
+    expect(context.deadline!.dueAt - Date.now()).toBeLessThanOrEqual(LIMITS.checkTimeoutMs);
   });
 
   it('marks a partial body', async () => {
@@ -214,7 +216,7 @@ describe('gRPC ext_authz server, called with Envoy’s official protos', () => {
 
   it('a short Envoy deadline becomes the check deadline', async () => {
     await h.client.check(spec, { deadlineMs: 100 });
-    expect(h.seen[0]!.context.deadline!.getTime() - Date.now()).toBeLessThanOrEqual(100);
+    expect(h.seen[0]!.context.deadline!.dueAt - Date.now()).toBeLessThanOrEqual(100);
   });
 
   it.each([

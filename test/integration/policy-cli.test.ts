@@ -38,6 +38,29 @@ describe('dutygate policy CLI', { timeout: 90_000 }, () => {
     expect(github.stdout).toContain(`::error file=${bad},line=3,col=22,title=dutygate policy::rules[0].tools[0]: unknown tool 'nope'`);
   });
 
+  // issue 12 item 4: a rule's issuers: must name a configured agent issuer, checked with its line.
+  it('validate --config: a rule naming an unconfigured issuer is an issue at its line', async () => {
+    const config = join(dir, 'two-issuers.yaml');
+    await writeFile(
+      config,
+      [
+        'identity:',
+        '  issuers:',
+        '    - { name: corp, issuer: https://corp.example, audience: dutygate, jwks_file: ./corp.json }',
+        '    - { name: partner, issuer: https://partner.example, audience: dutygate, jwks_file: ./partner.json }',
+        'policy: { file: ./policy.yaml }',
+        '',
+      ].join('\n'),
+    );
+    const policy = join(dir, 'issuers.yaml');
+    await writeFile(policy, 'version: "1"\ntools:\n  - { name: pay, match: { path: /pay } }\nrules:\n  - { id: r, tools: [pay], issuers: [corp, partnr], effect: allow }\n');
+    const checked = await dutygate(['policy', 'validate', '--config', config, policy]);
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toContain(`${policy}:5:44: rules[0].issuers[1]: unknown issuer 'partnr' (did you mean 'partner'?)`);
+    // Without the configuration only the form of a name can be checked.
+    expect((await dutygate(['policy', 'validate', policy])).code).toBe(0);
+  });
+
   it('test: a passing example folder exits 0 and writes JUnit', async () => {
     const junit = join(dir, 'reports', 'junit.xml');
     const result = await dutygate(['policy', 'test', join(EXAMPLES, 'payments'), '--junit', junit]);

@@ -12,10 +12,9 @@ import { loadPolicy } from '../../src/policy/load-policy.js';
 import { createCaseGate, type CaseGate } from '../../src/policy-test/case-gate.js';
 import { formatTestReport } from '../../src/policy-test/format-report.js';
 import { loadCases } from '../../src/policy-test/load-cases.js';
-import type { CaseExpectation, PolicyCase } from '../../src/policy-test/policy-case.js';
 import { passed, runCaseFile, type SuiteResult } from '../../src/policy-test/run-cases.js';
 import { validatePolicyFiles } from '../../src/policy-test/validate-files.js';
-import { loadVectorSuites, type VectorCase } from '../vectors/load-vectors.js';
+import { loadVectorSuites } from '../vectors/vector-suites.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../examples/policies/', import.meta.url));
 const folders = readdirSync(EXAMPLES, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
@@ -59,31 +58,15 @@ describe('examples/policies: every example passes policy test', () => {
   });
 });
 
-/** A vector case in the public case format (vectors name `kind`; cases name `decision`). */
-function toPolicyCase(vector: VectorCase, line: number): PolicyCase {
-  const want = vector.expect;
-  const expectation: CaseExpectation = {
-    decision: want.kind,
-    code: want.code,
-    ...(want.tool === undefined ? {} : { tool: want.tool }),
-    ...(want.rule === undefined ? {} : { rule: want.rule }),
-    ...(want.clause === undefined ? {} : { clause: want.clause }),
-    ...(want.wouldBlock === undefined ? {} : { wouldBlock: want.wouldBlock }),
-    // The outcome carries the real code only for a call shadow let through (`would_block`);
-    // behind an enforced block it stays in the engine's Decision.
-    ...(want.shadowCode === undefined || (want.kind !== 'allow' && want.kind !== 'sanitize') ? {} : { shadowCode: want.shadowCode }),
-    ...(want.changes ? { setHeaders: want.changes.setHeaders, removeHeaders: want.changes.removeHeaders, setQuery: want.changes.setQuery, removeQuery: want.changes.removeQuery } : {}),
-  };
-  return { name: vector.name, line, agent: vector.agent, request: vector.request, ledger: vector.ledger, override: false, breakGlass: false, expect: expectation };
-}
+const VECTOR_SUITES = await loadVectorSuites();
 
 describe('test/vectors through the policy test case gate', () => {
-  for (const suite of loadVectorSuites()) {
+  // The vectors are cases in the product's format: `policy test` runs them as they are (its
+  // engine judges the engine details and the engine_only cases).
+  for (const suite of VECTOR_SUITES) {
     it(suite.name, async () => {
       const gate = await createCaseGate();
-      // Vectors marked engine-only present identities the server's chain check refuses.
-      const cases = suite.cases.filter((v) => v.engineOnly === undefined).map(toPolicyCase);
-      const result = await runCaseFile(gate, await loadPolicy(suite.policyFile), { file: suite.name, cases });
+      const result = await runCaseFile(gate, await loadPolicy(suite.policyFile), suite.cases);
       expect(result.results.every(passed), formatTestReport([result], false).join('\n')).toBe(true);
       expect(result.results.length).toBeGreaterThan(3);
     });

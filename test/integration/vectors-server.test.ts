@@ -6,10 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
-import { loadVectorSuites, type VectorCase } from '../vectors/load-vectors.js';
+import type { PolicyCase } from '../../src/policy-test/policy-case.js';
+import { loadVectorSuites } from '../vectors/vector-suites.js';
 
 /** Mints the case's ancestors (root first) and the agent token that names the last of them. */
-async function tokensFor(f: GateFixture, vector: VectorCase): Promise<{ token: string; chain?: string[] }> {
+async function tokensFor(f: GateFixture, vector: PolicyCase): Promise<{ token: string; chain?: string[] }> {
   const { agent } = vector;
   const initiator = agent.initiator === undefined ? {} : { initiator: agent.initiator };
   const { token, chain } = await f.mintDelegated(agent.id, agent.ancestors, initiator);
@@ -17,15 +18,15 @@ async function tokensFor(f: GateFixture, vector: VectorCase): Promise<{ token: s
 }
 
 /** What Envoy would be told (an approval_needed case creates an approval: APPROVAL_REQUIRED). */
-function expectedOnTheWire(vector: VectorCase): { allowed: boolean; code: string } {
-  const { kind, code } = vector.expect;
-  return { allowed: kind === 'allow' || kind === 'sanitize', code };
+function expectedOnTheWire(vector: PolicyCase): { allowed: boolean; code: string | undefined } {
+  const { decision, code } = vector.expect;
+  return { allowed: decision === 'allow' || decision === 'sanitize', code };
 }
 
-for (const suite of loadVectorSuites()) {
+for (const suite of await loadVectorSuites()) {
   describe(`vectors through the gRPC server: ${suite.name}`, async () => {
     const policy = await readFile(suite.policyFile, 'utf8');
-    const cases = suite.cases.filter((vector) => vector.engineOnly === undefined);
+    const cases = suite.cases.cases.filter((vector) => vector.engineOnly === undefined);
 
     it.each(cases.map((vector) => [vector.name, vector] as const))('%s', async (_name, vector) => {
       const f = await startGateFixture(policy);
@@ -51,11 +52,11 @@ for (const suite of loadVectorSuites()) {
         if (want.allowed) {
           expect(r.metadata.code).toBe('OK');
           if (vector.expect.wouldBlock !== undefined && vector.expect.shadow) expect(r.metadata.would_block).toBe(vector.expect.wouldBlock);
-          for (const [name, value] of Object.entries(vector.expect.changes?.setHeaders ?? {})) expect(r.headers[name]?.value).toBe(value);
-          for (const name of vector.expect.changes?.removeHeaders ?? []) expect(r.headersToRemove).toContain(name);
+          for (const [name, value] of Object.entries(vector.expect.setHeaders ?? {})) expect(r.headers[name]?.value).toBe(value);
+          for (const name of vector.expect.removeHeaders ?? []) expect(r.headersToRemove).toContain(name);
         } else {
           expect(r.body?.code).toBe(want.code);
-          if (vector.expect.kind === 'approval_needed') {
+          if (vector.expect.decision === 'approval_needed') {
             expect(r.body?.decision).toBe('approval_needed');
             expect(r.body?.approval_id).toMatch(/^apr_/);
             expect(r.headers['x-dutygate-approval-id']?.value).toBe(r.body?.approval_id);

@@ -50,6 +50,7 @@ const outcome = (n: number): CheckOutcome => ({
   decision: 'allow',
   code: 'OK',
   decisionId: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+  phase: 'policy',
   policyVersion: 'audit-1+000000000000',
   agentId: 'finance-a',
   parentAgentId: 'planner',

@@ -1,69 +1,45 @@
+/**
+ * The engine vectors against the policy engine alone: each case judged by `judgeCase` (the
+ * composition the gate runs stage by stage: src/policy/judge-call.ts) and compared by the same
+ * functions `policy test` uses — the outcome fields and the engine details (matched rules, duty
+ * steps, approval rules).
+ */
 import { describe, expect, it } from 'vitest';
-import { DutygateError } from '../../src/errors.js';
-import type { CompiledPolicy } from '../../src/policy/compile-policy.js';
-import { decideUnmapped } from '../../src/policy/decide-unmapped.js';
-import { dutyStepsFor, evaluate } from '../../src/policy/evaluate.js';
 import { loadPolicy } from '../../src/policy/load-policy.js';
-import type { Decision, ToolCall } from '../../src/policy/types.js';
-import { mapRequest } from '../../src/tools/map-request.js';
-import { loadVectorSuites, toHttpRequest, type VectorCase, type VectorExpectation } from './load-vectors.js';
+import { judgeCase, outcomeOfJudgement } from '../../src/policy-test/case-engine.js';
+import { compareEngineDetails, compareOutcome } from '../../src/policy-test/compare-outcome.js';
+import { loadVectorSuites } from './vector-suites.js';
 
 const LIMITS = { maxBodyBytes: 65_536, maxJsonDepth: 32 };
-
-/** The engine half of a Check: request → tool call → decision, ledger read as the state store would. */
-function decide(policy: CompiledPolicy, vector: VectorCase): { tool: ToolCall | undefined; decision: Decision } {
-  let tool: ToolCall | undefined;
-  try {
-    tool = mapRequest(policy, toHttpRequest(vector.request), LIMITS);
-  } catch (error) {
-    if (!(error instanceof DutygateError)) throw error;
-    return { tool: undefined, decision: decideUnmapped(policy, error.code, error.reason) };
-  }
-  if (!tool) return { tool, decision: decideUnmapped(policy, 'NO_TOOL') };
-  // Like StateStore.readLedger: only the entries of the resources this call touches.
-  const steps = dutyStepsFor(policy, tool);
-  const ledger = vector.ledger.filter((entry) => steps.some((step) => step.duty === entry.duty && step.resource === entry.resource));
-  return { tool, decision: evaluate(policy, { agent: vector.agent, tool, ledger }) };
-}
-
-/** The decision projected onto the fields the vector names (so unnamed fields are not checked). */
-function project(tool: ToolCall | undefined, decision: Decision, want: VectorExpectation): VectorExpectation {
-  const has = (key: keyof VectorExpectation) => Object.hasOwn(want, key);
-  return {
-    kind: decision.kind,
-    code: decision.code,
-    ...(has('tool') ? { tool: tool?.name ?? null } : {}),
-    ...(has('rule') ? { rule: decision.ruleId ?? null } : {}),
-    ...(has('clause') ? { clause: decision.clause?.name ?? null } : {}),
-    ...(has('shadow') ? { shadow: decision.shadow } : {}),
-    ...(has('wouldBlock') ? { wouldBlock: decision.wouldBlock } : {}),
-    ...(has('shadowCode') && decision.shadowCode ? { shadowCode: decision.shadowCode } : {}),
-    ...(has('changes') ? { changes: decision.changes ?? null } : {}),
-    ...(has('approval') ? { approval: decision.approval ?? null } : {}),
-    ...(has('dutySteps') ? { dutySteps: decision.dutySteps.map((step) => `${step.duty}/${step.resource}/${step.step}`) } : {}),
-    ...(has('matchedRules') ? { matchedRules: decision.matchedRules } : {}),
-  };
-}
-
-const suites = loadVectorSuites();
+const suites = await loadVectorSuites();
 
 describe('policy vectors', () => {
   it('has suites, each with uniquely named cases', () => {
     expect(suites.map((suite) => suite.name)).toEqual(expect.arrayContaining(['mcp', 'payments', 'rules', 'shadow']));
-    for (const suite of suites) expect(new Set(suite.cases.map((c) => c.name)).size, suite.name).toBe(suite.cases.length);
+    for (const suite of suites) expect(suite.cases.cases.length, suite.name).toBeGreaterThan(3);
   });
 
   for (const suite of suites) {
     describe(suite.name, async () => {
       const policy = await loadPolicy(suite.policyFile);
-      it.each(suite.cases.map((vector) => [vector.name, vector] as const))('%s', (_name, vector) => {
-        const { tool, decision } = decide(policy, vector);
-        expect(project(tool, decision, vector.expect)).toEqual(vector.expect);
+      it.each(suite.cases.cases.map((testCase) => [testCase.name, testCase] as const))('%s', (_name, testCase) => {
+        const judgement = judgeCase(policy, testCase, LIMITS);
+        expect([...compareOutcome(outcomeOfJudgement(judgement), testCase.expect), ...compareEngineDetails(judgement, testCase.expect)]).toEqual([]);
         // Every block quotes its rule text, except the policy default and refused requests.
+        const { decision } = judgement;
         if ((decision.kind === 'deny' || decision.kind === 'approval_needed') && decision.ruleId !== undefined) {
           expect(decision.clause?.text).toBeTruthy();
         }
       });
     });
   }
+
+  it('can fail: a flipped expectation is reported', async () => {
+    const suite = suites.find((each) => each.name === 'payments')!;
+    const policy = await loadPolicy(suite.policyFile);
+    const testCase = suite.cases.cases[0]!;
+    const judgement = judgeCase(policy, testCase, LIMITS);
+    expect(compareOutcome(outcomeOfJudgement(judgement), { ...testCase.expect, decision: 'deny' })).toEqual(['decision: expected "deny", got "allow"']);
+    expect(compareEngineDetails(judgement, { ...testCase.expect, matchedRules: ['nope'] })).toEqual(['matched_rules: expected ["nope"], got ["finance-payments"]']);
+  });
 });

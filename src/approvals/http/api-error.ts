@@ -1,5 +1,5 @@
 import { CODES, isDutygateError } from '../../errors.js';
-import type { HttpResult } from '../../server/http-server.js';
+import type { HttpResult } from '../../lib/http-routes.js';
 
 /**
  * Error codes of the approvals HTTP API (docs/design.md §8) and their statuses. Token failures reuse
@@ -12,6 +12,7 @@ export const API_ERRORS = {
   APPROVAL_FORBIDDEN: { status: 403, meaning: 'the approval belongs to another agent (or, to cancel: the caller is neither its agent nor its initiator)' },
   APPROVER_NOT_LISTED: { status: 403, meaning: 'the principal is not a listed approver of this approval' },
   APPROVER_IS_INITIATOR: { status: 403, meaning: "the principal is the workflow's initiator and may not approve it" },
+  APPROVAL_REASON_REQUIRED: { status: 400, meaning: "the rule's `approval.require_reason` asks a reason for this vote and `reason` is missing or blank" },
   APPROVAL_CLOSED: { status: 409, meaning: 'the approval was already approved, denied, cancelled or has expired' },
   BREAK_GLASS_DISABLED: { status: 409, meaning: 'the policy in force has no `break_glass` section' },
   BREAK_GLASS_TTL: { status: 400, meaning: "the requested grant is longer than the policy's `break_glass.max_ttl`" },

@@ -18,13 +18,14 @@ import { parseBearer } from '../../identity/parse-bearer.js';
 import { DEFAULT_MAX_IDENTIFIER_LENGTH, type PrincipalClaims } from '../../identity/read-claims.js';
 import type { AgentClaims } from '../../identity/types.js';
 import { identifierError } from '../../lib/text.js';
-import type { HttpResult, HttpRoutes } from '../../server/http-server.js';
+import type { HttpResult, HttpRoutes } from '../../lib/http-routes.js';
 import type { ApprovalStatus } from '../../state/approval-record.js';
 import { parseDuration } from '../../yaml/duration.js';
 import type { ApprovalService, Canceller } from '../approval-service.js';
+import { MAX_REASON_LENGTH, reasonRequirementOf } from '../reason-rule.js';
 import { apiError, errorResult } from './api-error.js';
 import { BodyError, readJsonObject } from './read-body.js';
-import { agentView, approverView } from './views.js';
+import { agentView, approverView, rulesView } from './views.js';
 
 /** Dependencies of {@link createApprovalsApi}. */
 export interface ApprovalsApiOptions {
@@ -42,7 +43,7 @@ export interface ApprovalsApiOptions {
 
 const STATUSES: ReadonlySet<string> = new Set(['pending', 'approved', 'denied', 'expired', 'cancelled']);
 const ID = /^apr_[A-Za-z0-9_-]{1,64}$/;
-const MAX_REASON = 1_000;
+const MAX_REASON = MAX_REASON_LENGTH;
 
 /** The API's routes, for the gate's HTTP server. */
 export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
@@ -132,11 +133,18 @@ export function createApprovalsApi(options: ApprovalsApiOptions): HttpRoutes {
       if (decision !== 'approve' && decision !== 'deny') return apiError('BAD_REQUEST', 'decision must be "approve" or "deny"');
       if (reason !== undefined && (typeof reason !== 'string' || reason.length > MAX_REASON)) return apiError('BAD_REQUEST', `reason must be a string of at most ${MAX_REASON} characters`);
       const outcome = await service.vote(id, principal, decision, 'api', nowMs, reason);
+      if (!outcome.ok && outcome.code === 'APPROVAL_REASON_REQUIRED' && outcome.record) {
+        const requirement = reasonRequirementOf(outcome.record);
+        return apiError(outcome.code, `this approval needs a reason to ${decision} (require_reason: ${requirement}): send {"decision":"${decision}","reason":"…"} with a non-blank reason`, {
+          status: outcome.record.status,
+          require_reason: requirement,
+        });
+      }
       if (!outcome.ok) return apiError(outcome.code, refusalMessage(outcome.code), outcome.record ? { status: outcome.record.status } : {});
       const record = outcome.record;
       return {
         status: 200,
-        body: { approval_id: record.approvalId, status: record.status, result: outcome.result, approvals: approvalsOf(record), quorum: record.quorum },
+        body: { approval_id: record.approvalId, status: record.status, result: outcome.result, approvals: approvalsOf(record), quorum: record.quorum, ...(record.rules ? { rules: rulesView(record, false) } : {}) },
       };
     }),
 

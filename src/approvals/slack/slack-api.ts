@@ -1,14 +1,18 @@
 import { webApi } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
-import type { ApprovalMessage } from './blocks.js';
+import type { ApprovalMessage, Block } from './blocks.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy, type Sleep } from './retry.js';
 import { createSlackLogger } from './slack-logger.js';
 
-/** The three Slack Web API methods dutygate uses (scope `chat:write`). */
+/** The Slack Web API methods dutygate uses (scope `chat:write`; `views.open` needs none beyond interactivity). */
 export interface SlackApi {
   postMessage(channel: string, message: ApprovalMessage): Promise<{ channel: string; ts: string }>;
   update(channel: string, ts: string, message: ApprovalMessage): Promise<void>;
   postEphemeral(channel: string, user: string, text: string): Promise<void>;
+  /** A reply in the thread of message `threadTs` (reminders, escalations; issue 17 item 2). */
+  reply(channel: string, threadTs: string, text: string): Promise<void>;
+  /** Opens a modal for the click that gave `triggerId` (valid 3 s: tried once, never retried). */
+  openView(triggerId: string, view: Block): Promise<void>;
 }
 
 /** Options of {@link createSlackApi}. */
@@ -62,6 +66,19 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
     },
     async postEphemeral(channel, user, text) {
       await retry('chat.postEphemeral', () => client.chat.postEphemeral({ channel, user, text }));
+    },
+    async reply(channel, threadTs, text) {
+      await retry('chat.postMessage', () => client.chat.postMessage({ channel, thread_ts: threadTs, text, unfurl_links: false, unfurl_media: false }));
+    },
+    async openView(triggerId, view) {
+      // A trigger_id expires 3 s after the click: a retry after backoff would only fail later.
+      try {
+        await client.views.open({ trigger_id: triggerId, view: view as never });
+        options.onCall?.('views.open', true);
+      } catch (error) {
+        options.onCall?.('views.open', false);
+        throw error;
+      }
     },
   };
 }

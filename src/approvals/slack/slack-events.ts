@@ -9,15 +9,20 @@
  *
  * A click is acknowledged first (Slack wants an answer within 3 s), then counted through the
  * same {@link ApprovalService} as the HTTP API; a click that does not count is explained to
- * its author alone (ephemeral message).
+ * its author alone (ephemeral message). A click whose vote needs a reason (`require_reason`)
+ * counts nothing: it opens the reason modal, and the vote is cast when Slack sends the modal's
+ * `view_submission` (reason-modal.ts) — the voter checked again, a blank reason refused with
+ * `response_action: errors` so the modal stays open.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { App, HTTPReceiver, type BlockAction, type ButtonAction } from '@slack/bolt';
+import { App, HTTPReceiver, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
 import type { Logger } from '../../log/logger.js';
-import type { HttpRoute } from '../../server/http-server.js';
-import type { ApprovalService } from '../approval-service.js';
+import type { HttpRoute } from '../../lib/http-routes.js';
+import type { ApprovalService, VoteOutcome } from '../approval-service.js';
 import { BodyError, readBody } from '../http/read-body.js';
+import { MAX_REASON_LENGTH, normalizeReason } from '../reason-rule.js';
 import { APPROVE_ACTION, DENY_ACTION } from './blocks.js';
+import { parseReasonModalState, REASON_BLOCK, REASON_CALLBACK, REASON_INPUT, renderReasonModal } from './reason-modal.js';
 import { createSlackLogger } from './slack-logger.js';
 import type { SlackNotifier } from './slack-notifier.js';
 
@@ -62,9 +67,40 @@ export function createSlackEvents(options: SlackEventsOptions): HttpRoute {
     const decision = action.action_id === APPROVE_ACTION ? 'approve' : 'deny';
     const user = body.user.id;
     const channel = body.channel?.id;
-    const outcome = await service.vote(action.value ?? '', `slack:${user}`, decision, 'slack', options.now());
-    const note = outcome.ok ? (outcome.result === 'duplicate' ? 'Your vote on this approval was already counted.' : undefined) : CLICK_REFUSALS[outcome.code];
+    const approvalId = action.value ?? '';
+    const principal = `slack:${user}`;
+    const check = await service.checkVoter(approvalId, principal, decision, options.now());
+    if (check.ok && check.reasonRequired) {
+      const what = check.record.kind === 'break_glass' ? `the break-glass grant for ${check.record.agentId}` : `${check.record.tool ?? 'this call'} by ${check.record.agentId}`;
+      const opened = await notifier.openModal(body.trigger_id, renderReasonModal({ approvalId, decision, ...(channel ? { channel } : {}) }, what));
+      if (!opened && channel) await notifier.whisper(channel, user, 'This vote needs a reason, but the reason dialog could not be opened; please click again.');
+      return;
+    }
+    // A refused check is not final (the escalation may open meanwhile): the vote decides.
+    const note = noteFor(await service.vote(approvalId, principal, decision, 'slack', options.now()));
     if (note && channel) await notifier.whisper(channel, user, note);
+  });
+  app.view<ViewSubmitAction>({ type: 'view_submission', callback_id: REASON_CALLBACK }, async ({ ack, body, view }) => {
+    const state = parseReasonModalState(view.private_metadata);
+    const reason = normalizeReason(view.state.values[REASON_BLOCK]?.[REASON_INPUT]?.value ?? undefined);
+    if (!state) {
+      await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: 'This dialog is not one dutygate opened; nothing was counted.' } });
+      return;
+    }
+    if (reason === undefined) {
+      // Slack keeps the modal open and shows the error under the input.
+      await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: `A reason is required to ${state.decision} this request.` } });
+      return;
+    }
+    // Slack enforces the input's max_length in the client; the bound is the gate's, whatever sent it.
+    if (reason.length > MAX_REASON_LENGTH) {
+      await ack({ response_action: 'errors', errors: { [REASON_BLOCK]: `A reason may be at most ${MAX_REASON_LENGTH} characters.` } });
+      return;
+    }
+    await ack();
+    const user = body.user.id;
+    const note = noteFor(await service.vote(state.approvalId, `slack:${user}`, state.decision, 'slack', options.now(), reason));
+    if (note && state.channel) await notifier.whisper(state.channel, user, note);
   });
   app.error((error) => {
     log.error({ err: error.message }, 'slack click handling failed');
@@ -96,9 +132,16 @@ export function createSlackEvents(options: SlackEventsOptions): HttpRoute {
   };
 }
 
+/** What to tell the voter alone about their vote, if anything. */
+function noteFor(outcome: VoteOutcome): string | undefined {
+  if (outcome.ok) return outcome.result === 'duplicate' ? 'Your vote on this approval was already counted.' : undefined;
+  return CLICK_REFUSALS[outcome.code];
+}
+
 const CLICK_REFUSALS: Readonly<Record<string, string>> = {
   APPROVER_IS_INITIATOR: 'You initiated this workflow, so your approval does not count (separation of duties).',
   APPROVER_NOT_LISTED: 'You are not a listed approver of this request; your click was not counted.',
   APPROVAL_CLOSED: 'This approval is already decided, cancelled or has expired.',
   APPROVAL_NOT_FOUND: 'This approval no longer exists.',
+  APPROVAL_REASON_REQUIRED: 'This vote needs a reason; it was not counted.',
 };

@@ -3,14 +3,21 @@
  * answered, then updated in place from the stored record — on every counted vote, on the
  * outcome, and on expiry (a sweeper finds expired records whose message still shows buttons).
  * Updates of one approval run one after another and always render the latest stored state, so
- * two quick clicks can never leave an older rendering on top.
+ * two quick clicks can never leave an older rendering on top. New messages are paced per channel
+ * (post-limiter.ts): over the rate they wait in a bounded queue, beyond it they are dropped and
+ * reported; a post whose turn comes after its approval was decided or expired is skipped.
+ * Reminders and escalations are replies in the message's thread that mention whom they ask
+ * (issue 17 item 2).
  */
-import { settleWithin } from '../../check/with-deadline.js';
+import { settleWithin } from '../../lib/with-deadline.js';
 import type { Logger } from '../../log/logger.js';
 import type { ApprovalRecord } from '../../state/approval-record.js';
+import { followUpAddressees } from '../follow-up-text.js';
 import type { StateStore } from '../../state/state-store.js';
 import type { ApprovalNotifier } from '../notifier.js';
-import { renderApprovalMessage } from './blocks.js';
+import { renderApprovalMessage, type Block } from './blocks.js';
+import { mentionOf } from './mentions.js';
+import { createPostLimiter, type PostRate } from './post-limiter.js';
 import type { SlackApi } from './slack-api.js';
 
 /** Options of {@link createSlackNotifier}. */
@@ -20,14 +27,22 @@ export interface SlackNotifierOptions {
   readonly state: StateStore;
   readonly log: Logger;
   readonly now: () => number;
+  /** `principals.aliases`: a resolved approver is mentioned through its Slack accounts. */
+  readonly aliases?: Readonly<Record<string, string>>;
   /** How often expired approvals are looked for (default 15s; 0 disables the timer). */
   readonly sweepIntervalMs?: number;
+  /** Pace of new messages per channel (`slack.post_rate`). */
+  readonly postRate: PostRate;
+  /** A message not posted because the channel's queue was full (counted as a metric by the caller). */
+  readonly onPostDropped?: (record: ApprovalRecord) => void;
 }
 
 /** The Slack notifier, plus an on-demand expiry sweep (tests call it directly). */
 export interface SlackNotifier extends ApprovalNotifier {
   /** Tells one Slack user (only them) why their click did not count. */
   whisper(channel: string, user: string, text: string): Promise<void>;
+  /** Opens a modal for a click (its `trigger_id`); false when Slack refused or did not answer. */
+  openModal(triggerId: string, view: Block): Promise<boolean>;
 }
 
 /** Builds the Slack notifier and starts its expiry sweeper. */
@@ -69,8 +84,31 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
     return track(next);
   };
 
-  async function announce(record: ApprovalRecord): Promise<void> {
+  const limiter = createPostLimiter(options.postRate, now);
+
+  /** Posts now, or queues the post, or drops it; resolves at once (the post reports its own errors). */
+  function announce(record: ApprovalRecord): Promise<void> {
+    // A job that starts inside submit() reads `waited` false; one that waited in the queue reads true.
+    let waited = false;
+    const verdict = limiter.submit(options.channel, () => post(record, waited));
+    if (verdict === 'queued') waited = true;
+    if (verdict === 'dropped') {
+      log.warn({ approval_id: record.approvalId, channel: options.channel, waiting: limiter.waiting() }, 'slack post dropped: the channel is over its post rate and its queue is full; the approval stays valid over the HTTP API');
+      options.onPostDropped?.(record);
+    }
+    return Promise.resolve();
+  }
+
+  async function post(record: ApprovalRecord, waited: boolean): Promise<void> {
     try {
+      if (waited) {
+        // Decided over the API, cancelled or expired while it waited: not worth the channel's budget.
+        const latest = await state.getApproval(record.approvalId, now());
+        if (!latest || latest.status !== 'pending') {
+          log.info({ approval_id: record.approvalId, status: latest?.status ?? 'gone' }, 'slack post skipped: the approval was closed before its turn');
+          return;
+        }
+      }
       const rendered = renderApprovalMessage(record, now());
       const posted = await api.postMessage(options.channel, rendered);
       await state.setApprovalNotification(record.approvalId, posted);
@@ -82,6 +120,27 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
       }
     } catch (error) {
       log.error({ approval_id: record.approvalId, err: String(error) }, 'slack notification failed; the approval stays valid over the HTTP API');
+    }
+  }
+
+  async function followUp(record: ApprovalRecord, step: 'remind' | 'escalate'): Promise<void> {
+    const notification = record.notification;
+    if (!notification) {
+      log.warn({ approval_id: record.approvalId, step }, 'approval follow-up not posted: its message is not posted yet');
+      return;
+    }
+    const nowMs = now();
+    const who = followUpAddressees(record, step, nowMs).map((principal) => mentionOf(principal, options.aliases ?? {}));
+    const expires = `<!date^${Math.floor(record.expiresAt / 1000)}^{time}|${new Date(record.expiresAt).toISOString()}>`;
+    const approvals = record.votes.filter((vote) => vote.decision === 'approve').length;
+    const text =
+      step === 'remind'
+        ? `:bell: Reminder: this approval is still pending (${approvals} of ${record.quorum}) and expires at ${expires}. Waiting on ${who.join(', ') || 'nobody listed who has not voted'}.`
+        : `:rotating_light: Escalated: no decision within ${durationText(record.escalateAfterMs ?? 0)}. ${who.join(', ') || 'The escalation list'} may now vote too (expires at ${expires}).`;
+    try {
+      await api.reply(notification.channel, notification.ts, text);
+    } catch (error) {
+      log.error({ approval_id: record.approvalId, step, err: String(error) }, 'slack follow-up failed; the approval stays valid');
     }
   }
 
@@ -105,6 +164,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   return {
     announce: (record) => track(announce(record)),
     refresh,
+    followUp,
     sweep,
     async whisper(channel, user, text) {
       try {
@@ -113,11 +173,27 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         log.warn({ err: String(error) }, 'slack ephemeral message failed');
       }
     },
+    async openModal(triggerId, view) {
+      try {
+        await api.openView(triggerId, view);
+        return true;
+      } catch (error) {
+        log.warn({ err: String(error) }, 'slack views.open failed');
+        return false;
+      }
+    },
     async close(graceMs) {
       if (timer) clearInterval(timer);
+      limiter.close();
       // Slack slower than the grace (or down, each call retried): the approval stays valid over
       // the HTTP API, but its message is not posted or not linked (README "Shutdown guarantees").
       await settleWithin(Promise.allSettled([...underWay]), graceMs);
     },
   };
+}
+
+/** `15m`, `90s`, `400ms`: the policy's own spelling of a duration, for the thread reply. */
+function durationText(ms: number): string {
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  return ms % 1_000 === 0 ? `${ms / 1_000}s` : `${ms}ms`;
 }

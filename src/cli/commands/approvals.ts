@@ -27,7 +27,7 @@ export function registerApprovalsCommand(program: Command): void {
 
   for (const decision of ['approve', 'deny'] as const) {
     common(approvals.command(`${decision} <id>`).description(`${decision} an approval as the token's principal`))
-      .option('-r, --reason <text>', 'why (kept with the vote)')
+      .option('-r, --reason <text>', "why (kept with the vote and shown to the requester; required when the rule's require_reason covers this vote — by default a deny)")
       .action(async (id: string, options: Common & { reason?: string }) => {
         await call(options, 'POST', `/v1/approvals/${encodeURIComponent(id)}/decision`, { decision, ...(options.reason ? { reason: options.reason } : {}) });
       });

@@ -28,12 +28,14 @@ export function registerPolicyTestCommand(policy: Command): void {
     .argument('<policy>', 'policy file, or a folder holding policy.yaml and cases.yaml')
     .argument('[cases...]', 'cases files (default: cases.yaml beside the policy when <policy> is a folder)')
     .option('--junit <file>', 'also write a JUnit XML report to this file')
-    .option('-c, --config <file>', 'take principals.aliases, limits and identity.max_chain_depth from this gate config')
+    .option('-c, --config <file>', 'take principals.aliases, limits, identity.max_chain_depth and the issuer names (identity.issuers, home_issuer) from this gate config')
     .option('-v, --verbose', 'list passing cases too')
     .action(async (policyArg: string, casesArgs: string[], options: TestOptions) => {
       const { policyFile, casesFiles } = await resolveInputs(policyArg, casesArgs);
-      const compiled = await loadPolicy(policyFile);
-      const gate = await createCaseGate(await gateOptions(options.config));
+      const gateConfig = await gateOptions(options.config);
+      // With a config, a rule naming an issuer the gate does not have is refused as the gate would.
+      const compiled = await loadPolicy(policyFile, gateConfig.issuers === undefined ? {} : { issuers: gateConfig.issuers });
+      const gate = await createCaseGate(gateConfig);
       const suites: SuiteResult[] = [];
       for (const file of casesFiles) suites.push(await runCaseFile(gate, compiled, await loadCases(file)));
       for (const line of formatTestReport(suites, options.verbose ?? false)) writeLine(line);
@@ -61,5 +63,7 @@ async function gateOptions(configFile: string | undefined): Promise<CaseGateOpti
     maxBodyBytes: config.limits.maxBodyBytes,
     maxJsonDepth: config.limits.maxJsonDepth,
     maxChainDepth: config.identity.maxChainDepth,
+    issuers: config.identity.issuers.flatMap((issuer) => (issuer.name === undefined ? [] : [issuer.name])),
+    ...(config.identity.homeIssuer === undefined ? {} : { homeIssuer: config.identity.homeIssuer }),
   };
 }

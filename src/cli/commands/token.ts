@@ -11,6 +11,7 @@ interface MintOptions {
   agentId?: string;
   parentLink?: string;
   delegateTo?: string;
+  delegateIss?: string;
   initiator?: string;
   jti?: string;
   ttl: string;
@@ -33,6 +34,7 @@ export function registerTokenCommand(program: Command): void {
     .option('--aud <audience>', 'audience (must match the issuer config; not used with --delegate-to)')
     .option('--agent-id <id>', 'agent_id claim (agent tokens)')
     .option('--delegate-to <agent-id>', "mint the delegation attestation (x-agent-chain link) by which --agent-id delegates to this agent, not a credential")
+    .option('--delegate-iss <issuer>', "with --delegate-to: the delegatee's issuer (delegatee_iss), when another issuer than --iss mints its token")
     .option('--parent-link <token>', "the parent's delegation attestation to --agent-id: sets parent_agent_id and parent_jti")
     .option('--initiator <principal>', 'the human on whose behalf the workflow runs, e.g. sso:alice')
     .option('--jti <id>', 'token id (default: random UUID)')
@@ -50,11 +52,13 @@ export function registerTokenCommand(program: Command): void {
         return;
       }
       if (!options.agentId) throw new Error('--agent-id is required for agent tokens');
+      if (options.delegateIss && !options.delegateTo) throw new Error('--delegate-iss needs --delegate-to');
       if (options.delegateTo) {
         const link = {
           iss: options.iss,
           agentId: options.agentId,
           delegateeAgentId: options.delegateTo,
+          ...(options.delegateIss ? { delegateeIss: options.delegateIss } : {}),
           ttlSeconds,
           ...(options.parentLink ? { parent: options.parentLink } : {}),
           ...(options.initiator ? { initiator: options.initiator } : {}),

@@ -1,6 +1,7 @@
 import { DutygateError } from '../../errors.js';
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, FollowUpStep, VoteResult } from '../approval-record.js';
 import { approvalLimitError } from '../approval-limit.js';
+import { quorumMet } from '../approval-progress.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 
 /** Bounds of the in-process approval records. */
@@ -90,12 +91,10 @@ export class MemoryApprovals {
     const current = withDerivedStatus(stored, nowMs);
     if (current.votes.some((earlier) => earlier.principal === vote.principal)) return { outcome: 'duplicate', record: current };
     if (current.status !== 'pending') return { outcome: 'closed', record: current };
-    const votes = [...current.votes, vote];
-    const approvals = votes.filter((each) => each.decision === 'approve').length;
-    let record: ApprovalRecord = { ...current, votes };
+    let record: ApprovalRecord = { ...current, votes: [...current.votes, vote] };
     if (vote.decision === 'deny') {
       record = { ...record, status: 'denied', decidedAt: nowMs };
-    } else if (approvals >= current.quorum) {
+    } else if (quorumMet(record)) {
       const grant = current.kind === 'break_glass' && current.grantTtlMs !== undefined ? { grantExpiresAt: nowMs + current.grantTtlMs } : {};
       record = { ...record, status: 'approved', decidedAt: nowMs, ...grant };
     }
@@ -118,6 +117,18 @@ export class MemoryApprovals {
     this.records.set(approvalId, record);
     this.unmarkPending(approvalId, record);
     return { outcome: 'cancelled', record };
+  }
+
+  /** Same checks as the Redis script: unknown, closed (or expired), claimed within the interval, then stamp. */
+  claimFollowUp(approvalId: string, step: FollowUpStep, nowMs: number, everyMs: number | undefined): ApprovalRecord | undefined {
+    const stored = this.records.get(approvalId);
+    if (!stored || withDerivedStatus(stored, nowMs).status !== 'pending') return undefined;
+    const field = step === 'remind' ? 'remindedAt' : 'escalatedAt';
+    const last = stored[field];
+    if (last !== undefined && (everyMs === undefined || last > nowMs - everyMs)) return undefined;
+    const record: ApprovalRecord = { ...stored, [field]: nowMs };
+    this.records.set(approvalId, record);
+    return record;
   }
 
   setNotification(approvalId: string, notification: { channel: string; ts: string }): void {

@@ -86,6 +86,7 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
     listApprovals: (status, nowMs, limit) => settle(() => approvals.list(status, nowMs, limit)),
     recordVote: (approvalId, vote, nowMs) => settle(() => approvals.vote(approvalId, vote, nowMs)),
     cancelApproval: (approvalId, by, nowMs) => settle(() => approvals.cancel(approvalId, by, nowMs)),
+    claimFollowUp: (approvalId, step, nowMs, everyMs) => settle(() => approvals.claimFollowUp(approvalId, step, nowMs, everyMs)),
     setApprovalNotification: (approvalId, notification) => settle(() => approvals.setNotification(approvalId, notification)),
     activeBreakGlass: (agentId, nowMs) => settle(() => approvals.activeBreakGlass(agentId, nowMs)),
 

@@ -3,8 +3,9 @@
  * `{approvals}` hash tag, so keys built inside a script from ARGV[1] (the approvals key head)
  * live in the same Redis Cluster slot as the declared ones. Records are hashes: `base` (the
  * record as created, JSON made by Node and never re-encoded by Lua, whose cjson would lose
- * number precision and turn [] into {}), the mutable fields, `v:<n>` vote JSON and
- * `p:<principal>` per voter. The checks mirror src/state/memory/memory-approvals.ts.
+ * number precision and turn [] into {}), the mutable fields, `v:<n>` vote JSON,
+ * `p:<principal>` per voter and the per-rule counters (`nrules`, `rq:<i>`, `rn:<i>`,
+ * `a:<principal>`; issue 12 item 3). The checks mirror src/state/memory/memory-approvals.ts.
  */
 
 /**
@@ -59,8 +60,9 @@ return { 1 }
 
 /**
  * One vote, and the decision it brings: unknown → not_found; the principal voted already →
- * duplicate; not pending or past expiry → closed; a deny denies; approvals reaching the quorum
- * approve (and start a break-glass grant).
+ * duplicate; not pending or past expiry → closed; a deny denies; for a record with rules, every
+ * rule's quorum met (`rn:<i>` ≥ `rq:<i>`, see ruleFields in redis-approvals.ts), else approvals
+ * reaching `quorum`, approve (and start a break-glass grant).
  * The decided index is bounded like the pending one: trimmed to `indexCap` ids, and kept no
  * longer than its longest-lived record (issue 19: `s:approved`/`s:denied` grew without end).
  * KEYS: record. ARGV: head, nowMs, principal, decision, vote JSON, approvalId, retentionMs,
@@ -77,8 +79,33 @@ redis.call('HSET', KEYS[1], 'v:' .. n, ARGV[5], 'p:' .. ARGV[3], ARGV[4])
 local decided = nil
 if ARGV[4] == 'deny' then
   decided = 'denied'
-elseif redis.call('HINCRBY', KEYS[1], 'napprove', 1) >= tonumber(f[3]) then
-  decided = 'approved'
+else
+  local total = redis.call('HINCRBY', KEYS[1], 'napprove', 1)
+  -- Issue 12 item 3: the approve counts toward every rule listing the voter, and each rule's
+  -- quorum must be met; records without rules decide by the count, as before.
+  -- Issue 17 item 2: and toward every rule whose escalation names the voter, once it is open.
+  local counted = {}
+  local listed = redis.call('HGET', KEYS[1], 'a:' .. ARGV[3])
+  if listed then
+    for i in string.gmatch(listed, '%d+') do counted[i] = true end
+  end
+  local escalated = redis.call('HGET', KEYS[1], 'e:' .. ARGV[3])
+  if escalated then
+    for i, opens in string.gmatch(escalated, '(%d+)@(%d+)') do
+      if now >= tonumber(opens) then counted[i] = true end
+    end
+  end
+  for i in pairs(counted) do redis.call('HINCRBY', KEYS[1], 'rn:' .. i, 1) end
+  local nrules = tonumber(redis.call('HGET', KEYS[1], 'nrules') or '0')
+  local met = total >= tonumber(f[3])
+  if nrules > 0 then
+    met = true
+    for i = 1, nrules do
+      local r = redis.call('HMGET', KEYS[1], 'rn:' .. i, 'rq:' .. i)
+      if tonumber(r[1]) < tonumber(r[2]) then met = false end
+    end
+  end
+  if met then decided = 'approved' end
 end
 if decided then
   redis.call('HSET', KEYS[1], 'status', decided, 'decidedAt', ARGV[2])
@@ -144,4 +171,23 @@ return redis.call('HGETALL', ARGV[1] .. 'r:' .. ids[1])
 export const SET_NOTIFICATION_LUA = `
 if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'notification', ARGV[1]) end
 return 0
+`;
+
+/**
+ * Claim a follow-up of a pending, unexpired record (issue 17 item 2), mirroring
+ * MemoryApprovals.claimFollowUp: the stamp field (`remindedAt` / `escalatedAt`) is set to now
+ * unless it was set less than `everyMs` ago (`everyMs` empty: once). One script on the record
+ * itself, so of any number of replicas sweeping at once exactly one claims each interval.
+ * KEYS: record. ARGV: field, nowMs, everyMs or ''. Returns HGETALL of the stamped record, or nil.
+ */
+export const CLAIM_FOLLOW_UP_LUA = `
+local now = tonumber(ARGV[2])
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local f = redis.call('HMGET', KEYS[1], 'status', 'expiresAt', ARGV[1])
+if f[1] ~= 'pending' or tonumber(f[2]) <= now then return false end
+if f[3] then
+  if ARGV[3] == '' or tonumber(f[3]) > now - tonumber(ARGV[3]) then return false end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return redis.call('HGETALL', KEYS[1])
 `;

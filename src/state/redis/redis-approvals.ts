@@ -1,5 +1,6 @@
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, VoteResult } from '../approval-record.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, CancelResult, FollowUpStep, VoteResult } from '../approval-record.js';
 import { approvalLimitError, DEFAULT_MAX_PENDING_APPROVALS } from '../approval-limit.js';
+import { ruleProgress } from '../approval-progress.js';
 import { approvalRetainUntil, DEFAULT_LIST_LIMIT, withDerivedStatus } from '../approval-status.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
@@ -36,16 +37,19 @@ export class RedisApprovals {
   }
 
   async create(record: ApprovalRecord, nowMs: number): Promise<{ record: ApprovalRecord; created: boolean }> {
-    const { votes, status, decidedAt, grantExpiresAt, notification, ...base } = record;
+    const { votes, status, decidedAt, grantExpiresAt, notification, remindedAt, escalatedAt, ...base } = record;
     const fields: (string | number)[] = ['base', JSON.stringify({ ...base, votes })];
-    fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', record.quorum);
+    fields.push('status', status, 'expiresAt', record.expiresAt, 'createdAt', record.createdAt, 'quorum', countQuorum(record));
     fields.push('kind', record.kind, 'grantTtlMs', record.grantTtlMs ?? '', 'agentId', record.agentId, 'requestKey', record.requestKey);
     fields.push('initiator', record.initiator ?? '');
     fields.push('nvotes', 0, 'napprove', votes.filter((vote) => vote.decision === 'approve').length);
     for (const vote of votes) fields.push(`p:${vote.principal}`, vote.decision);
+    fields.push(...ruleFields(record));
     if (decidedAt !== undefined) fields.push('decidedAt', decidedAt);
     if (grantExpiresAt !== undefined) fields.push('grantExpiresAt', grantExpiresAt);
     if (notification !== undefined) fields.push('notification', JSON.stringify(notification));
+    if (remindedAt !== undefined) fields.push('remindedAt', remindedAt);
+    if (escalatedAt !== undefined) fields.push('escalatedAt', escalatedAt);
     const recordTtl = Math.max(1, approvalRetainUntil(record, this.options.retentionMs) - nowMs);
     const indexStatus = status === 'expired' ? 'pending' : status;
     const keys = [this.keys.approval(record.approvalId), this.keys.requestKey(record.requestKey), this.keys.statusIndex(indexStatus), this.keys.pendingOf('agent', record.agentId)];
@@ -120,6 +124,12 @@ export class RedisApprovals {
     return { outcome, record: withDerivedStatus(fromHash(flat ?? []) as ApprovalRecord, nowMs) };
   }
 
+  async claimFollowUp(approvalId: string, step: FollowUpStep, nowMs: number, everyMs: number | undefined): Promise<ApprovalRecord | undefined> {
+    const field = step === 'remind' ? 'remindedAt' : 'escalatedAt';
+    const flat = (await this.scripts.claimFollowUp([this.keys.approval(approvalId)], [field, nowMs, everyMs ?? ''])) as string[] | null;
+    return flat ? withDerivedStatus(fromHash(flat) as ApprovalRecord, nowMs) : undefined;
+  }
+
   async setNotification(approvalId: string, notification: { channel: string; ts: string }): Promise<void> {
     const json = JSON.stringify({ channel: notification.channel, ts: notification.ts });
     await this.scripts.setNotification([this.keys.approval(approvalId)], [json]);
@@ -129,6 +139,41 @@ export class RedisApprovals {
     const flat = (await this.scripts.activeBreakGlass([this.keys.breakGlass(agentId)], [this.keys.approvals, nowMs])) as string[] | null;
     return flat ? fromHash(flat) : undefined;
   }
+}
+
+/**
+ * The `quorum` hash field, which the vote script reads only for records without rules. For a
+ * record with rules it is one more than all its approvers: a replica still running the script of
+ * before rule sets (a rolling upgrade) decides by that count alone and so can never approve it;
+ * the record waits for a replica that decides by rules. (`base` keeps the record's own quorum.)
+ */
+function countQuorum(record: ApprovalRecord): number {
+  return record.rules && record.rules.length > 0 ? record.approvers.length + 1 : record.quorum;
+}
+
+/**
+ * The per-rule counters the vote script decides with (issue 12 item 3): `nrules`; per rule *i*
+ * (1-based) its quorum `rq:<i>` and approvals so far `rn:<i>`; per listed principal `a:<principal>`,
+ * the space-separated indexes of the rules that list them; per escalation principal
+ * `e:<principal>`, `<i>@<opensAtMs>` entries of the rules that escalate to them (issue 17 item 2).
+ * Lua never decodes the rules' JSON.
+ */
+function ruleFields(record: ApprovalRecord): (string | number)[] {
+  const rules = record.rules ?? [];
+  const fields: (string | number)[] = ['nrules', rules.length];
+  const progress = ruleProgress(record);
+  const listedIn = new Map<string, number[]>();
+  const escalatedIn = new Map<string, string[]>();
+  rules.forEach((rule, i) => {
+    fields.push(`rq:${i + 1}`, rule.quorum, `rn:${i + 1}`, progress[i]?.approvedBy.length ?? 0);
+    for (const principal of rule.approvers) listedIn.set(principal, [...(listedIn.get(principal) ?? []), i + 1]);
+    if (rule.escalateAfterMs === undefined) return;
+    const opensAt = record.createdAt + rule.escalateAfterMs;
+    for (const principal of rule.escalateTo ?? []) escalatedIn.set(principal, [...(escalatedIn.get(principal) ?? []), `${i + 1}@${opensAt}`]);
+  });
+  for (const [principal, indexes] of listedIn) fields.push(`a:${principal}`, indexes.join(' '));
+  for (const [principal, entries] of escalatedIn) fields.push(`e:${principal}`, entries.join(' '));
+  return fields;
 }
 
 /** A record from a flat HGETALL reply (as scripts return it). */
@@ -151,6 +196,8 @@ function fromFields(fields: Record<string, string>): ApprovalRecord | undefined 
     ...(fields.decidedAt === undefined ? {} : { decidedAt: Number(fields.decidedAt) }),
     ...(fields.grantExpiresAt === undefined ? {} : { grantExpiresAt: Number(fields.grantExpiresAt) }),
     ...(fields.cancelledBy === undefined ? {} : { cancelledBy: fields.cancelledBy }),
+    ...(fields.remindedAt === undefined ? {} : { remindedAt: Number(fields.remindedAt) }),
+    ...(fields.escalatedAt === undefined ? {} : { escalatedAt: Number(fields.escalatedAt) }),
     ...(fields.notification === undefined ? {} : { notification: JSON.parse(fields.notification) as { channel: string; ts: string } }),
   };
 }

@@ -1,4 +1,4 @@
-import { ACTIVE_BREAK_GLASS_LUA, CANCEL_APPROVAL_LUA, CREATE_APPROVAL_LUA, RECORD_VOTE_LUA, SET_NOTIFICATION_LUA } from './lua-approvals.js';
+import { ACTIVE_BREAK_GLASS_LUA, CANCEL_APPROVAL_LUA, CLAIM_FOLLOW_UP_LUA, CREATE_APPROVAL_LUA, RECORD_VOTE_LUA, SET_NOTIFICATION_LUA } from './lua-approvals.js';
 import { AUDIT_CAS_LUA } from './lua-audit.js';
 import { COMMIT_DUTY_LUA } from './lua-ledger.js';
 import type { RedisClient } from './redis-client.js';
@@ -14,6 +14,7 @@ export interface RedisScripts {
   readonly cancelApproval: Run;
   readonly activeBreakGlass: Run;
   readonly setNotification: Run;
+  readonly claimFollowUp: Run;
   readonly auditCas: Run;
 }
 
@@ -24,6 +25,7 @@ const SOURCES: Record<keyof RedisScripts, string> = {
   cancelApproval: CANCEL_APPROVAL_LUA,
   activeBreakGlass: ACTIVE_BREAK_GLASS_LUA,
   setNotification: SET_NOTIFICATION_LUA,
+  claimFollowUp: CLAIM_FOLLOW_UP_LUA,
   auditCas: AUDIT_CAS_LUA,
 };
 

@@ -1,4 +1,4 @@
-import { settleWithin, withReplyDeadline } from '../../check/with-deadline.js';
+import { settleWithin, withReplyDeadline } from '../../lib/with-deadline.js';
 import type { RedisStateConfig } from '../../config/types.js';
 import { DutygateError, isDutygateError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
@@ -89,6 +89,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
     listApprovals: guard((status, nowMs, limit) => approvals.list(status, nowMs, limit)),
     recordVote: guard((approvalId, vote, nowMs) => approvals.vote(approvalId, vote, nowMs)),
     cancelApproval: guard((approvalId, by, nowMs) => approvals.cancel(approvalId, by, nowMs)),
+    claimFollowUp: guard((approvalId, step, nowMs, everyMs) => approvals.claimFollowUp(approvalId, step, nowMs, everyMs)),
     setApprovalNotification: guard((approvalId, notification) => approvals.setNotification(approvalId, notification)),
     activeBreakGlass: guard((agentId, nowMs) => approvals.activeBreakGlass(agentId, nowMs)),
 

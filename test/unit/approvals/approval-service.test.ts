@@ -58,11 +58,12 @@ describe('approval service', () => {
         refreshed.push(id);
         return Promise.resolve();
       },
+      followUp: () => Promise.resolve(),
       sweep: () => Promise.resolve(),
       close: () => Promise.resolve(),
     };
     const log = (name: string) => () => void events.push(name);
-    const hooks: ApprovalEvents = { created: log('created'), vote: (_id, vote, outcome) => void events.push(`vote:${vote.principal}:${outcome}`), decided: log('decided'), overrideRedeemed: log('redeemed'), breakGlassUsed: log('used') };
+    const hooks: ApprovalEvents = { created: log('created'), vote: (_id, vote, outcome) => void events.push(`vote:${vote.principal}:${outcome}`), decided: log('decided'), followedUp: log('followed-up'), overrideRedeemed: log('redeemed'), breakGlassUsed: log('used') };
     service = createApprovalService({ state, notifier, events: hooks, aliases: ALIASES, policy: () => POLICY, stateTimeoutMs: 1_000 });
   });
   afterEach(async () => {
@@ -77,11 +78,11 @@ describe('approval service', () => {
       ['a principal not listed', 'sso:mallory', 'APPROVER_NOT_LISTED'],
       ['the initiator, though listed', 'sso:carol', 'APPROVER_IS_INITIATOR'],
     ])('%s → %s', (_name, principal, refusal) => {
-      expect(voteRefusal(record(), principal)).toBe(refusal);
+      expect(voteRefusal(record(), principal, T0)).toBe(refusal);
     });
 
     it('a record without initiator only needs a listed approver', () => {
-      expect(voteRefusal(record({ initiator: undefined }), 'sso:carol')).toBeUndefined();
+      expect(voteRefusal(record({ initiator: undefined }), 'sso:carol', T0)).toBeUndefined();
     });
   });
 
@@ -125,6 +126,69 @@ describe('approval service', () => {
     const late = await stored(record());
     expect(await service.vote(late.approvalId, 'sso:bob', 'approve', 'api', T0 + 600_000)).toMatchObject({ ok: false, code: 'APPROVAL_CLOSED', record: { status: 'expired' } });
     expect(await service.vote('apr_nope', 'sso:bob', 'approve', 'api', T0)).toEqual({ ok: false, code: 'APPROVAL_NOT_FOUND' });
+  });
+
+  describe('reasons (require_reason)', () => {
+    it.each([
+      ['deny (the default, absent on the record)', undefined, 'deny', true],
+      ['deny (the default, absent on the record)', undefined, 'approve', false],
+      ['approve', 'approve' as const, 'approve', true],
+      ['approve', 'approve' as const, 'deny', false],
+      ['both', 'both' as const, 'approve', true],
+      ['both', 'both' as const, 'deny', true],
+      ['none', 'none' as const, 'deny', false],
+    ])('require_reason %s: a %s vote needs a reason → %s', async (_name, requireReason, decision, needed) => {
+      const r = await stored(record({ quorum: 1, ...(requireReason === undefined ? {} : { requireReason }) }));
+      const d = decision as 'approve' | 'deny';
+      expect(await service.checkVoter(r.approvalId, 'sso:bob', d, T0 + 1)).toMatchObject({ ok: true, reasonRequired: needed });
+      for (const blank of [undefined, '', '   \n ']) {
+        const outcome = await service.vote(r.approvalId, 'sso:bob', d, 'api', T0 + 1, blank);
+        if (needed) expect(outcome).toMatchObject({ ok: false, code: 'APPROVAL_REASON_REQUIRED', record: { status: 'pending' } });
+        else expect(outcome).toMatchObject({ ok: true });
+        if (!needed) return;
+      }
+      expect((await state.getApproval(r.approvalId, T0 + 2))?.votes).toEqual([]);
+      expect(await service.vote(r.approvalId, 'sso:bob', d, 'api', T0 + 2, '  invoice 4711 checked ')).toMatchObject({ ok: true, result: 'recorded' });
+      expect((await state.getApproval(r.approvalId, T0 + 3))?.votes).toEqual([{ principal: 'sso:bob', decision: d, at: T0 + 2, via: 'api', reason: 'invoice 4711 checked' }]);
+      expect(events).toContain('vote:sso:bob:refused:APPROVAL_REASON_REQUIRED');
+    });
+
+    it('a closed approval answers closed, not "reason required"', async () => {
+      const r = await stored(record({ quorum: 1 }));
+      await service.vote(r.approvalId, 'sso:bob', 'approve', 'api', T0 + 1);
+      expect(await service.vote(r.approvalId, 'sso:erin', 'deny', 'api', T0 + 2)).toMatchObject({ ok: false, code: 'APPROVAL_CLOSED' });
+      expect(await service.checkVoter(r.approvalId, 'sso:erin', 'deny', T0 + 2)).toMatchObject({ ok: false, code: 'APPROVAL_CLOSED' });
+    });
+
+    it('checkVoter applies the vote rules without recording anything', async () => {
+      const r = await stored(record());
+      expect(await service.checkVoter(r.approvalId, 'slack:U0CAROL', 'approve', T0 + 1)).toMatchObject({ ok: false, code: 'APPROVER_IS_INITIATOR' });
+      expect(await service.checkVoter(r.approvalId, 'sso:mallory', 'approve', T0 + 1)).toMatchObject({ ok: false, code: 'APPROVER_NOT_LISTED' });
+      expect(await service.checkVoter('apr_nope', 'sso:bob', 'approve', T0 + 1)).toEqual({ ok: false, code: 'APPROVAL_NOT_FOUND' });
+      expect((await state.getApproval(r.approvalId, T0 + 2))?.votes).toEqual([]);
+    });
+  });
+
+  describe('escalation (escalate_to)', () => {
+    const escalating = () => record({ quorum: 1, escalateAfterMs: 60_000, escalateTo: ['sso:cfo', 'sso:carol'] });
+
+    it.each([
+      ['before escalate_after', 59_999, 'APPROVER_NOT_LISTED'],
+      ['at escalate_after', 60_000, undefined],
+      ['later', 300_000, undefined],
+    ])('an escalate_to principal %s → %s', (_name, after, refusal) => {
+      expect(voteRefusal(escalating(), 'sso:cfo', T0 + after)).toBe(refusal);
+    });
+
+    it('the initiator stays excluded, even on the escalation list', () => {
+      expect(voteRefusal(escalating(), 'sso:carol', T0 + 120_000)).toBe('APPROVER_IS_INITIATOR');
+    });
+
+    it('an escalate_to vote counts towards the quorum once escalated, and is refused before', async () => {
+      const r = await stored(escalating());
+      expect(await service.vote(r.approvalId, 'sso:cfo', 'approve', 'api', T0 + 1_000)).toMatchObject({ ok: false, code: 'APPROVER_NOT_LISTED' });
+      expect(await service.vote(r.approvalId, 'sso:cfo', 'approve', 'api', T0 + 60_000)).toMatchObject({ ok: true, record: { status: 'approved' } });
+    });
   });
 
   it('lists only what the principal may vote on', async () => {

@@ -28,7 +28,18 @@ const RECORD: ApprovalRecord = {
   votes: [{ principal: 'sso:bob', decision: 'approve', at: T0, via: 'api' }],
   decidedAt: T0,
 };
-const CALL: OverrideCall = { agentId: 'finance-a', initiator: 'sso:carol', chain: ['planner'], tool: 'payments.create', paramsHash: 'a'.repeat(64), request: REQUEST, policyVersion: 'v1+abc' };
+const CALL: OverrideCall = { agentId: 'finance-a', initiator: 'sso:carol', chain: ['planner'], tool: 'payments.create', paramsHash: 'a'.repeat(64), request: REQUEST, policyVersion: 'v1+abc', rules: ['large'] };
+/** The same call approved under two rules (issue 12 item 3), listed out of order on purpose. */
+const TWO_RULES: ApprovalRecord = {
+  ...RECORD,
+  approvalId: 'apr_two',
+  rules: [
+    { ruleId: 'large', approvers: ['sso:bob'], quorum: 1 },
+    { ruleId: 'external', approvers: ['sso:sec1', 'sso:sec2'], quorum: 2 },
+  ],
+  approvers: ['sso:bob', 'sso:sec1', 'sso:sec2'],
+  quorum: 2,
+};
 
 async function codeOf(work: Promise<unknown>): Promise<string> {
   try {
@@ -95,6 +106,19 @@ describe('override tokens', () => {
     expect(await codeOf(tokens.verify(token, { ...CALL, ...change }, T0 + 1_000))).toBe(code);
   });
 
+  // issue 12 item 3: the sorted set of approval rules is bound, so an approval of {large} cannot
+  // lift a call that now also matches {external}, nor the other way round.
+  it('binds the sorted set of approval rule ids', async () => {
+    const one = await tokens.issue(RECORD);
+    expect(decodeJwt(one.token).rules).toEqual(['large']);
+    await expect(tokens.verify(one.token, { ...CALL, rules: ['external', 'large'] }, T0 + 1_000)).rejects.toThrow(/approved under rules large; this call needs the approval of external, large/);
+    const two = await tokens.issue(TWO_RULES);
+    expect(decodeJwt(two.token).rules).toEqual(['external', 'large']);
+    expect(await codeOf(tokens.verify(two.token, { ...CALL, rules: ['external', 'large'] }, T0 + 1_000))).toBe('OK');
+    expect(await codeOf(tokens.verify(two.token, CALL, T0 + 1_000))).toBe('OVERRIDE_MISMATCH');
+    expect(await codeOf(tokens.verify(two.token, { ...CALL, rules: [] }, T0 + 1_000))).toBe('OVERRIDE_MISMATCH');
+  });
+
   it('names the binding that differs', async () => {
     const { token } = await tokens.issue(RECORD);
     await expect(tokens.verify(token, { ...CALL, chain: [] }, T0 + 1_000)).rejects.toThrow(/another delegation chain/);
@@ -139,7 +163,7 @@ describe('override tokens', () => {
       const claims = decodeJwt((await tokens.issue(RECORD)).token);
       return new SignJWT({ ...claims, aud: 'dutygate' }).setProtectedHeader({ alg: 'EdDSA', typ: 'dutygate-override+jwt' }).sign(signer);
     }],
-    ...(['chain', 'request', 'deployment'] as const).map((claim): [string, () => Promise<string>] => [`a missing ${claim} claim (a token minted before issue 19 item 4)`, async () => {
+    ...(['chain', 'request', 'deployment', 'rules'] as const).map((claim): [string, () => Promise<string>] => [`a missing ${claim} claim (a token minted before issue 19 item 4 / issue 12 item 3)`, async () => {
       const signer = await importJWK(key, 'EdDSA');
       const { [claim]: _gone, ...claims } = decodeJwt((await tokens.issue(RECORD)).token);
       return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', typ: 'dutygate-override+jwt' }).sign(signer);

@@ -36,4 +36,27 @@ describe('Slack API calls are reported for the delivery metric', () => {
       ['chat.postEphemeral', false],
     ]);
   });
+  it('views.open is tried once (a trigger_id lives 3 s), a thread reply is a chat.postMessage with thread_ts; both reported', async () => {
+    const calls: [string, boolean][] = [];
+    const api = createSlackApi({
+      botToken: 'xoxb-test',
+      apiUrl: slack.url,
+      log: createLogger('silent'),
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      onCall: (method, ok) => calls.push([method, ok]),
+    });
+    const before = slack.calls.filter((call) => call.method === 'views.open').length;
+    slack.failNext('views.open', { status: 500 });
+    await expect(api.openView('1.2.a', { type: 'modal' })).rejects.toThrow();
+    expect(slack.calls.filter((call) => call.method === 'views.open')).toHaveLength(before + 1);
+    await api.openView('1.2.b', { type: 'modal', callback_id: 'x' });
+    expect(slack.succeeded('views.open').at(-1)!.args).toMatchObject({ trigger_id: '1.2.b', view: { type: 'modal', callback_id: 'x' } });
+    await api.reply('C0APPROVALS', '1700000000.000001', 'reminder');
+    expect(slack.succeeded('chat.postMessage').at(-1)!.args).toMatchObject({ channel: 'C0APPROVALS', thread_ts: '1700000000.000001', text: 'reminder' });
+    expect(calls).toEqual([
+      ['views.open', false],
+      ['views.open', true],
+      ['chat.postMessage', true],
+    ]);
+  });
 });

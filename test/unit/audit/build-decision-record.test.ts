@@ -34,6 +34,7 @@ const outcome = (fields: Partial<CheckOutcome>): CheckOutcome => ({
   decision: 'allow',
   code: 'OK',
   decisionId: 'd-1',
+  phase: 'policy',
   policyVersion: POLICY.policyVersion,
   shadow: false,
   wouldBlock: false,

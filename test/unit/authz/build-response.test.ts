@@ -12,6 +12,7 @@ const allow: CheckOutcome = {
   decision: 'allow',
   code: 'OK',
   decisionId: DECISION_ID,
+  phase: 'policy',
   policyVersion: '2026-11-21.1+0123456789ab',
   agentId: 'finance-exec',
   parentAgentId: 'planner',
@@ -92,6 +93,7 @@ const deny: CheckOutcome = {
   decision: 'deny',
   code: 'SOD_SAME_AGENT',
   decisionId: DECISION_ID,
+  phase: 'policy',
   policyVersion: '2026-11-21.1+0123456789ab',
   agentId: 'finance-exec',
   ruleId: 'approve-and-release',
@@ -135,7 +137,7 @@ describe('buildDeniedResponse', () => {
   });
 
   it('deny without clause, policy or agent: the six keys stay, with nulls', () => {
-    const { body, response } = deniedParts({ decision: 'deny', code: 'POLICY_UNAVAILABLE', decisionId: DECISION_ID, shadow: false, wouldBlock: false });
+    const { body, response } = deniedParts({ decision: 'deny', code: 'POLICY_UNAVAILABLE', decisionId: DECISION_ID, phase: 'policy', shadow: false, wouldBlock: false });
     expect(body).toStrictEqual({
       decision: 'deny',
       code: 'POLICY_UNAVAILABLE',

@@ -35,7 +35,7 @@ describe('parseConfig issues: file:line:column: key: message (hint)', () => {
     ['plain http jwks_url', withIssuer('jwks_url: http://tokens.example/jwks'), [at('5:17', 'identity.issuers[0].jwks_url: must be an https:// URL (http:// only for 127.0.0.1 or localhost)')]],
     ['loopback look-alike', withIssuer('jwks_url: http://localhost.evil.example/jwks'), [at('5:17', 'identity.issuers[0].jwks_url: must be an https:// URL (http:// only for 127.0.0.1 or localhost)')]],
     ['empty audience list', withIssuer('jwks_file: k.json').replace('audience: dutygate', 'audience: []'), [at('4:17', 'identity.issuers[0].audience: must be a string or a non-empty list of strings')]],
-    ['duplicate issuer', 'identity:\n  issuers:\n    - { issuer: a, audience: x, jwks_file: k }\n    - { issuer: a, audience: y, jwks_file: k }\npolicy: { file: p }\n', [at('4:17', "identity.issuers[1].issuer: 'a' is already configured at identity.issuers[0]")]],
+    ['duplicate issuer', 'identity:\n  issuers:\n    - { name: a, issuer: a, audience: x, jwks_file: k }\n    - { name: b, issuer: a, audience: y, jwks_file: k }\npolicy: { file: p }\n', [at('4:26', "identity.issuers[1].issuer: 'a' is already configured at identity.issuers[0]")]],
     [
       'approver issuer accepting agent tokens',
       'identity:\n  issuers: [{ issuer: a, audience: [x, z], jwks_file: k }]\napprovers:\n  issuers: [{ issuer: a, audience: z, jwks_file: k }]\npolicy: { file: p }\n',
@@ -51,6 +51,7 @@ describe('parseConfig issues: file:line:column: key: message (hint)', () => {
     // slack, listeners, aliases
     ['slack without its secrets', `${BASE}slack:\n  channel: C1\n`, [at('8:1', 'slack.bot_token: is required'), at('8:1', 'slack.signing_secret: is required')]],
     ['slack empty token', `${BASE}slack:\n  bot_token: ""\n  signing_secret: x\n  channel: C1\n`, [at('9:14', 'slack.bot_token: must not be empty')]],
+    ['slack post rate of zero', `${BASE}slack: { bot_token: a, signing_secret: b, channel: c, post_rate: { per_second: 0, burst: 0 } }\n`, [at('8:80', 'slack.post_rate.per_second: must be > 0'), at('8:90', 'slack.post_rate.burst: must be >= 1')]],
     ['slack api_url over http', `${BASE}slack: { bot_token: a, signing_secret: b, channel: c, api_url: "http://slack.example/api/" }\n`, [at('8:64', 'slack.api_url: must be an https:// URL (http:// only for 127.0.0.1 or localhost)')]],
     ['gRPC and HTTP on one port', `${BASE}http:\n  port: 9191\n`, [at('9:9', 'http.port: gRPC and HTTP cannot both listen on port 9191')]],
     [

@@ -6,8 +6,8 @@ const TWO_ISSUERS = (first: string, second: string) =>
   [
     'identity:',
     '  issuers:',
-    `    - { issuer: https://a.example, audience: dutygate, jwks_file: a.json${first} }`,
-    `    - { issuer: https://b.example, audience: dutygate, jwks_file: b.json${second} }`,
+    `    - { name: a, issuer: https://a.example, audience: dutygate, jwks_file: a.json${first} }`,
+    `    - { name: b, issuer: https://b.example, audience: dutygate, jwks_file: b.json${second} }`,
     'policy: { file: policy.yaml }',
     '',
   ].join('\n');
@@ -25,7 +25,7 @@ describe('config: identity.issuers[].delegation (RFC 8693 act claims or x-agent-
 
   it.each([
     ['act then an issuer without the key (chain)', TWO_ISSUERS(', delegation: act', ''), '4:7', 'identity.issuers[1]'],
-    ['chain then act', TWO_ISSUERS(', delegation: chain', ', delegation: act'), '4:87', 'identity.issuers[1].delegation'],
+    ['chain then act', TWO_ISSUERS(', delegation: chain', ', delegation: act'), '4:96', 'identity.issuers[1].delegation'],
   ])('refuses mixed forms: %s', (_name, text, position, key) => {
     const issues = issuesOf(text);
     expect(issues).toHaveLength(1);

@@ -59,7 +59,8 @@ describe('parseConfig', () => {
       ...DEFAULTS,
       source: FILE,
       identity: {
-        issuers: [issuer({ issuer: 'https://tokens.agents.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys/agents.jwks.json' })],
+        issuers: [issuer({ name: 'default', issuer: 'https://tokens.agents.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys/agents.jwks.json' })],
+        homeIssuer: 'default',
         maxTokenLifetimeMs: 300_000,
         clockSkewMs: 5_000,
         maxChainDepth: 8,
@@ -70,9 +71,16 @@ describe('parseConfig', () => {
       },
       policy: { file: '/etc/dutygate/policy.yaml', watch: true, keepVersions: 10 },
       overrides: { signingKeyFile: '/etc/dutygate/keys/override.jwk.json', ttlMs: 600_000, deployment: 'default' },
-      slack: { botToken: 'xoxb-test', signingSecret: 'shh', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' },
+      slack: { botToken: 'xoxb-test', signingSecret: 'shh', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/', postRate: { perSecond: 1, burst: 5, maxQueued: 100 } },
       principals: { aliases: { 'slack:U0ALICE': 'sso:alice' } },
     } satisfies GateConfig);
+  });
+
+  it('reads slack.post_rate, each key defaulting on its own (1/s, burst 5, queue 100)', () => {
+    const slack = (rate: string) => parseConfig(`${BASE}slack: { bot_token: a, signing_secret: b, channel: c${rate} }\n`, FILE, {}).slack?.postRate;
+    expect(slack('')).toEqual({ perSecond: 1, burst: 5, maxQueued: 100 });
+    expect(slack(', post_rate: { per_second: 0.5 }')).toEqual({ perSecond: 0.5, burst: 5, maxQueued: 100 });
+    expect(slack(', post_rate: { per_second: 3, burst: 10, max_queued: 0 }')).toEqual({ perSecond: 3, burst: 10, maxQueued: 0 });
   });
 
   it('fills in every default', () => {
@@ -80,7 +88,8 @@ describe('parseConfig', () => {
       ...DEFAULTS,
       source: FILE,
       identity: {
-        issuers: [issuer({ issuer: 'https://tokens.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys.json' })],
+        issuers: [issuer({ name: 'default', issuer: 'https://tokens.example', audience: 'dutygate', jwksFile: '/etc/dutygate/keys.json' })],
+        homeIssuer: 'default',
         maxTokenLifetimeMs: 300_000,
         clockSkewMs: 5_000,
         maxChainDepth: 8,
@@ -110,7 +119,8 @@ log: { level: silent }
 `;
     const config = parseConfig(text, FILE, {});
     expect(config.identity).toEqual({
-      issuers: [{ issuer: 'a', audience: ['x', 'y'], jwksUrl: 'https://a.example/jwks', algorithms: ['ES256', 'PS512'], jwksCacheMs: 3_600_000, jwksCooldownMs: 60_000, jwksTimeoutMs: 500, jwksMaxStaleMs: 3_600_000 }],
+      issuers: [{ name: 'default', issuer: 'a', audience: ['x', 'y'], jwksUrl: 'https://a.example/jwks', algorithms: ['ES256', 'PS512'], jwksCacheMs: 3_600_000, jwksCooldownMs: 60_000, jwksTimeoutMs: 500, jwksMaxStaleMs: 3_600_000 }],
+      homeIssuer: 'default',
       maxTokenLifetimeMs: 600_000,
       clockSkewMs: 0,
       maxChainDepth: 32,
@@ -180,7 +190,7 @@ describe('loadConfig', () => {
     expect(defaults).toEqual(expected);
     expect(approvers.issuers).toEqual([]);
     expect(overrides).toEqual({ signingKeyFile: join(examples, 'keys/override.jwk.json'), ttlMs: 600_000, deployment: 'default' });
-    expect(slack).toEqual({ botToken: 'xoxb-example', signingSecret: 'secret', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/' });
+    expect(slack).toEqual({ botToken: 'xoxb-example', signingSecret: 'secret', channel: 'C0APPROVALS', apiUrl: 'https://slack.com/api/', postRate: { perSecond: 1, burst: 5, maxQueued: 100 } });
   });
 
   it('loads the act-delegation example', async () => {

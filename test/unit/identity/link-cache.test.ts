@@ -7,6 +7,8 @@ import { createTokenVerifier } from '../../../src/identity/verify-token.js';
 import type { TokenVerifier } from '../../../src/identity/verify-token.js';
 import { AUD, ISS, LIMITS, NOW, NOW_S, at, makeIssuer, rejection } from './fixtures.js';
 
+const HOME = { name: 'default', home: true } as const;
+
 /** A stub verifier that counts calls and returns claims expiring `ttl` seconds after NOW. */
 function counting(ttl = 60): { verify: (token: string, now: Date) => Promise<AgentClaims>; calls: string[] } {
   const calls: string[] = [];
@@ -14,7 +16,7 @@ function counting(ttl = 60): { verify: (token: string, now: Date) => Promise<Age
     calls,
     verify: (token) => {
       calls.push(token);
-      return Promise.resolve({ iss: ISS, agentId: token, jti: `jti-${token}`, iat: NOW_S, exp: NOW_S + ttl });
+      return Promise.resolve({ iss: ISS, agentId: token, localAgentId: token, namespace: HOME, jti: `jti-${token}`, iat: NOW_S, exp: NOW_S + ttl });
     },
   };
 }
@@ -48,7 +50,7 @@ describe('createCachedLinkVerifier', () => {
     const cached = createCachedLinkVerifier((token) => {
       calls.push(token);
       if (fail) return Promise.reject(new DutygateError('TOKEN_SIGNATURE', 'bad'));
-      return Promise.resolve({ iss: ISS, agentId: 'a', jti: 'j', iat: NOW_S, exp: NOW_S + 60 });
+      return Promise.resolve({ iss: ISS, agentId: 'a', localAgentId: 'a', namespace: HOME, jti: 'j', iat: NOW_S, exp: NOW_S + 60 });
     });
     await expect(cached('t1', NOW)).rejects.toMatchObject({ code: 'TOKEN_SIGNATURE' });
     fail = false;
@@ -82,7 +84,7 @@ describe('createCachedLinkVerifier', () => {
       (token, now) => {
         calls.push(token);
         const iat = now.getTime() / 1000;
-        return Promise.resolve({ iss: ISS, agentId: token, jti: token, iat, exp: iat + (ttls[token] ?? 0) });
+        return Promise.resolve({ iss: ISS, agentId: token, localAgentId: token, namespace: HOME, jti: token, iat, exp: iat + (ttls[token] ?? 0) });
       },
       { maxEntries: 3 },
     );

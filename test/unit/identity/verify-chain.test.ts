@@ -61,6 +61,8 @@ function agent(node: Node): AgentClaims {
   return {
     iss: ISS,
     agentId: node.agentId,
+    localAgentId: node.agentId,
+    namespace: { name: 'default', home: true },
     jti: node.jti ?? `jti-${node.agentId}`,
     iat,
     exp: iat + 60,

@@ -111,6 +111,8 @@ describe('createTokenVerifier: agent tokens', () => {
     await expect(verifier.verify(token, NOW)).resolves.toEqual({
       iss: ISS,
       agentId: 'agent-a',
+      localAgentId: 'agent-a',
+      namespace: { name: 'default', home: true },
       jti: 'jti-a',
       iat: NOW_S,
       exp: NOW_S + 60,
@@ -124,7 +126,7 @@ describe('createTokenVerifier: agent tokens', () => {
 
   it('leaves absent optional claims absent', async () => {
     const claims = await verifier.verify(await sign(payload()), NOW);
-    expect(Object.keys(claims).sort()).toEqual(['agentId', 'exp', 'iat', 'iss', 'jti']);
+    expect(Object.keys(claims).sort()).toEqual(['agentId', 'exp', 'iat', 'iss', 'jti', 'localAgentId', 'namespace']);
   });
 
   it.each([
@@ -144,9 +146,9 @@ describe('createTokenVerifier: agent tokens', () => {
 
   it('accepts ES256 when the issuer allows it', async () => {
     const es = await makeIssuer({ issuer: 'https://es.example', algorithms: ['EdDSA', 'ES256'] }, 'ES256');
-    const both = await createTokenVerifier({ ...BASE, issuers: [issuer.config, es.config], requireAgentClaims: true });
+    const both = await createTokenVerifier({ ...BASE, issuers: [{ ...issuer.config, name: 'ed' }, { ...es.config, name: 'es' }], homeIssuer: 'ed', requireAgentClaims: true });
     const token = await signRaw(es.key.privateJwk, payload({ iss: 'https://es.example' }));
-    await expect(both.verify(token, NOW)).resolves.toMatchObject({ iss: 'https://es.example', agentId: 'agent-a' });
+    await expect(both.verify(token, NOW)).resolves.toMatchObject({ iss: 'https://es.example', agentId: 'es|agent-a', localAgentId: 'agent-a' });
     // The unverified iss only selects the key set: a token claiming issuer B but signed with
     // issuer A's key finds no key in B's set.
     const forged = await sign(payload({ iss: 'https://es.example' }), { alg: 'EdDSA' });
@@ -172,7 +174,7 @@ describe('createTokenVerifier: configuration', () => {
     { name: 'HMAC allowed', issuers: () => [{ ...issuer.config, algorithms: ['HS256'] }], reason: `issuer "${ISS}" allows algorithm "HS256", which dutygate refuses` },
     { name: 'none allowed', issuers: () => [{ ...issuer.config, algorithms: ['none'] }], reason: `issuer "${ISS}" allows algorithm "none", which dutygate refuses` },
     { name: 'empty allow-list', issuers: () => [{ ...issuer.config, algorithms: [] }], reason: `issuer "${ISS}" allows no algorithm` },
-    { name: 'duplicate issuer', issuers: () => [issuer.config, issuer.config], reason: `issuer "${ISS}" is configured twice` },
+    { name: 'duplicate issuer', issuers: () => [{ ...issuer.config, name: 'a' }, { ...issuer.config, name: 'b' }], reason: `issuer "${ISS}" is configured twice` },
   ])('refuses $name', async ({ issuers, reason }) => {
     const error = await rejection(createTokenVerifier({ ...BASE, issuers: issuers(), requireAgentClaims: true }));
     expect({ code: error.code, reason: error.reason }).toEqual({ code: 'INTERNAL', reason });

@@ -43,7 +43,7 @@ describe('policy: break_glass and approval.mask', () => {
   });
 
   it('keeps approval.mask on the rule', () => {
-    expect(parsePolicy(HEAD, 'p.yaml').rules[0]?.approval).toEqual({ approvers: ['sso:a', 'sso:b'], quorum: 1, ttlMs: 300_000, mask: ['card', 'recipient.iban'] });
+    expect(parsePolicy(HEAD, 'p.yaml').rules[0]?.approval).toEqual({ approvers: ['sso:a', 'sso:b'], quorum: 1, ttlMs: 300_000, mask: ['card', 'recipient.iban'], requireReason: 'deny' });
   });
 
   it.each([

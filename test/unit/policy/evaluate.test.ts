@@ -166,7 +166,7 @@ ${TOOLS}rules:
     const decision = evaluate(policy, callOf('mcp:send', {}, { id: 'a', parentId: 'a' }));
     expect(decision).toMatchObject({ kind: 'deny', code: 'SOD_SAME_AGENT', ruleId: 'approval-with-require' });
     expect(decision.clause?.name).toBe('SOD_SAME_AGENT');
-    expect(decision.approval).toBeUndefined();
+    expect(decision.approvals).toBeUndefined();
   });
 });
 
@@ -185,19 +185,36 @@ ${TOOLS}rules:
     expect(evaluate(policy, callOf('t', { amount: 1 }))).toEqual({ kind: 'allow', code: 'OK', ruleId: 'allow-t', shadow: false, wouldBlock: false, dutySteps: [], matchedRules: ['allow-t'] });
   });
 
-  it('approval_needed overrides allow; the first approval rule decides', () => {
+  it('approval_needed overrides allow; the first approval rule decides the code and clause, every matched one is listed', () => {
+    const ask = { name: 'ASK', text: 'Ask.', source: 'policy.yaml#/clauses/ASK' };
+    const ask2 = { name: 'ASK2', text: 'Ask again.', source: 'policy.yaml#/clauses/ASK2' };
     expect(evaluate(policy, callOf('t', { amount: 500 }))).toEqual({
       kind: 'approval_needed',
       code: 'APPROVAL_REQUIRED',
       ruleId: 'ask-big',
-      clause: { name: 'ASK', text: 'Ask.', source: 'policy.yaml#/clauses/ASK' },
-      approval: { approvers: ['u1', 'u2'], quorum: 2, ttlMs: 600_000 },
+      clause: ask,
+      // issue 12 item 3: both rules' approvers must agree, not only the first rule's.
+      approvals: [
+        { ruleId: 'ask-big', clause: ask, approvers: ['u1', 'u2'], quorum: 2, ttlMs: 600_000, requireReason: 'deny' },
+        { ruleId: 'ask-any', clause: ask2, approvers: ['u3'], quorum: 1, ttlMs: 900_000, requireReason: 'deny' },
+      ],
       shadow: false,
       wouldBlock: false,
       dutySteps: [],
       matchedRules: ['allow-t', 'ask-big', 'ask-any'],
     });
-    expect(evaluate(policy, callOf('t', { amount: 50 })).approval).toEqual({ approvers: ['u3'], quorum: 1, ttlMs: 900_000 });
+    expect(evaluate(policy, callOf('t', { amount: 50 })).approvals).toEqual([{ ruleId: 'ask-any', clause: ask2, approvers: ['u3'], quorum: 1, ttlMs: 900_000, requireReason: 'deny' }]);
+  });
+
+  it('lists no approval rules on a deny, nor shadow approval rules on approval_needed', () => {
+    expect(evaluate(policy, callOf('t', { amount: 5000 })).approvals).toBeUndefined();
+    const shadowed = policyOf(`version: "1"
+clauses: { ASK: { text: Ask. } }
+${TOOLS}rules:
+  - { id: ask, tools: [t], effect: approval_needed, clause: ASK, approval: { approvers: [u1] } }
+  - { id: ask-shadow, tools: [t], effect: approval_needed, clause: ASK, approval: { approvers: [u2] }, mode: shadow }
+`);
+    expect(evaluate(shadowed, callOf('t')).approvals?.map((each) => each.ruleId)).toEqual(['ask']);
   });
 
   it('deny overrides approval_needed and allow, even when listed last', () => {

@@ -57,6 +57,12 @@ describe('parsePolicy: validation', () => {
     ['contradictory bounds', '  - id: r\n    tools: [pay]\n    params: { a: { min: 5, max: 1 } }\n    effect: allow\n', 'p.yaml:18:25: rules[0].params.a.min: min 5 is above max 1: the condition can never hold'],
     ['bad duration', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 15 } }\n', 'p.yaml:16:101: rules[0].approval.ttl: must be string'],
     ['bad duration unit', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 15min } }\n', 'p.yaml:16:101: rules[0].approval.ttl: must be a duration such as 15m'],
+    ['require_reason outside its four values', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 10m, require_reason: always } }\n', 'p.yaml:16:122: rules[0].approval.require_reason: must be one of "approve", "deny", "both", "none"'],
+    ['remind_after not shorter than the ttl', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 10m, remind_after: 10m } }\n', 'p.yaml:16:120: rules[0].approval.remind_after: remind_after 10m is not shorter than the approval ttl (10m): it would never happen'],
+    ['escalate_after past the ttl', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 10m, escalate_after: 1h, escalate_to: [b] } }\n', 'p.yaml:16:122: rules[0].approval.escalate_after: escalate_after 1h is not shorter than the approval ttl (10m): it would never happen'],
+    ['escalate_after without escalate_to', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 10m, escalate_after: 5m } }\n', 'p.yaml:16:122: rules[0].approval.escalate_after: escalate_after needs escalate_to: [...] (who is asked next)'],
+    ['escalate_to without escalate_after', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 10m, escalate_to: [b] } }\n', 'p.yaml:16:119: rules[0].approval.escalate_to: escalate_to needs escalate_after (when they are asked)'],
+    ['remind_after that is no duration', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 10m, remind_after: soon } }\n', 'p.yaml:16:120: rules[0].approval.remind_after: must be a duration such as 5m'],
     ['quorum above approvers', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], quorum: 2 } }\n', 'p.yaml:16:104: rules[0].approval.quorum: quorum 2 exceeds the 1 approver(s) listed'],
     ['approval_needed without approval', '  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT }\n', "p.yaml:16:36: rules[0].effect: effect 'approval_needed' needs an approval: { approvers: [...] }"],
     ['sanitize on deny', '  - { id: r, tools: [pay], effect: deny, clause: LIMIT, sanitize: { remove_headers: [x] } }\n', "p.yaml:16:67: rules[0].sanitize: sanitize applies to allow rules only, not 'deny'"],
@@ -65,6 +71,15 @@ describe('parsePolicy: validation', () => {
     ['numeric operand as string', '  - id: r\n    tools: [pay]\n    params: { a: { gt: "5" } }\n    effect: allow\n', 'p.yaml:18:24: rules[0].params.a.gt: must be number'],
   ])('%s', (_name, rules, expected) => {
     expect(issuesOf(HEAD + rules)).toEqual([expected]);
+  });
+
+  it.each([
+    ['defaults: a Deny needs a reason, no follow-ups', '', { requireReason: 'deny' }],
+    ['reasons on both, a reminder, an escalation', 'require_reason: both, remind_after: 250ms, escalate_after: 5m, escalate_to: [sso:cfo] ', { requireReason: 'both', remindAfterMs: 250, escalate: { afterMs: 300_000, to: ['sso:cfo'] } }],
+    ['no reason ever', 'require_reason: none ', { requireReason: 'none' }],
+  ])('approval follow-ups compile: %s', (_name, extra, expected) => {
+    const text = `${HEAD}  - { id: r, tools: [pay], effect: approval_needed, clause: LIMIT, approval: { approvers: [a], ttl: 10m, ${extra}} }\n`;
+    expect(parsePolicy(text, 'p.yaml').rules[0]?.approval).toEqual({ approvers: ['a'], quorum: 1, ttlMs: 600_000, ...expected });
   });
 
   it.each([
@@ -133,7 +148,7 @@ describe('parsePolicy: the docs/design.md §4 example', () => {
     expect(policy.default).toBe('deny');
     expect(policy.rules.map((rule) => rule.id)).toEqual(['finance-payments', 'finance-large-payments', 'approve-and-release']);
     expect(policy.clauses.get('PAYMENT_LIMIT')).toEqual({ name: 'PAYMENT_LIMIT', text: 'Payments above 5000 need a human approval from finance.', source: 'policy.yaml#/clauses/PAYMENT_LIMIT' });
-    expect(policy.rules[1]?.approval).toEqual({ approvers: ['slack:U0FINANCE1', 'slack:U0FINANCE2'], quorum: 1, ttlMs: 900_000 });
+    expect(policy.rules[1]?.approval).toEqual({ approvers: ['slack:U0FINANCE1', 'slack:U0FINANCE2'], quorum: 1, ttlMs: 900_000, requireReason: 'deny' });
     expect(policy.rules[2]?.changes).toEqual({ setHeaders: { 'x-reviewed-by': 'dutygate' }, removeHeaders: ['x-debug'], setQuery: {}, removeQuery: [] });
   });
 });

@@ -1,15 +1,19 @@
 /**
- * Invariants of the decision engine and the duty ledger, stated as properties over seeded random
- * policies, calls and actors (fast-check; issue 12 "How to show it"). A failure prints the seed
- * and the shrunk counterexample; the seed is fixed so that `npm test` is deterministic.
+ * Invariants of the decision engine, the override path, the duty ledger and approval records,
+ * stated as properties over seeded random policies, calls, actors and votes (fast-check; issue
+ * 12 "How to show it"). A failure prints the seed and the shrunk counterexample; the seed is
+ * fixed so that `npm test` is deterministic.
  */
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ledgerEntryOf, sameActor, type DutyActor } from '../../../src/policy/duty-conflict.js';
 import { evaluate } from '../../../src/policy/evaluate.js';
 import type { Decision, DistinctBy, DutyStep, EvaluationInput } from '../../../src/policy/types.js';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
+import { quorumMet, sortedRuleIds } from '../../../src/state/approval-progress.js';
+import type { ApprovalRecord } from '../../../src/state/approval-record.js';
 import { createRedisStore } from '../../../src/state/redis/redis-store.js';
+import { createOverridePipeline, type OverridePipeline } from '../../helpers/override-pipeline.js';
 import { deleteTestKeys, redisTestConfig } from '../../helpers/redis-test.js';
 import { policyOf } from './fixtures.js';
 
@@ -94,6 +98,46 @@ describe('properties of evaluate() (seeded)', () => {
   });
 });
 
+describe('an override never lifts a deny (seeded, the real Check pipeline)', () => {
+  let pipeline: OverridePipeline;
+  beforeAll(async () => {
+    pipeline = await createOverridePipeline();
+  });
+  afterAll(async () => {
+    await pipeline.close();
+  });
+
+  it('a call evaluated deny stays deny whatever valid override token comes with it, and the token is not spent', async () => {
+    const seen = { deny: 0, lifted: 0 };
+    await fc.assert(
+      fc.asyncProperty(policyArb, callArb, fc.subarray(['r0', 'r1', 'r2', 'r3', 'r4'], { minLength: 1 }), async ({ defaultEffect, rules }, call, anyRules) => {
+        const policy = policyFrom(defaultEffect, rules);
+        const decision = evaluate(policy, inputOf(call));
+        const body = call.n === undefined ? {} : { n: call.n };
+        const path = `/${call.tool}`;
+        // A deny gets a token approved under any rule set; approval_needed the one it needs, which
+        // shows the tokens are genuine (the deny property would hold vacuously for broken ones).
+        const approvedRules = decision.kind === 'approval_needed' ? sortedRuleIds((decision.approvals ?? []).map((each) => each.ruleId)) : anyRules;
+        const { token, jti } = await pipeline.overrideFor(policy, await pipeline.request(path, body, call.agent), call.agent, approvedRules);
+        const outcome = await pipeline.check(policy, await pipeline.request(path, body, call.agent, token));
+        if (decision.kind === 'deny') {
+          seen.deny += 1;
+          expect(outcome.decision).toBe('deny');
+          expect(outcome.code).toBe(decision.code);
+          expect(await pipeline.unspent(jti)).toBe(true);
+        } else if (decision.kind === 'approval_needed') {
+          seen.lifted += 1;
+          expect(outcome).toMatchObject({ decision: 'allow', liftedBy: 'override' });
+        }
+      }),
+      { seed: SEED, numRuns: RUNS },
+    );
+    // Both branches must really have run for the property to say anything.
+    expect(seen.deny).toBeGreaterThan(RUNS / 10);
+    expect(seen.lifted).toBeGreaterThan(RUNS / 20);
+  });
+});
+
 const names = ['a', 'b', 'c', 'root', 'planner'];
 const actorArb: fc.Arbitrary<DutyActor> = fc.record(
   { agentId: fc.constantFrom(...names), initiator: fc.constantFrom('sso:ann', 'sso:bob'), ancestors: fc.subarray(names, { maxLength: 3 }) },
@@ -150,6 +194,61 @@ describe('memory and Redis ledgers agree (seeded, real Redis)', () => {
         }
       }),
       { seed: SEED, numRuns: 40 },
+    );
+  });
+});
+
+describe('memory and Redis approvals agree on rule sets (seeded, real Redis)', () => {
+  afterAll(async () => {
+    await deleteTestKeys();
+  });
+
+  const people = ['sso:p1', 'sso:p2', 'sso:p3', 'sso:p4'];
+  const ruleArb = fc.record({ approvers: fc.subarray(people, { minLength: 1 }), quorum: fc.integer({ min: 1, max: 2 }) });
+  const voteArb = fc.record({ principal: fc.constantFrom(...people), decision: fc.constantFrom<'approve' | 'deny'>('approve', 'approve', 'approve', 'deny') });
+
+  it('on random rule sets and vote sequences: the same outcomes, the same final record, as quorumMet says', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(ruleArb, { minLength: 1, maxLength: 3 }), fc.array(voteArb, { minLength: 1, maxLength: 8 }), async (specs, votes) => {
+        run += 1;
+        const rules = specs.map((spec, i) => ({ ruleId: `r${i}`, approvers: spec.approvers, quorum: spec.quorum }));
+        const record: ApprovalRecord = {
+          approvalId: `apr_parity_${run}_${Date.now()}`,
+          kind: 'call',
+          requestKey: `parity-${run}-${Date.now()}`,
+          status: 'pending',
+          agentId: `parity-${run}`,
+          chain: [],
+          tool: 't',
+          paramsHash: 'a'.repeat(64),
+          policyVersion: 'p',
+          rules,
+          approvers: [...new Set(rules.flatMap((rule) => rule.approvers))],
+          quorum: Math.max(...rules.map((rule) => rule.quorum)),
+          createdAt: 1_000,
+          expiresAt: 1_000 + 600_000,
+          votes: [],
+        };
+        const memory = createMemoryStore({ maxJtiEntries: 100, ledgerTtlMs: 86_400_000, sweepIntervalMs: 0 });
+        const redis = await createRedisStore(redisTestConfig());
+        try {
+          await Promise.all([memory.createApproval(record, 1_000), redis.createApproval(record, 1_000)]);
+          for (const [i, vote] of votes.entries()) {
+            const cast = { ...vote, at: 2_000 + i, via: 'api' as const };
+            const [m, r] = await Promise.all([memory.recordVote(record.approvalId, cast, 2_000 + i), redis.recordVote(record.approvalId, cast, 2_000 + i)]);
+            expect(r, `vote ${i}`).toEqual(m);
+          }
+          const [m, r] = await Promise.all([memory.getApproval(record.approvalId, 3_000), redis.getApproval(record.approvalId, 3_000)]);
+          expect(r).toEqual(m);
+          // Approved exactly when every rule's quorum is met by its own approvers (no deny first).
+          if (m?.status === 'approved') expect(quorumMet(m)).toBe(true);
+          if (m?.status === 'pending') expect(quorumMet(m)).toBe(false);
+        } finally {
+          await Promise.all([memory.close(), redis.close()]);
+        }
+      }),
+      { seed: SEED, numRuns: 60 },
     );
   });
 });

@@ -82,7 +82,7 @@ describe('rule-level shadow: a shadow rule never changes what is enforced', () =
   it('a shadow approval does not ask for approval', () => {
     const decision = evaluate(policy, callOf('t', { id: 'r', n: 2 }));
     expect(decision).toMatchObject({ kind: 'allow', ruleId: 'shadow-ask', wouldBlock: true, shadowKind: 'approval_needed', shadowCode: 'APPROVAL_REQUIRED' });
-    expect(decision.approval).toBeUndefined();
+    expect(decision.approvals).toBeUndefined();
   });
 
   it('a shadow deny does not open what nothing allows: the default still denies', () => {

@@ -6,7 +6,8 @@
 import { request as httpRequest, Agent } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
-import { startHttpServer, type HttpResult } from '../../../src/server/http-server.js';
+import type { HttpResult } from '../../../src/lib/http-routes.js';
+import { startHttpServer } from '../../../src/server/http-server.js';
 
 /** A route that answers when the test says so. */
 function heldRoute() {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
-import { loadAdminAuth } from '../../../src/server/admin-token.js';
+import { loadAdminAuth } from '../../../src/lib/admin-token.js';
 import { startHttpServer, type HttpServer } from '../../../src/server/http-server.js';
 import { createPolicyAdminRoutes } from '../../../src/server/policy-admin-routes.js';
 import { createPolicySource, type PolicySource } from '../../../src/server/policy-source.js';

@@ -159,3 +159,43 @@ describe('PolicySource: versions, refused reloads, rollback and its pin', () => 
     expect(source.current().rules[0]?.effect).toBe('deny');
   });
 });
+
+// issue 12 item 4: a rule's issuers: names a configured agent issuer, checked at start and reload.
+describe('PolicySource: issuers: names against the configured issuers', () => {
+  let dir: string;
+  let file: string;
+  const withIssuers = (version: string, issuers: string) => `
+version: "${version}"
+tools: [{ name: t, match: { path: /t } }]
+rules: [{ id: r, tools: [t], issuers: [${issuers}], effect: allow }]
+`;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'dutygate-policy-source-'));
+    file = join(dir, 'policy.yaml');
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses to start on a policy naming an unconfigured issuer, with its line', async () => {
+    await writeFile(file, withIssuers('v1', 'corp, partnr'));
+    await expect(createPolicySource(file, { watch: false, issuers: ['corp', 'partner'] }, createLogger('silent'))).rejects.toThrow(
+      /policy\.yaml:4:46: rules\[0\]\.issuers\[1\]: unknown issuer 'partnr'/,
+    );
+  });
+
+  it('refuses such a reload and keeps serving the last good policy', async () => {
+    await writeFile(file, withIssuers('v1', 'corp'));
+    const source = await createPolicySource(file, { watch: false, issuers: ['corp', 'partner'] }, createLogger('silent'));
+    try {
+      await writeFile(file, withIssuers('v2', 'other'));
+      expect(await source.reload()).toBe(false);
+      expect(source.current().version).toBe('v1');
+      expect(source.lastError()).toMatch(/unknown issuer 'other'/);
+      await writeFile(file, withIssuers('v3', 'partner'));
+      expect(await source.reload()).toBe(true);
+    } finally {
+      source.close();
+    }
+  });
+});

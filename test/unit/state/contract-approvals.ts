@@ -88,6 +88,79 @@ export function approvalContract(store: StoreRef): void {
       expect(await store().recordVote(record.approvalId, vote('sso:dave'), T0 + 3)).toMatchObject({ outcome: 'closed', record: { status: 'denied' } });
     });
 
+    // issue 12 item 3: an approval covers every matched approval rule; each rule's quorum must
+    // be met by its own approvers, and one approve counts toward every rule listing the voter.
+    it('approves a record of several rules only once every rule quorum is met', async () => {
+      const record = approvalFixture({
+        rules: [
+          { ruleId: 'large', clause: { name: 'PAYMENT_LIMIT', text: 'Large payments need finance.', source: 'policy.yaml#/clauses/PAYMENT_LIMIT' }, approvers: ['sso:bob'], quorum: 1 },
+          { ruleId: 'external', clause: { name: 'EXTERNAL', text: 'External accounts need security.', source: 'policy.yaml#/clauses/EXTERNAL' }, approvers: ['sso:carol', 'sso:dave'], quorum: 2 },
+        ],
+        approvers: ['sso:bob', 'sso:carol', 'sso:dave'],
+        quorum: 2,
+      });
+      await store().createApproval(record, T0);
+      expect(await store().getApproval(record.approvalId, T0)).toEqual(record);
+      expect(await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // Two approvals reach the record's quorum, but 'external' has one of its two.
+      expect(await store().recordVote(record.approvalId, vote('sso:carol', 'approve', T0 + 2), T0 + 2)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      expect(await store().recordVote(record.approvalId, vote('sso:dave', 'approve', T0 + 3), T0 + 3)).toMatchObject({ outcome: 'recorded', record: { status: 'approved', decidedAt: T0 + 3 } });
+    });
+
+    it('counts one approve toward every rule that lists the voter, and never toward one that does not', async () => {
+      const rules = [
+        { ruleId: 'a', approvers: ['sso:bob', 'sso:carol'], quorum: 1 },
+        { ruleId: 'b', approvers: ['sso:carol', 'sso:dave'], quorum: 1 },
+      ];
+      const shared = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol', 'sso:dave'], quorum: 1 });
+      await store().createApproval(shared, T0);
+      expect(await store().recordVote(shared.approvalId, vote('sso:carol'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'approved' } });
+
+      const apart = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol', 'sso:dave'], quorum: 1 });
+      await store().createApproval(apart, T0);
+      expect(await store().recordVote(apart.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // An approver of no rule (the caller's eligibility check refuses them; the store counts them toward none).
+      expect(await store().recordVote(apart.approvalId, vote('sso:mallory'), T0 + 2)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      expect(await store().recordVote(apart.approvalId, vote('sso:dave', 'approve', T0 + 3), T0 + 3)).toMatchObject({ outcome: 'recorded', record: { status: 'approved' } });
+    });
+
+    it('counts an escalation principal toward the rule that escalates to them, only from its escalate_after on', async () => {
+      const rules = [
+        { ruleId: 'finance', approvers: ['sso:bob'], quorum: 1 },
+        { ruleId: 'security', approvers: ['sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] },
+      ];
+      const record = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] });
+      await store().createApproval(record, T0);
+      expect(await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // Before the escalation opens, erin's approve counts toward nothing (the caller refuses it anyway).
+      expect(await store().recordVote(record.approvalId, vote('sso:erin', 'approve', T0 + MIN), T0 + MIN)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+
+      const later = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] });
+      await store().createApproval(later, T0);
+      expect(await store().recordVote(later.approvalId, vote('sso:bob'), T0 + 1)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+      // From escalate_after on she stands in for the security approver — not for finance.
+      expect(await store().recordVote(later.approvalId, vote('sso:erin', 'approve', T0 + 6 * MIN), T0 + 6 * MIN)).toMatchObject({ outcome: 'recorded', record: { status: 'approved' } });
+
+      const financeLeft = approvalFixture({ rules, approvers: ['sso:bob', 'sso:carol'], quorum: 1, escalateAfterMs: 5 * MIN, escalateTo: ['sso:erin'] });
+      await store().createApproval(financeLeft, T0);
+      expect(await store().recordVote(financeLeft.approvalId, vote('sso:erin', 'approve', T0 + 6 * MIN), T0 + 6 * MIN)).toMatchObject({ outcome: 'recorded', record: { status: 'pending' } });
+    });
+
+    it('denies a record of several rules at one deny from any rule', async () => {
+      const record = approvalFixture({
+        rules: [
+          { ruleId: 'a', approvers: ['sso:bob'], quorum: 1 },
+          { ruleId: 'b', approvers: ['sso:carol', 'sso:dave'], quorum: 2 },
+        ],
+        approvers: ['sso:bob', 'sso:carol', 'sso:dave'],
+        quorum: 2,
+      });
+      await store().createApproval(record, T0);
+      await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 1);
+      expect(await store().recordVote(record.approvalId, vote('sso:dave', 'deny'), T0 + 2)).toMatchObject({ outcome: 'recorded', record: { status: 'denied' } });
+      expect(await store().recordVote(record.approvalId, vote('sso:carol'), T0 + 3)).toMatchObject({ outcome: 'closed', record: { status: 'denied' } });
+    });
+
     it('closes voting at expiry and says not_found for unknown ids', async () => {
       const record = approvalFixture();
       await store().createApproval(record, T0);
@@ -234,6 +307,50 @@ export function approvalContract(store: StoreRef): void {
       const old = approvalFixture();
       await store().createApproval(old, T0);
       expect(await store().cancelApproval(old.approvalId, 'sso:alice', old.expiresAt)).toMatchObject({ outcome: 'closed', record: { status: 'expired' } });
+    });
+
+    it('claims a reminder once per interval: a second claim within it is refused, one at its end succeeds; the stamp is on the record', async () => {
+      const record = approvalFixture({ remindAfterMs: MIN, requireReason: 'both', escalateAfterMs: 2 * MIN, escalateTo: ['sso:cfo'] });
+      await store().createApproval(record, T0);
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + MIN, MIN)).toEqual({ ...record, remindedAt: T0 + MIN });
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + MIN, MIN)).toBeUndefined();
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + 2 * MIN - 1, MIN)).toBeUndefined();
+      expect(await store().getApproval(record.approvalId, T0 + 2 * MIN - 1)).toEqual({ ...record, remindedAt: T0 + MIN });
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + 2 * MIN, MIN)).toMatchObject({ remindedAt: T0 + 2 * MIN });
+      // The stamp survives a vote, and the vote result carries it.
+      expect(await store().recordVote(record.approvalId, vote('sso:bob'), T0 + 2 * MIN + 1)).toMatchObject({ outcome: 'recorded', record: { remindedAt: T0 + 2 * MIN } });
+    });
+
+    it('claims the escalation exactly once, whatever the interval asked', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      expect(await store().claimFollowUp(record.approvalId, 'escalate', T0 + MIN)).toMatchObject({ escalatedAt: T0 + MIN, status: 'pending' });
+      expect(await store().claimFollowUp(record.approvalId, 'escalate', T0 + 10 * MIN)).toBeUndefined();
+      // A reminder is a claim of its own.
+      expect(await store().claimFollowUp(record.approvalId, 'remind', T0 + 10 * MIN, MIN)).toMatchObject({ escalatedAt: T0 + MIN, remindedAt: T0 + 10 * MIN });
+    });
+
+    it('of 20 concurrent claims of one reminder exactly one wins', async () => {
+      const record = approvalFixture();
+      await store().createApproval(record, T0);
+      const claims = await Promise.all(Array.from({ length: 20 }, () => store().claimFollowUp(record.approvalId, 'remind', T0 + MIN, MIN)));
+      expect(claims.filter((claim) => claim !== undefined)).toHaveLength(1);
+    });
+
+    it('claims nothing for an unknown, decided, cancelled or expired approval', async () => {
+      expect(await store().claimFollowUp('apr_unknown', 'remind', T0, MIN)).toBeUndefined();
+      const denied = approvalFixture();
+      await store().createApproval(denied, T0);
+      await store().recordVote(denied.approvalId, vote('sso:bob', 'deny'), T0 + 1);
+      expect(await store().claimFollowUp(denied.approvalId, 'remind', T0 + MIN, MIN)).toBeUndefined();
+      const cancelled = approvalFixture();
+      await store().createApproval(cancelled, T0);
+      await store().cancelApproval(cancelled.approvalId, 'sso:alice', T0 + 1);
+      expect(await store().claimFollowUp(cancelled.approvalId, 'escalate', T0 + MIN)).toBeUndefined();
+      const old = approvalFixture();
+      await store().createApproval(old, T0);
+      expect(await store().claimFollowUp(old.approvalId, 'escalate', old.expiresAt)).toBeUndefined();
+      expect((await store().getApproval(old.approvalId, old.expiresAt))?.escalatedAt).toBeUndefined();
     });
   });
 }

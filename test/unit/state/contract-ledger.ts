@@ -83,6 +83,10 @@ export function ledgerContract(store: StoreRef): void {
       { name: 'same initiator, distinct_by: initiator', first: { agentId: 'a', initiator: 'sso:alice' }, second: { agentId: 'b', initiator: 'sso:alice' }, conflict: true, by: 'initiator' },
       { name: 'siblings under one orchestrator, distinct_by: initiator', first: { agentId: 'a', ancestors: ['planner'] }, second: { agentId: 'b', ancestors: ['planner'] }, conflict: false, by: 'initiator' },
       { name: 'cousins sharing only the root', first: { agentId: 'a', ancestors: ['root', 'x'] }, second: { agentId: 'b', ancestors: ['root', 'y'] }, conflict: true },
+      // issue 12 item 4: issuers are namespaces; a principal `partner|finance-a` is not `finance-a`.
+      { name: "another issuer's agent of the same id", first: { agentId: 'finance-a' }, second: { agentId: 'partner|finance-a' }, conflict: false },
+      { name: "another issuer's orchestrator of the same id", first: { agentId: 'planner' }, second: { agentId: 'b', ancestors: ['partner|planner'] }, conflict: false },
+      { name: 'the same issuer-namespaced orchestrator', first: { agentId: 'partner|a', ancestors: ['partner|planner'] }, second: { agentId: 'partner|b', ancestors: ['partner|planner'] }, conflict: true },
     ];
     it.each(sameActorCases)('same actor: $name → conflict $conflict', async ({ first, second, conflict, by }) => {
       const resource = uniqueId('res');

@@ -35,7 +35,7 @@ describe('approval events (the approvals module calls these)', () => {
     // The pipeline uses the decision id the interceptor assigned (as run-check does).
     await audit.wrap((_request, context) => {
       audit.approvalEvents.created(record({ decisionId: context.decisionId }));
-      const outcome: CheckOutcome = { decision: 'approval_needed', code: 'APPROVAL_REQUIRED', decisionId: context.decisionId!, approvalId: 'apr_1', shadow: false, wouldBlock: false };
+      const outcome: CheckOutcome = { decision: 'approval_needed', code: 'APPROVAL_REQUIRED', decisionId: context.decisionId!, phase: 'policy', approvalId: 'apr_1', shadow: false, wouldBlock: false };
       return Promise.resolve(outcome);
     })(request, {});
     audit.approvalEvents.vote('apr_1', { principal: 'sso:frank', decision: 'approve', via: 'slack' }, 'recorded');
@@ -80,7 +80,7 @@ describe('approval events (the approvals module calls these)', () => {
       const decisionId = context.decisionId!;
       audit.approvalEvents.overrideRedeemed('apr_3', { decisionId, agentId: 'finance-a' });
       audit.approvalEvents.breakGlassUsed(record({ approvalId: 'bg_1', kind: 'break_glass' }), { decisionId, agentId: 'finance-a' });
-      const outcome: CheckOutcome = { decision: 'allow', code: 'OK', decisionId, shadow: false, wouldBlock: false };
+      const outcome: CheckOutcome = { decision: 'allow', code: 'OK', decisionId, phase: 'policy', shadow: false, wouldBlock: false };
       return Promise.resolve(outcome);
     })(request, { decisionId: 'd-retry' });
     await audit.settled();
@@ -91,5 +91,22 @@ describe('approval events (the approvals module calls these)', () => {
       expect(span.parentSpanContext?.spanId).toBe(check.spanContext().spanId);
       expect(span.attributes['dutygate.decision_id']).toBe('d-retry');
     }
+  });
+  it('carries the reason of a vote and of the vote that decided (span attribute and audit record, issue 17 item 1)', async () => {
+    const { exporter, audit } = setup();
+    const deny = { principal: 'sso:frank', decision: 'deny' as const, via: 'slack' as const, at: T0 + 5, reason: 'wrong IBAN' };
+    audit.approvalEvents.vote('apr_1', deny, 'recorded', record({ status: 'denied', votes: [deny] }));
+    audit.approvalEvents.decided(record({ status: 'denied', decidedAt: T0 + 5, votes: [deny] }));
+    audit.approvalEvents.decided(record({ approvalId: 'apr_2', status: 'approved', decidedAt: T0 + 6, votes: [{ ...deny, decision: 'approve', reason: 'checked' }] }));
+    audit.approvalEvents.decided(record({ approvalId: 'apr_3', status: 'approved', decidedAt: T0 + 7, votes: [{ ...deny, decision: 'approve', reason: undefined }] }));
+    await audit.settled();
+    const spans = exporter.getFinishedSpans();
+    const reasonOf = (name: string, id: string) => spans.find((s) => s.name === name && s.attributes['dutygate.approval_id'] === id)!.attributes['dutygate.approval.reason'];
+    expect(reasonOf('dutygate.approval.vote', 'apr_1')).toBe('wrong IBAN');
+    expect(reasonOf('dutygate.approval.outcome', 'apr_1')).toBe('wrong IBAN');
+    expect(reasonOf('dutygate.approval.outcome', 'apr_2')).toBe('checked');
+    expect(reasonOf('dutygate.approval.outcome', 'apr_3')).toBeUndefined();
+    const line = JSON.parse(String(spans.find((s) => s.name === 'dutygate.approval.outcome' && s.attributes['dutygate.approval_id'] === 'apr_1')!.attributes['dutygate.audit.record'])) as Record<string, unknown>;
+    expect(line).toMatchObject({ type: 'approval', event: 'outcome', status: 'denied', reason: 'wrong IBAN' });
   });
 });

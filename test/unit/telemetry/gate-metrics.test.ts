@@ -10,7 +10,7 @@ import { CODES, type Code } from '../../../src/errors.js';
 import { createTelemetry } from '../../../src/telemetry/telemetry.js';
 import type { GateGaugeSources } from '../../../src/telemetry/gate-gauges.js';
 
-const outcome = (code: Code): CheckOutcome => ({ decision: code === 'OK' ? 'allow' : 'deny', code, decisionId: 'd', shadow: false, wouldBlock: false });
+const outcome = (code: Code): CheckOutcome => ({ decision: code === 'OK' ? 'allow' : 'deny', code, decisionId: 'd', phase: 'policy', shadow: false, wouldBlock: false });
 
 /** The value of one series in Prometheus text, NaN when absent. */
 function value(text: string, series: string): number {
@@ -51,6 +51,15 @@ describe('gate metrics for the alerts and the dashboard', () => {
     const text = (await telemetry.scrape?.()) ?? '';
     expect(value(text, 'dutygate_slack_calls_total{method="chat.postMessage",result="ok"}')).toBe(1);
     expect(value(text, 'dutygate_slack_calls_total{method="chat.update",result="error"}')).toBe(2);
+    await telemetry.shutdown();
+  });
+
+  it('counts Slack posts dropped over the channel post rate, from 0', async () => {
+    const telemetry = createTelemetry();
+    expect(value((await telemetry.scrape?.()) ?? '', 'dutygate_slack_posts_dropped_total')).toBe(0);
+    telemetry.metrics?.recordSlackPostDropped();
+    telemetry.metrics?.recordSlackPostDropped();
+    expect(value((await telemetry.scrape?.()) ?? '', 'dutygate_slack_posts_dropped_total')).toBe(2);
     await telemetry.shutdown();
   });
 

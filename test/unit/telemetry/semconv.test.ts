@@ -7,7 +7,7 @@ import type { Code } from '../../../src/errors.js';
 import { CODES } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 import type { HttpRequest } from '../../../src/request/http-request.js';
-import type { CheckContext } from '../../../src/server/grpc-check-handler.js';
+import type { CheckContext } from '../../../src/check/check-function.js';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
 import { createCheckAudit } from '../../../src/telemetry/check-audit.js';
 import { createGateAudit } from '../../../src/telemetry/gate-audit.js';
@@ -33,7 +33,7 @@ function checkSpan(outcome: CheckOutcome, rpcConventions?: RpcConventions, conte
   };
 }
 
-const outcome = (fields: Partial<CheckOutcome> = {}): CheckOutcome => ({ decision: 'allow', code: 'OK', decisionId: 'd-1', agentId: 'finance-a', jti: 'j-1', shadow: false, wouldBlock: false, ...fields });
+const outcome = (fields: Partial<CheckOutcome> = {}): CheckOutcome => ({ decision: 'allow', code: 'OK', decisionId: 'd-1', phase: 'policy', agentId: 'finance-a', jti: 'j-1', shadow: false, wouldBlock: false, ...fields });
 
 describe('semantic conventions: the copied experimental names are the package’s', () => {
   it.each([

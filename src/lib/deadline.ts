@@ -1,0 +1,125 @@
+import { DutygateError, type DenyCode } from '../errors.js';
+import { withDeadline } from './with-deadline.js';
+
+const STATE_LATE = 'the state store did not answer in time';
+
+/** Why a {@link Deadline}'s signal fired: the Check lost its race with the clock. */
+export const DEADLINE_REASON = 'the check did not finish within its deadline';
+
+/**
+ * One Check's deadline (docs/design.md §1): the due time, and an `AbortSignal` that fires when
+ * the Check's answer was not ready by then. Created once where the Check arrives (from Envoy's
+ * gRPC deadline and `limits.check_timeout`) and passed down to every phase, so that every state
+ * call and every side effect asks the same clock first: after the deadline nothing is written.
+ *
+ * Two questions, two answers:
+ * - {@link passed} reads the clock: true from the due time on. Asked before issuing a write, so a
+ *   Check whose event loop was busy past its deadline writes nothing (the answer will be a deny).
+ * - {@link signal} fires only when the pipeline really lost the race (its timer ran, one I/O poll
+ *   later, and the work was still unfinished); {@link finish} disarms it once the answer is in.
+ *   Asked by work scheduled after the answer (a Slack post): an approval whose Check answered in
+ *   time is announced even if the post runs a moment past the due time.
+ */
+export class Deadline {
+  readonly #controller = new AbortController();
+  #timer: NodeJS.Timeout | undefined;
+  #finished = false;
+  /** State calls started and not yet answered: a race lost while one is pending is the store's. */
+  #waiting = 0;
+
+  /** @param dueAt milliseconds since the epoch (real time, `Date.now()`'s clock). */
+  constructor(readonly dueAt: number) {
+    const wait = dueAt - Date.now();
+    // As in withDeadline: the verdict waits one I/O poll so that a reply already in the socket
+    // is read before the Check is declared lost (the deadline measures dependencies, not the loop).
+    const fire = () => {
+      setImmediate(() => {
+        if (!this.#finished) this.#controller.abort(new DutygateError('INTERNAL', DEADLINE_REASON));
+      });
+    };
+    if (wait <= 0) fire();
+    else this.#timer = setTimeout(fire, wait);
+  }
+
+  /** A deadline `ms` from now. */
+  static after(ms: number): Deadline {
+    return new Deadline(Date.now() + ms);
+  }
+
+  /** Fires when the Check lost the race with its deadline; never after {@link finish}. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** True once the due time is reached (or the signal fired). */
+  passed(now: number = Date.now()): boolean {
+    return now >= this.dueAt || this.#controller.signal.aborted;
+  }
+
+  /** Milliseconds left, never below 0. */
+  remainingMs(now: number = Date.now()): number {
+    return Math.max(0, this.dueAt - now);
+  }
+
+  /**
+   * The Check's answer is ready: the signal will not fire any more and the timer is released.
+   * Idempotent.
+   */
+  finish(): void {
+    this.#finished = true;
+    clearTimeout(this.#timer);
+  }
+
+  /**
+   * Starts a state call only while time is left, and waits for it at most `perCallMs` (the
+   * store's own timeout; undefined for the in-process driver) and never past the deadline.
+   * A call not started is a deny `INTERNAL` ({@link DEADLINE_REASON}); a started one that does
+   * not answer in time is `STATE_UNAVAILABLE` — the store is what the Check was waiting for (also
+   * when the Check's own race, not `perCallMs`, ran out while it was pending).
+   */
+  call<T>(start: () => Promise<T>, perCallMs: number | undefined): Promise<T> {
+    const now = Date.now();
+    if (this.passed(now)) return Promise.reject(new DutygateError('INTERNAL', `${DEADLINE_REASON}; nothing more was written`));
+    this.#waiting++;
+    const answered = () => {
+      this.#waiting--;
+    };
+    const work = start();
+    work.then(answered, answered);
+    // A store that bounds its own calls (Redis: state.timeout) or answers in process: the
+    // Check's own race bounds the wait (no second timer on the hot path).
+    if (perCallMs === undefined) return work;
+    return withDeadline(work, Math.min(perCallMs, this.remainingMs(now)), 'STATE_UNAVAILABLE', STATE_LATE);
+  }
+
+  /**
+   * Settles with `work`, or rejects with `code` once the signal fires — whichever comes first.
+   * Calls {@link finish} when `work` wins.
+   */
+  race<T>(work: Promise<T>, code: DenyCode = 'INTERNAL', reason: string = DEADLINE_REASON): Promise<T> {
+    const signal = this.#controller.signal;
+    return new Promise<T>((resolve, reject) => {
+      // Lost while a state call was pending: the store is what the Check was waiting for.
+      const lost = () => reject(this.#waiting > 0 ? new DutygateError('STATE_UNAVAILABLE', STATE_LATE) : new DutygateError(code, reason));
+      if (signal.aborted) {
+        lost();
+        return;
+      }
+      signal.addEventListener('abort', lost, { once: true });
+      work.then(
+        (value) => {
+          signal.removeEventListener('abort', lost);
+          this.finish();
+          resolve(value);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', lost);
+          this.finish();
+          // Passed on as it came: the pipeline maps its own errors to denies.
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+          reject(error);
+        },
+      );
+    });
+  }
+}
