@@ -90,7 +90,9 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   function announce(record: ApprovalRecord): Promise<void> {
     // A job that starts inside submit() reads `waited` false; one that waited in the queue reads true.
     let waited = false;
-    const verdict = limiter.submit(options.channel, () => post(record, waited));
+    // The post itself is tracked, not the submit: a stop waits for posts under way (a queued
+    // one is tracked once it starts; the queue is dropped at close by design).
+    const verdict = limiter.submit(options.channel, () => track(post(record, waited)));
     if (verdict === 'queued') waited = true;
     if (verdict === 'dropped') {
       log.warn({ approval_id: record.approvalId, channel: options.channel, waiting: limiter.waiting() }, 'slack post dropped: the channel is over its post rate and its queue is full; the approval stays valid over the HTTP API');
@@ -162,7 +164,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   timer?.unref();
 
   return {
-    announce: (record) => track(announce(record)),
+    announce,
     refresh,
     followUp,
     sweep,
