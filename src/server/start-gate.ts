@@ -33,6 +33,8 @@ export interface Gate {
   readonly audit: GateAudit;
   /** The approvals module (HTTP API, Slack, override tokens). */
   readonly approvals: Approvals;
+  /** Checks running the pipeline and waiting for a slot now: what a stop has to answer. */
+  checksUnderWay(): { readonly inFlight: number; readonly queued: number };
   /**
    * Stops both listeners, answers the Checks and HTTP requests under way (up to
    * {@link DRAIN_MS}), then writes out the decision log and audit chain, flushes spans and
@@ -123,6 +125,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     ...(options.now ? { now: options.now } : {}),
   }), admission, config.limits.checkTimeoutMs));
 
+  const checksUnderWay = () => ({ inFlight: admission.inFlight, queued: admission.queued });
   const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, onFallbackDeny: audit.onFallbackDeny });
   const readiness = createReadiness({ health, policy, state, log, admin });
   const now = options.now ?? Date.now;
@@ -134,7 +137,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
       return { policyVersion: policy.current().policyVersion, loads: stats.loads, reloadsRefused: stats.reloadsRefused, rollbacks: stats.rollbacks, reloadFailing, pinned: policy.pin() !== undefined };
     },
     pendingApprovals: (limit) => state.listApprovals('pending', now(), limit),
-    admission: () => ({ inFlight: admission.inFlight, queued: admission.queued }),
+    admission: checksUnderWay,
     now,
   });
   // The AuthZEN PDP calls the same audited `check` as the gRPC server: one decision core, two adapters.
@@ -168,6 +171,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     state,
     audit,
     approvals,
+    checksUnderWay,
     async close() {
       readiness.stop();
       // Both listeners stop taking work at once: an AuthZEN Check or an approval vote arriving

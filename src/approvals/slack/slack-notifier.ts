@@ -90,7 +90,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   function announce(record: ApprovalRecord): Promise<void> {
     // A job that starts inside submit() reads `waited` false; one that waited in the queue reads true.
     let waited = false;
-    // The post itself is tracked (not the submit): a stop waits for posts under way (README "Shutdown guarantees").
+    // The post itself is tracked, not the submit: a stop waits for posts under way (a queued
+    // one is tracked once it starts; the queue is dropped at close by design).
     const verdict = limiter.submit(options.channel, () => track(post(record, waited)));
     if (verdict === 'queued') waited = true;
     if (verdict === 'dropped') {

@@ -30,8 +30,17 @@ export function registerServeCommand(program: Command): void {
         `dutygate listening: grpc ${config.grpc.host}:${gate.grpcPort}, http ${config.http.host}:${gate.httpPort}`,
       );
       const stopped = await new Promise<boolean>((resolve) => {
+        let stopping = false;
         const stop = (signal: string) => {
-          log.info({ signal }, 'draining in-flight checks');
+          // A second signal (Ctrl-C twice, an impatient supervisor) means now.
+          if (stopping) {
+            log.error({ signal }, 'second signal: exiting before the stop finished');
+            resolve(false);
+            return;
+          }
+          stopping = true;
+          const { inFlight, queued } = gate.checksUnderWay();
+          log.info({ signal, in_flight: inFlight, queued }, 'draining in-flight checks');
           const cap = setTimeout(() => {
             log.error({ cap_ms: SHUTDOWN_CAP_MS }, 'shutdown cap reached: exiting before the stop finished');
             resolve(false);
@@ -44,8 +53,8 @@ export function registerServeCommand(program: Command): void {
             },
           ).finally(() => clearTimeout(cap));
         };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
+        process.on('SIGTERM', () => stop('SIGTERM'));
+        process.on('SIGINT', () => stop('SIGINT'));
       });
       if (stopped) log.info('stopped');
       // Exit now rather than when the event loop empties: what still holds it is work the stop
