@@ -40,9 +40,13 @@ rules:
     clause: APPROVE
     approval: { approvers: ["sso:bob"], quorum: 1, ttl: 15m }
 `;
-const CHECK_TIMEOUT_MS = 150;
+/**
+ * Roomier than production's 150 ms: on a loaded shared machine the Check must still reach its
+ * ledger read in time, so that the slow store — not the busy event loop — is what it waits for.
+ */
+const CHECK_TIMEOUT_MS = 500;
 /** Well past the Check's deadline: the old pipeline went on writing this much later. */
-const SLOW_MS = 400;
+const SLOW_MS = 1_200;
 const CREATE = { method: 'POST', host: 'payments.internal', path: '/payments', headers: { 'content-type': 'application/json' } };
 
 const BACKENDS = [{ name: 'memory', stateYaml: (): string => '' }, ...REDIS_BACKENDS.filter((backend) => backend.name === 'single Redis')];
