@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
 import type { Telemetry } from '../../src/telemetry/telemetry.js';
 import { eventually } from '../helpers/eventually.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
@@ -143,7 +144,7 @@ describe('alert rules and dashboard against a real Prometheus scraping a running
       OTEL_EXPORTER_OTLP_TIMEOUT: '500',
     });
     const { startTelemetry } = await import('../../src/telemetry/start-telemetry.js');
-    telemetry = startTelemetry({ disabled: false, serviceName: 'dutygate-prom-test' });
+    telemetry = startTelemetry({ disabled: false, serviceName: 'dutygate-prom-test' }, createLogger('silent'));
     f = await startGateFixture(POLICY, {
       telemetry,
       configExtra: [

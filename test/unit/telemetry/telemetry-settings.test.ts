@@ -26,11 +26,11 @@ describe('telemetry off cleanly', () => {
       logger: createLogger('silent'),
       policy: () => undefined,
       aliases: {},
-      telemetry: startTelemetry(settings),
+      telemetry: startTelemetry(settings, createLogger('silent')),
     });
 
   it('OTEL_SDK_DISABLED=true: no spans, no metrics, /metrics answers 404', async () => {
-    const telemetry = startTelemetry({ disabled: true });
+    const telemetry = startTelemetry({ disabled: true }, createLogger('silent'));
     expect(telemetry.tracer).toBeUndefined();
     expect(telemetry.metrics).toBeUndefined();
     const audit = gateAudit({ disabled: true });
@@ -41,7 +41,7 @@ describe('telemetry off cleanly', () => {
   });
 
   it('OTEL_TRACES_EXPORTER=none: no spans, metrics still served', async () => {
-    const telemetry = startTelemetry({ disabled: false, tracesExporter: 'none' });
+    const telemetry = startTelemetry({ disabled: false, tracesExporter: 'none' }, createLogger('silent'));
     expect(telemetry.tracer).toBeUndefined();
     expect(telemetry.scrape).toBeDefined();
     const audit = gateAudit({ disabled: false, tracesExporter: 'console,none' });
