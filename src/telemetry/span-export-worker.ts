@@ -40,7 +40,7 @@ port.on('message', (message: ToExportWorker) => {
     case 'spans':
       for (const span of message.spans) buffered.push(span);
       if (buffered.length >= settings.maxExportBatchSize) void pump();
-      else timer ??= setTimeout(() => void pump(), settings.scheduleDelayMs);
+      else schedule();
       return;
     case 'flush':
     case 'shutdown':
@@ -69,8 +69,17 @@ async function pump(): Promise<void> {
   } finally {
     exporting = false;
   }
-  if (buffered.length > 0) timer ??= setTimeout(() => void pump(), settings.scheduleDelayMs);
+  if (buffered.length > 0) schedule();
   else await answerFlushes();
+}
+
+/** Exports the buffer `scheduleDelayMs` from now, unless a pump is due already. */
+function schedule(): void {
+  timer ??= setTimeout(() => {
+    // Cleared first: a pump that finds an export running returns, and the running one re-schedules.
+    timer = undefined;
+    void pump();
+  }, settings.scheduleDelayMs);
 }
 
 async function exportBatch(batch: readonly CompactSpan[]): Promise<void> {
