@@ -51,7 +51,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `log.level`                           | `info`                   |
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
- * | `audit.span_record`                   | `true`                   |
+ * | `audit.span_record`                   | `false` (the span carries the record's hash) |
  * | `audit.checkpoints.interval`          | `1m`                     |
  *
  * Required: `identity.issuers` (at least one) and `policy.file`. `overrides` and `slack` are
@@ -85,7 +85,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
     maxPendingApprovals: 20,
   },
   log: { level: 'info' },
-  audit: { decisionLog: 'stdout', chain: true, spanRecord: true, checkpointIntervalMs: MINUTE },
+  audit: { decisionLog: 'stdout', chain: true, spanRecord: false, checkpointIntervalMs: MINUTE },
 } as const);
 
 /** Upper bound of `identity.max_chain_depth`: each link costs a signature check inside Check. */

@@ -28,7 +28,7 @@ export interface ApprovalAuditOptions {
   readonly now?: () => number;
   /** How many approvals' originating check spans to remember for links (default 10000). */
   readonly rememberedLinks?: number;
-  /** Put the canonical record on the span (`audit.span_record`, default true). */
+  /** Put the canonical record on the span (`audit.span_record`, default false, as for checks). */
   readonly spanRecord?: boolean;
 }
 
@@ -85,7 +85,7 @@ export function createApprovalAudit(options: ApprovalAuditOptions): RecordApprov
         if (recorded.stamp) {
           span.setAttributes({ 'dutygate.audit.seq': recorded.stamp.seq, 'dutygate.audit.hash': recorded.stamp.hash, 'dutygate.audit.prev_hash': recorded.stamp.prev_hash });
         }
-        if (options.spanRecord ?? true) span.setAttribute('dutygate.audit.record', recorded.canonical);
+        if (options.spanRecord ?? false) span.setAttribute('dutygate.audit.record', recorded.canonical);
         span.end(atMs);
       }
       return recorded;

@@ -5,16 +5,16 @@ import { BASE, FILE, issuesOf } from './fixtures.js';
 /** The `audit` section (issue 5): decision log sink and the tamper-evident chain. */
 describe('config audit section', () => {
   it.each([
-    ['defaults', '', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true }],
-    ['stdout', 'audit: { decision_log: stdout }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true }],
-    ['off, chain off', 'audit: { decision_log: off, chain: false }', { decisionLog: { sink: 'off' }, chain: false, spanRecord: true }],
-    ['a relative file', 'audit: { decision_log: ./audit/decisions.jsonl }', { decisionLog: { sink: 'file', file: '/etc/dutygate/audit/decisions.jsonl' }, chain: true, spanRecord: true }],
-    ['an absolute file', 'audit: { decision_log: /var/log/dutygate.jsonl }', { decisionLog: { sink: 'file', file: '/var/log/dutygate.jsonl' }, chain: true, spanRecord: true }],
-    ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true, spanRecord: true }],
-    ['span record off', 'audit: { span_record: false }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false }],
-    ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true, spanRecord: true }],
-    ['checkpoints, default interval', 'audit: { checkpoints: { signing_key_file: ./keys/audit.private.jwk.json } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, checkpoints: { signingKeyFile: '/etc/dutygate/keys/audit.private.jwk.json', intervalMs: 60_000 } }],
-    ['checkpoints every 10s', 'audit: { checkpoints: { signing_key_file: /k.json, interval: 10s } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, checkpoints: { signingKeyFile: '/k.json', intervalMs: 10_000 } }],
+    ['defaults', '', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false }],
+    ['stdout', 'audit: { decision_log: stdout }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false }],
+    ['off, chain off', 'audit: { decision_log: off, chain: false }', { decisionLog: { sink: 'off' }, chain: false, spanRecord: false }],
+    ['a relative file', 'audit: { decision_log: ./audit/decisions.jsonl }', { decisionLog: { sink: 'file', file: '/etc/dutygate/audit/decisions.jsonl' }, chain: true, spanRecord: false }],
+    ['an absolute file', 'audit: { decision_log: /var/log/dutygate.jsonl }', { decisionLog: { sink: 'file', file: '/var/log/dutygate.jsonl' }, chain: true, spanRecord: false }],
+    ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true, spanRecord: false }],
+    ['span record on', 'audit: { span_record: true }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true }],
+    ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true, spanRecord: false }],
+    ['checkpoints, default interval', 'audit: { checkpoints: { signing_key_file: ./keys/audit.private.jwk.json } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, checkpoints: { signingKeyFile: '/etc/dutygate/keys/audit.private.jwk.json', intervalMs: 60_000 } }],
+    ['checkpoints every 10s', 'audit: { checkpoints: { signing_key_file: /k.json, interval: 10s } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, checkpoints: { signingKeyFile: '/k.json', intervalMs: 10_000 } }],
   ])('%s', (_name, section, expected) => {
     expect(parseConfig(BASE + section, FILE, { AUDIT_LOG: '/tmp/d.jsonl' }).audit).toEqual(expected);
   });
