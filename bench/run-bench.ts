@@ -12,6 +12,7 @@ import type { CheckClient } from './load/check-client.js';
 import { runClosedLoop } from './load/closed-loop.js';
 import type { LoadRun } from './load/load-run.js';
 import { runOpenLoop } from './load/open-loop.js';
+import { readSpanTally, settledSpanTally } from './measure/span-tally.js';
 import { runRssSoak } from './load/rss-soak.js';
 import type { SoakResult } from './load/rss-soak.js';
 import { verifyServer } from './load/verify-pass.js';
@@ -43,6 +44,8 @@ export interface ContenderRun {
   readonly closed: PhaseSample[];
   /** Open-loop samples per fraction of the floor's throughput. */
   readonly open: Map<number, PhaseSample[]>;
+  /** Traced gates: `dutygate.check` spans the sink received per open-loop phase, and Checks sent. */
+  readonly spans: Map<number, { readonly spans: number; readonly sent: number }[]>;
   logBytesPerCheck?: number;
 }
 
@@ -104,7 +107,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     sink = await startOtlpSink(setup, pinning);
     const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
     for (const key of keys) {
-      const run: ContenderRun = { key, closed: [], open: new Map() };
+      const run: ContenderRun = { key, closed: [], open: new Map(), spans: new Map() };
       runs.push(run);
       const started = await startContender(key, { setup, pinning, otlpEndpoint });
       if (!started.ok) {
@@ -153,7 +156,19 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         for (const server of rotate(active(live).filter((s) => runsAt(s.run.key)), rep)) {
           const list = server.run.open.get(fraction) ?? [];
           server.run.open.set(fraction, list);
+          const traced = TRACED.has(server.run.key);
+          // The previous traced phase waited for its spans (and the closed loops ended seconds
+          // ago), so the count now is this phase's starting point.
+          const before = traced ? await readSpanTally(sink.port) : 0;
           await phase(ctx, server, `open ${Math.round(fraction * 100)}% (${rate}/s) #${rep + 1}`, list, () => runOpenLoop(server.client, as(server, slice), { ratePerSecond: rate, durationMs: options.openMs, drainMs: 2000 }));
+          const sample = list[list.length - 1];
+          if (traced && sample) {
+            const spans = (await settledSpanTally(sink.port, { target: before + sample.sent })) - before;
+            const tallies = server.run.spans.get(fraction) ?? [];
+            server.run.spans.set(fraction, tallies);
+            tallies.push({ spans, sent: sample.sent });
+            progress(`${server.run.key}: span coverage ${(spans / Math.max(1, sample.sent)).toFixed(3)} (${spans} of ${sample.sent})`);
+          }
         }
       }
     }

@@ -11,6 +11,8 @@ interface OpenView {
   readonly p99_ms: StoredSpread;
   readonly p999_ms: StoredSpread;
   readonly rpc_errors: number;
+  /** Traced gates: spans received / Checks sent in this rate's phases. */
+  readonly span_coverage?: number | null;
 }
 
 interface ServerView {
@@ -120,6 +122,14 @@ export function renderMarkdown(results: ResultsView): string {
   if (results.otlp) {
     lines.push('');
     lines.push(`Spans: the traced gates exported ${results.otlp.check_spans} \`dutygate.check\` spans for about ${results.otlp.traced_checks} checks (coverage ${n(results.otlp.span_coverage, 2)}), ${n(results.otlp.bytes_per_span)} bytes each on the wire.`);
+  }
+  const coverage = servers
+    .map(([key, server]) => [key, Object.entries(server.open ?? {}).filter(([, view]) => view.span_coverage !== undefined)] as const)
+    .filter(([, rates]) => rates.length > 0)
+    .map(([key, rates]) => `${key} ${rates.map(([fraction, view]) => `${fraction} %: ${n(view.span_coverage, 3)}`).join(', ')}`);
+  if (coverage.length > 0) {
+    lines.push('');
+    lines.push(`Span coverage per open-loop rate (spans received / Checks sent in those phases): ${coverage.join('; ')}.`);
   }
   if (results.profile) {
     lines.push('');
