@@ -91,12 +91,13 @@ function serverResult(run: ContenderRun, rates: ReadonlyMap<number, number>): Re
         }),
     ...(Object.keys(open).length === 0 ? {} : { open }),
     ...(run.logBytesPerCheck === undefined ? {} : { log_bytes_per_check: Math.round(run.logBytesPerCheck) }),
+    ...(run.spansLost === undefined ? {} : { spans_lost: run.spansLost }),
   };
 }
 
-/** Spans received over Checks sent, over the repetitions at one rate. */
-function coverageOf(tallies: readonly { spans: number; sent: number }[]): number | null {
-  return round(tallies.reduce((n, t) => n + t.spans, 0) / Math.max(1, tallies.reduce((n, t) => n + t.sent, 0)));
+/** Spans received over decision records written (the record of truth), over the repetitions at one rate. */
+function coverageOf(tallies: readonly { spans: number; records: number; sent: number }[]): number | null {
+  return round(tallies.reduce((n, t) => n + t.spans, 0) / Math.max(1, tallies.reduce((n, t) => n + t.records, 0)));
 }
 
 function roundAll(record: Readonly<Record<string, number>>): Record<string, number | null> {
@@ -119,10 +120,10 @@ export function buildResults(run: BenchRun, machine: MachineFacts): Record<strin
   const quarter = run.options.openFractions.find((fraction) => fraction === 0.25);
   const p99At25 = (key: ContenderKey): number[] => (quarter === undefined ? [] : (byKey.get(key)?.open.get(quarter) ?? []).map((s) => s.latency.p99));
   const coverage = (key: ContenderKey): Record<string, number | null> =>
-    Object.fromEntries([...(byKey.get(key)?.spans ?? new Map<number, { spans: number; sent: number }[]>())].map(([fraction, tallies]) => [String(Math.round(fraction * 100)), coverageOf(tallies)]));
+    Object.fromEntries([...(byKey.get(key)?.spans ?? new Map<number, { spans: number; records: number; sent: number }[]>())].map(([fraction, tallies]) => [String(Math.round(fraction * 100)), coverageOf(tallies)]));
   const memoryMax = spread(closed('memory', (s) => s.throughput)).median;
   // Judged only where the gate is not overloaded: rates up to 80 % of its own closed-loop max.
-  const judged = [...(byKey.get('memory')?.spans ?? new Map<number, { spans: number; sent: number }[]>())].filter(([fraction]) => (run.rates.get(fraction) ?? Infinity) <= 0.8 * memoryMax);
+  const judged = [...(byKey.get('memory')?.spans ?? new Map<number, { spans: number; records: number; sent: number }[]>())].filter(([fraction]) => (run.rates.get(fraction) ?? Infinity) <= 0.8 * memoryMax);
   const worstCoverage = judged.length === 0 ? Number.NaN : Math.min(...judged.map(([, tallies]) => coverageOf(tallies) ?? Number.NaN));
 
   const pairs = {
@@ -181,7 +182,7 @@ export function buildResults(run: BenchRun, machine: MachineFacts): Record<strin
       floor_verify: 'jose jwtVerify, key imported once (jose 6 verifies through WebCrypto); floor_raw: node:crypto verify',
     },
     servers: Object.fromEntries(run.contenders.map((c) => [c.key, c.failure !== undefined && c.closed.length === 0 ? { label: CONTENDERS[c.key].label, available: false, reason: c.failure } : serverResult(c, run.rates)])),
-    // span_coverage: exported `dutygate.check` spans / Checks sent, per open-loop rate (% of the floor's max).
+    // span_coverage: exported `dutygate.check` spans / decision records written, per open-loop rate (% of the floor's max).
     ratios: { ...Object.fromEntries(Object.entries(pairs).map(([key, value]) => [key, round(value.value)])), span_coverage: coverage('memory') },
     ratio_spread: Object.fromEntries(Object.entries(pairs).map(([key, value]) => [key, stored(spread(value.pairs))])),
     other_ratios: Object.fromEntries(Object.entries(extra).map(([key, value]) => [key, round(value.value)])),
