@@ -7,7 +7,8 @@ import type { TelemetrySettings } from '../telemetry/start-telemetry.js';
  * The `OTEL_*` variables the gate decides on itself (the NodeSDK reads the exporter ones):
  * `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and the service name (`OTEL_SERVICE_NAME`, else
  * `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `dutygate`), and the RPC conventions of
- * `OTEL_SEMCONV_STABILITY_OPT_IN`, the OTLP protocol, and the span queue (`OTEL_BSP_*`). A
+ * `OTEL_SEMCONV_STABILITY_OPT_IN`, the OTLP protocol, the span queue (`OTEL_BSP_*`), and whether
+ * `OTEL_TRACES_SAMPLER` is set (unset, every audit span is sampled). A
  * protocol or queue setting that does not parse throws: the gate does not start with an audit
  * export its operator did not ask for.
  */
@@ -27,6 +28,7 @@ export function telemetrySettingsFrom(env: Readonly<Record<string, string | unde
     ...(optIn ? { rpcConventions: rpcConventionsFrom(optIn) } : {}),
     ...(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() ? { otlpProtocol: otlpProtocolFrom(env) } : {}),
     ...(env.OTEL_BSP_MAX_QUEUE_SIZE || env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE || env.OTEL_BSP_SCHEDULE_DELAY ? { batch: spanBatchFrom(env) } : {}),
+    ...(env.OTEL_TRACES_SAMPLER?.trim() ? { samplerFromEnv: true } : {}),
   };
 }
 

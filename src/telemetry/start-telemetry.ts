@@ -1,5 +1,6 @@
 import { metrics, trace, type Counter } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
+import { AlwaysOnSampler } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../log/logger.js';
 import { createDropEpisodes } from './drop-episodes.js';
 import { createSpansDroppedCounter } from './gate-metrics.js';
@@ -25,6 +26,13 @@ export interface TelemetrySettings {
   readonly otlpProtocol?: OtlpProtocol;
   /** Queueing and batching (default: the OpenTelemetry defaults). */
   readonly batch?: SpanBatchSettings;
+  /**
+   * Whether `OTEL_TRACES_SAMPLER` is set. Unset, every span is sampled (AlwaysOn), not the SDK's
+   * parent-based default: the parent comes from the checked request's `traceparent`, which the
+   * agent writes, and an agent must not switch off its own audit span with a flag in a header.
+   * Set, the SDK's sampler applies as documented.
+   */
+  readonly samplerFromEnv?: boolean;
 }
 
 /** Longest the span processor's shutdown waits for the worker (under gate-audit's 3 s bound for all of telemetry). */
@@ -63,7 +71,14 @@ export function startTelemetry(settings: TelemetrySettings, logger: Pick<Logger,
   // The SDK's MeterProvider, read by /metrics alone. Like the tracer provider, it is the
   // process-global one: one `dutygate serve` per process (in-process gates use createTelemetry).
   const reader = createPrometheusReader();
-  const sdk = new NodeSDK({ serviceName, spanProcessors: [processor], metricReaders: [reader], logRecordProcessors: [], contextManager: new SynchronousContextManager() });
+  const sdk = new NodeSDK({
+    serviceName,
+    spanProcessors: [processor],
+    metricReaders: [reader],
+    logRecordProcessors: [],
+    contextManager: new SynchronousContextManager(),
+    ...(settings.samplerFromEnv ? {} : { sampler: new AlwaysOnSampler() }),
+  });
   sdk.start();
   const meter = metrics.getMeterProvider().getMeter(SCOPE);
   dropped.counter = createSpansDroppedCounter(meter);

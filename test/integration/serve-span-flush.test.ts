@@ -2,7 +2,8 @@
  * SIGTERM loses no queued audit span: the built `dutygate serve`, exporting through its worker
  * to a real OTLP/HTTP protobuf receiver with a schedule delay far past the test, answers a few
  * Checks (their spans wait in the worker), is stopped with SIGTERM, and every decision its
- * decision log recorded has its `dutygate.check` span at the receiver before the process exits.
+ * decision log recorded has its `dutygate.check` span at the receiver before the process exits —
+ * including a Check whose caller's `traceparent` said "not sampled".
  * Needs `npm run build` first (`npm test` does it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,6 +68,9 @@ describe('dutygate serve flushes its spans on SIGTERM', { timeout: 60_000 }, () 
       const result = await runCli(['check', '--addr', address, '-X', 'POST', '-u', 'http://payments.internal/payments', '-t', `not-a-token-${i}`]);
       expect(result.code).toBe(2);
     }
+    // The agent's trace is not sampled (flags 00): its audit span is exported all the same.
+    const unsampled = 'abcdefabcdefabcdefabcdefabcdef01';
+    expect((await runCli(['check', '--addr', address, '-X', 'GET', '-u', 'http://payments.internal/payments', '-t', 'not-a-token', '-H', `traceparent: 00-${unsampled}-0123456789abcdef-00`])).code).toBe(2);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(receiver.spans).toHaveLength(0);
 
@@ -75,10 +79,11 @@ describe('dutygate serve flushes its spans on SIGTERM', { timeout: 60_000 }, () 
     expect(await exited).toBe(0);
 
     const recorded = lines.map((l) => JSON.parse(l) as { type?: string; decision_id?: string }).filter((l) => l.type === 'decision').map((l) => l.decision_id);
-    expect(recorded).toHaveLength(4);
+    expect(recorded).toHaveLength(5);
     const exported = receiver.spans.filter((span) => span.name === 'dutygate.check').map((span) => span.attributes['dutygate.decision_id']);
     expect(exported.sort()).toEqual([...recorded].sort());
     expect(receiver.spans.find((span) => span.name === 'dutygate.check')?.resource).toMatchObject({ 'service.name': 'dutygate' });
+    expect(receiver.spans.find((span) => span.traceId === unsampled)).toMatchObject({ name: 'dutygate.check', parentSpanId: '0123456789abcdef' });
     expect(lines.some((l) => l.includes('audit spans lost'))).toBe(false);
   });
 });

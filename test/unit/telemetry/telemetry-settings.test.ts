@@ -16,6 +16,7 @@ describe('telemetry settings from OTEL_* variables', () => {
     ['OTLP protocol', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, { disabled: false, otlpProtocol: 'http/json' }],
     ['OTLP traces protocol over the general one', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }, { disabled: false, otlpProtocol: 'grpc' }],
     ['span queue, the rest at the defaults', { OTEL_BSP_MAX_QUEUE_SIZE: '8192' }, { disabled: false, batch: { maxQueueSize: 8192, maxExportBatchSize: 512, scheduleDelayMs: 5000 } }],
+    ['a sampler of the operator\'s choosing', { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, { disabled: false, samplerFromEnv: true }],
     ['batch size and delay', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64', OTEL_BSP_SCHEDULE_DELAY: '200' }, { disabled: false, batch: { maxQueueSize: 2048, maxExportBatchSize: 64, scheduleDelayMs: 200 } }],
   ])('%s', (_name, env, expected) => {
     expect(telemetrySettingsFrom(env)).toEqual(expected);
