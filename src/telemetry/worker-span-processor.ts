@@ -66,12 +66,10 @@ export class WorkerSpanProcessor implements SpanProcessor {
     // The worker must not keep a stopping process alive; shutdown() flushes it explicitly.
     this.worker.unref();
     this.worker.on('message', (message: FromExportWorker) => this.onWorkerMessage(message));
-    this.worker.on('error', (error) => {
-      // Fail visibly: every span held is lost, and so is every later one (counted as export_failed).
-      this.failed = error;
-      this.loseHeld('export_failed', error.message);
-      for (const resolve of this.flushes.values()) resolve();
-      this.flushes.clear();
+    this.worker.on('error', (error) => this.fail(error));
+    // An exit before shutdown() terminated it is a crash too (an 'error' may or may not precede it).
+    this.worker.on('exit', (code) => {
+      if (!this.closed) this.fail(new Error(`the span-export worker exited (code ${code})`));
     });
   }
 
@@ -179,6 +177,15 @@ export class WorkerSpanProcessor implements SpanProcessor {
       this.head = 0;
     }
     if (!message.ok) this.options.drops.dropped('export_failed', message.count, done[0] ?? 'unknown', done[done.length - 1] ?? 'unknown', message.error);
+  }
+
+  /** The worker is gone: fail visibly — every span held is lost, and so is every later one (export_failed). */
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = error;
+    this.loseHeld('export_failed', error.message);
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
   }
 
   /** Counts every span still held as lost (the worker died, or shutdown ran out of time). */

@@ -6,7 +6,11 @@
  * exports what is queued before it resolves. The worker is the built one (dist/): npm test
  * builds first.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -30,7 +34,7 @@ interface Harness {
 }
 
 /** A tracer provider whose only processor is a WorkerSpanProcessor exporting to `endpoint`. */
-function startHarness(endpoint: string, options: { maxQueueSize: number; maxExportBatchSize: number; scheduleDelayMs: number; shutdownMs: number; exportTimeoutMs?: number }): Harness {
+function startHarness(endpoint: string, options: { maxQueueSize: number; maxExportBatchSize: number; scheduleDelayMs: number; shutdownMs: number; exportTimeoutMs?: number; workerUrl?: URL }): Harness {
   // The worker's exporter reads the OTEL_* variables of the environment it is started with.
   process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = `${endpoint}/v1/traces`;
   process.env.OTEL_EXPORTER_OTLP_TIMEOUT = String(options.exportTimeoutMs ?? 10_000);
@@ -45,7 +49,7 @@ function startHarness(endpoint: string, options: { maxQueueSize: number; maxExpo
   const meterProvider = new MeterProvider({ readers: [reader] });
   const counter = createSpansDroppedCounter(meterProvider.getMeter('test'));
   const processor = new WorkerSpanProcessor({
-    workerUrl: spanExportWorkerUrl(),
+    workerUrl: options.workerUrl ?? spanExportWorkerUrl(),
     worker: { protocol: 'http/protobuf', maxExportBatchSize: options.maxExportBatchSize, scheduleDelayMs: options.scheduleDelayMs },
     maxQueueSize: options.maxQueueSize,
     drops: createDropEpisodes({ logger: createLogger('info', destination), onDropped: (reason, count) => counter.add(count, { reason }) }),
@@ -65,11 +69,14 @@ function startHarness(endpoint: string, options: { maxQueueSize: number; maxExpo
   };
 }
 
-async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+let metricsText = '';
+
+async function eventually(check: () => boolean, timeoutMs = 10_000, refresh?: () => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('timed out');
     await new Promise((resolve) => setTimeout(resolve, 20));
+    await refresh?.();
   }
 }
 
@@ -149,6 +156,21 @@ describe('span export from a worker thread', () => {
     const other = lines.find((line) => line.reason !== 'queue_full');
     expect(other).toMatchObject({ dropped: 4, first_decision_id: 'd-0', last_decision_id: 'd-3' });
     expect(lines).toHaveLength(2);
+  });
+
+  it('a worker that dies fails visibly: held and later spans are counted and logged as export_failed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dutygate-worker-'));
+    const crashing = join(dir, 'crashing-worker.mjs');
+    // Dies after a moment, as a worker hitting a fatal error would: spans are held by then.
+    await writeFile(crashing, "setTimeout(() => { throw new Error('worker crashed'); }, 200);\n");
+    harness = startHarness('http://127.0.0.1:9', { maxQueueSize: 2048, maxExportBatchSize: 512, scheduleDelayMs: 5000, shutdownMs: 1000, workerUrl: pathToFileURL(crashing) });
+    for (let i = 0; i < 3; i++) harness.tracer.startSpan('dutygate.check', { attributes: { 'dutygate.decision_id': `w-${i}` } }).end();
+    await eventually(() => /dutygate_audit_spans_dropped_total\{reason="export_failed"\} 3/.test(metricsText), 5000, async () => (metricsText = await harness!.scrape()));
+    harness.tracer.startSpan('dutygate.check', { attributes: { 'dutygate.decision_id': 'w-3' } }).end();
+    await harness.processor.shutdown();
+    expect(await harness.scrape()).toMatch(/dutygate_audit_spans_dropped_total\{reason="export_failed"\} 4/);
+    expect(harness.logLines).toContainEqual(expect.objectContaining({ reason: 'export_failed', dropped: 4, first_decision_id: 'w-0', last_decision_id: 'w-3', err: 'worker crashed' }));
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('shutdown exports what is queued before it resolves', async () => {
