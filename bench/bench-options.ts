@@ -87,7 +87,7 @@ export const SHORT: BenchOptions = {
   closedMs: 2000,
   concurrency: 64,
   connections: 4,
-  openFractions: [0.5],
+  openFractions: [0.25, 0.5],
   openRuns: 1,
   openMs: 2000,
   quietMaxWaitMs: 2000,

@@ -1,5 +1,5 @@
 /**
- * `node dist-bench/bench/breakdown-main.js [runs]` (after `npm run bench` has built dist-bench/):
+ * `node dist-bench/bench/breakdown-main.js [runs] [variant…]` (after `npm run bench` has built dist-bench/):
  * where the memory gate's CPU per Check goes beyond the floor. The same gate is started with its
  * parts switched off one at a time — OpenTelemetry and the audit trail off, then the audit trail
  * (decision log + hash chain) on, then metrics, then spans exported over OTLP without and with
@@ -7,7 +7,9 @@
  * each is loaded in a closed loop with the bench workload. CPU per answered Check (all threads of
  * the pinned server process) is far steadier than throughput on a shared machine, so the
  * differences between rows are what each part costs. Prints a Markdown table; informative only
- * (no exit code for numbers).
+ * (no exit code for numbers). Variants (`floor`, `bare`, `audit`, `metrics`, `spans`, `default`)
+ * named after the run count are the only ones measured, e.g. `3 metrics default` for the cost of
+ * the span path alone.
  */
 import { appendFileSync, copyFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,12 +23,14 @@ import type { ServerProcess } from './servers/server-process.js';
 import { createWorkload } from './workload/workload.js';
 
 interface Variant {
+  readonly key: string;
   readonly label: string;
   /** How it starts: the floor, or the gate with this config file and these OTEL_* settings. */
   readonly start: () => Promise<ServerProcess>;
 }
 
 const runs = Number(process.argv[2] ?? 3);
+const only = new Set(process.argv.slice(3));
 const progress = (line: string): void => {
   process.stderr.write(`[breakdown ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 };
@@ -49,6 +53,7 @@ try {
   const gate = (name: string, config: string, env: Record<string, string>) => () => startGateProcess({ name, setup, pinning, config, env: { ...traced, ...env } });
   const variants: Variant[] = [
     {
+      key: 'floor',
       label: 'floor (grpc-js + jose EdDSA verify + Map insert)',
       start: async () => {
         const started = await startContender('floor', { setup, pinning, otlpEndpoint });
@@ -56,16 +61,16 @@ try {
         return started.process;
       },
     },
-    { label: 'gate: OpenTelemetry off, decision log and chain off', start: gate('bare', auditOff, { OTEL_SDK_DISABLED: 'true' }) },
-    { label: '+ decision log (stdout) and hash chain', start: gate('audit', setup.memoryConfig, { OTEL_SDK_DISABLED: 'true' }) },
-    { label: '+ metrics (/metrics)', start: gate('metrics', setup.memoryConfig, { OTEL_TRACES_EXPORTER: 'none' }) },
-    { label: '+ a span per Check, exported over OTLP, without the record (`audit.span_record: false`)', start: gate('spans', noSpanRecord, {}) },
-    { label: '+ the canonical record on the span (the default)', start: gate('default', setup.memoryConfig, {}) },
+    { key: 'bare', label: 'gate: OpenTelemetry off, decision log and chain off', start: gate('bare', auditOff, { OTEL_SDK_DISABLED: 'true' }) },
+    { key: 'audit', label: '+ decision log (stdout) and hash chain', start: gate('audit', setup.memoryConfig, { OTEL_SDK_DISABLED: 'true' }) },
+    { key: 'metrics', label: '+ metrics (/metrics)', start: gate('metrics', setup.memoryConfig, { OTEL_TRACES_EXPORTER: 'none' }) },
+    { key: 'spans', label: '+ a span per Check, exported over OTLP, without the record (`audit.span_record: false`)', start: gate('spans', noSpanRecord, {}) },
+    { key: 'default', label: '+ the canonical record on the span (the default)', start: gate('default', setup.memoryConfig, {}) },
   ];
   // The bench's token lifetime: longer ones are refused (identity.max_token_lifetime), cheaply.
   const workload = createWorkload({ minter: setup.minter, seed: 11, tokenTtlSeconds: 120 });
   const rows: { label: string; us: number; min: number; max: number; rps: number }[] = [];
-  for (const variant of variants) {
+  for (const variant of variants.filter((candidate) => only.size === 0 || only.has(candidate.key))) {
     const server = await variant.start();
     const client = await connectCheckClient(server.port, 500, 4);
     try {

@@ -12,6 +12,8 @@ import type { CheckClient } from './load/check-client.js';
 import { runClosedLoop } from './load/closed-loop.js';
 import type { LoadRun } from './load/load-run.js';
 import { runOpenLoop } from './load/open-loop.js';
+import { createDecisionLineCounter } from './measure/decision-lines.js';
+import { readSpanTally, settledSpanTally } from './measure/span-tally.js';
 import { runRssSoak } from './load/rss-soak.js';
 import type { SoakResult } from './load/rss-soak.js';
 import { verifyServer } from './load/verify-pass.js';
@@ -43,7 +45,14 @@ export interface ContenderRun {
   readonly closed: PhaseSample[];
   /** Open-loop samples per fraction of the floor's throughput. */
   readonly open: Map<number, PhaseSample[]>;
+  /**
+   * Traced gates, per open-loop phase: `dutygate.check` spans the sink received, decision records
+   * the gate wrote (the record of truth; coverage is spans over records), and Checks sent.
+   */
+  readonly spans: Map<number, { readonly spans: number; readonly records: number; readonly sent: number }[]>;
   logBytesPerCheck?: number;
+  /** Traced gates: audit spans the gate itself reported lost (its `audit spans lost` log lines), by reason. */
+  spansLost?: Record<string, number>;
 }
 
 /** Everything a run measured, before formatting. */
@@ -77,6 +86,8 @@ interface Live {
   readonly process: ServerProcess;
   readonly client: CheckClient;
   readonly redis?: RedisProbe;
+  /** Decision records the server has written so far (its log). */
+  readonly records: () => number;
 }
 
 // The run in progress, for abortRun().
@@ -104,7 +115,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     sink = await startOtlpSink(setup, pinning);
     const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
     for (const key of keys) {
-      const run: ContenderRun = { key, closed: [], open: new Map() };
+      const run: ContenderRun = { key, closed: [], open: new Map(), spans: new Map() };
       runs.push(run);
       const started = await startContender(key, { setup, pinning, otlpEndpoint });
       if (!started.ok) {
@@ -113,7 +124,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         continue;
       }
       const client = await connectCheckClient(started.process.port, options.deadlineMs, options.connections);
-      live.push({ run, process: started.process, client, ...(started.redis ? { redis: started.redis } : {}) });
+      live.push({ run, process: started.process, client, records: createDecisionLineCounter(started.process.logFile), ...(started.redis ? { redis: started.redis } : {}) });
       progress(`${key}: listening on ${started.process.port} (pid ${started.process.pid})`);
     }
     if (live[0]?.run.key !== 'floor') throw new Error(`the floor server did not start: ${runs[0]?.failure ?? 'unknown'}`);
@@ -153,7 +164,22 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         for (const server of rotate(active(live).filter((s) => runsAt(s.run.key)), rep)) {
           const list = server.run.open.get(fraction) ?? [];
           server.run.open.set(fraction, list);
+          const traced = TRACED.has(server.run.key);
+          // The previous traced phase waited for its spans (and the closed loops ended seconds
+          // ago), so the counts now are this phase's starting point.
+          const before = traced ? await readSpanTally(sink.port) : 0;
+          const recordsBefore = traced ? server.records() : 0;
           await phase(ctx, server, `open ${Math.round(fraction * 100)}% (${rate}/s) #${rep + 1}`, list, () => runOpenLoop(server.client, as(server, slice), { ratePerSecond: rate, durationMs: options.openMs, drainMs: 2000 }));
+          const sample = list[list.length - 1];
+          if (traced && sample) {
+            // A record is written just before its span ends: once the spans settled, so have the records.
+            const spans = (await settledSpanTally(sink.port, { target: before + sample.sent })) - before;
+            const records = server.records() - recordsBefore;
+            const tallies = server.run.spans.get(fraction) ?? [];
+            server.run.spans.set(fraction, tallies);
+            tallies.push({ spans, records, sent: sample.sent });
+            progress(`${server.run.key}: span coverage ${(spans / Math.max(1, records)).toFixed(3)} (${spans} spans for ${records} decision records, ${sample.sent} Checks sent)`);
+          }
         }
       }
     }
@@ -161,7 +187,10 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
       const answered = server.run.closed.reduce((n, s) => n + s.sent, 0) + [...server.run.open.values()].flat().reduce((n, s) => n + s.sent, 0);
       if (CONTENDERS[server.run.key].decides && answered > 0) server.run.logBytesPerCheck = server.process.logBytes() / (answered + options.verifyRequests + warm.bytes.length);
     }
-    await stopAll(live.splice(0));
+    const stopped = live.splice(0);
+    await stopAll(stopped);
+    // After the stop: spans a shutdown could not flush are reported then.
+    for (const server of stopped) if (TRACED.has(server.run.key)) server.run.spansLost = spansLostIn(server.process.logFile);
 
     const profile = options.profileMs > 0 ? await profileServer('memory', { ...options, setup, pinning, otlpEndpoint, workload }) : undefined;
     if (profile) progress(`profile: memory gate at ${profile.throughput} req/s, ${profile.cpuUsPerCheck} µs CPU per check`);
@@ -183,6 +212,17 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
 /** The slice with the expectations of `server` (the floor allows every valid token). */
 function as(server: Live, slice: RequestSlice): RequestSlice {
   return CONTENDERS[server.run.key].decides ? slice : expectingAllAllowed(slice);
+}
+
+/** Sums the gate's `audit spans lost` lines (one per episode) by reason. */
+function spansLostIn(logFile: string): Record<string, number> {
+  const lost: Record<string, number> = {};
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('audit spans lost')) continue;
+    const entry = JSON.parse(line) as { reason?: string; dropped?: number };
+    if (entry.reason && typeof entry.dropped === 'number') lost[entry.reason] = (lost[entry.reason] ?? 0) + entry.dropped;
+  }
+  return lost;
 }
 
 /** The gates that export spans to the sink. */

@@ -19,6 +19,11 @@ export function readCpuSeconds(pid: number): number | undefined {
   return statCpuSeconds(`/proc/${pid}/stat`);
 }
 
+/** CPU seconds of the main thread of `pid` alone (its task id is the pid). */
+export function readMainThreadCpuSeconds(pid: number): number | undefined {
+  return statCpuSeconds(`/proc/${pid}/task/${pid}/stat`);
+}
+
 /**
  * CPU seconds per thread name (`node` is the main thread; `libuv-worker` the threadpool, where
  * WebCrypto jobs run; `V8 DefaultWorke…` V8's GC and compiler helpers). A CPU profile only samples

@@ -19,6 +19,8 @@ export type StoredSpread = { median: number | null; min: number | null; max: num
 export const TARGETS = {
   memory_vs_floor: { min: 0.6, text: 'memory max throughput ≥ 0.6 × floor' },
   p99_at_50_vs_floor: { max: 1.5, text: 'memory p99 at 50 % of the floor’s max ≤ 1.5 × floor p99' },
+  p99_at_quarter_vs_floor: { max: 2.0, text: 'memory p99 at 25 % of the floor’s max ≤ 2 × floor p99 (open loop)' },
+  span_coverage: { min: 0.995, text: 'memory-gate span coverage 1.00 at every open-loop rate up to 80 % of its own max' },
   redis_vs_memory: { min: 0.8, text: 'Redis max throughput ≥ 0.8 × memory' },
   rss_flat: { max: 0.1, text: 'memory-gate RSS flat (±10 %) from 250k to 1M checks' },
   rss_flat_partial: { max: 0.1, text: 'memory-gate RSS flat (±10 %) from ¼ to all of the checks the time-bounded soak reached' },
@@ -59,6 +61,7 @@ function serverResult(run: ContenderRun, rates: ReadonlyMap<number, number>): Re
       rpc_errors: sum(samples, (s) => s.rpcErrors),
       failed_closed: sum(samples, (s) => s.unavailable),
       unexpected: sum(samples, (s) => s.mismatches),
+      ...(run.spans.has(fraction) ? { span_coverage: coverageOf(run.spans.get(fraction) ?? []) } : {}),
     };
   }
   return {
@@ -88,7 +91,13 @@ function serverResult(run: ContenderRun, rates: ReadonlyMap<number, number>): Re
         }),
     ...(Object.keys(open).length === 0 ? {} : { open }),
     ...(run.logBytesPerCheck === undefined ? {} : { log_bytes_per_check: Math.round(run.logBytesPerCheck) }),
+    ...(run.spansLost === undefined ? {} : { spans_lost: run.spansLost }),
   };
+}
+
+/** Spans received over decision records written (the record of truth), over the repetitions at one rate. */
+function coverageOf(tallies: readonly { spans: number; records: number; sent: number }[]): number | null {
+  return round(tallies.reduce((n, t) => n + t.spans, 0) / Math.max(1, tallies.reduce((n, t) => n + t.records, 0)));
 }
 
 function roundAll(record: Readonly<Record<string, number>>): Record<string, number | null> {
@@ -108,11 +117,20 @@ export function buildResults(run: BenchRun, machine: MachineFacts): Record<strin
   const closed = (key: ContenderKey, pick: (s: PhaseSample) => number): number[] => (byKey.get(key)?.closed ?? []).map(pick);
   const half = run.options.openFractions.find((fraction) => fraction === 0.5);
   const p99At50 = (key: ContenderKey): number[] => (half === undefined ? [] : (byKey.get(key)?.open.get(half) ?? []).map((s) => s.latency.p99));
+  const quarter = run.options.openFractions.find((fraction) => fraction === 0.25);
+  const p99At25 = (key: ContenderKey): number[] => (quarter === undefined ? [] : (byKey.get(key)?.open.get(quarter) ?? []).map((s) => s.latency.p99));
+  const coverage = (key: ContenderKey): Record<string, number | null> =>
+    Object.fromEntries([...(byKey.get(key)?.spans ?? new Map<number, { spans: number; records: number; sent: number }[]>())].map(([fraction, tallies]) => [String(Math.round(fraction * 100)), coverageOf(tallies)]));
+  const memoryMax = spread(closed('memory', (s) => s.throughput)).median;
+  // Judged only where the gate is not overloaded: rates up to 80 % of its own closed-loop max.
+  const judged = [...(byKey.get('memory')?.spans ?? new Map<number, { spans: number; records: number; sent: number }[]>())].filter(([fraction]) => (run.rates.get(fraction) ?? Infinity) <= 0.8 * memoryMax);
+  const worstCoverage = judged.length === 0 ? Number.NaN : Math.min(...judged.map(([, tallies]) => coverageOf(tallies) ?? Number.NaN));
 
   const pairs = {
     memory_vs_floor: ratio(closed('memory', (s) => s.throughput), closed('floor', (s) => s.throughput)),
     redis_vs_memory: ratio(closed('redis', (s) => s.throughput), closed('memory', (s) => s.throughput)),
     p99_at_50_vs_floor: ratio(p99At50('memory'), p99At50('floor')),
+    p99_at_quarter_vs_floor: ratio(p99At25('memory'), p99At25('floor')),
   };
   const extra = {
     memory_vs_floor_per_cpu_second: ratio(closed('memory', (s) => s.perCpuSecond), closed('floor', (s) => s.perCpuSecond)),
@@ -164,12 +182,15 @@ export function buildResults(run: BenchRun, machine: MachineFacts): Record<strin
       floor_verify: 'jose jwtVerify, key imported once (jose 6 verifies through WebCrypto); floor_raw: node:crypto verify',
     },
     servers: Object.fromEntries(run.contenders.map((c) => [c.key, c.failure !== undefined && c.closed.length === 0 ? { label: CONTENDERS[c.key].label, available: false, reason: c.failure } : serverResult(c, run.rates)])),
-    ratios: Object.fromEntries(Object.entries(pairs).map(([key, value]) => [key, round(value.value)])),
+    // span_coverage: exported `dutygate.check` spans / decision records written, per open-loop rate (% of the floor's max).
+    ratios: { ...Object.fromEntries(Object.entries(pairs).map(([key, value]) => [key, round(value.value)])), span_coverage: coverage('memory') },
     ratio_spread: Object.fromEntries(Object.entries(pairs).map(([key, value]) => [key, stored(spread(value.pairs))])),
     other_ratios: Object.fromEntries(Object.entries(extra).map(([key, value]) => [key, round(value.value)])),
     targets: {
       memory_vs_floor: { target: TARGETS.memory_vs_floor.text, value: round(pairs.memory_vs_floor.value), met: met(pairs.memory_vs_floor.value, TARGETS.memory_vs_floor) },
       p99_at_50_vs_floor: { target: TARGETS.p99_at_50_vs_floor.text, value: round(pairs.p99_at_50_vs_floor.value), met: met(pairs.p99_at_50_vs_floor.value, TARGETS.p99_at_50_vs_floor) },
+      p99_at_quarter_vs_floor: { target: TARGETS.p99_at_quarter_vs_floor.text, value: round(pairs.p99_at_quarter_vs_floor.value), met: met(pairs.p99_at_quarter_vs_floor.value, TARGETS.p99_at_quarter_vs_floor) },
+      span_coverage: { target: TARGETS.span_coverage.text, value: round(worstCoverage), met: met(worstCoverage, TARGETS.span_coverage) },
       redis_vs_memory: { target: TARGETS.redis_vs_memory.text, value: round(pairs.redis_vs_memory.value), met: met(pairs.redis_vs_memory.value, TARGETS.redis_vs_memory) },
       rss_flat: {
         target: soak?.timed_out ? `${TARGETS.rss_flat_partial.text} (${soak.checks})` : TARGETS.rss_flat.text,

@@ -11,6 +11,8 @@ interface OpenView {
   readonly p99_ms: StoredSpread;
   readonly p999_ms: StoredSpread;
   readonly rpc_errors: number;
+  /** Traced gates: spans received / decision records written in this rate's phases. */
+  readonly span_coverage?: number | null;
 }
 
 interface ServerView {
@@ -31,6 +33,7 @@ interface ServerView {
   };
   readonly open?: Readonly<Record<string, OpenView>>;
   readonly log_bytes_per_check?: number;
+  readonly spans_lost?: Readonly<Record<string, number>>;
 }
 
 /** The fields of results.json the report reads. */
@@ -120,6 +123,17 @@ export function renderMarkdown(results: ResultsView): string {
   if (results.otlp) {
     lines.push('');
     lines.push(`Spans: the traced gates exported ${results.otlp.check_spans} \`dutygate.check\` spans for about ${results.otlp.traced_checks} checks (coverage ${n(results.otlp.span_coverage, 2)}), ${n(results.otlp.bytes_per_span)} bytes each on the wire.`);
+  }
+  const coverage = servers
+    .map(([key, server]) => [key, Object.entries(server.open ?? {}).filter(([, view]) => view.span_coverage !== undefined)] as const)
+    .filter(([, rates]) => rates.length > 0)
+    .map(([key, rates]) => {
+      const lost = Object.entries(results.servers[key]?.spans_lost ?? {}).map(([reason, count]) => `${count} ${reason}`);
+      return `${key} ${rates.map(([fraction, view]) => `${fraction} %: ${n(view.span_coverage, 3)}`).join(', ')} (lost over the whole run, as the gate logged them: ${lost.length > 0 ? lost.join(', ') : 'none'})`;
+    });
+  if (coverage.length > 0) {
+    lines.push('');
+    lines.push(`Span coverage per open-loop rate (\`dutygate.check\` spans received / decision records the gate wrote in those phases): ${coverage.join('; ')}.`);
   }
   if (results.profile) {
     lines.push('');

@@ -9,7 +9,8 @@
  * queue drops is an audit record lost.
  *
  * Run as a child process pinned to the load generator's CPU. Prints `{"port":N}` once listening;
- * SIGTERM stops it and prints `{"requests":N,"bytes":N,"checkSpans":N}`.
+ * `GET /tally` answers the counts so far (the bench reads spans per phase); SIGTERM stops it and
+ * prints `{"requests":N,"bytes":N,"checkSpans":N}`.
  */
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:http';
@@ -27,6 +28,10 @@ function count(body: Buffer): number {
 }
 
 const server = createServer((request, response) => {
+  if (request.method === 'GET' && request.url === '/tally') {
+    response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ requests, bytes, checkSpans }));
+    return;
+  }
   const chunks: Buffer[] = [];
   request.on('data', (chunk: Buffer) => {
     bytes += chunk.length;

@@ -102,7 +102,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     spawnError = error;
   });
 
-  const timeoutMs = options.readyTimeoutMs ?? 20_000;
+  // Generous: on a machine shared with builds, importing the OpenTelemetry SDK alone can take seconds.
+  const timeoutMs = options.readyTimeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
   let port: number | undefined;
   // Bounded by the deadline; polls the start-up lines only (the first 256 KiB).

@@ -1,11 +1,16 @@
 import type { RpcConventions } from '../telemetry/semconv.js';
+import { otlpProtocolFrom } from '../telemetry/otlp-protocol.js';
+import { DEFAULT_SPAN_BATCH, type SpanBatchSettings } from '../telemetry/span-batch-settings.js';
 import type { TelemetrySettings } from '../telemetry/start-telemetry.js';
 
 /**
  * The `OTEL_*` variables the gate decides on itself (the NodeSDK reads the exporter ones):
  * `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and the service name (`OTEL_SERVICE_NAME`, else
  * `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `dutygate`), and the RPC conventions of
- * `OTEL_SEMCONV_STABILITY_OPT_IN`.
+ * `OTEL_SEMCONV_STABILITY_OPT_IN`, the OTLP protocol, the span queue (`OTEL_BSP_*`), and whether
+ * `OTEL_TRACES_SAMPLER` is set (unset, every audit span is sampled). A
+ * protocol or queue setting that does not parse throws: the gate does not start with an audit
+ * export its operator did not ask for.
  */
 export function telemetrySettingsFrom(env: Readonly<Record<string, string | undefined>>): TelemetrySettings {
   const fromAttributes = (env.OTEL_RESOURCE_ATTRIBUTES ?? '')
@@ -21,6 +26,25 @@ export function telemetrySettingsFrom(env: Readonly<Record<string, string | unde
     ...(tracesExporter ? { tracesExporter } : {}),
     ...(serviceName ? { serviceName } : {}),
     ...(optIn ? { rpcConventions: rpcConventionsFrom(optIn) } : {}),
+    ...(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() ? { otlpProtocol: otlpProtocolFrom(env) } : {}),
+    ...(env.OTEL_BSP_MAX_QUEUE_SIZE || env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE || env.OTEL_BSP_SCHEDULE_DELAY ? { batch: spanBatchFrom(env) } : {}),
+    ...(env.OTEL_TRACES_SAMPLER?.trim() ? { samplerFromEnv: true } : {}),
+  };
+}
+
+/** `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`, `OTEL_BSP_SCHEDULE_DELAY` over the defaults. */
+export function spanBatchFrom(env: Readonly<Record<string, string | undefined>>): SpanBatchSettings {
+  const positive = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${JSON.stringify(raw)}`);
+    return value;
+  };
+  return {
+    maxQueueSize: positive('OTEL_BSP_MAX_QUEUE_SIZE', DEFAULT_SPAN_BATCH.maxQueueSize),
+    maxExportBatchSize: positive('OTEL_BSP_MAX_EXPORT_BATCH_SIZE', DEFAULT_SPAN_BATCH.maxExportBatchSize),
+    scheduleDelayMs: positive('OTEL_BSP_SCHEDULE_DELAY', DEFAULT_SPAN_BATCH.scheduleDelayMs),
   };
 }
 

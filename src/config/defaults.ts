@@ -53,7 +53,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `log.level`                           | `info`                   |
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
- * | `audit.span_record`                   | `true`                   |
+ * | `audit.span_record`                   | `false` (the span carries the record's hash) |
  * | `audit.chain_buffer`                  | `10000`                  |
  * | `audit.checkpoints.interval`          | `1m`                     |
  *
@@ -89,7 +89,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
     maxPendingApprovals: 20,
   },
   log: { level: 'info' },
-  audit: { decisionLog: 'stdout', chain: true, spanRecord: true, chainBuffer: 10_000, checkpointIntervalMs: MINUTE },
+  audit: { decisionLog: 'stdout', chain: true, spanRecord: false, chainBuffer: 10_000, checkpointIntervalMs: MINUTE },
 } as const);
 
 /** Upper bound of `identity.max_chain_depth`: each link costs a signature check inside Check. */

@@ -32,7 +32,7 @@ export interface ApprovalAuditOptions {
   readonly now?: () => number;
   /** How many approvals' originating check spans to remember for links (default 10000). */
   readonly rememberedLinks?: number;
-  /** Put the canonical record on the span (`audit.span_record`, default true). */
+  /** Put the canonical record on the span (`audit.span_record`, default false, as for checks). */
   readonly spanRecord?: boolean;
 }
 
@@ -92,7 +92,7 @@ export function createApprovalAudit(options: ApprovalAuditOptions): RecordApprov
           span.setAttributes({ 'dutygate.audit.seq': recorded.stamp.seq, 'dutygate.audit.hash': recorded.stamp.hash, 'dutygate.audit.prev_hash': recorded.stamp.prev_hash });
         }
         if (!recorded) span.setAttribute('dutygate.audit.chain_pending', true);
-        if (options.spanRecord ?? true) span.setAttribute('dutygate.audit.record', recorded?.canonical ?? canonicalRecord(record));
+        if (options.spanRecord ?? false) span.setAttribute('dutygate.audit.record', recorded?.canonical ?? canonicalRecord(record));
         span.end(atMs);
       }
       return await recording;

@@ -24,7 +24,10 @@ export interface CheckAuditOptions {
   readonly logger: Logger;
   /** Milliseconds since the epoch: the gate's clock, so records agree with token checks. */
   readonly now?: () => number;
-  /** Put the canonical record on the span (`audit.span_record`, default true). */
+  /**
+   * Put the canonical record on the span (`audit.span_record`; default false: the span carries
+   * its chain link, seq and hash, and the decision log the record, docs/design.md §7).
+   */
   readonly spanRecord?: boolean;
 }
 
@@ -64,7 +67,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
   const { telemetry, recorder, logger } = options;
   const now = options.now ?? Date.now;
   const tracer = telemetry.tracer;
-  const spanRecord = options.spanRecord ?? true;
+  const spanRecord = options.spanRecord ?? false;
   // Checks in flight by the decision id assigned up front, so that approval events raised inside
   // a Check (created, override redeemed, break-glass used) find their parent span. A map rather
   // than AsyncLocalStorage, whose promise hooks would slow every promise of the process (Node 20).

@@ -1,4 +1,4 @@
-import type { Meter } from '@opentelemetry/api';
+import type { Counter, Meter } from '@opentelemetry/api';
 import type { CheckOutcome } from '../check/outcome.js';
 import { CODES, type Code } from '../errors.js';
 
@@ -97,4 +97,16 @@ export function createGateMetrics(meter: Meter): GateMetrics {
       slackDropped.add(1);
     },
   };
+}
+
+/**
+ * `dutygate_audit_spans_dropped_total{reason}`: audit spans lost before reaching the collector
+ * (`queue_full`: the span queue was full; `export_failed`: the exporter gave up; `shutdown`:
+ * still queued when the shutdown flush ran out of time). Every series starts at 0 so that the
+ * first loss is an increase an alert sees.
+ */
+export function createSpansDroppedCounter(meter: Meter): Counter {
+  const dropped = meter.createCounter('dutygate.audit.spans_dropped', { description: 'Audit spans lost before the collector, by reason (queue_full, export_failed, shutdown); the decision log still has their records' });
+  for (const reason of ['queue_full', 'export_failed', 'shutdown']) dropped.add(0, { reason });
+  return dropped;
 }

@@ -33,7 +33,8 @@ describe('reconstructing a decision from the spans and the policy file alone', (
   let ids: { ask: string; approval: string; retry: string };
 
   beforeAll(async () => {
-    f = await startGateFixture(AUDIT_POLICY, { telemetry: createTelemetry({ tracerProvider: provider }), configExtra: 'limits: { check_timeout: 5s }' });
+    // The record on the span (`audit.span_record: true`, not the default): spans alone suffice.
+    f = await startGateFixture(AUDIT_POLICY, { telemetry: createTelemetry({ tracerProvider: provider }), configExtra: 'limits: { check_timeout: 5s }', audit: 'audit: { decision_log: off, span_record: true }' });
     const planner = await f.mintLink('planner', 'finance-a', { initiator: 'sso:carol' });
     const agent = async () => ({ token: await f.mintChild(planner, 'finance-a', { initiator: 'sso:carol' }), chain: [planner] });
     const request = { method: 'POST', host: 'payments.internal', path: '/payments', body: JSON.stringify({ payment_id: 'pay-9', amount: 9000, destination: 'acct_9f8e7d6c5b' }) };

@@ -35,7 +35,7 @@ function tracedGate(auditLine: string) {
 }
 
 describe('audit trail: spans, decision log, chain, metrics', () => {
-  const traced = tracedGate('audit: { decision_log: ./decisions.jsonl }');
+  const traced = tracedGate('audit: { decision_log: ./decisions.jsonl, span_record: true }');
   const exporter = traced.exporter;
   let f: GateFixture;
   beforeAll(() => {

@@ -7,6 +7,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
 import { startTelemetry } from '../../src/telemetry/start-telemetry.js';
 import { telemetrySettingsFrom } from '../../src/cli/telemetry-env.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
@@ -39,7 +40,7 @@ describe('OTLP/HTTP export configured by OTEL_* variables', () => {
       OTEL_NODE_RESOURCE_DETECTORS: 'none',
     };
     Object.assign(process.env, env);
-    f = await startGateFixture(AUDIT_POLICY, { telemetry: startTelemetry(telemetrySettingsFrom(process.env)) });
+    f = await startGateFixture(AUDIT_POLICY, { telemetry: startTelemetry(telemetrySettingsFrom(process.env), createLogger('silent')) });
   });
   afterAll(async () => {
     await f.close();

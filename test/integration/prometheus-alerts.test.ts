@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/log/logger.js';
 import type { Telemetry } from '../../src/telemetry/telemetry.js';
 import { eventually } from '../helpers/eventually.js';
 import { startFakeSlack, type FakeSlack } from '../helpers/fake-slack.js';
@@ -132,18 +133,14 @@ describe('alert rules and dashboard against a real Prometheus scraping a running
     slack = await startFakeSlack();
     slack.failNext('chat.postMessage', ...Array.from({ length: 50 }, () => ({ status: 200, body: { ok: false, error: 'channel_not_found' } })));
 
-    // The NodeSDK reads these itself: span-processor metrics on, spans to a closed port through
-    // a queue of one, so spans are dropped (queue_full) as soon as two wait.
+    // The export worker's OTLP exporter reads these itself: spans to a closed port through a
+    // queue of one, so spans are dropped (queue_full) as soon as two wait.
     Object.assign(process.env, {
-      OTEL_NODE_EXPERIMENTAL_SDK_METRICS: 'true',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9',
-      OTEL_BSP_MAX_QUEUE_SIZE: '1',
-      OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '1',
-      OTEL_BSP_EXPORT_TIMEOUT: '500',
       OTEL_EXPORTER_OTLP_TIMEOUT: '500',
     });
     const { startTelemetry } = await import('../../src/telemetry/start-telemetry.js');
-    telemetry = startTelemetry({ disabled: false, serviceName: 'dutygate-prom-test' });
+    telemetry = startTelemetry({ disabled: false, serviceName: 'dutygate-prom-test', batch: { maxQueueSize: 1, maxExportBatchSize: 1, scheduleDelayMs: 50 } }, createLogger('silent'));
     f = await startGateFixture(POLICY, {
       telemetry,
       configExtra: [
@@ -249,7 +246,7 @@ describe('alert rules and dashboard against a real Prometheus scraping a running
 
   it('every metric the dashboard and the alert rules query is one the gate exports', async () => {
     const exported = await exportedMetricNames(f.httpUrl);
-    expect(exported).toEqual(expect.arrayContaining(['dutygate_decisions_total', 'otel_sdk_processor_span_processed_total']));
+    expect(exported).toEqual(expect.arrayContaining(['dutygate_decisions_total', 'dutygate_audit_spans_dropped_total']));
     const queried = [...(await dashboardQueries()).map((q) => q.expr), await readFile(RULES, 'utf8')].flatMap(metricNamesIn);
     expect([...new Set(queried)].filter((name) => !exported.includes(name))).toEqual([]);
   });

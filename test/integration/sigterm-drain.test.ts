@@ -136,7 +136,7 @@ describe('SIGTERM under load (issue 13 item 6)', { timeout: 60_000 }, () => {
     const agentKey = files.agents.privateJwk;
     // Spans go to a receiver of this test; the SDK's batch delay (5 s) leaves most of them to
     // the flush at shutdown.
-    gate = await startServeProcess(files.configFile, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_NODE_RESOURCE_DETECTORS: 'none' });
+    gate = await startServeProcess(files.configFile, { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.url, OTEL_NODE_RESOURCE_DETECTORS: 'none' });
     client = createEnvoyClient(gate.grpcAddress);
 
     const sent: Sent[] = [];

@@ -21,10 +21,10 @@ export function registerServeCommand(program: Command): void {
     .action(async (options: { config: string }) => {
       const config = await loadConfig(options.config, process.env);
       const log = createLogger(config.log.level);
-      // Spans per OTEL_* (the NodeSDK reads the exporter variables itself); metrics on /metrics.
+      // Spans per OTEL_* (exported from a worker thread); metrics on /metrics; span losses logged on `log`.
       // Loaded here: the NodeSDK takes a third of a second to import, which no other command needs.
       const { startTelemetry } = await import('../../telemetry/start-telemetry.js');
-      const gate = await startGate(config, log, { telemetry: startTelemetry(telemetrySettingsFrom(process.env)) });
+      const gate = await startGate(config, log, { telemetry: startTelemetry(telemetrySettingsFrom(process.env), log) });
       log.info(
         { grpc: `${config.grpc.host}:${gate.grpcPort}`, http: `${config.http.host}:${gate.httpPort}`, policy_version: gate.policy.current().policyVersion, state: gate.state.driver },
         `dutygate listening: grpc ${config.grpc.host}:${gate.grpcPort}, http ${config.http.host}:${gate.httpPort}`,

@@ -75,7 +75,7 @@ describe('the Grafana dashboard', () => {
       'sum by (outcome) (rate(dutygate_approval_latency_seconds_count',
       'sum by (rule, code) (rate(dutygate_would_block_total',
       'dutygate_audit_unchained_total',
-      'otel_sdk_processor_span_processed_total',
+      'dutygate_audit_spans_dropped_total',
     ]) {
       expect(all).toContain(needle);
     }

@@ -50,13 +50,14 @@ describe.each(OVERLAYS)('k8s/overlays/%s', (overlay) => {
     expect(k8sWiringIssues(rendered.get(overlay)!, CONTEXT)).toEqual([]);
   });
 
-  it('turns on the SDK span-processor metrics in every gate container (the spans-dropped alert reads them)', () => {
+  it('sets no traces exporter the gate refuses at start-up (only otlp or none)', () => {
     const gates = rendered.get(overlay)!
       .filter((m) => m.kind === 'Deployment')
       .flatMap((m) => ((m as Obj).spec.template.spec.containers as Obj[]).filter((c) => String(c.image).startsWith('dutygate:')));
     expect(gates.length).toBeGreaterThan(0);
     for (const gate of gates) {
-      expect(gate.env as Obj[]).toContainEqual({ name: 'OTEL_NODE_EXPERIMENTAL_SDK_METRICS', value: 'true' });
+      const exporter = ((gate.env ?? []) as Obj[]).find((e) => e.name === 'OTEL_TRACES_EXPORTER');
+      expect([undefined, 'otlp', 'none']).toContain(exporter?.value);
     }
   });
 

@@ -5,17 +5,17 @@ import { BASE, FILE, issuesOf } from './fixtures.js';
 /** The `audit` section (issue 5): decision log sink and the tamper-evident chain. */
 describe('config audit section', () => {
   it.each([
-    ['defaults', '', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 10_000 }],
-    ['stdout', 'audit: { decision_log: stdout }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 10_000 }],
-    ['off, chain off', 'audit: { decision_log: off, chain: false }', { decisionLog: { sink: 'off' }, chain: false, spanRecord: true, chainBuffer: 10_000 }],
-    ['a relative file', 'audit: { decision_log: ./audit/decisions.jsonl }', { decisionLog: { sink: 'file', file: '/etc/dutygate/audit/decisions.jsonl' }, chain: true, spanRecord: true, chainBuffer: 10_000 }],
-    ['an absolute file', 'audit: { decision_log: /var/log/dutygate.jsonl }', { decisionLog: { sink: 'file', file: '/var/log/dutygate.jsonl' }, chain: true, spanRecord: true, chainBuffer: 10_000 }],
-    ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true, spanRecord: true, chainBuffer: 10_000 }],
-    ['a chain buffer', 'audit: { chain_buffer: 50 }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 50 }],
-    ['span record off', 'audit: { span_record: false }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 10_000 }],
-    ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true, spanRecord: true, chainBuffer: 10_000 }],
-    ['checkpoints, default interval', 'audit: { checkpoints: { signing_key_file: ./keys/audit.private.jwk.json } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 10_000, checkpoints: { signingKeyFile: '/etc/dutygate/keys/audit.private.jwk.json', intervalMs: 60_000 } }],
-    ['checkpoints every 10s', 'audit: { checkpoints: { signing_key_file: /k.json, interval: 10s } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 10_000, checkpoints: { signingKeyFile: '/k.json', intervalMs: 10_000 } }],
+    ['defaults', '', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 10_000 }],
+    ['stdout', 'audit: { decision_log: stdout }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 10_000 }],
+    ['off, chain off', 'audit: { decision_log: off, chain: false }', { decisionLog: { sink: 'off' }, chain: false, spanRecord: false, chainBuffer: 10_000 }],
+    ['a relative file', 'audit: { decision_log: ./audit/decisions.jsonl }', { decisionLog: { sink: 'file', file: '/etc/dutygate/audit/decisions.jsonl' }, chain: true, spanRecord: false, chainBuffer: 10_000 }],
+    ['an absolute file', 'audit: { decision_log: /var/log/dutygate.jsonl }', { decisionLog: { sink: 'file', file: '/var/log/dutygate.jsonl' }, chain: true, spanRecord: false, chainBuffer: 10_000 }],
+    ['a file named off', 'audit: { decision_log: ./off }', { decisionLog: { sink: 'file', file: '/etc/dutygate/off' }, chain: true, spanRecord: false, chainBuffer: 10_000 }],
+    ['a chain buffer', 'audit: { chain_buffer: 50 }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 50 }],
+    ['span record on', 'audit: { span_record: true }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 10_000 }],
+    ['from the environment', 'audit: { decision_log: "${AUDIT_LOG}" }', { decisionLog: { sink: 'file', file: '/tmp/d.jsonl' }, chain: true, spanRecord: false, chainBuffer: 10_000 }],
+    ['checkpoints, default interval', 'audit: { checkpoints: { signing_key_file: ./keys/audit.private.jwk.json } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 10_000, checkpoints: { signingKeyFile: '/etc/dutygate/keys/audit.private.jwk.json', intervalMs: 60_000 } }],
+    ['checkpoints every 10s', 'audit: { checkpoints: { signing_key_file: /k.json, interval: 10s } }', { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 10_000, checkpoints: { signingKeyFile: '/k.json', intervalMs: 10_000 } }],
   ])('%s', (_name, section, expected) => {
     expect(parseConfig(BASE + section, FILE, { AUDIT_LOG: '/tmp/d.jsonl' }).audit).toEqual(expected);
   });

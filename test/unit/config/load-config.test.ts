@@ -49,7 +49,7 @@ const DEFAULTS: Omit<GateConfig, 'source' | 'identity' | 'policy'> = {
   principals: { aliases: {} },
   limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150, maxIdentifierLength: 128, maxToolNameLength: 128, toolNameExtraChars: '', methodOverride: 'deny', maxInFlight: 32, maxQueued: 1_000, admissionReserveMs: 50, maxPendingApprovals: 20 },
   log: { level: 'info' },
-  audit: { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: true, chainBuffer: 10_000 },
+  audit: { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 10_000 },
 };
 
 describe('parseConfig', () => {

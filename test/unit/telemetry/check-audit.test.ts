@@ -63,7 +63,7 @@ describe('check audit interceptor', () => {
   });
 
   it('hands the pipeline the check span as the trace to continue, and ends the span at the answer', async () => {
-    const { exporter, audit } = setup();
+    const { exporter, audit } = setup(true, true);
     let seen: CheckContext | undefined;
     const parent = '00-0123456789abcdef0123456789abcdef-0123456789abcdef-01';
     await audit.wrap((_request, context) => {
@@ -76,8 +76,8 @@ describe('check audit interceptor', () => {
     expect(span?.attributes).toMatchObject({ 'dutygate.audit.seq': 1, 'dutygate.audit.record': expect.stringContaining('"decision_id":"d-OK"') });
   });
 
-  it('leaves the canonical record off the span with audit.span_record: false, keeping the chain link', async () => {
-    const { exporter, records, audit } = setup(true, false);
+  it.each([['audit.span_record: false', false], ['the default', undefined]])('leaves the canonical record off the span with %s, keeping the chain link', async (_name, spanRecord) => {
+    const { exporter, records, audit } = setup(true, spanRecord);
     await audit.wrap(() => Promise.resolve(outcome('OK')))(request, {});
     await audit.drain();
     const [span] = exporter.getFinishedSpans();

@@ -13,8 +13,26 @@ describe('telemetry settings from OTEL_* variables', () => {
     ['traces exporter', { OTEL_TRACES_EXPORTER: ' none ' }, { disabled: false, tracesExporter: 'none' }],
     ['service name', { OTEL_SERVICE_NAME: 'gate-a', OTEL_RESOURCE_ATTRIBUTES: 'service.name=other' }, { disabled: false, serviceName: 'gate-a' }],
     ['service name from resource attributes', { OTEL_RESOURCE_ATTRIBUTES: 'k8s.pod.name=p,service.name=gate%20b' }, { disabled: false, serviceName: 'gate b' }],
+    ['OTLP protocol', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, { disabled: false, otlpProtocol: 'http/json' }],
+    ['OTLP traces protocol over the general one', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }, { disabled: false, otlpProtocol: 'grpc' }],
+    ['span queue, the rest at the defaults', { OTEL_BSP_MAX_QUEUE_SIZE: '8192' }, { disabled: false, batch: { maxQueueSize: 8192, maxExportBatchSize: 512, scheduleDelayMs: 5000 } }],
+    ['a sampler of the operator\'s choosing', { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, { disabled: false, samplerFromEnv: true }],
+    ['batch size and delay', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64', OTEL_BSP_SCHEDULE_DELAY: '200' }, { disabled: false, batch: { maxQueueSize: 2048, maxExportBatchSize: 64, scheduleDelayMs: 200 } }],
   ])('%s', (_name, env, expected) => {
     expect(telemetrySettingsFrom(env)).toEqual(expected);
+  });
+
+  // The gate does not start with an audit export its operator did not ask for.
+  it.each([
+    ['an unknown protocol', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml' }, /unsupported OTLP traces protocol "http\/xml"/],
+    ['a queue of zero', { OTEL_BSP_MAX_QUEUE_SIZE: '0' }, /OTEL_BSP_MAX_QUEUE_SIZE must be a whole number ≥ 1/],
+    ['a fractional delay', { OTEL_BSP_SCHEDULE_DELAY: '1.5' }, /OTEL_BSP_SCHEDULE_DELAY must be a whole number ≥ 1/],
+  ])('refuses %s', (_name, env, message) => {
+    expect(() => telemetrySettingsFrom(env)).toThrow(message);
+  });
+
+  it('refuses a traces exporter other than otlp or none at start-up', () => {
+    expect(() => startTelemetry({ disabled: false, tracesExporter: 'zipkin' }, createLogger('silent'))).toThrow(/only otlp \(or none\) is supported, not zipkin/);
   });
 });
 
@@ -26,11 +44,11 @@ describe('telemetry off cleanly', () => {
       logger: createLogger('silent'),
       policy: () => undefined,
       aliases: {},
-      telemetry: startTelemetry(settings),
+      telemetry: startTelemetry(settings, createLogger('silent')),
     });
 
   it('OTEL_SDK_DISABLED=true: no spans, no metrics, /metrics answers 404', async () => {
-    const telemetry = startTelemetry({ disabled: true });
+    const telemetry = startTelemetry({ disabled: true }, createLogger('silent'));
     expect(telemetry.tracer).toBeUndefined();
     expect(telemetry.metrics).toBeUndefined();
     const audit = gateAudit({ disabled: true });
@@ -41,7 +59,7 @@ describe('telemetry off cleanly', () => {
   });
 
   it('OTEL_TRACES_EXPORTER=none: no spans, metrics still served', async () => {
-    const telemetry = startTelemetry({ disabled: false, tracesExporter: 'none' });
+    const telemetry = startTelemetry({ disabled: false, tracesExporter: 'none' }, createLogger('silent'));
     expect(telemetry.tracer).toBeUndefined();
     expect(telemetry.scrape).toBeDefined();
     const audit = gateAudit({ disabled: false, tracesExporter: 'console,none' });

@@ -1,0 +1,200 @@
+import { existsSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type { Context } from '@opentelemetry/api';
+import type { InstrumentationScope } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { auditIdOf, toCompactSpan, type CompactSpan } from './compact-span.js';
+import type { DropEpisodes } from './drop-episodes.js';
+import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-messages.js';
+
+/** Options of {@link WorkerSpanProcessor}. */
+export interface WorkerSpanProcessorOptions {
+  /** The worker's script (the compiled span-export-worker.js) and its batching settings. */
+  readonly workerUrl: URL;
+  readonly worker: ExportWorkerData;
+  /**
+   * Most spans held at once: ended and not yet reported exported by the worker (`OTEL_BSP_MAX_QUEUE_SIZE`).
+   * Past it a span is dropped, counted and logged, never waited for: the Check path does not block on telemetry.
+   */
+  readonly maxQueueSize: number;
+  /** Counting and logging of lost spans. */
+  readonly drops: DropEpisodes;
+  /** Longest shutdown() waits for the worker to export what is held; what is left is counted lost. */
+  readonly shutdownMs: number;
+}
+
+/**
+ * Spans hand-off every this many spans, or this long after the first one waiting: small posts,
+ * because a `postMessage` clones on the calling thread, and one big clone is a stall again.
+ */
+const HANDOFF_SPANS = 64;
+const HANDOFF_MS = 20;
+
+/**
+ * A span processor that exports off the event loop that answers Envoy. On span end it copies
+ * the span into plain data (CompactSpan) and queues it; small batches go to a `worker_threads`
+ * Worker, which encodes and sends them with the standard OTLP exporter (span-export-worker.ts).
+ * The Check thread pays for building and copying the span, not for OTLP encoding or HTTP.
+ *
+ * The queue is bounded: a span that finds `maxQueueSize` spans held (the collector is down or
+ * slow) is dropped, counted (`dutygate_audit_spans_dropped_total`) and named in the drop log,
+ * as are spans the exporter gave up on. The decision log, not the span, is the record of truth.
+ */
+export class WorkerSpanProcessor implements SpanProcessor {
+  private readonly worker: Worker;
+  private readonly scopes = new Map<string, number>();
+  private resource: Resource | undefined;
+  private resourceSent: Promise<void> | undefined;
+  private waiting: CompactSpan[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  /**
+   * Audit ids of the spans held (queued here or in the worker, not yet reported exported or
+   * lost), oldest first from `head`: the worker exports in arrival order, so a report of `count`
+   * spans done moves `head` by `count`, and a loss can name its first and last decision id.
+   */
+  private heldIds: string[] = [];
+  private head = 0;
+  private nextFlushId = 1;
+  private readonly flushes = new Map<number, () => void>();
+  private failed: Error | undefined;
+  private closed = false;
+
+  constructor(private readonly options: WorkerSpanProcessorOptions) {
+    if (!existsSync(options.workerUrl)) throw new Error(`the span-export worker is missing: ${options.workerUrl.pathname} (run npm run build)`);
+    this.worker = new Worker(options.workerUrl, { workerData: options.worker });
+    // The worker must not keep a stopping process alive; shutdown() flushes it explicitly.
+    this.worker.unref();
+    this.worker.on('message', (message: FromExportWorker) => this.onWorkerMessage(message));
+    this.worker.on('error', (error) => this.fail(error));
+    // An exit before shutdown() terminated it is a crash too (an 'error' may or may not precede it).
+    this.worker.on('exit', (code) => {
+      if (!this.closed) this.fail(new Error(`the span-export worker exited (code ${code})`));
+    });
+  }
+
+  onStart(_span: Span, _parentContext: Context): void {}
+
+  onEnd(span: ReadableSpan): void {
+    if ((span.spanContext().traceFlags & 1) === 0) return;
+    const compact = toCompactSpan(span, this.scopeIndex(span.instrumentationScope));
+    if (this.closed || this.failed) {
+      const id = auditIdOf(compact);
+      this.options.drops.dropped(this.closed ? 'shutdown' : 'export_failed', 1, id, id);
+      return;
+    }
+    if (this.heldIds.length - this.head >= this.options.maxQueueSize) {
+      const id = auditIdOf(compact);
+      this.options.drops.dropped('queue_full', 1, id, id);
+      return;
+    }
+    this.options.drops.accepted();
+    this.resource ??= span.resource;
+    this.heldIds.push(auditIdOf(compact));
+    this.waiting.push(compact);
+    if (this.waiting.length >= HANDOFF_SPANS) void this.handOff();
+    else if (!this.timer) {
+      this.timer = setTimeout(() => void this.handOff(), HANDOFF_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** Hands every waiting span to the worker and resolves once the worker exported them. */
+  async forceFlush(): Promise<void> {
+    await this.handOff();
+    if (this.failed) return;
+    const id = this.nextFlushId++;
+    const flushed = new Promise<void>((resolve) => this.flushes.set(id, resolve));
+    this.post({ type: 'flush', id });
+    await flushed;
+  }
+
+  /**
+   * Exports what is held, within `shutdownMs`; spans still held then are counted lost
+   * (`shutdown`) and logged, so a SIGTERM loses nothing silently. Spans ending later are dropped.
+   */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.handOff();
+    if (!this.failed) {
+      const id = this.nextFlushId++;
+      const flushed = new Promise<void>((resolve) => this.flushes.set(id, resolve));
+      this.post({ type: 'shutdown', id });
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.shutdownMs)));
+      await Promise.race([flushed, timedOut]);
+      clearTimeout(timer);
+    }
+    this.loseHeld('shutdown');
+    this.options.drops.close();
+    await this.worker.terminate();
+  }
+
+  private scopeIndex(scope: InstrumentationScope): number {
+    const key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
+    let index = this.scopes.get(key);
+    if (index === undefined) {
+      index = this.scopes.size;
+      this.scopes.set(key, index);
+      // Posted at once so that it precedes every span batch naming it (the port is FIFO).
+      this.post({ type: 'scope', index, scope: { name: scope.name, ...(scope.version ? { version: scope.version } : {}), ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) } });
+    }
+    return index;
+  }
+
+  private handOff(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const resource = this.resource;
+    if (this.waiting.length === 0 || !resource) return this.resourceSent ?? Promise.resolve();
+    // The resource goes first, once, after its asynchronously detected attributes settled.
+    this.resourceSent ??= (async () => {
+      // A detector that failed leaves its attributes out (the SDK logs it); the spans still go.
+      await resource.waitForAsyncAttributes?.().catch(() => undefined);
+      this.post({ type: 'resource', resource: { attributes: resource.attributes, ...(resource.schemaUrl ? { schemaUrl: resource.schemaUrl } : {}) } });
+    })();
+    const spans = this.waiting;
+    this.waiting = [];
+    return this.resourceSent.then(() => this.post({ type: 'spans', spans }));
+  }
+
+  private post(message: ToExportWorker): void {
+    this.worker.postMessage(message);
+  }
+
+  private onWorkerMessage(message: FromExportWorker): void {
+    if (message.type === 'flushed') {
+      this.flushes.get(message.id)?.();
+      this.flushes.delete(message.id);
+      return;
+    }
+    const done = this.heldIds.slice(this.head, this.head + message.count);
+    this.head += done.length;
+    // Compacted now and then rather than shifted per report (shift is linear in the array).
+    if (this.head >= 1024 && this.head * 2 >= this.heldIds.length) {
+      this.heldIds = this.heldIds.slice(this.head);
+      this.head = 0;
+    }
+    if (!message.ok) this.options.drops.dropped('export_failed', message.count, done[0] ?? 'unknown', done[done.length - 1] ?? 'unknown', message.error);
+  }
+
+  /** The worker is gone: fail visibly — every span held is lost, and so is every later one (export_failed). */
+  private fail(error: Error): void {
+    if (this.failed) return;
+    this.failed = error;
+    this.loseHeld('export_failed', error.message);
+    for (const resolve of this.flushes.values()) resolve();
+    this.flushes.clear();
+  }
+
+  /** Counts every span still held as lost (the worker died, or shutdown ran out of time). */
+  private loseHeld(reason: 'export_failed' | 'shutdown', error?: string): void {
+    const count = this.heldIds.length - this.head;
+    if (count === 0) return;
+    this.options.drops.dropped(reason, count, this.heldIds[this.head] ?? 'unknown', this.heldIds[this.heldIds.length - 1] ?? 'unknown', error);
+    this.heldIds = [];
+    this.head = 0;
+    this.waiting = [];
+  }
+}
