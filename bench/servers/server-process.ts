@@ -135,7 +135,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         await exit;
         clearTimeout(timer);
       }
-      const profileFile = options.profileDir ? newestProfile(options.profileDir) : undefined;
+      const profileFile = options.profileDir ? mainThreadProfile(options.profileDir) : undefined;
       return profileFile === undefined ? { exitCode } : { exitCode, profileFile };
     },
   };
@@ -156,9 +156,16 @@ function scanForPort(file: string): number | undefined {
   }
 }
 
-function newestProfile(dir: string): string | undefined {
+/**
+ * The main thread's profile in `dir`. `--cpu-prof` writes one file per thread,
+ * `CPU.<date>.<time>.<pid>.<thread id>.<seq>.cpuprofile`: since spans are exported from a worker
+ * (issue 14) the gate writes two, and the Check path is the main thread's (thread id 0). Without a
+ * thread-0 file, the newest profile.
+ */
+export function mainThreadProfile(dir: string): string | undefined {
   if (!existsSync(dir)) return undefined;
   const files = readdirSync(dir).filter((file) => file.endsWith('.cpuprofile')).sort();
-  const last = files[files.length - 1];
-  return last === undefined ? undefined : join(dir, last);
+  const main = files.find((file) => file.split('.')[4] === '0');
+  const chosen = main ?? files[files.length - 1];
+  return chosen === undefined ? undefined : join(dir, chosen);
 }
