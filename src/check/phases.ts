@@ -13,7 +13,7 @@ import type { Deadline } from '../lib/deadline.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import { decideUnmapped } from '../policy/decide-unmapped.js';
 import type { DutyActor } from '../policy/duty-conflict.js';
-import { agentOf, conflictAtCommit, dutyStepsFor, judgeCall, liftApproval, mapCall, stepsToCommit } from '../policy/judge-call.js';
+import { agentOf, conflictAtCommit, dutyStepsFor, evaluate, liftApproval, mapCall, stepsToCommit } from '../policy/judge-call.js';
 import type { MappingLimits } from '../policy/mapping/map-request.js';
 import type { Decision, ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
@@ -140,7 +140,7 @@ export function mappingPhase(deps: PhaseDependencies, input: PhaseInput): PhaseR
 export async function policyPhase(deps: PhaseDependencies, input: PhaseInput, tool: ToolCall, actor: CallActor): Promise<PhaseResult<Decision>> {
   const steps = dutyStepsFor(input.policy, tool);
   const ledger = steps.length > 0 ? await input.deadline.call(() => deps.state.readLedger(steps, input.nowMs), deps.stateTimeoutMs) : [];
-  const decision = judgeCall(input.policy, { agent: agentOf(actor), tool, ledger });
+  const decision = evaluate(input.policy, { agent: agentOf(actor), tool, ledger });
   if (decision.kind === 'deny') return stop(outcomeOf(input.facts, 'policy', decision));
   if (decision.kind === 'approval_needed' && !deps.approvals) return stop(outcomeOf(input.facts, 'policy', decision));
   return { next: decision };

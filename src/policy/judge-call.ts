@@ -36,13 +36,8 @@ export function mapCall(policy: CompiledPolicy, request: HttpRequest, limits: Ma
   return { unmapped: decideUnmapped(policy, 'NO_TOOL', `${request.method} ${request.host}${request.path} maps to no tool of the policy`) };
 }
 
-/** The ledger keys a tool call's duty steps touch: what must be read before {@link evaluate}. */
-export { dutyStepsFor };
-
-/** Tool call + agent + the ledger for its steps → the decision (see `evaluate`). */
-export function judgeCall(policy: CompiledPolicy, input: EvaluationInput): Decision {
-  return evaluate(policy, input);
-}
+/** The ledger keys a tool call's duty steps touch (what must be read), and the pure evaluation. */
+export { dutyStepsFor, evaluate };
 
 /**
  * An approval_needed decision lifted by a redeemed override token or a break-glass grant: the
@@ -124,7 +119,7 @@ export function judgeMapped(
 ): RequestJudgement {
   const steps = dutyStepsFor(policy, tool);
   const ledger = steps.length > 0 ? ledgerFor(steps) : [];
-  let decision = judgeCall(policy, { agent: agentOf(actor), tool, ledger });
+  let decision = evaluate(policy, { agent: agentOf(actor), tool, ledger });
   if (options.lifted) decision = liftApproval(decision);
   const commit = stepsToCommit(policy, decision);
   const conflict = commit.length > 0 ? findDutyConflict(ledger, commit, actor) : undefined;
