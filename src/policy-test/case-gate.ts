@@ -16,7 +16,7 @@ import { createMemoryStore } from '../state/memory/memory-store.js';
 import type { StateStore } from '../state/state-store.js';
 import { createCaseApprovals } from './case-approvals.js';
 import type { RequestJudgement } from '../policy/judge-call.js';
-import { judgeCase } from './case-engine.js';
+import { httpRequestOf, judgeCase } from './case-engine.js';
 import type { PolicyCase } from './policy-case.js';
 
 const AUDIENCE = 'dutygate';
@@ -160,22 +160,15 @@ async function seedLedger(state: StateStore, testCase: PolicyCase, now: number):
 
 /** The request as `src/authz/` would build it from Envoy's CheckRequest, with minted tokens. */
 async function requestFor(issuer: { name: string; key: SigningKey }, testCase: PolicyCase, overrideToken?: string): Promise<HttpRequest> {
-  const { agent, request } = testCase;
+  const { agent } = testCase;
   const privateJwk = issuer.key.privateJwk;
   const base = { iss: issuerUrl(issuer.name), aud: AUDIENCE, ...(agent.initiator === undefined ? {} : { initiator: agent.initiator }) };
   const { token, chain } = await mintDelegatedAgent(privateJwk, { ...base, agentId: agent.id, ancestors: agent.ancestors });
-  const headers = new Map(Object.entries(request.headers));
+  // The engine's request for the case, plus what only the gate reads: the token, the chain, the override.
+  const request = httpRequestOf(testCase.request);
+  const headers = new Map(request.headers);
   headers.set('authorization', `Bearer ${token}`);
   if (chain.length > 0) headers.set('x-agent-chain', chain.join(','));
   if (overrideToken !== undefined) headers.set('x-dutygate-override', overrideToken);
-  return {
-    method: request.method,
-    host: request.host,
-    path: request.path,
-    query: request.query,
-    headers,
-    body: request.body === undefined ? undefined : new TextEncoder().encode(request.body),
-    bodyTruncated: request.bodyTruncated,
-    contextExtensions: {},
-  };
+  return { ...request, headers };
 }
