@@ -6,6 +6,7 @@
  */
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollApproval, voteOnApproval } from '../helpers/approvals-http.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
 
 const POLICY = `version: "rule-sets-1"
@@ -44,19 +45,10 @@ describe('an approval covers every matched approval rule', () => {
   const agent = () => f.mint('finance-a', { initiator: 'sso:carol' });
   const create = async (body: Record<string, unknown>, override?: string) =>
     f.check({ ...CREATE, body: JSON.stringify(body), token: await agent(), headers: { ...CREATE.headers, ...(override ? { 'x-dutygate-override': override } : {}) } });
-  const decide = async (id: string, sub: string, decision = 'approve') => {
-    const response = await fetch(`${f.httpUrl}/v1/approvals/${id}/decision`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await f.mintApprover(sub)}`, 'content-type': 'application/json' },
-      // A Deny says why (require_reason defaults to deny, issue 17 item 1).
-      body: JSON.stringify(decision === 'deny' ? { decision, reason: 'not this destination' } : { decision }),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
-  const poll = async (id: string) => {
-    const response = await fetch(`${f.httpUrl}/v1/approvals/${id}`, { headers: { authorization: `Bearer ${await agent()}` } });
-    return (await response.json()) as Record<string, unknown>;
-  };
+  // A Deny says why (require_reason defaults to deny, issue 17 item 1).
+  const decide = (id: string, sub: string, decision: 'approve' | 'deny' = 'approve') =>
+    voteOnApproval(f, id, sub, decision, decision === 'deny' ? 'not this destination' : undefined);
+  const poll = async (id: string) => (await pollApproval(f, id, await agent())).body;
   /** The approver's listing (GET /v1/approvals), narrowed to one approval. */
   const asApprover = async (id: string, sub: string) => {
     const response = await fetch(`${f.httpUrl}/v1/approvals?status=pending`, { headers: { authorization: `Bearer ${await f.mintApprover(sub)}` } });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DutyStep } from '../../src/policy/types.js';
 import type { StateStore } from '../../src/state/state-store.js';
 import { startGateFixture, type GateFixture } from '../helpers/gate-fixture.js';
+import { pollApproval, voteOnApproval } from '../helpers/approvals-http.js';
 import { freshPrefix, REDIS_BACKENDS } from '../helpers/redis-test.js';
 
 const POLICY = `version: "deadline-1"
@@ -117,14 +118,8 @@ describe.each(BACKENDS)('a Check past its deadline writes nothing ($name)', (bac
     const asked = await create(body);
     expect(asked.body).toMatchObject({ code: 'APPROVAL_REQUIRED' });
     const id = String(asked.body?.approval_id);
-    const vote = await fetch(`${f.httpUrl}/v1/approvals/${id}/decision`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${await f.mintApprover('sso:bob')}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ decision: 'approve' }),
-    });
-    expect(vote.status).toBe(200);
-    const status = (await (await fetch(`${f.httpUrl}/v1/approvals/${id}`, { headers: { authorization: `Bearer ${await agent()}` } })).json()) as { override_token?: string };
-    const override = String(status.override_token);
+    expect((await voteOnApproval(f, id, 'sso:bob')).status).toBe(200);
+    const override = String((await pollApproval(f, id, await agent())).body.override_token);
 
     slowLedgerReads();
     await deniedForTime(() => create(body, override));
