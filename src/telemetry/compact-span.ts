@@ -125,9 +125,3 @@ function hrDifference(end: HrTime, start: HrTime): HrTime {
   }
   return [seconds, nanos];
 }
-
-/** The decision id a span audits, else its span id (checkpoint spans have no decision). */
-export function auditIdOf(span: CompactSpan): string {
-  const id = span.attributes[DECISION_ID];
-  return typeof id === 'string' ? id : `span:${span.spanId}`;
-}

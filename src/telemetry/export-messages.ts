@@ -10,7 +10,13 @@ import type { OtlpProtocol } from './otlp-protocol.js';
 export type ToExportWorker =
   | { readonly type: 'resource'; readonly resource: CompactResource }
   | { readonly type: 'scope'; readonly index: number; readonly scope: InstrumentationScope }
+  /** Spans as plain data (the `http/json` protocol: the worker's exporter encodes them). */
   | { readonly type: 'spans'; readonly spans: readonly CompactSpan[] }
+  /**
+   * Spans already encoded as OTLP protobuf `ScopeSpans.spans` fields (otlp-span-encoder.ts), back
+   * to back in `bytes` (transferred, not copied): span `i` ends at `ends[i]` and belongs to scope `scopes[i]`.
+   */
+  | { readonly type: 'encoded'; readonly bytes: Uint8Array; readonly ends: Uint32Array; readonly scopes: Uint16Array }
   /** Export everything received so far, then answer `flushed` with the same id. */
   | { readonly type: 'flush'; readonly id: number }
   /** Flush, shut the exporter down, answer `flushed`. */

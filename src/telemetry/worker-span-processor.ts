@@ -4,9 +4,10 @@ import type { Context } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { auditIdOf, toCompactSpan, type CompactSpan } from './compact-span.js';
+import { DECISION_ID, toCompactSpan, type CompactSpan } from './compact-span.js';
 import type { DropEpisodes } from './drop-episodes.js';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-messages.js';
+import { encodeSpanField, ProtoWriter } from './otlp-span-encoder.js';
 
 /** Options of {@link WorkerSpanProcessor}. */
 export interface WorkerSpanProcessorOptions {
@@ -32,10 +33,13 @@ const HANDOFF_SPANS = 64;
 const HANDOFF_MS = 20;
 
 /**
- * A span processor that exports off the event loop that answers Envoy. On span end it copies
- * the span into plain data (CompactSpan) and queues it; small batches go to a `worker_threads`
- * Worker, which encodes and sends them with the standard OTLP exporter (span-export-worker.ts).
- * The Check thread pays for building and copying the span, not for OTLP encoding or HTTP.
+ * A span processor that exports off the event loop that answers Envoy. On span end it encodes
+ * the span once, straight to its OTLP protobuf bytes (otlp-span-encoder.ts), into a buffer that
+ * is transferred (not copied) to a `worker_threads` Worker every few dozen spans; the worker
+ * frames them into export requests and sends them with the standard OTLP transport
+ * (span-export-worker.ts). The Check thread pays for building and encoding the span, not for
+ * cloning object graphs, batching or HTTP. (`http/json` is the exception: spans cross as plain
+ * data, CompactSpan, and the standard JSON exporter encodes them in the worker.)
  *
  * The queue is bounded: a span that finds `maxQueueSize` spans held (the collector is down or
  * slow) is dropped, counted (`dutygate_audit_spans_dropped_total`) and named in the drop log,
@@ -46,7 +50,12 @@ export class WorkerSpanProcessor implements SpanProcessor {
   private readonly scopes = new Map<string, number>();
   private resource: Resource | undefined;
   private resourceSent: Promise<void> | undefined;
+  /** Spans waiting for the next hand-off: plain copies (`http/json`) … */
   private waiting: CompactSpan[] = [];
+  /** … or encoded into `encoder`, span i ending at `encodedEnds[i]`, of scope `encodedScopes[i]`. */
+  private readonly encoder: ProtoWriter | undefined;
+  private encodedEnds: number[] = [];
+  private encodedScopes: number[] = [];
   private timer: NodeJS.Timeout | undefined;
   /**
    * Audit ids of the spans held (queued here or in the worker, not yet reported exported or
@@ -62,6 +71,7 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   constructor(private readonly options: WorkerSpanProcessorOptions) {
     if (!existsSync(options.workerUrl)) throw new Error(`the span-export worker is missing: ${options.workerUrl.pathname} (run npm run build)`);
+    this.encoder = options.worker.protocol === 'http/json' ? undefined : new ProtoWriter();
     this.worker = new Worker(options.workerUrl, { workerData: options.worker });
     // The worker must not keep a stopping process alive; shutdown() flushes it explicitly.
     this.worker.unref();
@@ -77,22 +87,28 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return;
-    const compact = toCompactSpan(span, this.scopeIndex(span.instrumentationScope));
+    const id = auditIdOfSpan(span);
     if (this.closed || this.failed) {
-      const id = auditIdOf(compact);
       this.options.drops.dropped(this.closed ? 'shutdown' : 'export_failed', 1, id, id);
       return;
     }
     if (this.heldIds.length - this.head >= this.options.maxQueueSize) {
-      const id = auditIdOf(compact);
       this.options.drops.dropped('queue_full', 1, id, id);
       return;
     }
+    const scope = this.scopeIndex(span.instrumentationScope);
     this.options.drops.accepted();
     this.resource ??= span.resource;
-    this.heldIds.push(auditIdOf(compact));
-    this.waiting.push(compact);
-    if (this.waiting.length >= HANDOFF_SPANS) void this.handOff();
+    this.heldIds.push(id);
+    let waiting: number;
+    if (this.encoder) {
+      encodeSpanField(this.encoder, span);
+      this.encodedEnds.push(this.encoder.pos);
+      waiting = this.encodedScopes.push(scope);
+    } else {
+      waiting = this.waiting.push(toCompactSpan(span, scope));
+    }
+    if (waiting >= HANDOFF_SPANS) void this.handOff();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.handOff(), HANDOFF_MS);
       this.timer.unref();
@@ -147,20 +163,35 @@ export class WorkerSpanProcessor implements SpanProcessor {
     clearTimeout(this.timer);
     this.timer = undefined;
     const resource = this.resource;
-    if (this.waiting.length === 0 || !resource) return this.resourceSent ?? Promise.resolve();
+    if ((this.waiting.length === 0 && this.encodedEnds.length === 0) || !resource) return this.resourceSent ?? Promise.resolve();
     // The resource goes first, once, after its asynchronously detected attributes settled.
     this.resourceSent ??= (async () => {
       // A detector that failed leaves its attributes out (the SDK logs it); the spans still go.
       await resource.waitForAsyncAttributes?.().catch(() => undefined);
       this.post({ type: 'resource', resource: { attributes: resource.attributes, ...(resource.schemaUrl ? { schemaUrl: resource.schemaUrl } : {}) } });
     })();
-    const spans = this.waiting;
-    this.waiting = [];
-    return this.resourceSent.then(() => this.post({ type: 'spans', spans }));
+    const message = this.takeWaiting();
+    return this.resourceSent.then(() => this.post(message));
+  }
+
+  /** The waiting spans as one message (emptying the wait), encoded or plain. */
+  private takeWaiting(): ToExportWorker {
+    if (!this.encoder) {
+      const spans = this.waiting;
+      this.waiting = [];
+      return { type: 'spans', spans };
+    }
+    const message = { type: 'encoded', bytes: this.encoder.bytes(), ends: Uint32Array.from(this.encodedEnds), scopes: Uint16Array.from(this.encodedScopes) } as const;
+    this.encoder.reset();
+    this.encodedEnds = [];
+    this.encodedScopes = [];
+    return message;
   }
 
   private post(message: ToExportWorker): void {
-    this.worker.postMessage(message);
+    // Encoded spans are transferred: their buffers are this message's alone.
+    if (message.type === 'encoded') this.worker.postMessage(message, [message.bytes.buffer as ArrayBuffer, message.ends.buffer as ArrayBuffer, message.scopes.buffer as ArrayBuffer]);
+    else this.worker.postMessage(message);
   }
 
   private onWorkerMessage(message: FromExportWorker): void {
@@ -196,5 +227,14 @@ export class WorkerSpanProcessor implements SpanProcessor {
     this.heldIds = [];
     this.head = 0;
     this.waiting = [];
+    this.encoder?.reset();
+    this.encodedEnds = [];
+    this.encodedScopes = [];
   }
+}
+
+/** The decision id a span audits, else its span id (checkpoint spans have no decision). */
+function auditIdOfSpan(span: ReadableSpan): string {
+  const id = span.attributes[DECISION_ID];
+  return typeof id === 'string' ? id : `span:${span.spanContext().spanId}`;
 }

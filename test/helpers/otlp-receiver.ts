@@ -90,7 +90,8 @@ function valueOf(value: PbAnyValue | undefined): DecodedValue {
 
 const attributesOf = (list: PbKeyValue[] | undefined): Record<string, DecodedValue> => Object.fromEntries((list ?? []).map((kv) => [kv.key, valueOf(kv.value)]));
 
-function decode(body: Buffer): ReceivedSpan[] {
+/** Decodes one OTLP/HTTP protobuf `ExportTraceServiceRequest` body into plain spans. */
+export function decodeOtlpTraceRequest(body: Uint8Array): ReceivedSpan[] {
   const request = REQUEST.toObject(REQUEST.decode(body), { defaults: true }) as PbRequest;
   return (request.resourceSpans ?? []).flatMap((rs) => {
     const resource = attributesOf(rs.resource?.attributes);
@@ -127,7 +128,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const contentType = request.headers['content-type'] ?? '';
       requests.push({ contentType, bytes: raw.length });
       const body = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
-      if (contentType === 'application/x-protobuf') spans.push(...decode(body));
+      if (contentType === 'application/x-protobuf') spans.push(...decodeOtlpTraceRequest(body));
       response.writeHead(200, { 'content-type': contentType }).end();
     });
   });
