@@ -72,7 +72,6 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
   // a Check (created, override redeemed, break-glass used) find their parent span. A map rather
   // than AsyncLocalStorage, whose promise hooks would slow every promise of the process (Node 20).
   const inFlight = new Map<string, Span>();
-  const pending = new Set<Promise<void>>();
 
   const finish = async (request: HttpRequest, outcome: CheckOutcome, startedAtMs: number, seconds: number | undefined, span: Span | undefined, answeredAt: number) => {
     const spanContext = span?.spanContext();
@@ -102,16 +101,27 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     await recording;
   };
 
-  const later = (work: () => Promise<void>) => {
-    const done = new Promise<void>((resolve) => {
-      setImmediate(() => {
-        work()
-          .catch((error: unknown) => logger.error({ err: error instanceof Error ? error.message : String(error) }, 'check audit failed'))
-          .finally(resolve);
-      });
-    });
-    pending.add(done);
-    void done.then(() => pending.delete(done));
+  // Audits waiting for the next turn of the event loop, run together: one setImmediate per turn
+  // rather than one (and a promise) per Check.
+  let queued: (() => Promise<void>)[] = [];
+  let outstanding = 0;
+  const drained: (() => void)[] = [];
+  const settled = (): void => {
+    if (--outstanding > 0) return;
+    for (const resolve of drained.splice(0)) resolve();
+  };
+  const failed = (error: unknown): void => {
+    logger.error({ err: error instanceof Error ? error.message : String(error) }, 'check audit failed');
+    settled();
+  };
+  const runQueued = (): void => {
+    const batch = queued;
+    queued = [];
+    for (const work of batch) work().then(settled, failed);
+  };
+  const later = (work: () => Promise<void>): void => {
+    outstanding++;
+    if (queued.push(work) === 1) setImmediate(runQueued);
   };
 
   return {
@@ -157,7 +167,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     },
     checkSpan: (decisionId) => (decisionId === undefined ? undefined : inFlight.get(decisionId)),
     async drain() {
-      while (pending.size > 0) await Promise.allSettled([...pending]);
+      while (outstanding > 0) await new Promise<void>((resolve) => drained.push(resolve));
     },
   };
 }

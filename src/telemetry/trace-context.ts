@@ -24,8 +24,17 @@ export function spanContextOf(headers: TraceHeaders | undefined): SpanContext | 
   return trace.getSpanContext(contextOf(headers));
 }
 
-/** `traceparent` (and `tracestate`) naming `spanContext`, as a child would carry them. */
+/**
+ * `traceparent` (and `tracestate`) naming `spanContext`, as a child would carry them. Every
+ * Check computes these (for the approvals it may raise), so a valid context is formatted
+ * directly — the W3C propagator's own format — rather than through a context and a carrier.
+ */
 export function headersOf(spanContext: SpanContext): TraceHeaders {
+  if (trace.isSpanContextValid(spanContext)) {
+    const traceparent = `00-${spanContext.traceId}-${spanContext.spanId}-0${Number(spanContext.traceFlags || 0).toString(16)}`;
+    const tracestate = spanContext.traceState?.serialize();
+    return tracestate ? { traceparent, tracestate } : { traceparent };
+  }
   const carrier: Record<string, string> = {};
   w3c.inject(trace.setSpanContext(ROOT_CONTEXT, spanContext), carrier, defaultTextMapSetter);
   return carrier.tracestate ? { traceparent: carrier.traceparent as string, tracestate: carrier.tracestate } : { traceparent: carrier.traceparent as string };
