@@ -61,7 +61,7 @@ for (const contender of run.contenders) {
   const verify = contender.verify;
   if (verify && verify.mismatches > 0) problems.push(`${contender.key}: ${verify.mismatches} answers not allowed by their scenario (${verify.examples.join('; ')})`);
   if (verify && verify.failedClosed > 0.05 * verify.requests) problems.push(`${contender.key}: ${verify.failedClosed} of ${verify.requests} verification answers failed closed (503)`);
-  const samples = [...contender.closed, ...[...contender.open.values()].flat()];
+  const samples = [...contender.closed, ...contender.fresh, ...[...contender.open.values()].flat()];
   const unexpected = samples.reduce((total, sample) => total + sample.mismatches, 0);
   if (unexpected > 0) problems.push(`${contender.key}: ${unexpected} timed answers with an unexpected status`);
   // 503s under load are the gate failing closed on its deadlines, as designed (and reported);

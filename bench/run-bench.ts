@@ -1,6 +1,7 @@
 /**
  * One benchmark run, start to end: servers up (pinned), verification, warm-up, closed-loop
- * repetitions, open-loop repetitions at fractions of the floor's throughput, then (full mode) a
+ * repetitions, closed-loop repetitions of the memory gate and the floor on the fresh-ancestors
+ * workload, open-loop repetitions at fractions of the floor's throughput, then (full mode) a
  * CPU profile and the RSS soak of the memory gate. Repetitions are interleaved across servers,
  * in rotating order, so that a noisy neighbour on the machine hits every server alike instead of
  * whichever happened to run during it.
@@ -34,7 +35,7 @@ import type { RedisProbe } from './servers/redis-probe.js';
 import { killAllServerProcesses } from './servers/server-process.js';
 import type { ServerProcess } from './servers/server-process.js';
 import { createWorkload, expectingAllAllowed } from './workload/workload.js';
-import type { RequestSlice, WorkloadStats } from './workload/workload.js';
+import type { RequestSlice, Workload, WorkloadStats } from './workload/workload.js';
 
 /** One server's measurements (or why there are none). */
 export interface ContenderRun {
@@ -43,6 +44,8 @@ export interface ContenderRun {
   failure?: string;
   verify?: VerifyResult;
   readonly closed: PhaseSample[];
+  /** Closed-loop samples on the fresh-ancestors workload (the memory gate and the floor only). */
+  readonly fresh: PhaseSample[];
   /** Open-loop samples per fraction of the floor's throughput. */
   readonly open: Map<number, PhaseSample[]>;
   /**
@@ -62,7 +65,10 @@ export interface BenchRun {
   readonly contenders: readonly ContenderRun[];
   /** Open-loop rates used, per fraction. */
   readonly rates: ReadonlyMap<number, number>;
+  /** The steady-agents workload (chain links reused): every phase but the fresh-ancestors ones. */
   readonly workload: WorkloadStats;
+  /** The fresh-ancestors workload (new chain links per delegated request), when it ran. */
+  readonly freshWorkload?: WorkloadStats;
   readonly profile?: ServerProfile;
   readonly soak?: SoakResult;
   readonly elapsedMs: number;
@@ -115,7 +121,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     sink = await startOtlpSink(setup, pinning);
     const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
     for (const key of keys) {
-      const run: ContenderRun = { key, closed: [], open: new Map(), spans: new Map() };
+      const run: ContenderRun = { key, closed: [], fresh: [], open: new Map(), spans: new Map() };
       runs.push(run);
       const started = await startContender(key, { setup, pinning, otlpEndpoint });
       if (!started.ok) {
@@ -154,6 +160,8 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
         await phase(ctx, server, `closed #${rep + 1}`, server.run.closed, () => runClosedLoop(server.client, as(server, slice), { concurrency: options.concurrency, durationMs: options.closedMs }));
       }
     }
+    const freshWorkload = options.freshRuns > 0 ? createWorkload({ minter: setup.minter, seed: 20_261_123, tokenTtlSeconds: 120, ancestors: 'fresh' }) : undefined;
+    if (freshWorkload) await runFresh(ctx, live, freshWorkload, closedCap);
 
     const floorMax = spread(runs[0]?.closed.map((sample) => sample.throughput) ?? []).median;
     const rates = new Map(options.openFractions.map((fraction) => [fraction, Math.max(50, Math.round(fraction * floorMax))]));
@@ -184,7 +192,7 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
       }
     }
     for (const server of live) {
-      const answered = server.run.closed.reduce((n, s) => n + s.sent, 0) + [...server.run.open.values()].flat().reduce((n, s) => n + s.sent, 0);
+      const answered = [...server.run.closed, ...server.run.fresh, ...[...server.run.open.values()].flat()].reduce((n, s) => n + s.sent, 0);
       if (CONTENDERS[server.run.key].decides && answered > 0) server.run.logBytesPerCheck = server.process.logBytes() / (answered + options.verifyRequests + warm.bytes.length);
     }
     const stopped = live.splice(0);
@@ -197,15 +205,33 @@ export async function runBench(options: BenchOptions, progress: (line: string) =
     const soak = options.soakChecks > 0 ? await soakGate(setup, pinning, otlpEndpoint, options, progress) : undefined;
     const stats = workload.stats();
     const tracedChecks =
-      runs.filter((run) => TRACED.has(run.key)).reduce((total, run) => total + (run.verify?.requests ?? 0) + warm.bytes.length + [...run.closed, ...[...run.open.values()].flat()].reduce((n, sample) => n + sample.sent, 0), 0) +
+      runs.filter((run) => TRACED.has(run.key)).reduce((total, run) => total + (run.verify?.requests ?? 0) + warm.bytes.length + [...run.closed, ...run.fresh, ...[...run.open.values()].flat()].reduce((n, sample) => n + sample.sent, 0), 0) +
       (profile?.checks ?? 0) + options.warmupRequests * (profile ? 1 : 0) + (soak?.checks ?? 0);
     const otlp = await stopSink(sink, tracedChecks);
-    return { options, pinning, contenders: runs, rates, workload: stats, ...(profile ? { profile } : {}), ...(soak ? { soak } : {}), ...(otlp ? { otlp } : {}), elapsedMs: performance.now() - startedAt, quietWaitedMs: ctx.quietWaitedMs };
+    return { options, pinning, contenders: runs, rates, workload: stats, ...(freshWorkload ? { freshWorkload: freshWorkload.stats() } : {}), ...(profile ? { profile } : {}), ...(soak ? { soak } : {}), ...(otlp ? { otlp } : {}), elapsedMs: performance.now() - startedAt, quietWaitedMs: ctx.quietWaitedMs };
   } finally {
     await stopAll(live);
     await sink?.stop();
     await removeBenchSetup(setup);
     current = undefined;
+  }
+}
+
+/** The servers measured on both workloads: the gate, and the floor its ratio is taken against. */
+const FRESH_SERVERS: ReadonlySet<ContenderKey> = new Set(['floor', 'memory']);
+
+/**
+ * Closed-loop repetitions on the fresh-ancestors workload, against the servers already running:
+ * nothing is restarted, the gate's link cache simply never hits. Same concurrency, length and
+ * request budget as the steady repetitions, interleaved in rotating order like them.
+ */
+async function runFresh(ctx: PhaseContext, live: readonly Live[], workload: Workload, cap: number): Promise<void> {
+  const { options } = ctx;
+  for (let rep = 0; rep < options.freshRuns; rep++) {
+    const slice = workload.build(cap);
+    for (const server of rotate(active(live).filter((s) => FRESH_SERVERS.has(s.run.key)), rep)) {
+      await phase(ctx, server, `closed fresh ancestors #${rep + 1}`, server.run.fresh, () => runClosedLoop(server.client, as(server, slice), { concurrency: options.concurrency, durationMs: options.closedMs }));
+    }
   }
 }
 

@@ -36,6 +36,19 @@ interface ServerView {
   readonly spans_lost?: Readonly<Record<string, number>>;
 }
 
+/** One workload's closed-loop numbers (results.json `workloads.steady` / `workloads.fresh`). */
+interface WorkloadView {
+  readonly runs: number;
+  readonly chained_fraction: number | null;
+  readonly signatures_per_request: number | null;
+  readonly memory_max_rps: StoredSpread;
+  readonly floor_max_rps: StoredSpread;
+  readonly memory_vs_floor: number | null;
+  readonly memory_vs_floor_spread: StoredSpread;
+  readonly memory_cpu_us_per_check: StoredSpread;
+  readonly memory_failed_closed: number;
+}
+
 /** The fields of results.json the report reads. */
 export interface ResultsView {
   readonly mode: string;
@@ -43,6 +56,8 @@ export interface ResultsView {
   readonly machine: { description: string; pinning: string; loadavg_start: number[] };
   readonly git: { commit: string; dirty: boolean };
   readonly workload: { chained_fraction: number; mean_headers: number; mean_body_bytes: number; mean_request_bytes: number; decision_mix: Record<string, number> | null };
+  /** Absent in results written before the fresh-ancestors workload existed. */
+  readonly workloads?: { readonly steady: WorkloadView; readonly fresh?: WorkloadView };
   readonly settings: { concurrency: number; connections: number; closed_runs: number; closed_s: number; open_runs: number; open_s: number };
   readonly servers: Readonly<Record<string, ServerView>>;
   readonly ratio_spread: Readonly<Record<string, StoredSpread>>;
@@ -56,6 +71,31 @@ export interface ResultsView {
 const n = (value: number | null | undefined, digits = 0): string => (value === null || value === undefined ? '–' : value.toFixed(digits));
 const range = (value: StoredSpread | undefined, digits = 0): string => (value === undefined || value.median === null ? '–' : `${n(value.median, digits)} (${n(value.min, digits)}–${n(value.max, digits)})`);
 const pct = (value: number): string => `${Math.round(value * 100)} %`;
+
+const WORKLOAD_ROWS = [
+  ['steady', 'steady agents (chain links reused)'],
+  ['fresh', 'fresh ancestors (new chain links per request)'],
+] as const;
+
+/** "Workloads side by side": the memory gate against the floor on each workload, closed loop. */
+function workloadTable(workloads: NonNullable<ResultsView['workloads']>): string[] {
+  const lines = [
+    'Workloads side by side (closed loop; memory gate and floor on each; signature verifications per request assume a link cache that hits on every link seen before):',
+    '',
+    '| workload | runs | chained | signature verifications per request | memory max req/s | floor max req/s | memory vs floor (min–max over paired runs) | memory µs CPU per check |',
+    '|---|---|---|---|---|---|---|---|',
+  ];
+  for (const [key, label] of WORKLOAD_ROWS) {
+    const view = workloads[key];
+    if (!view) continue;
+    const closedFail = view.memory_failed_closed > 0 ? ` (${view.memory_failed_closed} failed closed)` : '';
+    const chained = view.chained_fraction === null ? '–' : pct(view.chained_fraction);
+    lines.push(
+      `| ${label} | ${view.runs} | ${chained} | ${n(view.signatures_per_request, 2)} | ${range(view.memory_max_rps)}${closedFail} | ${range(view.floor_max_rps)} | ${n(view.memory_vs_floor, 2)} (${n(view.memory_vs_floor_spread.min, 2)}–${n(view.memory_vs_floor_spread.max, 2)}) | ${range(view.memory_cpu_us_per_check)} |`,
+    );
+  }
+  return lines;
+}
 
 /** Renders the report. */
 export function renderMarkdown(results: ResultsView): string {
@@ -79,6 +119,7 @@ export function renderMarkdown(results: ResultsView): string {
     const redis = c.redis_cpu?.median === null || c.redis_cpu === undefined ? '' : ` (+ Redis ${n(c.redis_cpu.median, 2)})`;
     lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)}${redis} | ${n(c.foreign_server_cpu.median, 2)} | ${n(c.client_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
   }
+  if (results.workloads) lines.push('', ...workloadTable(results.workloads));
   const rates = [...new Set(servers.flatMap(([, server]) => Object.keys(server.open ?? {})))].sort((a, b) => Number(a) - Number(b));
   if (rates.length > 0) {
     lines.push('');
