@@ -11,21 +11,28 @@ export interface DecisionLog {
   readonly sink: DecisionLogTarget['sink'];
   /** Queues one line; never throws (a failed write is reported through `onError`). */
   write(record: AuditRecord | CheckpointRecord): void;
+  /** Resolves once every line queued so far is written (lines are gathered before they are written). */
+  flush(): Promise<void>;
   /** Flushes what is queued and releases the file. */
   close(): Promise<void>;
 }
 
+const LINES_PER_WRITE_BYTES = 8 * 1024;
+const LINES_MAX_WAIT_MS = 50;
+
 /**
  * Opens the decision log. A file is opened for appending at once, so a path that cannot be
  * written stops the start-up instead of losing records later. Writes are asynchronous (pino's
- * SonicBoom, as for the process log): a line never waits for the disk inside a Check, and
- * `close()` flushes. On stdout the lines interleave with the process log; each carries
+ * SonicBoom, as for the process log) and gathered (8 KiB or 50 ms): a line never waits for the
+ * disk inside a Check, and `close()` flushes. On stdout the lines interleave with the process log; each carries
  * `"type":"decision"`, `"type":"approval"` or `"type":"checkpoint"` and no `level`, so a shipper can tell them apart.
  */
 export function openDecisionLog(target: DecisionLogTarget, onError: (error: Error) => void): DecisionLog {
-  if (target.sink === 'off') return { sink: 'off', write: () => undefined, close: () => Promise.resolve() };
+  if (target.sink === 'off') return { sink: 'off', write: () => undefined, flush: () => Promise.resolve(), close: () => Promise.resolve() };
   const fd = target.sink === 'file' ? openSync(target.file, 'a', 0o640) : 1;
-  const stream = destination({ fd, sync: false, minLength: 0 });
+  // Lines are gathered up to 8 KiB (or 50 ms) per write: one write per line was a syscall and a
+  // thread-pool round trip per Check. At most 50 ms of lines wait; close() flushes them.
+  const stream = destination({ fd, sync: false, minLength: LINES_PER_WRITE_BYTES, periodicFlush: LINES_MAX_WAIT_MS });
   stream.on('error', onError);
   let closed: Promise<void> | undefined;
   return {
@@ -37,6 +44,15 @@ export function openDecisionLog(target: DecisionLogTarget, onError: (error: Erro
       } catch (error) {
         onError(error instanceof Error ? error : new Error(String(error)));
       }
+    },
+    flush() {
+      if (closed) return closed;
+      return new Promise<void>((resolve) => {
+        stream.flush((error) => {
+          if (error) onError(error);
+          resolve();
+        });
+      });
     },
     close() {
       closed ??= new Promise<void>((resolve) => {

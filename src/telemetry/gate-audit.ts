@@ -60,7 +60,7 @@ export interface GateAudit {
   readonly recordApprovalEvent: (event: ApprovalEvent) => Promise<RecordedAudit>;
   /** The same, shaped as the approvals module's `events` hook. */
   readonly approvalEvents: ApprovalAuditEvents;
-  /** Resolves once every Check answered and approval event fired so far is recorded and its span ended. */
+  /** Resolves once every Check answered and approval event fired so far is recorded (its line written) and its span ended. */
   readonly settled: () => Promise<void>;
   /** Registers the gauges read at scrape time (state store, policy, pending approvals); once, at start-up. */
   observe(sources: Omit<GateGaugeSources, 'auditWaiting'>): void;
@@ -125,6 +125,8 @@ export function createGateAudit(options: GateAuditOptions): GateAudit {
   const settled = async () => {
     await checks.drain();
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+    // Their lines are gathered before they are written (decision-log.ts): settled means written.
+    await log.flush();
   };
 
   return {

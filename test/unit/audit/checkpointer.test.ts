@@ -12,7 +12,7 @@ const SIGNER = await createCheckpointSigner((await generateSigningKey()).private
 function setup(intervalMs: number, head: () => Promise<AuditHead | undefined>) {
   const written: unknown[] = [];
   const spans: CheckpointRecord[] = [];
-  const log: DecisionLog = { sink: 'file', write: (record) => written.push(record), close: () => Promise.resolve() };
+  const log: DecisionLog = { sink: 'file', write: (record) => written.push(record), flush: () => Promise.resolve(), close: () => Promise.resolve() };
   const checkpointer = createCheckpointer({ head, signer: SIGNER, log, logger: createLogger('silent'), policyVersion: () => '1+abc', intervalMs, now: () => Date.UTC(2026, 0, 1), onCheckpoint: (c) => spans.push(c) });
   return { written, spans, checkpointer };
 }
