@@ -53,14 +53,14 @@ export function gateOwnedHeaders(policy: CompiledPolicy, request: HttpRequest): 
  */
 export function judgeMethodOverride(request: HttpRequest, mode: 'deny' | 'strip', owned: RequestStrip): RequestStrip {
   if (formBodyOverride(request)) {
-    throw new DutygateError('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
+    throw DutygateError.expected('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
   }
   const overrideHeaders = OVERRIDE_HEADERS.filter((name) => request.headers.has(name));
   const overrideQuery = queryOverrides(request.query);
   if (overrideHeaders.length === 0 && overrideQuery.length === 0) return owned;
   if (mode === 'deny') {
     const what = [...overrideHeaders, ...overrideQuery.map((key) => `${key} (query)`)].join(', ');
-    throw new DutygateError('METHOD_OVERRIDE', `method-override channels are refused (${what}): send the real method`);
+    throw DutygateError.expected('METHOD_OVERRIDE', `method-override channels are refused (${what}): send the real method`);
   }
   return { headers: [...owned.headers, ...overrideHeaders], query: overrideQuery };
 }
