@@ -10,9 +10,21 @@ export type RecordableParam = (name: string) => boolean;
 /** Nothing is recordable (unmapped requests, or a policy that changed under the check). */
 export const RECORD_NOTHING: RecordableParam = () => false;
 
+/** Each compiled tool's predicate, built once: a compiled policy never changes. */
+const predicates = new WeakMap<CompiledTool, RecordableParam>();
+
 /** The predicate of a `tools:` entry: its `record_params` names, or every param for `*`. */
 export function recordableParams(tool: CompiledTool | undefined): RecordableParam {
-  const names = tool?.recordParams;
+  if (tool === undefined) return RECORD_NOTHING;
+  let predicate = predicates.get(tool);
+  if (predicate === undefined) {
+    predicate = predicateOf(tool.recordParams);
+    predicates.set(tool, predicate);
+  }
+  return predicate;
+}
+
+function predicateOf(names: readonly string[] | undefined): RecordableParam {
   if (!names || names.length === 0) return RECORD_NOTHING;
   if (names.includes('*')) return () => true;
   const set = new Set(names);
