@@ -81,7 +81,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       entry.settled = true;
       const stamp: AuditStamp = { seq: link.seq, hash: link.hash, prev_hash: link.prevHash };
       alarm.end();
-      log.write({ ...record, audit: stamp });
+      log.write(record, stamp);
       return { canonical, stamp };
     } catch (error) {
       if (entry.settled) return { canonical };
