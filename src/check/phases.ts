@@ -103,16 +103,12 @@ export async function chainPhase(deps: PhaseDependencies, input: PhaseInput, tok
   // issuer's namespace; the bare claim would let a partner parent pass for a home one.
   const parent = ancestors[ancestors.length - 1]?.agentId;
   if (token.parentAgentId !== undefined && parent !== undefined) input.facts.parent = parent;
-  const initiator = token.initiator === undefined ? undefined : resolvePrincipal(deps.aliases, token.initiator);
-  return {
-    next: {
-      agentId: token.agentId,
-      ancestors: chain,
-      ...(initiator === undefined ? {} : { initiator }),
-      ...(input.facts.parent === undefined ? {} : { parentId: input.facts.parent }),
-      issuer: token.namespace.name,
-    },
-  };
+  // Field by field (no spreads), in the order agentId, ancestors, initiator, parentId, issuer.
+  const actor: { -readonly [K in keyof CallActor]: CallActor[K] } = { agentId: token.agentId, ancestors: chain };
+  if (token.initiator !== undefined) actor.initiator = resolvePrincipal(deps.aliases, token.initiator);
+  if (input.facts.parent !== undefined) actor.parentId = input.facts.parent;
+  actor.issuer = token.namespace.name;
+  return { next: actor };
 }
 
 /**
