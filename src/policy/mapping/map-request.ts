@@ -76,11 +76,12 @@ function merge(params: Record<string, unknown>, source: Record<string, unknown>,
     if (Object.hasOwn(params, key) && !sameValue(params[key], value)) {
       throw DutygateError.expected('BODY_DUPLICATE_KEY', `param '${key}' of ${entry.name} is given twice with different values (again in the ${from})`);
     }
-    const twin = folded.get(foldKey(key));
+    const fold = foldKey(key);
+    const twin = folded.get(fold);
     if (twin !== undefined && twin !== key) {
       throw DutygateError.expected('BODY_KEY_COLLISION', `params '${twin}' and '${key}' (in the ${from}) of ${entry.name} are equal under case folding`);
     }
-    folded.set(foldKey(key), key);
+    folded.set(fold, key);
     params[key] = value;
   }
 }
