@@ -28,7 +28,7 @@ const base: CheckOutcome = {
 
 const allows: CheckOutcome[] = [
   base,
-  { ...base, agentId: undefined, parentAgentId: undefined, policyVersion: undefined } as unknown as CheckOutcome,
+  { decision: 'allow', code: 'OK', decisionId: 'no-agent', phase: 'mapping', shadow: false, wouldBlock: false },
   { decision: 'allow', code: 'OK', decisionId: 'd', phase: 'policy', shadow: false, wouldBlock: false },
   {
     ...base,
