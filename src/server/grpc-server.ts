@@ -1,9 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { loadProtos } from '../authz/load-protos.js';
-import { encodeCheckResponse } from '../authz/encode-check-response.js';
-import type { WireCheckResponse } from '../authz/wire-types.js';
-import type { ServiceDefinition } from '@grpc/proto-loader';
 import type { LimitsConfig, ListenConfig } from '../config/types.js';
 import { createCheckHandler } from './grpc-check-handler.js';
 import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
@@ -63,7 +60,7 @@ export function grpcServerOptions(limits: LimitsConfig): ChannelOptions {
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const protos = loadProtos();
   const server = new Server(grpcServerOptions(options.limits));
-  server.addService(withCheckEncoder(protos.authorization), {
+  server.addService(protos.authorization, {
     Check: createCheckHandler({
       limits: options.limits,
       check: options.check,
@@ -109,17 +106,4 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
 /** `bindAsync` wants IPv6 literals bracketed. */
 function formatHost(host: string): string {
   return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-}
-
-/**
- * The Authorization service with the hand-written CheckResponse encoder (same bytes, a fraction
- * of proto-loader's cost per Check); what it does not write goes to proto-loader's serializer.
- */
-function withCheckEncoder(service: ServiceDefinition): ServiceDefinition {
-  const check = service['Check'];
-  if (check === undefined) return service;
-  const generic = check.responseSerialize as (value: WireCheckResponse) => Buffer;
-  // The handler answers only with build-response.ts's WireCheckResponse.
-  const responseSerialize = (value: object): Buffer => encodeCheckResponse(value as WireCheckResponse) ?? generic(value as WireCheckResponse);
-  return { ...service, Check: { ...check, responseSerialize } };
 }
