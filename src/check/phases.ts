@@ -18,7 +18,7 @@ import type { MappingLimits } from '../policy/mapping/map-request.js';
 import type { Decision, ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
 import type { StateStore } from '../state/state-store.js';
-import type { ApprovalGate } from './approval-port.js';
+import type { ApprovalGate, ApprovalNeededCall } from './approval-port.js';
 import type { CheckOutcome, CheckPhase } from './outcome.js';
 import { denyOutcome, outcomeOf, type CallFacts } from './outcomes.js';
 import { replayExpiryMs } from './replay-window.js';
@@ -157,24 +157,14 @@ export async function approvalPhase(deps: PhaseDependencies, input: PhaseInput, 
   if (!token) throw new DutygateError('INTERNAL', 'the approval phase ran without a verified token');
   const overrideToken = request.headers.get('x-dutygate-override');
   const traceparent = facts.traceparent ?? request.headers.get('traceparent');
+  // Field by field, no spreads (the approval gate reads the call by name, never serialises it).
+  const call: { -readonly [K in keyof ApprovalNeededCall]: ApprovalNeededCall[K] } = { decision, policy, token, chain: actor.ancestors ?? [], tool, request, decisionId: facts.decisionId };
+  if (actor.initiator !== undefined) call.initiator = actor.initiator;
+  if (overrideToken !== undefined) call.overrideToken = overrideToken;
+  if (traceparent !== undefined) call.traceparent = traceparent;
   let resolution;
   try {
-    resolution = await deps.approvals.resolve(
-      {
-        decision,
-        policy,
-        token,
-        ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }),
-        chain: actor.ancestors ?? [],
-        tool,
-        request,
-        ...(overrideToken === undefined ? {} : { overrideToken }),
-        decisionId: facts.decisionId,
-        ...(traceparent === undefined ? {} : { traceparent }),
-      },
-      input.nowMs,
-      input.deadline,
-    );
+    resolution = await deps.approvals.resolve(call, input.nowMs, input.deadline);
   } catch (error) {
     if (error instanceof DutygateError && (error.code.startsWith('OVERRIDE_') || error.code === 'APPROVAL_LIMIT')) {
       return stop(denyOutcome(facts, 'approval', { code: error.code, reason: error.reason, decision: { ...decision, kind: 'deny' } }));
