@@ -4,11 +4,12 @@
  * let a retry change what the tool entry does not map (an unmatched method or host, a non-JSON
  * or array body, a param moved between query and body).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { HttpRequest } from '../request/http-request.js';
 import type { RequestBinding } from '../state/approval-record.js';
 
-const sha256Hex = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+// One-shot crypto.hash (Node >= 20.12): no Hash object per digest, two digests per approval Check.
+const sha256Hex = (data: string | Uint8Array): string => hash('sha256', data, 'hex');
 
 /** The binding of `request`: a missing body hashes like an empty one (nothing was sent either way). */
 export function requestBindingOf(request: Pick<HttpRequest, 'method' | 'host' | 'path' | 'query' | 'body'>): RequestBinding {

@@ -81,7 +81,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       entry.settled = true;
       const stamp: AuditStamp = { seq: link.seq, hash: link.hash, prev_hash: link.prevHash };
       alarm.end();
-      log.write({ ...record, audit: stamp });
+      log.write(record, stamp);
       return { canonical, stamp };
     } catch (error) {
       if (entry.settled) return { canonical };
@@ -94,6 +94,12 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
 
   return {
     record(record) {
+      // Chain off: nothing is hashed, so the canonical record is written only if a span asks for
+      // it (audit.span_record) — not for every Check.
+      if (!store) {
+        log.write(record);
+        return Promise.resolve(lazyCanonical(record, logger));
+      }
       let canonical: string;
       try {
         canonical = canonicalRecord(record);
@@ -119,6 +125,25 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       }
       alarm.end();
       await log.close();
+    },
+  };
+}
+
+/** A {@link RecordedAudit} without a stamp whose canonical record is computed when first read. */
+function lazyCanonical(record: AuditRecord, logger: Logger): RecordedAudit {
+  let canonical: string | undefined;
+  return {
+    get canonical(): string {
+      if (canonical === undefined) {
+        try {
+          canonical = canonicalRecord(record);
+        } catch (error) {
+          // Unreachable for records built by src/audit; as in record(): an empty canonical record.
+          logger.error({ err: String(error) }, 'audit record could not be serialised');
+          canonical = '';
+        }
+      }
+      return canonical;
     },
   };
 }

@@ -2,7 +2,6 @@ import type { CheckOutcome } from '../check/outcome.js';
 import { resolvePrincipal } from '../identity/principals.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
-import { hashParams } from './canonical-record.js';
 import { DECISION_RECORD_VERSION, type DecisionRecord } from './decision-record.js';
 import { RECORD_NOTHING, recordableParams, recordedReason, recordedTarget, splitParams } from './record-params.js';
 
@@ -50,7 +49,7 @@ export function buildDecisionRecord(input: DecisionRecordInput): DecisionRecord 
     tool_entry: outcome.toolEntry ?? null,
     params: split?.params ?? null,
     params_hashed: split?.hashed ?? null,
-    params_hash: outcome.params === undefined ? null : hashParams(outcome.params),
+    params_hash: split?.hash ?? null,
     decision: outcome.decision,
     code: outcome.code,
     reason: outcome.reason === undefined ? null : recordedReason(outcome.reason, outcome.params, recordable),

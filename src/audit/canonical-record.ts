@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from '../policy/policy-hash.js';
+import { createLayoutCanonicalizer } from './canonical-layout.js';
 import type { AuditRecord } from './decision-record.js';
 
 /**
@@ -9,9 +10,10 @@ import type { AuditRecord } from './decision-record.js';
  * lets `audit verify` re-hash an exported log.
  */
 export function canonicalRecord(record: AuditRecord): string {
-  const { audit: _stamp, ...content } = record;
-  return canonicalJson(content);
+  return withoutStamp(record as unknown as Readonly<Record<string, unknown>>);
 }
+
+const withoutStamp = createLayoutCanonicalizer('audit');
 
 /** hex sha256 of a UTF-8 string (one-shot `crypto.hash`: no Hash object per call on the Check path). */
 export function sha256Hex(text: string): string {

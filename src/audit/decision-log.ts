@@ -1,7 +1,7 @@
 import { openSync } from 'node:fs';
 import { destination } from 'pino';
 import type { CheckpointRecord } from './checkpoint.js';
-import type { AuditRecord } from './decision-record.js';
+import type { AuditRecord, AuditStamp } from './decision-record.js';
 
 /** Where decision log lines go (`audit.decision_log`). */
 export type DecisionLogTarget = { readonly sink: 'stdout' } | { readonly sink: 'file'; readonly file: string } | { readonly sink: 'off' };
@@ -9,8 +9,11 @@ export type DecisionLogTarget = { readonly sink: 'stdout' } | { readonly sink: '
 /** The decision log: one JSON line per audit record. */
 export interface DecisionLog {
   readonly sink: DecisionLogTarget['sink'];
-  /** Queues one line; never throws (a failed write is reported through `onError`). */
-  write(record: AuditRecord | CheckpointRecord): void;
+  /**
+   * Queues one line; never throws (a failed write is reported through `onError`). With `stamp`,
+   * the line is that of `{ ...record, audit: stamp }`.
+   */
+  write(record: AuditRecord | CheckpointRecord, stamp?: AuditStamp): void;
   /** Resolves once every line queued so far is written (lines are gathered before they are written). */
   flush(): Promise<void>;
   /** Flushes what is queued and releases the file. */
@@ -37,10 +40,10 @@ export function openDecisionLog(target: DecisionLogTarget, onError: (error: Erro
   let closed: Promise<void> | undefined;
   return {
     sink: target.sink,
-    write(record) {
+    write(record, stamp) {
       if (closed) return;
       try {
-        stream.write(`${JSON.stringify(record)}\n`);
+        stream.write(`${lineOf(record, stamp)}\n`);
       } catch (error) {
         onError(error instanceof Error ? error : new Error(String(error)));
       }
@@ -62,4 +65,17 @@ export function openDecisionLog(target: DecisionLogTarget, onError: (error: Erro
       return closed;
     },
   };
+}
+
+/**
+ * The JSON of `{ ...record, audit: stamp }` without copying the record (~30 fields, once per
+ * chained Check): a key added by a spread comes last, so its text goes before the closing brace.
+ * A record that already has an `audit` key (the spread would overwrite it in place) is copied.
+ */
+function lineOf(record: AuditRecord | CheckpointRecord, stamp: AuditStamp | undefined): string {
+  if (stamp === undefined) return JSON.stringify(record);
+  if (Object.hasOwn(record, 'audit')) return JSON.stringify({ ...record, audit: stamp });
+  const text = JSON.stringify(record);
+  const audit = `"audit":${JSON.stringify(stamp)}}`;
+  return text === '{}' ? `{${audit}` : `${text.slice(0, -1)},${audit}`;
 }

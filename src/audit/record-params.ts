@@ -1,6 +1,7 @@
 import type { CompiledTool } from '../policy/compiled.js';
 import type { HttpRequest } from '../request/http-request.js';
-import { sha256Canonical } from './canonical-record.js';
+import { canonicalJson, canonicalJsonOfEntries } from '../policy/policy-hash.js';
+import { sha256Hex } from './canonical-record.js';
 import type { RequestTarget } from './decision-record.js';
 
 /** Whether a param's raw value may be recorded, per the tool entry's `record_params`. */
@@ -9,9 +10,21 @@ export type RecordableParam = (name: string) => boolean;
 /** Nothing is recordable (unmapped requests, or a policy that changed under the check). */
 export const RECORD_NOTHING: RecordableParam = () => false;
 
+/** Each compiled tool's predicate, built once: a compiled policy never changes. */
+const predicates = new WeakMap<CompiledTool, RecordableParam>();
+
 /** The predicate of a `tools:` entry: its `record_params` names, or every param for `*`. */
 export function recordableParams(tool: CompiledTool | undefined): RecordableParam {
-  const names = tool?.recordParams;
+  if (tool === undefined) return RECORD_NOTHING;
+  let predicate = predicates.get(tool);
+  if (predicate === undefined) {
+    predicate = predicateOf(tool.recordParams);
+    predicates.set(tool, predicate);
+  }
+  return predicate;
+}
+
+function predicateOf(names: readonly string[] | undefined): RecordableParam {
   if (!names || names.length === 0) return RECORD_NOTHING;
   if (names.includes('*')) return () => true;
   const set = new Set(names);
@@ -20,22 +33,28 @@ export function recordableParams(tool: CompiledTool | undefined): RecordablePara
 
 /**
  * Splits a tool call's params into the raw values that may be recorded and a sha256 for each
- * other value. The hash of a guessable value (an amount, a short id) can be guessed by
- * hashing candidates: it proves equality, not secrecy.
+ * other value, and hashes all of them (`hash`: the same as `hashParams(params)`, the record's `params_hash`).
+ * Each value is serialised to canonical JSON once and that text serves both hashes. The hash of a
+ * guessable value (an amount, a short id) can be guessed by hashing candidates: it proves
+ * equality, not secrecy.
  */
 export function splitParams(
   params: Readonly<Record<string, unknown>>,
   recordable: RecordableParam,
-): { params: Record<string, unknown>; hashed: Record<string, string> } {
+): { params: Record<string, unknown>; hashed: Record<string, string>; hash: string } {
   // No prototype: a param named `__proto__` is kept as a param instead of vanishing (or, with
   // an object value, becoming the record's prototype).
   const raw = Object.create(null) as Record<string, unknown>;
   const hashed = Object.create(null) as Record<string, string>;
-  for (const name of Object.keys(params)) {
+  const names = Object.keys(params);
+  const canonical: string[] = [];
+  for (const name of names) {
+    const text = canonicalJson(params[name]);
+    canonical.push(text);
     if (recordable(name)) raw[name] = params[name];
-    else hashed[name] = sha256Canonical(params[name]);
+    else hashed[name] = sha256Hex(text);
   }
-  return { params: raw, hashed };
+  return { params: raw, hashed, hash: sha256Hex(canonicalJsonOfEntries(names, canonical)) };
 }
 
 /**

@@ -73,7 +73,7 @@ export function parseCheckRequest(message: WireCheckRequest, limits: ParseLimits
 const PARTIAL_TRUE = /(?:^|,)\s*true\s*(?:,|$)/i;
 
 function fail(code: 'REQUEST_MALFORMED', reason: string): ParseCheckRequestResult {
-  return { ok: false, error: new DutygateError(code, reason) };
+  return { ok: false, error: DutygateError.expected(code, reason) };
 }
 
 /**
@@ -114,7 +114,7 @@ function collectHeaders(http: WireHttpRequest, maxBytes: number): Map<string, st
 }
 
 function headersTooLarge(maxBytes: number): DutygateError {
-  return new DutygateError('HEADERS_TOO_LARGE', `the request headers exceed ${maxBytes} bytes`);
+  return DutygateError.expected('HEADERS_TOO_LARGE', `the request headers exceed ${maxBytes} bytes`);
 }
 
 /** `raw_body` (Envoy `pack_as_bytes: true`) as received; `body` (a string) encoded as UTF-8. */
@@ -132,7 +132,7 @@ function collectBody(http: WireHttpRequest, maxBytes: number): Uint8Array | unde
 }
 
 function bodyTooLarge(size: number, maxBytes: number): DutygateError {
-  return new DutygateError('BODY_TOO_LARGE', `the request body is ${size} bytes; the bound is ${maxBytes}`);
+  return DutygateError.expected('BODY_TOO_LARGE', `the request body is ${size} bytes; the bound is ${maxBytes}`);
 }
 
 /**

@@ -57,7 +57,8 @@ export function createCheckPipeline(deps: CheckDependencies): CheckFunction {
   }
 
   return async (request, context) => {
-    const facts: CallFacts = { decisionId: context.decisionId ?? randomUUID(), ...(context.traceparent === undefined ? {} : { traceparent: context.traceparent }) };
+    const facts: CallFacts = { decisionId: context.decisionId ?? randomUUID() };
+    if (context.traceparent !== undefined) facts.traceparent = context.traceparent;
     const deadline = context.deadline ?? Deadline.after(deps.limits.checkTimeoutMs);
     const at: { phase: CheckPhase } = { phase: 'policy' };
     try {

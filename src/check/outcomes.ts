@@ -51,54 +51,60 @@ export function outcomeOf(facts: CallFacts, phase: CheckPhase, decision: Decisio
   return denyOutcome(facts, phase, { code: decision.code as DenyCode, ...(decision.reason === undefined ? {} : { reason: decision.reason }), decision });
 }
 
+/**
+ * A mutable outcome under construction. The builders below assign field by field, in the order
+ * the object spreads they replace produced (the same keys, in the same order): an outcome is
+ * built for every Check, and each spread allocated a throw-away object.
+ */
+type Draft = { -readonly [K in keyof CheckOutcome]: CheckOutcome[K] };
+
 /** A deny (or approval_needed, when the denial carries that decision) reached in `phase`. */
 export function denyOutcome(facts: CallFacts, phase: CheckPhase, denial: Denial): CheckOutcome {
   const { code, reason, decision } = denial;
-  return {
-    ...identityFields(facts),
-    decision: decision?.kind === 'approval_needed' && code !== 'APPROVAL_UNAVAILABLE' ? 'approval_needed' : 'deny',
-    code,
-    phase,
-    ...(reason === undefined ? {} : { reason }),
-    ...(decision?.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
-    ...(decision?.clause === undefined ? {} : { clause: decision.clause }),
-    shadow: false,
-    wouldBlock: false,
-  };
+  const outcome = identityFields(facts, decision?.kind === 'approval_needed' && code !== 'APPROVAL_UNAVAILABLE' ? 'approval_needed' : 'deny', code, phase);
+  if (reason !== undefined) outcome.reason = reason;
+  if (decision?.ruleId !== undefined) outcome.ruleId = decision.ruleId;
+  if (decision?.clause !== undefined) outcome.clause = decision.clause;
+  outcome.shadow = false;
+  outcome.wouldBlock = false;
+  return outcome;
 }
 
 function allowOutcome(facts: CallFacts, phase: CheckPhase, decision: Decision): CheckOutcome {
-  return {
-    ...identityFields(facts),
-    decision: decision.kind === 'sanitize' ? 'sanitize' : 'allow',
-    code: 'OK',
-    phase,
-    ...(decision.ruleId === undefined ? {} : { ruleId: decision.ruleId }),
-    ...(decision.changes === undefined ? {} : { changes: decision.changes }),
-    ...(facts.strip === undefined ? {} : { strip: facts.strip }),
-    shadow: decision.shadow,
-    wouldBlock: decision.wouldBlock,
-    ...(decision.wouldBlock && decision.clause ? { clause: decision.clause } : {}),
-    ...(decision.wouldBlock && decision.shadowCode ? { wouldBlockCode: decision.shadowCode } : {}),
-  };
+  const outcome = identityFields(facts, decision.kind === 'sanitize' ? 'sanitize' : 'allow', 'OK', phase);
+  if (decision.ruleId !== undefined) outcome.ruleId = decision.ruleId;
+  if (decision.changes !== undefined) outcome.changes = decision.changes;
+  if (facts.strip !== undefined) outcome.strip = facts.strip;
+  outcome.shadow = decision.shadow;
+  outcome.wouldBlock = decision.wouldBlock;
+  if (decision.wouldBlock && decision.clause) outcome.clause = decision.clause;
+  if (decision.wouldBlock && decision.shadowCode) outcome.wouldBlockCode = decision.shadowCode;
+  return outcome;
 }
 
-function identityFields(facts: CallFacts) {
+/** The facts' fields, then `decision`, `code` and `phase`: the head every outcome starts with. */
+function identityFields(facts: CallFacts, kind: CheckOutcome['decision'], code: CheckOutcome['code'], phase: CheckPhase): Draft {
   const token = facts.token;
-  return {
-    decisionId: facts.decisionId,
-    ...(facts.policyVersion === undefined ? {} : { policyVersion: facts.policyVersion }),
-    ...(token === undefined ? {} : { agentId: token.agentId, jti: token.jti }),
-    ...(facts.parent === undefined ? {} : { parentAgentId: facts.parent }),
-    ...(token?.initiator === undefined ? {} : { initiator: token.initiator }),
-    ...(facts.chain === undefined ? {} : { chain: facts.chain }),
-    ...(facts.tool === undefined ? {} : { tool: facts.tool }),
-    ...(facts.toolEntry === undefined ? {} : { toolEntry: facts.toolEntry }),
-    ...(facts.jsonrpcId === undefined ? {} : { jsonrpcId: facts.jsonrpcId }),
-    ...(facts.params === undefined ? {} : { params: facts.params }),
-    ...(facts.approvalId === undefined ? {} : { approvalId: facts.approvalId }),
-    ...(facts.statusUrl === undefined ? {} : { statusUrl: facts.statusUrl }),
-    ...(facts.approvalExpiresAt === undefined ? {} : { approvalExpiresAt: facts.approvalExpiresAt }),
-    ...(facts.liftedBy === undefined ? {} : { liftedBy: facts.liftedBy }),
-  };
+  // `shadow` and `wouldBlock` are set last by the callers (as their spreads did).
+  const outcome = { decisionId: facts.decisionId } as Draft;
+  if (facts.policyVersion !== undefined) outcome.policyVersion = facts.policyVersion;
+  if (token !== undefined) {
+    outcome.agentId = token.agentId;
+    outcome.jti = token.jti;
+  }
+  if (facts.parent !== undefined) outcome.parentAgentId = facts.parent;
+  if (token?.initiator !== undefined) outcome.initiator = token.initiator;
+  if (facts.chain !== undefined) outcome.chain = facts.chain;
+  if (facts.tool !== undefined) outcome.tool = facts.tool;
+  if (facts.toolEntry !== undefined) outcome.toolEntry = facts.toolEntry;
+  if (facts.jsonrpcId !== undefined) outcome.jsonrpcId = facts.jsonrpcId;
+  if (facts.params !== undefined) outcome.params = facts.params;
+  if (facts.approvalId !== undefined) outcome.approvalId = facts.approvalId;
+  if (facts.statusUrl !== undefined) outcome.statusUrl = facts.statusUrl;
+  if (facts.approvalExpiresAt !== undefined) outcome.approvalExpiresAt = facts.approvalExpiresAt;
+  if (facts.liftedBy !== undefined) outcome.liftedBy = facts.liftedBy;
+  outcome.decision = kind;
+  outcome.code = code;
+  outcome.phase = phase;
+  return outcome;
 }

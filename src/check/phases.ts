@@ -6,7 +6,7 @@
  * A phase never throws on purpose; an unexpected error is turned into a deny of that phase by
  * the pipeline (check-pipeline.ts).
  */
-import { DutygateError } from '../errors.js';
+import { DutygateError, type DenyCode } from '../errors.js';
 import { resolvePrincipal } from '../identity/principals.js';
 import type { AgentClaims } from '../identity/types.js';
 import type { Deadline } from '../lib/deadline.js';
@@ -18,7 +18,7 @@ import type { MappingLimits } from '../policy/mapping/map-request.js';
 import type { Decision, ToolCall } from '../policy/types.js';
 import type { HttpRequest } from '../request/http-request.js';
 import type { StateStore } from '../state/state-store.js';
-import type { ApprovalGate } from './approval-port.js';
+import type { ApprovalGate, ApprovalNeededCall } from './approval-port.js';
 import type { CheckOutcome, CheckPhase } from './outcome.js';
 import { denyOutcome, outcomeOf, type CallFacts } from './outcomes.js';
 import { replayExpiryMs } from './replay-window.js';
@@ -66,8 +66,10 @@ export interface PhaseInput {
 }
 
 const stop = (outcome: CheckOutcome): PhaseResult<never> => ({ stop: outcome });
-const deny = (input: PhaseInput, phase: CheckPhase, error: DutygateError): PhaseResult<never> =>
-  stop(denyOutcome(input.facts, phase, { code: error.code, reason: error.reason }));
+// A code and a reason, not a DutygateError: an expected deny (a replayed token, a shed Check)
+// needs no Error object and its stack trace, which cost measurable CPU on every such Check.
+const deny = (input: PhaseInput, phase: CheckPhase, code: DenyCode, reason: string): PhaseResult<never> =>
+  stop(denyOutcome(input.facts, phase, { code, reason }));
 
 /** identity: the agent token (signature, issuer, audience, lifetime, claims). */
 export async function identityPhase(deps: PhaseDependencies, input: PhaseInput): Promise<PhaseResult<AgentClaims>> {
@@ -84,11 +86,11 @@ export async function identityPhase(deps: PhaseDependencies, input: PhaseInput):
  */
 export async function replayPhase(deps: PhaseDependencies, input: PhaseInput, token: AgentClaims): Promise<PhaseResult<true>> {
   if (input.deadline.remainingMs() < (deps.limits.admissionReserveMs ?? 0) || input.deadline.passed()) {
-    return deny(input, 'replay', new DutygateError('OVERLOADED', 'the gate is over capacity (too little time left to decide); the token was not spent: retry'));
+    return deny(input, 'replay', 'OVERLOADED', 'the gate is over capacity (too little time left to decide); the token was not spent: retry');
   }
   const expiresAt = replayExpiryMs(token.exp, deps.clockSkewMs);
   const fresh = await input.deadline.call(() => deps.state.claimJti({ purpose: 'agent', issuer: token.iss }, token.jti, expiresAt, input.nowMs), deps.stateTimeoutMs);
-  if (!fresh) return deny(input, 'replay', new DutygateError('REPLAY', 'this token (jti) was already used; mint a new token for every call'));
+  if (!fresh) return deny(input, 'replay', 'REPLAY', 'this token (jti) was already used; mint a new token for every call');
   return { next: true };
 }
 
@@ -101,16 +103,12 @@ export async function chainPhase(deps: PhaseDependencies, input: PhaseInput, tok
   // issuer's namespace; the bare claim would let a partner parent pass for a home one.
   const parent = ancestors[ancestors.length - 1]?.agentId;
   if (token.parentAgentId !== undefined && parent !== undefined) input.facts.parent = parent;
-  const initiator = token.initiator === undefined ? undefined : resolvePrincipal(deps.aliases, token.initiator);
-  return {
-    next: {
-      agentId: token.agentId,
-      ancestors: chain,
-      ...(initiator === undefined ? {} : { initiator }),
-      ...(input.facts.parent === undefined ? {} : { parentId: input.facts.parent }),
-      issuer: token.namespace.name,
-    },
-  };
+  // Field by field (no spreads), in the order agentId, ancestors, initiator, parentId, issuer.
+  const actor: { -readonly [K in keyof CallActor]: CallActor[K] } = { agentId: token.agentId, ancestors: chain };
+  if (token.initiator !== undefined) actor.initiator = resolvePrincipal(deps.aliases, token.initiator);
+  if (input.facts.parent !== undefined) actor.parentId = input.facts.parent;
+  actor.issuer = token.namespace.name;
+  return { next: actor };
 }
 
 /**
@@ -159,24 +157,14 @@ export async function approvalPhase(deps: PhaseDependencies, input: PhaseInput, 
   if (!token) throw new DutygateError('INTERNAL', 'the approval phase ran without a verified token');
   const overrideToken = request.headers.get('x-dutygate-override');
   const traceparent = facts.traceparent ?? request.headers.get('traceparent');
+  // Field by field, no spreads (the approval gate reads the call by name, never serialises it).
+  const call: { -readonly [K in keyof ApprovalNeededCall]: ApprovalNeededCall[K] } = { decision, policy, token, chain: actor.ancestors ?? [], tool, request, decisionId: facts.decisionId };
+  if (actor.initiator !== undefined) call.initiator = actor.initiator;
+  if (overrideToken !== undefined) call.overrideToken = overrideToken;
+  if (traceparent !== undefined) call.traceparent = traceparent;
   let resolution;
   try {
-    resolution = await deps.approvals.resolve(
-      {
-        decision,
-        policy,
-        token,
-        ...(actor.initiator === undefined ? {} : { initiator: actor.initiator }),
-        chain: actor.ancestors ?? [],
-        tool,
-        request,
-        ...(overrideToken === undefined ? {} : { overrideToken }),
-        decisionId: facts.decisionId,
-        ...(traceparent === undefined ? {} : { traceparent }),
-      },
-      input.nowMs,
-      input.deadline,
-    );
+    resolution = await deps.approvals.resolve(call, input.nowMs, input.deadline);
   } catch (error) {
     if (error instanceof DutygateError && (error.code.startsWith('OVERRIDE_') || error.code === 'APPROVAL_LIMIT')) {
       return stop(denyOutcome(facts, 'approval', { code: error.code, reason: error.reason, decision: { ...decision, kind: 'deny' } }));

@@ -53,14 +53,16 @@ export function gateOwnedHeaders(policy: CompiledPolicy, request: HttpRequest): 
  */
 export function judgeMethodOverride(request: HttpRequest, mode: 'deny' | 'strip', owned: RequestStrip): RequestStrip {
   if (formBodyOverride(request)) {
-    throw new DutygateError('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
+    throw DutygateError.expected('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
   }
+  // The common call carries no override channel: answered without allocating anything.
+  if (!OVERRIDE_HEADERS.some((name) => request.headers.has(name)) && !mayOverrideInQuery(request.query)) return owned;
   const overrideHeaders = OVERRIDE_HEADERS.filter((name) => request.headers.has(name));
   const overrideQuery = queryOverrides(request.query);
   if (overrideHeaders.length === 0 && overrideQuery.length === 0) return owned;
   if (mode === 'deny') {
     const what = [...overrideHeaders, ...overrideQuery.map((key) => `${key} (query)`)].join(', ');
-    throw new DutygateError('METHOD_OVERRIDE', `method-override channels are refused (${what}): send the real method`);
+    throw DutygateError.expected('METHOD_OVERRIDE', `method-override channels are refused (${what}): send the real method`);
   }
   return { headers: [...owned.headers, ...overrideHeaders], query: overrideQuery };
 }
@@ -77,9 +79,14 @@ function setByRules(policy: CompiledPolicy): RequestStrip {
   return strip;
 }
 
+/** Whether the query may hold `_method` in any case (no `_` at all: it cannot). */
+function mayOverrideInQuery(query: string): boolean {
+  return query !== '' && query.includes('_') && query.toLowerCase().includes(OVERRIDE_PARAM);
+}
+
 /** Query keys that are `_method` (any case: some frameworks fold it). */
 function queryOverrides(query: string): string[] {
-  if (query === '' || !query.toLowerCase().includes(OVERRIDE_PARAM)) return [];
+  if (!mayOverrideInQuery(query)) return [];
   const keys = new Set<string>();
   for (const key of new URLSearchParams(query).keys()) if (key.toLowerCase() === OVERRIDE_PARAM) keys.add(key);
   return [...keys];

@@ -102,11 +102,11 @@ function identifier(value: unknown, name: string, maxLength: number): string {
 }
 
 function claims(reason: string): DutygateError {
-  return new DutygateError('TOKEN_CLAIMS', reason);
+  return DutygateError.expected('TOKEN_CLAIMS', reason);
 }
 
 function chainInvalid(reason: string): DutygateError {
-  return new DutygateError('CHAIN_INVALID', reason);
+  return DutygateError.expected('CHAIN_INVALID', reason);
 }
 
 // Ids come from verified tokens and are length-bounded; JSON quoting keeps them log-safe.

@@ -31,12 +31,20 @@ const ED25519_SIGNATURE_BYTES = 64;
 
 const keyObjects = new WeakMap<object, KeyObject>();
 
+/** A token's header and payload, already decoded from its segments by the caller (unverified). */
+export interface DecodedSegments {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly payload: Record<string, unknown>;
+}
+
 /**
  * Verifies `token` at `now` if it is the plain EdDSA case; `undefined` means "not decided here,
  * ask jose". Throws only what the issuer's key source throws (an unreachable JWKS URL), which the
- * caller maps exactly like jose's own call to it.
+ * caller maps exactly like jose's own call to it. `decoded`, when given, must be the JSON of this
+ * token's own header and payload segments (the verifier decoded them to pick the issuer); the
+ * payload is returned only after the signature over those segments verified.
  */
-export async function verifyEdDsaFast(token: string, issuer: FastPathIssuer, now: Date): Promise<JWTPayload | undefined> {
+export async function verifyEdDsaFast(token: string, issuer: FastPathIssuer, now: Date, decoded?: DecodedSegments): Promise<JWTPayload | undefined> {
   const firstDot = token.indexOf('.');
   const lastDot = token.lastIndexOf('.');
   if (firstDot <= 0 || lastDot <= firstDot) return undefined;
@@ -46,7 +54,7 @@ export async function verifyEdDsaFast(token: string, issuer: FastPathIssuer, now
   // Base64url of length 1 mod 4 is not decodable; jose refuses it, Buffer would skip a character.
   if (headerSegment.length % 4 === 1 || payloadSegment.length % 4 === 1 || signatureSegment.length % 4 === 1) return undefined;
 
-  const header = decodeObject(headerSegment);
+  const header = decoded?.header ?? decodeObject(headerSegment);
   if (header === undefined) return undefined;
   for (const name of Object.keys(header)) if (!PLAIN_HEADER.has(name)) return undefined;
   const alg = header['alg'];
@@ -59,7 +67,7 @@ export async function verifyEdDsaFast(token: string, issuer: FastPathIssuer, now
   if (signature.length !== ED25519_SIGNATURE_BYTES) return undefined;
   if (!verifySignature(null, Buffer.from(token.slice(0, lastDot), 'latin1'), key, signature)) return undefined;
 
-  const payload = decodeObject(payloadSegment);
+  const payload = decoded?.payload ?? decodeObject(payloadSegment);
   if (payload === undefined || !claimsPass(payload, issuer, now)) return undefined;
   return payload;
 }

@@ -21,7 +21,7 @@ export function fromJoseError(error: unknown, context: JoseErrorContext): Dutyga
   }
   const iss = JSON.stringify(context.iss);
   const deny = (code: DenyCode, reason: string): DutygateError =>
-    new DutygateError(code, reason, { cause: error });
+    DutygateError.expected(code, reason, { cause: error });
   switch (error.code) {
     case errors.JWSSignatureVerificationFailed.code:
       return deny('TOKEN_SIGNATURE', `the token signature does not verify with the key of issuer ${iss}`);

@@ -15,11 +15,11 @@ const BEARER = /^bearer[ \t]+(\S+)$/i;
 export function parseBearer(authorization: string | undefined): string {
   const value = authorization?.trim();
   if (value === undefined || value === '') {
-    throw new DutygateError('TOKEN_MISSING', 'the request has no authorization: Bearer token');
+    throw DutygateError.expected('TOKEN_MISSING', 'the request has no authorization: Bearer token');
   }
   const match = BEARER.exec(value);
   if (match === null) {
-    throw new DutygateError(
+    throw DutygateError.expected(
       'TOKEN_MALFORMED',
       'the authorization header must be "Bearer" followed by exactly one token',
     );

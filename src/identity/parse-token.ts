@@ -29,6 +29,8 @@ export interface UnverifiedToken {
    * signed: a token whose `typ` was changed does not verify afterwards.
    */
   readonly typ?: string;
+  /** The decoded protected header (unverified), handed on so that it is decoded once per token. */
+  readonly header: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -40,10 +42,10 @@ export function parseUnverified(token: string, maxTokenBytes: number): Unverifie
   // UTF-16 length never exceeds the UTF-8 byte length, and any non-ASCII character fails the
   // shape check below, so comparing `length` is an exact byte bound for every accepted token.
   if (token.length > maxTokenBytes) {
-    throw new DutygateError('TOKEN_MALFORMED', `the token is longer than the ${maxTokenBytes}-byte limit`);
+    throw DutygateError.expected('TOKEN_MALFORMED', `the token is longer than the ${maxTokenBytes}-byte limit`);
   }
   if (!COMPACT_JWS.test(token)) {
-    throw new DutygateError(
+    throw DutygateError.expected(
       'TOKEN_MALFORMED',
       'the token is not a compact JWS (three base64url segments separated by dots)',
     );
@@ -52,33 +54,33 @@ export function parseUnverified(token: string, maxTokenBytes: number): Unverifie
   const secondDot = token.indexOf('.', firstDot + 1);
   const header = decodeJsonSegment(token.slice(0, firstDot));
   if (header === undefined) {
-    throw new DutygateError('TOKEN_MALFORMED', 'the token header is not a base64url-encoded JSON object');
+    throw DutygateError.expected('TOKEN_MALFORMED', 'the token header is not a base64url-encoded JSON object');
   }
   const alg = header['alg'];
   if (typeof alg !== 'string' || alg === '') {
-    throw new DutygateError('TOKEN_MALFORMED', 'the token header has no `alg`');
+    throw DutygateError.expected('TOKEN_MALFORMED', 'the token header has no `alg`');
   }
   if (!ASYMMETRIC_ALGORITHMS.has(alg)) {
-    throw new DutygateError('TOKEN_ALG', refusedAlgReason(alg));
+    throw DutygateError.expected('TOKEN_ALG', refusedAlgReason(alg));
   }
   const typ = header['typ'];
-  if (typ !== undefined && typeof typ !== 'string') throw new DutygateError('TOKEN_MALFORMED', 'the token header `typ` is not a string');
-  return { alg, payloadSegment: token.slice(firstDot + 1, secondDot), ...(typ === undefined ? {} : { typ }) };
+  if (typ !== undefined && typeof typ !== 'string') throw DutygateError.expected('TOKEN_MALFORMED', 'the token header `typ` is not a string');
+  return typ === undefined ? { alg, payloadSegment: token.slice(firstDot + 1, secondDot), header } : { alg, payloadSegment: token.slice(firstDot + 1, secondDot), typ, header };
 }
 
 /**
- * Reads `iss` from an unverified payload segment, only to choose which issuer's keys to try.
- * Returns `undefined` when the payload has no string `iss`.
+ * Decodes an unverified payload segment, to read `iss` (which issuer's keys to try) and to hand
+ * on to the signature check, so that the payload is decoded once per token. Nothing in it is
+ * trusted until the signature over this very segment has verified.
  *
  * @throws DutygateError `TOKEN_MALFORMED` when the payload is not a JSON object.
  */
-export function readUnverifiedIssuer(payloadSegment: string): string | undefined {
+export function decodeUnverifiedPayload(payloadSegment: string): Record<string, unknown> {
   const payload = decodeJsonSegment(payloadSegment);
   if (payload === undefined) {
-    throw new DutygateError('TOKEN_MALFORMED', 'the token payload is not a base64url-encoded JSON object');
+    throw DutygateError.expected('TOKEN_MALFORMED', 'the token payload is not a base64url-encoded JSON object');
   }
-  const iss = payload['iss'];
-  return typeof iss === 'string' ? iss : undefined;
+  return payload;
 }
 
 /**

@@ -29,7 +29,7 @@ export function inNamespace(claims: IssuedClaims, namespace: IssuerNamespace, re
     ];
     for (const [claim, value] of named) {
       if (value?.includes(PRINCIPAL_SEPARATOR)) {
-        throw new DutygateError('TOKEN_CLAIMS', `the token claim ${claim} may not contain '${PRINCIPAL_SEPARATOR}': it separates issuer and agent in a principal`);
+        throw DutygateError.expected('TOKEN_CLAIMS', `the token claim ${claim} may not contain '${PRINCIPAL_SEPARATOR}': it separates issuer and agent in a principal`);
       }
     }
   }

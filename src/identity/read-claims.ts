@@ -99,7 +99,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 function required(payload: JWTPayload, name: string, maxLength: number): string {
   const value = payload[name];
-  if (value === undefined) throw new DutygateError('TOKEN_CLAIMS', `the token has no ${name} claim`);
+  if (value === undefined) throw DutygateError.expected('TOKEN_CLAIMS', `the token has no ${name} claim`);
   return checkString(value, name, maxLength);
 }
 
@@ -110,10 +110,10 @@ function optional(payload: JWTPayload, name: string, maxLength: number): string 
 
 function checkString(value: unknown, name: string, maxLength: number): string {
   if (typeof value !== 'string' || value === '') {
-    throw new DutygateError('TOKEN_CLAIMS', `the token claim ${name} must be a non-empty string`);
+    throw DutygateError.expected('TOKEN_CLAIMS', `the token claim ${name} must be a non-empty string`);
   }
   const problem = identifierError(value, maxLength);
   // The reason names the claim and the problem, never the value (it may be hostile text).
-  if (problem !== undefined) throw new DutygateError('TOKEN_CLAIMS', `the token claim ${name} ${problem}`);
+  if (problem !== undefined) throw DutygateError.expected('TOKEN_CLAIMS', `the token claim ${name} ${problem}`);
   return value;
 }

@@ -136,7 +136,7 @@ function checkRelations(links: readonly AgentClaims[], agent: AgentClaims, skewS
 }
 
 function invalid(reason: string, cause?: unknown): never {
-  throw new DutygateError('CHAIN_INVALID', reason, cause === undefined ? undefined : { cause });
+  throw DutygateError.expected('CHAIN_INVALID', reason, cause === undefined ? undefined : { cause });
 }
 
 // Ids come from verified tokens and are length-bounded; JSON quoting keeps them log-safe.

@@ -20,7 +20,7 @@ import { createKeySource } from './jwks-source.js';
 import type { KeySource } from './jwks-source.js';
 import { fromJoseError } from './map-jose-error.js';
 import type { JoseErrorContext } from './map-jose-error.js';
-import { ASYMMETRIC_ALGORITHMS, parseUnverified, quote, readUnverifiedIssuer } from './parse-token.js';
+import { ASYMMETRIC_ALGORITHMS, decodeUnverifiedPayload, parseUnverified, quote } from './parse-token.js';
 import { DELEGATION_AUDIENCE, DELEGATION_TYPE, hasDelegationAudience, isDelegationType } from './delegation.js';
 import { DEFAULT_MAX_IDENTIFIER_LENGTH, readAgentClaims, readDelegationClaims, readPrincipalClaims } from './read-claims.js';
 import { readActAgentClaims } from './act-delegation.js';
@@ -115,56 +115,59 @@ export async function createTokenVerifier(
   const reserveSeparator = issuers.size > 1;
 
   async function verify(token: string, now: Date, delegation: boolean): Promise<AgentClaims | PrincipalClaims> {
-    const { alg, payloadSegment, typ } = parseUnverified(token, maxTokenBytes);
+    const { alg, payloadSegment, typ, header } = parseUnverified(token, maxTokenBytes);
     // Checked on the unverified header, which the signature below covers.
     if (delegation && !isDelegationType(typ)) {
-      throw new DutygateError('TOKEN_TYPE', `a chain link must be a delegation attestation (typ ${DELEGATION_TYPE}); an agent credential is not one`);
+      throw DutygateError.expected('TOKEN_TYPE', `a chain link must be a delegation attestation (typ ${DELEGATION_TYPE}); an agent credential is not one`);
     }
     if (!delegation && isDelegationType(typ)) {
-      throw new DutygateError('TOKEN_TYPE', 'a delegation attestation is not a credential; present the agent\'s own token');
+      throw DutygateError.expected('TOKEN_TYPE', 'a delegation attestation is not a credential; present the agent\'s own token');
     }
-    const iss = readUnverifiedIssuer(payloadSegment);
-    if (iss === undefined) throw new DutygateError('TOKEN_ISSUER', 'the token has no iss claim');
+    const unverified = decodeUnverifiedPayload(payloadSegment);
+    const iss = typeof unverified['iss'] === 'string' ? unverified['iss'] : undefined;
+    if (iss === undefined) throw DutygateError.expected('TOKEN_ISSUER', 'the token has no iss claim');
     const issuer = issuers.get(iss);
     if (issuer === undefined) {
-      throw new DutygateError('TOKEN_ISSUER', `the token iss ${quote(iss)} is not a configured issuer`);
+      throw DutygateError.expected('TOKEN_ISSUER', `the token iss ${quote(iss)} is not a configured issuer`);
     }
     if (!issuer.algorithms.has(alg)) {
-      throw new DutygateError(
+      throw DutygateError.expected(
         'TOKEN_ALG',
         `algorithm ${quote(alg)} is not allowed for issuer ${JSON.stringify(iss)} (allowed: ${[...issuer.algorithms].join(', ')})`,
       );
     }
     // An act issuer states delegation inside the agent's own token (RFC 8693), never in links.
     if (delegation && issuer.mode === 'act') {
-      throw new DutygateError('TOKEN_TYPE', `issuer ${JSON.stringify(iss)} states delegation with act claims; it issues no chain links`);
+      throw DutygateError.expected('TOKEN_TYPE', `issuer ${JSON.stringify(iss)} states delegation with act claims; it issues no chain links`);
     }
     const purpose = delegation ? issuer.delegation : issuer.credential;
     let payload: JWTPayload;
     try {
       // The synchronous EdDSA path accepts the common valid token; anything else is jose's call.
-      payload = (await verifyEdDsaFast(token, purpose.fast, now)) ?? (await jwtVerify(token, issuer.key, { ...purpose.options, currentDate: now })).payload;
+      // Header and payload as decoded above: the fast path trusts the payload only once the
+      // signature over these very segments verified.
+      payload = (await verifyEdDsaFast(token, purpose.fast, now, { header, payload: unverified })) ?? (await jwtVerify(token, issuer.key, { ...purpose.options, currentDate: now })).payload;
     } catch (error) {
       throw fromJoseError(error, issuer.context);
     }
     // An issuer audience list could name the delegation audience too; a credential still may not.
     if (!delegation && hasDelegationAudience(payload)) {
-      throw new DutygateError('TOKEN_TYPE', `a token for audience ${DELEGATION_AUDIENCE} is a delegation attestation, not a credential`);
+      throw DutygateError.expected('TOKEN_TYPE', `a token for audience ${DELEGATION_AUDIENCE} is a delegation attestation, not a credential`);
     }
     // jose has checked presence and number type (`requiredClaims`); JSON can still carry 1e999.
     const iat = payload.iat as number;
     const exp = payload.exp as number;
     if (!Number.isFinite(iat) || !Number.isFinite(exp)) {
-      throw new DutygateError('TOKEN_CLAIMS', 'the token iat and exp must be finite numbers');
+      throw DutygateError.expected('TOKEN_CLAIMS', 'the token iat and exp must be finite numbers');
     }
     // jose checks `iat` only together with `maxTokenAge`; a token minted in the future would
     // otherwise stretch its effective lifetime past the bound below.
     if (iat > now.getTime() / 1000 + skewSeconds) {
-      throw new DutygateError('TOKEN_NOT_YET_VALID', `the token iat lies in the future, beyond the ${skewSeconds}s clock skew`);
+      throw DutygateError.expected('TOKEN_NOT_YET_VALID', `the token iat lies in the future, beyond the ${skewSeconds}s clock skew`);
     }
-    if (exp < iat) throw new DutygateError('TOKEN_CLAIMS', 'the token exp precedes its iat');
+    if (exp < iat) throw DutygateError.expected('TOKEN_CLAIMS', 'the token exp precedes its iat');
     if (exp - iat > maxLifetimeSeconds) {
-      throw new DutygateError(
+      throw DutygateError.expected(
         'TOKEN_LIFETIME',
         `the token lifetime (exp - iat = ${exp - iat}s) exceeds the ${maxLifetimeSeconds}s maximum`,
       );

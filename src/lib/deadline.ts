@@ -21,24 +21,48 @@ export const DEADLINE_REASON = 'the check did not finish within its deadline';
  *   time is announced even if the post runs a moment past the due time.
  */
 export class Deadline {
-  readonly #controller = new AbortController();
+  /**
+   * Created only when {@link signal} is asked for (the approval gate's after-the-answer check):
+   * an AbortController and its AbortSignal per Check cost measurable CPU and garbage on the hot
+   * path, and {@link race} needs only one listener, kept in {@link #onLost}.
+   */
+  #controller: AbortController | undefined;
+  /** Why the signal fired, once it has: the reason an AbortSignal created later aborts with. */
+  #lostReason: DutygateError | undefined;
+  /** The pending {@link race}s' listeners, told in order when the Check loses its race. */
+  #onLost: (() => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
   #finished = false;
   /** State calls started and not yet answered: a race lost while one is pending is the store's. */
   #waiting = 0;
+  /** One bound decrement per Deadline rather than one closure per state call. */
+  readonly #answered = (): void => {
+    this.#waiting--;
+  };
 
   /** @param dueAt milliseconds since the epoch (real time, `Date.now()`'s clock). */
   constructor(readonly dueAt: number) {
     const wait = dueAt - Date.now();
-    // As in withDeadline: the verdict waits one I/O poll so that a reply already in the socket
-    // is read before the Check is declared lost (the deadline measures dependencies, not the loop).
-    const fire = () => {
-      setImmediate(() => {
-        if (!this.#finished) this.#controller.abort(new DutygateError('INTERNAL', DEADLINE_REASON));
-      });
-    };
-    if (wait <= 0) fire();
-    else this.#timer = setTimeout(fire, wait);
+    if (wait <= 0) Deadline.#fire(this);
+    else this.#timer = setTimeout(Deadline.#fire, wait, this);
+  }
+
+  /**
+   * The timer's callback (static with the Deadline as argument: no closure per Check). As in
+   * withDeadline: the verdict waits one I/O poll so that a reply already in the socket is read
+   * before the Check is declared lost (the deadline measures dependencies, not the loop).
+   */
+  static #fire(deadline: Deadline): void {
+    setImmediate(Deadline.#lose, deadline);
+  }
+
+  static #lose(deadline: Deadline): void {
+    if (deadline.#finished) return;
+    deadline.#lostReason = new DutygateError('INTERNAL', DEADLINE_REASON);
+    const listeners = deadline.#onLost;
+    deadline.#onLost = [];
+    for (const listener of listeners) listener();
+    deadline.#controller?.abort(deadline.#lostReason);
   }
 
   /** A deadline `ms` from now. */
@@ -48,12 +72,16 @@ export class Deadline {
 
   /** Fires when the Check lost the race with its deadline; never after {@link finish}. */
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#lostReason !== undefined) this.#controller.abort(this.#lostReason);
+    }
     return this.#controller.signal;
   }
 
   /** True once the due time is reached (or the signal fired). */
   passed(now: number = Date.now()): boolean {
-    return now >= this.dueAt || this.#controller.signal.aborted;
+    return now >= this.dueAt || this.#lostReason !== undefined;
   }
 
   /** Milliseconds left, never below 0. */
@@ -81,11 +109,8 @@ export class Deadline {
     const now = Date.now();
     if (this.passed(now)) return Promise.reject(new DutygateError('INTERNAL', `${DEADLINE_REASON}; nothing more was written`));
     this.#waiting++;
-    const answered = () => {
-      this.#waiting--;
-    };
     const work = start();
-    work.then(answered, answered);
+    work.then(this.#answered, this.#answered);
     // A store that bounds its own calls (Redis: state.timeout) or answers in process: the
     // Check's own race bounds the wait (no second timer on the hot path).
     if (perCallMs === undefined) return work;
@@ -97,24 +122,26 @@ export class Deadline {
    * Calls {@link finish} when `work` wins.
    */
   race<T>(work: Promise<T>, code: DenyCode = 'INTERNAL', reason: string = DEADLINE_REASON): Promise<T> {
-    const signal = this.#controller.signal;
     return new Promise<T>((resolve, reject) => {
       // Lost while a state call was pending: the store is what the Check was waiting for.
       const lost = () => reject(this.#waiting > 0 ? new DutygateError('STATE_UNAVAILABLE', STATE_LATE) : new DutygateError(code, reason));
-      if (signal.aborted) {
+      if (this.#lostReason !== undefined) {
         lost();
         return;
       }
-      signal.addEventListener('abort', lost, { once: true });
+      this.#onLost.push(lost);
+      const settled = () => {
+        const index = this.#onLost.indexOf(lost);
+        if (index >= 0) this.#onLost.splice(index, 1);
+        this.finish();
+      };
       work.then(
         (value) => {
-          signal.removeEventListener('abort', lost);
-          this.finish();
+          settled();
           resolve(value);
         },
         (error: unknown) => {
-          signal.removeEventListener('abort', lost);
-          this.finish();
+          settled();
           // Passed on as it came: the pipeline maps its own errors to denies.
           // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
           reject(error);

@@ -47,7 +47,7 @@ export function compileDeclaredParams(raw: RawDeclaredParams): DeclaredParams | 
 export function checkDeclaredParams(declared: DeclaredParams, params: Readonly<Record<string, unknown>>, tool: string): void {
   if (declared.allowed !== undefined) {
     for (const key of Object.keys(params)) {
-      if (!declared.allowed.has(key)) throw new DutygateError('BODY_UNKNOWN_PARAM', `${tool} declares no param ${JSON.stringify(key.slice(0, 64))}`);
+      if (!declared.allowed.has(key)) throw DutygateError.expected('BODY_UNKNOWN_PARAM', `${tool} declares no param ${JSON.stringify(key.slice(0, 64))}`);
     }
   }
   const validate = declared.validate;
@@ -56,9 +56,9 @@ export function checkDeclaredParams(declared: DeclaredParams, params: Readonly<R
   if (first?.keyword === 'additionalProperties') {
     const property = (first.params as { additionalProperty?: unknown }).additionalProperty;
     const extra = (typeof property === 'string' ? property : '').slice(0, 64);
-    throw new DutygateError('BODY_UNKNOWN_PARAM', `${tool} declares no param ${JSON.stringify(`${first.instancePath.replace(/^\//, '').replace(/\//g, '.')}${first.instancePath ? '.' : ''}${extra}`)}`);
+    throw DutygateError.expected('BODY_UNKNOWN_PARAM', `${tool} declares no param ${JSON.stringify(`${first.instancePath.replace(/^\//, '').replace(/\//g, '.')}${first.instancePath ? '.' : ''}${extra}`)}`);
   }
-  throw new DutygateError('BODY_SCHEMA', `the params of ${tool} do not fit its schema: ${first?.instancePath || '(params)'} ${first?.message ?? 'is invalid'}`);
+  throw DutygateError.expected('BODY_SCHEMA', `the params of ${tool} do not fit its schema: ${first?.instancePath || '(params)'} ${first?.message ?? 'is invalid'}`);
 }
 
 /** Every regex a JSON Schema holds: `pattern` values and `patternProperties` keys, at any depth. */

@@ -101,7 +101,11 @@ function ruleVerdict(policy: CompiledPolicy, rule: CompiledRule, input: Evaluati
   if (rule.effect === 'allow') return undefined;
   const reason = truth === UNKNOWN ? unjudgedReason(rule, input) : undefined;
   const kind = rule.effect;
-  return { kind, code: kind === 'deny' ? 'POLICY_DENY' : 'APPROVAL_REQUIRED', rule, ...(rule.clause ? { clause: rule.clause } : {}), ...(reason ? { reason } : {}) };
+  // No spreads: every deny and approval rule that matches makes one of these.
+  const verdict: { -readonly [K in keyof Verdict]: Verdict[K] } = { kind, code: kind === 'deny' ? 'POLICY_DENY' : 'APPROVAL_REQUIRED', rule };
+  if (rule.clause) verdict.clause = rule.clause;
+  if (reason) verdict.reason = reason;
+  return verdict;
 }
 
 function unjudgedReason(rule: CompiledRule, input: EvaluationInput): string {
@@ -149,45 +153,47 @@ function blocks(verdict: Verdict): boolean {
   return verdict.kind === 'deny' || verdict.kind === 'approval_needed';
 }
 
+/** A Decision under construction (see {@link combineVerdicts}). */
+type DecisionDraft = { -readonly [K in keyof Decision]: Decision[K] };
+
+// Built field by field, in the key order the object spreads this replaces produced (kind, code,
+// ruleId, clause, reason, approvals | changes, shadow, wouldBlock, shadowKind, shadowCode,
+// dutySteps, matchedRules): a decision is made for every Check, and each spread allocated a
+// throw-away object.
 function combineVerdicts(policy: CompiledPolicy, steps: readonly DutyStep[], real: Verdict, enforce: Verdict, matchedRules: readonly string[]): Decision {
   // Which rule decided may differ (a shadow deny listed before an enforced one) without shadow mattering.
   const differs = real.kind !== enforce.kind || real.code !== enforce.code;
   // Enforced verdicts come from enforce-mode rules; without one, from the policy's fallback.
   const shadow = differs || (enforce.rule === undefined && policy.mode === 'shadow');
-  const shadowFields = shadow ? { shadowKind: real.kind, shadowCode: real.code } : {};
   if (blocks(enforce)) {
+    const decision = { kind: enforce.kind, code: enforce.code } as DecisionDraft;
+    explain(decision, enforce);
     const approvals = enforce.kind === 'approval_needed' ? enforce.approvals : undefined;
-    return {
-      kind: enforce.kind,
-      code: enforce.code,
-      ...explain(enforce),
-      ...(approvals ? { approvals } : {}),
-      shadow,
-      wouldBlock: false,
-      ...shadowFields,
-      dutySteps: enforce.kind === 'approval_needed' ? steps : [],
-      matchedRules,
-    };
+    if (approvals) decision.approvals = approvals;
+    return finish(decision, shadow, false, real, enforce.kind === 'approval_needed' ? steps : [], matchedRules);
   }
   // Let through. Report the rule (and clause) that would have blocked, else the one that allowed.
   const shown = blocks(real) ? real : (enforce.rule ? enforce : real);
-  return {
-    kind: enforce.kind,
-    code: 'OK',
-    ...explain(shown),
-    ...(enforce.changes ? { changes: enforce.changes } : {}),
-    shadow,
-    wouldBlock: blocks(real),
-    ...shadowFields,
-    dutySteps: steps,
-    matchedRules,
-  };
+  const decision = { kind: enforce.kind, code: 'OK' } as DecisionDraft;
+  explain(decision, shown);
+  if (enforce.changes) decision.changes = enforce.changes;
+  return finish(decision, shadow, blocks(real), real, steps, matchedRules);
 }
 
-function explain(verdict: Verdict): Pick<Decision, 'ruleId' | 'clause' | 'reason'> {
-  return {
-    ...(verdict.rule ? { ruleId: verdict.rule.id } : {}),
-    ...(verdict.clause ? { clause: verdict.clause } : {}),
-    ...(verdict.reason ? { reason: verdict.reason } : {}),
-  };
+function explain(decision: DecisionDraft, verdict: Verdict): void {
+  if (verdict.rule) decision.ruleId = verdict.rule.id;
+  if (verdict.clause) decision.clause = verdict.clause;
+  if (verdict.reason) decision.reason = verdict.reason;
+}
+
+function finish(decision: DecisionDraft, shadow: boolean, wouldBlock: boolean, real: Verdict, dutySteps: readonly DutyStep[], matchedRules: readonly string[]): Decision {
+  decision.shadow = shadow;
+  decision.wouldBlock = wouldBlock;
+  if (shadow) {
+    decision.shadowKind = real.kind;
+    decision.shadowCode = real.code;
+  }
+  decision.dutySteps = dutySteps;
+  decision.matchedRules = matchedRules;
+  return decision;
 }

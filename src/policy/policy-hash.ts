@@ -40,6 +40,24 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * The canonical JSON of an object from its own keys and each value's canonical JSON
+ * (`values[i]` is `canonicalJson` of the value at `keys[i]`): exactly what {@link canonicalJson}
+ * writes for that object. For callers that need the values' canonical forms anyway (one hash per
+ * param, then one of all params): each value is then serialised once, not twice.
+ */
+export function canonicalJsonOfEntries(keys: readonly string[], values: readonly string[]): string {
+  const order = keys.map((_, i) => i);
+  // Own keys are distinct, so this is the code-unit order of `Object.keys(…).sort()`.
+  order.sort((a, b) => ((keys[a] as string) < (keys[b] as string) ? -1 : 1));
+  let out = '{';
+  for (let i = 0; i < order.length; i++) {
+    const at = order[i] as number;
+    out += `${i === 0 ? '' : ','}${JSON.stringify(keys[at])}:${values[at] as string}`;
+  }
+  return `${out}}`;
+}
+
+/**
  * Whether `JSON.stringify(value)` is already canonical: JSON scalars, arrays of such values, and
  * plain objects whose own keys come out in code-unit order (checked before any value, so an
  * unsorted object fails fast). Integer-like keys, which both `Object.keys` and `JSON.stringify`

@@ -22,7 +22,8 @@ export function admitChecks(handler: CheckFunction, admission: Admission, timeou
       deadline.finish();
       return createDenyOutcome('OVERLOADED', `the gate is over capacity (${reason}); the token was not spent: retry`, context.decisionId, 'admission');
     }
-    const pending = handler(request, { ...context, deadline });
+    // The transport's deadline is already in the context (gRPC): no copy of it per Check.
+    const pending = handler(request, context.deadline === deadline ? context : { ...context, deadline });
     void pending.then(slot.release, slot.release);
     return pending;
   };

@@ -13,5 +13,5 @@ export type ApprovalLimitHolder = 'agent' | 'initiator';
  */
 export function approvalLimitError(holder: ApprovalLimitHolder, cap: number): DutygateError {
   const who = holder === 'agent' ? 'this agent' : "this call's initiator";
-  return new DutygateError('APPROVAL_LIMIT', `${who} already has ${cap} approvals pending; wait until one is decided or expires, or cancel one`);
+  return DutygateError.expected('APPROVAL_LIMIT', `${who} already has ${cap} approvals pending; wait until one is decided or expires, or cancel one`);
 }

@@ -34,12 +34,12 @@ export function mapMcp(entry: CompiledTool, request: HttpRequest, limits: JsonLi
   }
   const mirrored = readMcpHeaders(request.headers);
   if (mirrored.required && (request.bodyTruncated || !hasBody)) return fromHeaders(entry, mirrored, limits);
-  if (request.bodyTruncated) throw new DutygateError('BODY_TOO_LARGE', 'the MCP message was truncated by the proxy (larger than its max_request_bytes)');
+  if (request.bodyTruncated) throw DutygateError.expected('BODY_TOO_LARGE', 'the MCP message was truncated by the proxy (larger than its max_request_bytes)');
   if (!hasBody || request.body === undefined) throw malformed('a POST to an MCP endpoint must carry one JSON-RPC message');
   const parsed = parseStrictJson(request.body, limits);
-  if (!parsed.ok) throw new DutygateError(parsed.code, parsed.reason);
+  if (!parsed.ok) throw DutygateError.expected(parsed.code, parsed.reason);
   const message = parsed.value;
-  if (Array.isArray(message)) throw new DutygateError('MCP_BATCH', 'JSON-RPC batches are not accepted: send one message per request');
+  if (Array.isArray(message)) throw DutygateError.expected('MCP_BATCH', 'JSON-RPC batches are not accepted: send one message per request');
   if (!isObject(message)) throw malformed('the JSON-RPC message must be an object');
   if (message.jsonrpc !== '2.0') throw malformed('"jsonrpc" must be "2.0"');
   if (Object.hasOwn(message, 'id') && typeof message.id !== 'string' && !(typeof message.id === 'number' && Number.isInteger(message.id))) {
@@ -96,5 +96,5 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function malformed(reason: string): DutygateError {
-  return new DutygateError('MCP_MALFORMED', reason);
+  return DutygateError.expected('MCP_MALFORMED', reason);
 }

@@ -74,13 +74,14 @@ function merge(params: Record<string, unknown>, source: Record<string, unknown>,
   for (const key of Object.keys(source)) {
     const value = source[key];
     if (Object.hasOwn(params, key) && !sameValue(params[key], value)) {
-      throw new DutygateError('BODY_DUPLICATE_KEY', `param '${key}' of ${entry.name} is given twice with different values (again in the ${from})`);
+      throw DutygateError.expected('BODY_DUPLICATE_KEY', `param '${key}' of ${entry.name} is given twice with different values (again in the ${from})`);
     }
-    const twin = folded.get(foldKey(key));
+    const fold = foldKey(key);
+    const twin = folded.get(fold);
     if (twin !== undefined && twin !== key) {
-      throw new DutygateError('BODY_KEY_COLLISION', `params '${twin}' and '${key}' (in the ${from}) of ${entry.name} are equal under case folding`);
+      throw DutygateError.expected('BODY_KEY_COLLISION', `params '${twin}' and '${key}' (in the ${from}) of ${entry.name} are equal under case folding`);
     }
-    folded.set(foldKey(key), key);
+    folded.set(fold, key);
     params[key] = value;
   }
 }
@@ -98,10 +99,10 @@ function jsonBody(request: HttpRequest, limits: JsonLimits): Record<string, unkn
   const json = JSON_TYPE.test(request.headers.get('content-type') ?? '') || startsWithBrace(bytes);
   if (!json) return undefined;
   // A cut body may hide a member (a second `amount`) past the cut: judge nothing from it.
-  if (request.bodyTruncated) throw new DutygateError('BODY_TOO_LARGE', 'the request body was truncated by the proxy (larger than its max_request_bytes)');
+  if (request.bodyTruncated) throw DutygateError.expected('BODY_TOO_LARGE', 'the request body was truncated by the proxy (larger than its max_request_bytes)');
   if (bytes === undefined || bytes.byteLength === 0) return undefined;
   const parsed = parseStrictJson(bytes, limits);
-  if (!parsed.ok) throw new DutygateError(parsed.code, parsed.reason);
+  if (!parsed.ok) throw DutygateError.expected(parsed.code, parsed.reason);
   const value = parsed.value;
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }

@@ -95,5 +95,5 @@ function decodeValue(raw: string | undefined, header: string): string | undefine
 }
 
 function mismatch(reason: string): DutygateError {
-  return new DutygateError('MCP_HEADER_MISMATCH', reason);
+  return DutygateError.expected('MCP_HEADER_MISMATCH', reason);
 }

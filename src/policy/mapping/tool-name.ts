@@ -27,10 +27,10 @@ const allowedByExtras = new Map<string, RegExp>();
 export function checkToolName(name: string, rule: ToolNameRule): void {
   const max = rule.maxToolNameLength ?? DEFAULT_MAX_TOOL_NAME_LENGTH;
   if (name.length === 0 || name.length > max) {
-    throw new DutygateError('MCP_TOOL_NAME', `the tool name is ${name.length} characters; it must be 1–${max}`);
+    throw DutygateError.expected('MCP_TOOL_NAME', `the tool name is ${name.length} characters; it must be 1–${max}`);
   }
   if (!allowedChars(rule.toolNameExtraChars ?? '').test(name)) {
-    throw new DutygateError('MCP_TOOL_NAME', `the tool name may only hold A-Z a-z 0-9 _ - . /${rule.toolNameExtraChars ? ` and ${rule.toolNameExtraChars}` : ''}`);
+    throw DutygateError.expected('MCP_TOOL_NAME', `the tool name may only hold A-Z a-z 0-9 _ - . /${rule.toolNameExtraChars ? ` and ${rule.toolNameExtraChars}` : ''}`);
   }
   // `/` namespaces tools in many gateways: `read_a/../../delete_all` matches `mcp:read_*` but a
   // gateway that resolves the path runs `delete_all`. No empty, `.` or `..` segment (found by
@@ -38,7 +38,7 @@ export function checkToolName(name: string, rule: ToolNameRule): void {
   if (name.includes('/') || name.startsWith('.') || name.includes('/.')) {
     for (const segment of name.split('/')) {
       if (segment === '' || segment === '.' || segment === '..') {
-        throw new DutygateError('MCP_TOOL_NAME', "the tool name has an empty, '.' or '..' path segment");
+        throw DutygateError.expected('MCP_TOOL_NAME', "the tool name has an empty, '.' or '..' path segment");
       }
     }
   }

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { canonicalRecord } from '../../../src/audit/canonical-record.js';
 import { createAuditRecorder } from '../../../src/audit/audit-recorder.js';
 import { openDecisionLog } from '../../../src/audit/decision-log.js';
 import { verifyAuditLog } from '../../../src/audit/verify-log.js';
@@ -95,7 +96,10 @@ describe('audit recorder', () => {
 
   it('writes plain lines when the chain is off', async () => {
     const recorder = createAuditRecorder({ log: openDecisionLog({ sink: 'file', file }, () => undefined), logger });
-    expect((await recorder.record(decisionRecord(1))).stamp).toBeUndefined();
+    const recorded = await recorder.record(decisionRecord(1));
+    expect(recorded.stamp).toBeUndefined();
+    // Computed only when read (a span with audit.span_record), and the same text as with the chain on.
+    expect(recorded.canonical).toBe(canonicalRecord(decisionRecord(1)));
     await recorder.close();
     expect(await lines()).toEqual([JSON.parse(JSON.stringify(decisionRecord(1)))]);
   });

@@ -9,6 +9,7 @@ import type { IssuerConfig } from '../../../src/config/types.js';
 import { verifyEdDsaFast } from '../../../src/identity/eddsa-fast-path.js';
 import type { FastPathIssuer } from '../../../src/identity/eddsa-fast-path.js';
 import { generateSigningKey } from '../../../src/identity/generate-keys.js';
+import { decodeUnverifiedPayload, parseUnverified } from '../../../src/identity/parse-token.js';
 import type { SigningKey } from '../../../src/identity/generate-keys.js';
 import { createKeySource } from '../../../src/identity/jwks-source.js';
 import { AUD, ISS, NOW, NOW_S, hmacWithPublicKey, makeIssuer, payload, signRaw, tamperPayload, unsignedToken, writeJwks } from './fixtures.js';
@@ -91,6 +92,24 @@ describe('verifyEdDsaFast', () => {
         expect(await joseAccepts(token, issuer.config)).toBe(true);
         expect(result).toMatchObject({ iss: ISS, jti: expect.any(String) });
       }
+    });
+  }
+
+  // verify-token.ts hands over the header and payload it decoded to pick the issuer: the verdict
+  // must be the one the fast path reaches decoding them itself (a tampered payload still fails).
+  for (const row of rows) {
+    it(`${row.name}: the same verdict with the verifier's decoded segments`, async () => {
+      const token = await row.token();
+      let decoded: { header: Readonly<Record<string, unknown>>; payload: Record<string, unknown> };
+      try {
+        const { header, payloadSegment } = parseUnverified(token, 16_384);
+        decoded = { header, payload: decodeUnverifiedPayload(payloadSegment) };
+      } catch {
+        return; // refused before the fast path: it is never called with this token
+      }
+      const result = await verifyEdDsaFast(token, fast, NOW, decoded);
+      expect(result !== undefined).toBe(row.fastAccepts);
+      expect(result).toEqual(await verifyEdDsaFast(token, fast, NOW));
     });
   }
 
