@@ -12,6 +12,14 @@
  *   another method than the one the gate judged: a POST it allowed becomes a DELETE. They are
  *   denied (METHOD_OVERRIDE, default) or, with `limits.method_override: strip`, removed — except
  *   a form-body `_method`, which cannot be removed and is always denied.
+ *
+ * A param is `_method` when the upstream would read it so, not when its raw text says so: keys
+ * are percent- and `+`-decoded (`%5Fmethod`), case-folded, split on `;` as well as `&` (Rack's
+ * historical separator), and mangled as PHP mangles them (`.method`, `_method[]`); multipart
+ * form fields count by their Content-Disposition name (also RFC 2231 `name*=`). A query
+ * override spelled any other way than plainly cannot be stripped (the proxy removes raw keys),
+ * so it is denied in either mode. A form body the proxy truncated may hide a `_method` past the
+ * cut: it is denied (BODY_TOO_LARGE), as a truncated JSON body is.
  */
 import { DutygateError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -27,6 +35,7 @@ const OVERRIDE_HEADERS: readonly string[] = ['x-http-method-override', 'x-http-m
 const OVERRIDE_PARAM = '_method';
 const GATE_PREFIX = 'x-dutygate-';
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
+const MULTIPART_TYPE = /^multipart\/form-data\s*(?:;|$)/i;
 
 const ruleHeaders = new WeakMap<CompiledPolicy, RequestStrip>();
 
@@ -52,19 +61,18 @@ export function gateOwnedHeaders(policy: CompiledPolicy, request: HttpRequest): 
  *   channel cannot be stripped).
  */
 export function judgeMethodOverride(request: HttpRequest, mode: 'deny' | 'strip', owned: RequestStrip): RequestStrip {
-  if (formBodyOverride(request)) {
-    throw DutygateError.expected('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
-  }
+  judgeFormBody(request);
   // The common call carries no override channel: answered without allocating anything.
-  if (!OVERRIDE_HEADERS.some((name) => request.headers.has(name)) && !mayOverrideInQuery(request.query)) return owned;
+  if (!OVERRIDE_HEADERS.some((name) => request.headers.has(name)) && !mayHoldOverride(request.query)) return owned;
   const overrideHeaders = OVERRIDE_HEADERS.filter((name) => request.headers.has(name));
-  const overrideQuery = queryOverrides(request.query);
-  if (overrideHeaders.length === 0 && overrideQuery.length === 0) return owned;
-  if (mode === 'deny') {
-    const what = [...overrideHeaders, ...overrideQuery.map((key) => `${key} (query)`)].join(', ');
-    throw DutygateError.expected('METHOD_OVERRIDE', `method-override channels are refused (${what}): send the real method`);
+  const query = overrideKeys(request.query);
+  if (overrideHeaders.length === 0 && query.plain.length === 0 && query.hidden.length === 0) return owned;
+  if (mode === 'deny' || query.hidden.length > 0) {
+    const what = [...overrideHeaders, ...[...query.plain, ...query.hidden].map((key) => `${key} (query)`)].join(', ');
+    const unstrippable = mode === 'strip' ? ' (a query override spelled other than plainly cannot be stripped)' : '';
+    throw DutygateError.expected('METHOD_OVERRIDE', `method-override channels are refused (${what})${unstrippable}: send the real method`);
   }
-  return { headers: [...owned.headers, ...overrideHeaders], query: overrideQuery };
+  return { headers: [...owned.headers, ...overrideHeaders], query: query.plain };
 }
 
 /** Every header some rule may set (lower-case), as a strip list, computed once per policy. */
@@ -79,24 +87,91 @@ function setByRules(policy: CompiledPolicy): RequestStrip {
   return strip;
 }
 
-/** Whether the query may hold `_method` in any case (no `_` at all: it cannot). */
-function mayOverrideInQuery(query: string): boolean {
-  return query !== '' && query.includes('_') && query.toLowerCase().includes(OVERRIDE_PARAM);
+/**
+ * Whether `text` (a query or a form body) may name `_method` in any spelling an upstream decodes:
+ * every spelling holds the letters "method" or a percent escape.
+ */
+function mayHoldOverride(text: string): boolean {
+  return text !== '' && (text.includes('%') || text.toLowerCase().includes('method'));
 }
 
-/** Query keys that are `_method` (any case: some frameworks fold it). */
-function queryOverrides(query: string): string[] {
-  if (!mayOverrideInQuery(query)) return [];
-  const keys = new Set<string>();
-  for (const key of new URLSearchParams(query).keys()) if (key.toLowerCase() === OVERRIDE_PARAM) keys.add(key);
-  return [...keys];
+/**
+ * The keys of `text` (`a=1&b=2` form encoding) that an upstream reads as `_method`: `plain` ones
+ * spelled exactly so (in any case, between `&`s: the proxy can remove them), `hidden` ones any
+ * other way (encoded, mangled, or after a `;`).
+ */
+function overrideKeys(text: string): { plain: string[]; hidden: string[] } {
+  const plain = new Set<string>();
+  const hidden = new Set<string>();
+  if (!mayHoldOverride(text)) return { plain: [], hidden: [] };
+  for (const pair of text.split('&')) {
+    const parts = pair.split(';');
+    for (let index = 0; index < parts.length; index++) {
+      const part = parts[index] as string;
+      const equals = part.indexOf('=');
+      const raw = equals < 0 ? part : part.slice(0, equals);
+      if (!readsAsOverride(decodeFormComponent(raw))) continue;
+      if (parts.length === 1 && raw.toLowerCase() === OVERRIDE_PARAM) plain.add(raw);
+      else hidden.add(raw);
+    }
+  }
+  return { plain: [...plain], hidden: [...hidden] };
 }
 
-function formBodyOverride(request: HttpRequest): boolean {
+function namesOverride(keys: { plain: readonly string[]; hidden: readonly string[] }): boolean {
+  return keys.plain.length > 0 || keys.hidden.length > 0;
+}
+
+/** `+` as space and percent escapes decoded, as form parsers do; a malformed escape stays as it is. */
+function decodeFormComponent(raw: string): string {
+  const text = raw.includes('+') ? raw.replaceAll('+', ' ') : raw;
+  if (!text.includes('%')) return text;
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text.replace(/%([0-9a-f]{2})/gi, (_match, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+  }
+}
+
+/**
+ * Whether a decoded param name reads as `_method`: in any case (some frameworks fold it), as an
+ * array (`_method[]`), or after PHP's name mangling (leading spaces dropped; space, `.` and `[`
+ * become `_`).
+ */
+function readsAsOverride(name: string): boolean {
+  let key = name.replace(/^ +/, '').toLowerCase();
+  const bracket = key.indexOf('[');
+  if (bracket > 0 && key.endsWith(']')) key = key.slice(0, bracket);
+  return key.replace(/[ .[]/g, '_') === OVERRIDE_PARAM;
+}
+
+/** Refuses a form body that names `_method` (it cannot be stripped), or that was cut before the gate could read all of it. */
+function judgeFormBody(request: HttpRequest): void {
+  const type = request.headers.get('content-type') ?? '';
+  const urlencoded = FORM_TYPE.test(type);
+  if (!urlencoded && !MULTIPART_TYPE.test(type)) return;
+  if (request.bodyTruncated) {
+    throw DutygateError.expected('BODY_TOO_LARGE', 'the form body was truncated by the proxy (larger than its max_request_bytes): a _method past the cut would go unseen');
+  }
   const body = request.body;
-  if (body === undefined || body.byteLength === 0 || !FORM_TYPE.test(request.headers.get('content-type') ?? '')) return false;
+  if (body === undefined || body.byteLength === 0) return;
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
-  if (!text.toLowerCase().includes(OVERRIDE_PARAM)) return false;
-  for (const key of new URLSearchParams(text).keys()) if (key.toLowerCase() === OVERRIDE_PARAM) return true;
-  return false;
+  if (!mayHoldOverride(text)) return;
+  if (urlencoded ? namesOverride(overrideKeys(text)) : multipartNames(text).some(readsAsOverride)) throw DutygateError.expected('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
+}
+
+const CONTENT_DISPOSITION = /^content-disposition:([^\r\n]*)/gim;
+const NAME_PARAM = /(?:^|;)\s*name(\*?)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/gi;
+
+/** The field names of a multipart body's parts (their Content-Disposition `name`, RFC 2231 `name*` decoded). */
+function multipartNames(text: string): string[] {
+  const names: string[] = [];
+  for (const header of text.matchAll(CONTENT_DISPOSITION)) {
+    for (const param of (header[1] ?? '').matchAll(NAME_PARAM)) {
+      const value = param[2] ?? param[3] ?? '';
+      // name*=charset'language'percent-encoded (RFC 2231 / 5987).
+      names.push(param[1] === '*' ? decodeFormComponent(value.slice(value.lastIndexOf("'") + 1)) : value.replace(/\\(.)/g, '$1'));
+    }
+  }
+  return names;
 }

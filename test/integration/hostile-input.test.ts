@@ -117,6 +117,9 @@ describe('hostile input through the gate (issue 13)', () => {
       ['X-HTTP-Method', { 'x-http-method': 'DELETE' }, ''],
       ['X-Method-Override', { 'x-method-override': 'DELETE' }, ''],
       ['a _method query param', {}, '?_method=DELETE'],
+      // Found at stop 23: the raw-text pre-check missed encoded spellings the upstream decodes.
+      ['a percent-encoded _method query param', {}, '?%5Fmethod=DELETE'],
+      ['a _method after a ; separator', {}, '?a=1;_method=DELETE'],
     ])('a method override by %s is denied by default', async (_name, extra, query) => {
       const body = JSON.stringify({ payment_id: 'p-mo', amount: 100, destination: 'acct_ABCDEFGH12' });
       const r = await f.check({ ...PAYMENTS, path: `/payments${query}`, headers: { ...PAYMENTS.headers, ...extra }, body, ...(await finance()) });

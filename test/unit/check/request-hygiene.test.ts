@@ -1,0 +1,77 @@
+/**
+ * Method-override channels as the upstream reads them, not as their raw text reads (the bypass
+ * found at stop 23: `?%5Fmethod=DELETE` passed `method_override: deny`). Every spelling a
+ * framework decodes to `_method` is refused; only a plain `_method` query key can be stripped.
+ */
+import { describe, expect, it } from 'vitest';
+import { judgeMethodOverride, type RequestStrip } from '../../../src/check/request-hygiene.js';
+import { isDutygateError } from '../../../src/errors.js';
+import type { HttpRequest } from '../../../src/request/http-request.js';
+
+const NONE: RequestStrip = { headers: [], query: [] };
+
+function request(query: string, options: { contentType?: string; body?: string; truncated?: boolean; headers?: Record<string, string> } = {}): HttpRequest {
+  const headers = new Map(Object.entries(options.headers ?? {}));
+  if (options.contentType) headers.set('content-type', options.contentType);
+  return { method: 'POST', host: 'payments.internal', path: '/payments', query, headers, body: options.body === undefined ? undefined : Buffer.from(options.body, 'latin1'), bodyTruncated: options.truncated ?? false, contextExtensions: {} };
+}
+
+function codeOf(run: () => unknown): string | undefined {
+  try {
+    run();
+    return undefined;
+  } catch (error) {
+    if (isDutygateError(error)) return error.code;
+    throw error;
+  }
+}
+
+describe('judgeMethodOverride', () => {
+  const hiddenQueries = ['%5Fmethod=DELETE', '%5fmethod=DELETE', '_%6Dethod=DELETE', '%5F%4D%45%54%48%4F%44=DELETE', 'a=1;_method=DELETE', 'a=1&b=2;_METHOD=PUT', '.method=DELETE', '_method[]=DELETE', '_method[x]=DELETE', '_method%5B%5D=DELETE', '%2Emethod=DELETE', '_method%ZZ=1&%5Fmethod=DELETE'];
+  for (const query of hiddenQueries) {
+    it(`refuses the query ${query} in deny and in strip mode`, () => {
+      expect(codeOf(() => judgeMethodOverride(request(query), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+      expect(codeOf(() => judgeMethodOverride(request(query), 'strip', NONE))).toBe('METHOD_OVERRIDE');
+    });
+  }
+
+  it('refuses a plain _method query in deny mode and strips it (in any case) in strip mode', () => {
+    expect(codeOf(() => judgeMethodOverride(request('_method=DELETE'), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+    expect(judgeMethodOverride(request('a=1&_Method=DELETE&_method=PUT'), 'strip', NONE)).toEqual({ headers: [], query: ['_Method', '_method'] });
+  });
+
+  it('lets queries through that only look alike', () => {
+    for (const query of ['', 'a=1', 'method=GET', 'x_method=1', 'my_method=DELETE', '_methods=1', ' method=1', 'q=%5Fmethod', 'note=_method%3DDELETE', 'a=%E2%82%AC']) {
+      expect(judgeMethodOverride(request(query), 'deny', NONE)).toBe(NONE);
+    }
+  });
+
+  it('refuses an urlencoded form body naming _method in any spelling', () => {
+    const form = 'application/x-www-form-urlencoded; charset=utf-8';
+    for (const body of ['_method=DELETE', 'a=1&%5Fmethod=DELETE', 'a=1;_method=DELETE', '_METHOD=DELETE', '.method=PUT']) {
+      expect(codeOf(() => judgeMethodOverride(request('', { contentType: form, body }), 'strip', NONE))).toBe('METHOD_OVERRIDE');
+    }
+    expect(judgeMethodOverride(request('', { contentType: form, body: 'amount=10&note=_method' }), 'deny', NONE)).toBe(NONE);
+  });
+
+  it('refuses a multipart form field named _method (quoted, unquoted, escaped or RFC 2231)', () => {
+    const type = 'multipart/form-data; boundary=XyZ';
+    const part = (disposition: string) => `--XyZ\r\nContent-Disposition: ${disposition}\r\n\r\nDELETE\r\n--XyZ--\r\n`;
+    for (const disposition of ['form-data; name="_method"', 'form-data; name=_method', 'FORM-DATA;NAME="_METHOD"', "form-data; name*=utf-8''%5Fmethod", 'form-data; name="_method[]"']) {
+      expect(codeOf(() => judgeMethodOverride(request('', { contentType: type, body: part(disposition) }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+    }
+    const upload = `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="_method.txt"\r\n\r\nname="_method"\r\n--XyZ--\r\n`;
+    expect(judgeMethodOverride(request('', { contentType: type, body: upload }), 'deny', NONE)).toBe(NONE);
+  });
+
+  it('refuses a truncated form body (a _method may hide past the cut), not a truncated other body', () => {
+    expect(codeOf(() => judgeMethodOverride(request('', { contentType: 'application/x-www-form-urlencoded', body: 'a=1', truncated: true }), 'deny', NONE))).toBe('BODY_TOO_LARGE');
+    expect(codeOf(() => judgeMethodOverride(request('', { contentType: 'multipart/form-data; boundary=b', body: '--b', truncated: true }), 'strip', NONE))).toBe('BODY_TOO_LARGE');
+    expect(judgeMethodOverride(request('', { contentType: 'application/octet-stream', body: 'x', truncated: true }), 'deny', NONE)).toBe(NONE);
+  });
+
+  it('still judges the override headers', () => {
+    expect(codeOf(() => judgeMethodOverride(request('', { headers: { 'x-http-method-override': 'DELETE' } }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+    expect(judgeMethodOverride(request('', { headers: { 'x-method-override': 'DELETE' } }), 'strip', NONE)).toEqual({ headers: ['x-method-override'], query: [] });
+  });
+});
