@@ -81,21 +81,42 @@ function encodeMember(step: string, actor: DutyActor): string {
   return `3:${encodeKeyPart(step)}:${encodeKeyPart(actor.agentId)}:${initiator}${ancestors}`;
 }
 
+/** What a member names (all but the key's duty and resource and the score's time). */
+type MemberFields = Omit<LedgerEntry, 'duty' | 'resource' | 'at'>;
+
+// Members repeat on every read of a busy key (a repeat only refreshes its score), so their
+// decoded fields are kept: a read then splits and decodes only members it has not seen. The
+// fields are frozen and shared; each entry is still a fresh object with its own time.
+const MEMBER_CACHE_MAX = 20_000;
+const decodedMembers = new Map<string, Readonly<MemberFields>>();
+
 /** A member as an entry; `2:` and JSON members are the formats before issue 12 and 19, read for one ledger TTL. */
 function decodeEntry(group: Group, member: string, at: string): LedgerEntry {
-  const base = { duty: group.duty, resource: group.resource, at: Number(at) };
+  let fields = decodedMembers.get(member);
+  if (fields === undefined) {
+    fields = Object.freeze(decodeMember(member));
+    // Dropped whole when full: a cache miss costs one decode, never a wrong entry.
+    if (decodedMembers.size >= MEMBER_CACHE_MAX) decodedMembers.clear();
+    decodedMembers.set(member, fields);
+  }
+  const entry: { -readonly [K in keyof LedgerEntry]: LedgerEntry[K] } = { duty: group.duty, resource: group.resource, at: Number(at), step: fields.step, agentId: fields.agentId };
+  if (fields.initiator !== undefined) entry.initiator = fields.initiator;
+  if (fields.ancestors !== undefined) entry.ancestors = fields.ancestors;
+  return entry;
+}
+
+function decodeMember(member: string): MemberFields {
   if (member.startsWith('3:')) {
     const [step, agentId, initiator, ...ancestors] = member.slice(2).split(':') as [string, string, string, ...string[]];
     return {
-      ...base,
       step: decodeKeyPart(step),
       agentId: decodeKeyPart(agentId),
       ...(initiator === '' ? {} : { initiator: decodeKeyPart(initiator.slice(1)) }),
-      ...(ancestors.length === 0 ? {} : { ancestors: ancestors.map(decodeKeyPart) }),
+      ...(ancestors.length === 0 ? {} : { ancestors: Object.freeze(ancestors.map(decodeKeyPart)) }),
     };
   }
   const [step, agentId, initiator] = member.startsWith('2:')
     ? (member.slice(2).split(':').map(decodeKeyPart) as [string, string, string?])
     : (JSON.parse(member) as [string, string, string?]);
-  return { ...base, step, agentId, ...(initiator === undefined ? {} : { initiator }) };
+  return { step, agentId, ...(initiator === undefined ? {} : { initiator }) };
 }
