@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { Attributes, AttributeValue, HrTime, Link, SpanStatus } from '@opentelemetry/api';
+import type { Attributes, AttributeValue, HrTime, Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace-base';
 
@@ -310,9 +310,8 @@ function encodeEvent(writer: ProtoWriter, event: TimedEvent): void {
   writer.end(start);
 }
 
-function encodeLink(writer: ProtoWriter, link: Link): void {
-  const start = writer.begin(13);
-  const context = link.context;
+/** Fields 1–3 of a `Span` and of a `Span.Link` alike: trace id, span id, trace state. */
+function encodeContextIds(writer: ProtoWriter, context: SpanContext): void {
   writer.tag(1, WIRE_LENGTH);
   writer.hexBytes(context.traceId);
   writer.tag(2, WIRE_LENGTH);
@@ -322,6 +321,12 @@ function encodeLink(writer: ProtoWriter, link: Link): void {
     writer.tag(3, WIRE_LENGTH);
     writer.string(traceState);
   }
+}
+
+function encodeLink(writer: ProtoWriter, link: Link): void {
+  const start = writer.begin(13);
+  const context = link.context;
+  encodeContextIds(writer, context);
   if (link.attributes) keyValues(writer, link.attributes, 4);
   writer.tag(5, WIRE_VARINT);
   writer.varint(link.droppedAttributesCount ?? 0);
@@ -337,15 +342,7 @@ function encodeLink(writer: ProtoWriter, link: Link): void {
 export function encodeSpanField(writer: ProtoWriter, span: ReadableSpan): void {
   const start = writer.begin(2);
   const context = span.spanContext();
-  writer.tag(1, WIRE_LENGTH);
-  writer.hexBytes(context.traceId);
-  writer.tag(2, WIRE_LENGTH);
-  writer.hexBytes(context.spanId);
-  const traceState = context.traceState?.serialize();
-  if (traceState) {
-    writer.tag(3, WIRE_LENGTH);
-    writer.string(traceState);
-  }
+  encodeContextIds(writer, context);
   const parent = span.parentSpanContext;
   if (parent?.spanId) {
     writer.tag(4, WIRE_LENGTH);
