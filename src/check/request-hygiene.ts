@@ -19,7 +19,8 @@
  * form fields count by their Content-Disposition name (also RFC 2231 `name*=`). A query
  * override spelled any other way than plainly cannot be stripped (the proxy removes raw keys),
  * so it is denied in either mode. A form body the proxy truncated may hide a `_method` past the
- * cut: it is denied (BODY_TOO_LARGE), as a truncated JSON body is.
+ * cut: it is denied (BODY_TOO_LARGE), as a truncated JSON body is. A body without a Content-Type
+ * is judged as a urlencoded form (Rack reads an untyped POST body as one).
  */
 import { DutygateError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -147,8 +148,9 @@ function readsAsOverride(name: string): boolean {
 
 /** Refuses a form body that names `_method` (it cannot be stripped), or that was cut before the gate could read all of it. */
 function judgeFormBody(request: HttpRequest): void {
-  const type = request.headers.get('content-type') ?? '';
-  const urlencoded = FORM_TYPE.test(type);
+  const type = request.headers.get('content-type');
+  // No Content-Type at all is read as a form too: Rack parses an untyped POST body as one.
+  const urlencoded = type === undefined || FORM_TYPE.test(type);
   if (!urlencoded && !MULTIPART_TYPE.test(type)) return;
   if (request.bodyTruncated) {
     throw DutygateError.expected('BODY_TOO_LARGE', 'the form body was truncated by the proxy (larger than its max_request_bytes): a _method past the cut would go unseen');
@@ -160,13 +162,15 @@ function judgeFormBody(request: HttpRequest): void {
   if (urlencoded ? namesOverride(overrideKeys(text)) : multipartNames(text).some(readsAsOverride)) throw DutygateError.expected('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
 }
 
-const CONTENT_DISPOSITION = /^content-disposition:([^\r\n]*)/gim;
+const CONTENT_DISPOSITION = /^content-disposition[ \t]*:([^\r\n]*)/gim;
+// Obsolete header folding (a line break then whitespace continues the header), which lenient parsers unfold.
+const FOLDED_LINE = /\r?\n[ \t]+/g;
 const NAME_PARAM = /(?:^|;)\s*name(\*?)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/gi;
 
 /** The field names of a multipart body's parts (their Content-Disposition `name`, RFC 2231 `name*` decoded). */
 function multipartNames(text: string): string[] {
   const names: string[] = [];
-  for (const header of text.matchAll(CONTENT_DISPOSITION)) {
+  for (const header of text.replace(FOLDED_LINE, ' ').matchAll(CONTENT_DISPOSITION)) {
     for (const param of (header[1] ?? '').matchAll(NAME_PARAM)) {
       const value = param[2] ?? param[3] ?? '';
       // name*=charset'language'percent-encoded (RFC 2231 / 5987).

@@ -54,12 +54,22 @@ describe('judgeMethodOverride', () => {
     expect(judgeMethodOverride(request('', { contentType: form, body: 'amount=10&note=_method' }), 'deny', NONE)).toBe(NONE);
   });
 
+  it('reads a body without a Content-Type as a form, as Rack does for a POST', () => {
+    expect(codeOf(() => judgeMethodOverride(request('', { body: '_method=DELETE' }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+    expect(codeOf(() => judgeMethodOverride(request('', { body: 'a=1', truncated: true }), 'deny', NONE))).toBe('BODY_TOO_LARGE');
+    expect(judgeMethodOverride(request('', { body: '{"amount":10}' }), 'deny', NONE)).toBe(NONE);
+  });
+
   it('refuses a multipart form field named _method (quoted, unquoted, escaped or RFC 2231)', () => {
     const type = 'multipart/form-data; boundary=XyZ';
     const part = (disposition: string) => `--XyZ\r\nContent-Disposition: ${disposition}\r\n\r\nDELETE\r\n--XyZ--\r\n`;
-    for (const disposition of ['form-data; name="_method"', 'form-data; name=_method', 'FORM-DATA;NAME="_METHOD"', "form-data; name*=utf-8''%5Fmethod", 'form-data; name="_method[]"']) {
+    // The last two: a header folded onto a continuation line (obsolete, still unfolded by lenient
+    // parsers) and a space before the colon.
+    for (const disposition of ['form-data; name="_method"', 'form-data; name=_method', 'FORM-DATA;NAME="_METHOD"', "form-data; name*=utf-8''%5Fmethod", 'form-data; name="_method[]"', 'form-data;\r\n\tname="_method"']) {
       expect(codeOf(() => judgeMethodOverride(request('', { contentType: type, body: part(disposition) }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
     }
+    const spaced = `--XyZ\r\nContent-Disposition : form-data; name="_method"\r\n\r\nDELETE\r\n--XyZ--\r\n`;
+    expect(codeOf(() => judgeMethodOverride(request('', { contentType: type, body: spaced }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
     const upload = `--XyZ\r\nContent-Disposition: form-data; name="file"; filename="_method.txt"\r\n\r\nname="_method"\r\n--XyZ--\r\n`;
     expect(judgeMethodOverride(request('', { contentType: type, body: upload }), 'deny', NONE)).toBe(NONE);
   });
