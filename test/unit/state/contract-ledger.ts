@@ -126,6 +126,8 @@ export function ledgerContract(store: StoreRef): void {
       const resource = uniqueId('res');
       await store().commitDutySteps([step('draft', resource)], { agentId: 'a' }, T0);
       await store().commitDutySteps([step('draft', resource)], { agentId: 'b' }, T0 + 1);
+      // Read once before the repeat: a store that remembers decoded entries must still report the new time.
+      expect((await store().readLedger([step('draft', resource)], T0 + 1)).map((entry) => entry.at)).toEqual([T0, T0 + 1]);
       expect(await store().commitDutySteps([step('draft', resource)], { agentId: 'a' }, T0 + 2)).toBeUndefined();
       expect(await store().readLedger([step('draft', resource)], T0 + 3)).toEqual([
         { duty: 'payment', resource, step: 'draft', agentId: 'b', at: T0 + 1 },
