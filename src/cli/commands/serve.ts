@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../log/logger.js';
 import { startGate } from '../../server/start-gate.js';
 import { telemetrySettingsFrom } from '../telemetry-env.js';
+import { ed25519Backend } from '../../identity/ed25519.js';
 
 /**
  * Longest a stop may take from the signal to the exit (README "Operations › Shutdown
@@ -26,7 +27,7 @@ export function registerServeCommand(program: Command): void {
       const { startTelemetry } = await import('../../telemetry/start-telemetry.js');
       const gate = await startGate(config, log, { telemetry: startTelemetry(telemetrySettingsFrom(process.env), log) });
       log.info(
-        { grpc: `${config.grpc.host}:${gate.grpcPort}`, http: `${config.http.host}:${gate.httpPort}`, policy_version: gate.policy.current().policyVersion, state: gate.state.driver },
+        { grpc: `${config.grpc.host}:${gate.grpcPort}`, http: `${config.http.host}:${gate.httpPort}`, policy_version: gate.policy.current().policyVersion, state: gate.state.driver, ed25519: ed25519Backend },
         `dutygate listening: grpc ${config.grpc.host}:${gate.grpcPort}, http ${config.http.host}:${gate.httpPort}`,
       );
       const stopped = await new Promise<boolean>((resolve) => {
