@@ -16,7 +16,8 @@ import { fromCompactSpan, type CompactSpan } from './compact-span.js';
 import { createEncodedOtlpExporter } from './encoded-otlp-exporter.js';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-messages.js';
 import { createOtlpExporter } from './otlp-exporter-from-env.js';
-import { encodeTraceRequest, ProtoWriter, type ScopeSpanBytes } from './otlp-span-encoder.js';
+import { ProtoWriter } from '../lib/proto-writer.js';
+import { encodeTraceRequest, type ScopeSpanBytes } from './otlp-span-encoder.js';
 
 const port = parentPort;
 if (!port) throw new Error('span-export-worker runs as a worker thread');

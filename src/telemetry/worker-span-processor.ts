@@ -7,7 +7,8 @@ import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace
 import { DECISION_ID, toCompactSpan, type CompactSpan } from './compact-span.js';
 import type { DropEpisodes } from './drop-episodes.js';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-messages.js';
-import { encodeSpanField, ProtoWriter } from './otlp-span-encoder.js';
+import { ProtoWriter } from '../lib/proto-writer.js';
+import { encodeSpanField } from './otlp-span-encoder.js';
 
 /** Options of {@link WorkerSpanProcessor}. */
 export interface WorkerSpanProcessorOptions {

@@ -11,7 +11,8 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
-import { encodeSpanField, encodeTraceRequest, ProtoWriter, type ScopeSpanBytes } from '../../../src/telemetry/otlp-span-encoder.js';
+import { ProtoWriter } from '../../../src/lib/proto-writer.js';
+import { encodeSpanField, encodeTraceRequest, type ScopeSpanBytes } from '../../../src/telemetry/otlp-span-encoder.js';
 import { mulberry32 } from '../../helpers/mulberry32.js';
 import { decodeOtlpTraceRequest } from '../../helpers/otlp-receiver.js';
 
