@@ -6,7 +6,7 @@ import { canonicalRecord } from '../audit/canonical-record.js';
 import type { ApprovalEventKind } from '../audit/decision-record.js';
 import type { Logger } from '../log/logger.js';
 import { validSpanContext } from './check-audit.js';
-import { addToolAttributes } from './semconv.js';
+import { addToolAttributes, attributeCollector } from './semconv.js';
 import { recordedWithin } from './stamp-wait.js';
 import type { Telemetry } from './telemetry.js';
 import { contextOf, spanContextOf } from './trace-context.js';
@@ -123,6 +123,6 @@ function approvalAttributes(record: ReturnType<typeof buildApprovalEventRecord>)
     'dutygate.approval.reason': record.reason,
   };
   for (const [key, value] of Object.entries(optional)) if (value !== null) attributes[key] = value;
-  addToolAttributes(attributes, record.agent_id, record.tool, undefined);
+  addToolAttributes(attributeCollector(attributes), record.agent_id, record.tool, undefined);
   return attributes;
 }

@@ -1,50 +1,53 @@
-import type { Attributes, Span } from '@opentelemetry/api';
+import type { Span } from '@opentelemetry/api';
 import { SpanStatusCode } from '@opentelemetry/api';
 import type { DecisionRecord } from '../audit/decision-record.js';
 import type { CheckOutcome } from '../check/outcome.js';
 import { CODES } from '../errors.js';
-import { addToolAttributes, ATTR_ERROR_TYPE } from './semconv.js';
+import { addToolAttributes, ATTR_ERROR_TYPE, type AttributeSink } from './semconv.js';
 
 /**
- * The `dutygate.check` span attributes (docs/design.md §7 and the README's table). Only what the
- * decision record holds, so nothing the record hides (raw params, tokens) reaches a span.
+ * Sets the `dutygate.check` span attributes (docs/design.md §7 and the README's table). Only what
+ * the decision record holds, so nothing the record hides (raw params, tokens) reaches a span.
  * Beside dutygate's own names, the semantic conventions' (README "Semantic conventions"):
  * GenAI agent and tool, MCP method and JSON-RPC id, and `error.type` = the reason code when the
  * gate itself failed (a 503 code) — never for a policy deny, which is the gate working. The
- * RPC attributes are constant and set when the span starts (see check-audit.ts).
+ * RPC attributes are constant and set when the span starts (see check-audit.ts). Absent (null)
+ * values are left out.
+ *
+ * Set one by one on the span rather than gathered into an object first: this runs for every
+ * Check, and the intermediate objects were garbage the span copies anyway.
  */
-export function checkAttributes(outcome: CheckOutcome, record: DecisionRecord): Attributes {
-  const attributes: Attributes = {
-    'dutygate.decision_id': record.decision_id,
-    'dutygate.decision': record.decision,
-    'dutygate.code': record.code,
-    'dutygate.shadow': record.shadow,
-    'dutygate.would_block': record.would_block,
-    'agent.chain': [...record.chain],
-    'http.request.method': record.method,
-    'server.address': record.host,
-    'url.path': record.path,
-  };
-  const optional: Record<string, string | null> = {
-    'agent.id': record.agent_id,
-    'agent.parent_id': record.parent_agent_id,
-    'agent.initiator': record.initiator,
-    'jwt.jti': record.jti,
-    'dutygate.tool': record.tool,
-    'dutygate.rule_id': record.rule_id,
-    'dutygate.clause': record.clause,
-    'dutygate.clause.source': outcome.clause?.source ?? null,
-    'dutygate.policy_version': record.policy_version,
-    'dutygate.approval_id': record.approval_id,
-    'dutygate.would_block_code': record.would_block_code,
-    'dutygate.params_hash': record.params_hash,
-    'dutygate.reason': record.reason,
-    'url.query': record.query === '' ? null : record.query,
-  };
-  for (const [key, value] of Object.entries(optional)) if (value !== null) attributes[key] = value;
-  addToolAttributes(attributes, record.agent_id, record.tool, outcome.jsonrpcId);
-  if (CODES[record.code].http === 503) attributes[ATTR_ERROR_TYPE] = record.code;
-  return attributes;
+export function setCheckAttributes(span: AttributeSink, outcome: CheckOutcome, record: DecisionRecord): void {
+  span.setAttribute('dutygate.decision_id', record.decision_id);
+  span.setAttribute('dutygate.decision', record.decision);
+  span.setAttribute('dutygate.code', record.code);
+  span.setAttribute('dutygate.shadow', record.shadow);
+  span.setAttribute('dutygate.would_block', record.would_block);
+  // The SDK copies array values, so the record's own chain is never shared with the span.
+  span.setAttribute('agent.chain', record.chain as string[]);
+  span.setAttribute('http.request.method', record.method);
+  span.setAttribute('server.address', record.host);
+  span.setAttribute('url.path', record.path);
+  optional(span, 'agent.id', record.agent_id);
+  optional(span, 'agent.parent_id', record.parent_agent_id);
+  optional(span, 'agent.initiator', record.initiator);
+  optional(span, 'jwt.jti', record.jti);
+  optional(span, 'dutygate.tool', record.tool);
+  optional(span, 'dutygate.rule_id', record.rule_id);
+  optional(span, 'dutygate.clause', record.clause);
+  optional(span, 'dutygate.clause.source', outcome.clause?.source ?? null);
+  optional(span, 'dutygate.policy_version', record.policy_version);
+  optional(span, 'dutygate.approval_id', record.approval_id);
+  optional(span, 'dutygate.would_block_code', record.would_block_code);
+  optional(span, 'dutygate.params_hash', record.params_hash);
+  optional(span, 'dutygate.reason', record.reason);
+  optional(span, 'url.query', record.query === '' ? null : record.query);
+  addToolAttributes(span, record.agent_id, record.tool, outcome.jsonrpcId);
+  if (CODES[record.code].http === 503) span.setAttribute(ATTR_ERROR_TYPE, record.code);
+}
+
+function optional(span: AttributeSink, key: string, value: string | null): void {
+  if (value !== null) span.setAttribute(key, value);
 }
 
 /**

@@ -9,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
 import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
-import { checkAttributes, markOutcome } from './check-attributes.js';
+import { markOutcome, setCheckAttributes } from './check-attributes.js';
 import type { Telemetry } from './telemetry.js';
 import { recordedWithin } from './stamp-wait.js';
 import { headersOf, parentOf } from './trace-context.js';
@@ -85,7 +85,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     });
     telemetry.metrics?.recordCheck(outcome, seconds);
     if (span) {
-      span.setAttributes(checkAttributes(outcome, record));
+      setCheckAttributes(span, outcome, record);
       markOutcome(span, outcome, record);
     }
     const recording = recorder.record(record);

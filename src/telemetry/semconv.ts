@@ -1,4 +1,4 @@
-import type { Attributes } from '@opentelemetry/api';
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_RPC_METHOD, ATTR_RPC_SYSTEM_NAME, RPC_SYSTEM_NAME_VALUE_GRPC } from '@opentelemetry/semantic-conventions';
 import { MCP_METHOD_PREFIX, MCP_RESPONSE, MCP_STREAM, MCP_TOOL_PREFIX } from '../policy/tool-refs.js';
 
@@ -71,22 +71,36 @@ export function rpcAttributes(conventions: RpcConventions): Readonly<Attributes>
 }
 
 
+/** Something attributes are set on: a span, or an object through {@link attributeCollector}. */
+export interface AttributeSink {
+  setAttribute(key: string, value: AttributeValue): unknown;
+}
+
+/** An {@link AttributeSink} that writes into `target`. */
+export function attributeCollector(target: Attributes): AttributeSink {
+  return {
+    setAttribute(key, value) {
+      target[key] = value;
+    },
+  };
+}
+
 /**
- * Adds the GenAI and MCP attributes of a tool call to `target` (no object of its own: this runs
+ * Sets the GenAI and MCP attributes of a tool call on `target` (no object of its own: this runs
  * once per Check). `tool` is dutygate's tool name: `mcp:<name>` is an MCP `tools/call` of tool
  * `<name>`; `mcp.method:<m>` another MCP method; `mcp.stream` and `mcp.response` carry no
  * method; any other name is an HTTP tool of the policy. `jsonrpcId` is the request's `id`.
  */
-export function addToolAttributes(target: Attributes, agentId: string | null, tool: string | null, jsonrpcId: string | undefined): void {
-  if (agentId !== null) target[ATTR_GEN_AI_AGENT_ID] = agentId;
-  if (jsonrpcId !== undefined) target[ATTR_JSONRPC_REQUEST_ID] = jsonrpcId;
+export function addToolAttributes(target: AttributeSink, agentId: string | null, tool: string | null, jsonrpcId: string | undefined): void {
+  if (agentId !== null) target.setAttribute(ATTR_GEN_AI_AGENT_ID, agentId);
+  if (jsonrpcId !== undefined) target.setAttribute(ATTR_JSONRPC_REQUEST_ID, jsonrpcId);
   if (tool === null) return;
   if (tool.startsWith(MCP_TOOL_PREFIX)) {
-    target[ATTR_MCP_METHOD_NAME] = MCP_METHOD_NAME_VALUE_TOOLS_CALL;
-    target[ATTR_GEN_AI_TOOL_NAME] = tool.slice(MCP_TOOL_PREFIX.length);
+    target.setAttribute(ATTR_MCP_METHOD_NAME, MCP_METHOD_NAME_VALUE_TOOLS_CALL);
+    target.setAttribute(ATTR_GEN_AI_TOOL_NAME, tool.slice(MCP_TOOL_PREFIX.length));
   } else if (tool.startsWith(MCP_METHOD_PREFIX)) {
-    target[ATTR_MCP_METHOD_NAME] = tool.slice(MCP_METHOD_PREFIX.length);
+    target.setAttribute(ATTR_MCP_METHOD_NAME, tool.slice(MCP_METHOD_PREFIX.length));
   } else if (tool !== MCP_STREAM && tool !== MCP_RESPONSE) {
-    target[ATTR_GEN_AI_TOOL_NAME] = tool;
+    target.setAttribute(ATTR_GEN_AI_TOOL_NAME, tool);
   }
 }
