@@ -12,22 +12,13 @@ import { loadProtos } from '../../../src/authz/load-protos.js';
 import type { WireCheckResponse } from '../../../src/authz/wire-types.js';
 import type { CheckOutcome } from '../../../src/check/outcome.js';
 import { decodeEnvoyCheckResponse } from '../../helpers/envoy-client.js';
+import { ALLOW_OUTCOME } from './outcomes.js';
 
 const check = loadProtos().authorization['Check'];
 if (check === undefined) throw new Error('proto/ has no Authorization/Check');
 const reference = (response: WireCheckResponse): Buffer => check.responseSerialize(response);
 
-const base: CheckOutcome = {
-  decision: 'allow',
-  code: 'OK',
-  decisionId: '6f1c2a4e-8d3b-4f5a-9c7e-1b2d3e4f5a6b',
-  phase: 'policy',
-  policyVersion: '2026-11-21.1+0123456789ab',
-  agentId: 'finance-exec',
-  parentAgentId: 'planner',
-  shadow: false,
-  wouldBlock: false,
-};
+const base: CheckOutcome = ALLOW_OUTCOME;
 
 const long = 'v'.repeat(300);
 const outcomes: [string, CheckOutcome][] = [
