@@ -15,12 +15,14 @@
  *
  * A param is `_method` when the upstream would read it so, not when its raw text says so: keys
  * are percent- and `+`-decoded (`%5Fmethod`), case-folded, split on `;` as well as `&` (Rack's
- * historical separator), and mangled as PHP mangles them (`.method`, `_method[]`); multipart
+ * historical separator), and mangled as PHP mangles them (`.method`, `_method[]`, `_method[]x`,
+ * a name cut at a NUL); multipart
  * form fields count by their Content-Disposition name (also RFC 2231 `name*=`). A query
  * override spelled any other way than plainly cannot be stripped (the proxy removes raw keys),
  * so it is denied in either mode. A form body the proxy truncated may hide a `_method` past the
  * cut: it is denied (BODY_TOO_LARGE), as a truncated JSON body is. A body without a Content-Type
- * is judged as a urlencoded form (Rack reads an untyped POST body as one).
+ * is judged as a urlencoded form (Rack reads an untyped POST body as one), and a body whose
+ * Content-Type is repeated is judged under every type listed.
  */
 import { DutygateError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
@@ -140,18 +142,25 @@ function decodeFormComponent(raw: string): string {
  * become `_`).
  */
 function readsAsOverride(name: string): boolean {
-  let key = name.replace(/^ +/, '').toLowerCase();
+  // PHP reads a name as a C string (it ends at a NUL), and a `[…]` pair makes an array of what
+  // precedes it, whatever follows the `]`.
+  const nul = name.indexOf('\0');
+  let key = (nul < 0 ? name : name.slice(0, nul)).replace(/^ +/, '').toLowerCase();
   const bracket = key.indexOf('[');
-  if (bracket > 0 && key.endsWith(']')) key = key.slice(0, bracket);
+  if (bracket > 0 && key.indexOf(']', bracket) > 0) key = key.slice(0, bracket);
   return key.replace(/[ .[]/g, '_') === OVERRIDE_PARAM;
 }
 
 /** Refuses a form body that names `_method` (it cannot be stripped), or that was cut before the gate could read all of it. */
 function judgeFormBody(request: HttpRequest): void {
   const type = request.headers.get('content-type');
-  // No Content-Type at all is read as a form too: Rack parses an untyped POST body as one.
-  const urlencoded = type === undefined || FORM_TYPE.test(type);
-  if (!urlencoded && !MULTIPART_TYPE.test(type)) return;
+  // No Content-Type at all is read as a form too: Rack parses an untyped POST body as one. A
+  // repeated Content-Type arrives joined with commas, and upstreams differ on which one they
+  // read (Rack and Go the first, others the last): the body is judged under each listed type.
+  const types = type === undefined ? [] : type.split(',');
+  const urlencoded = type === undefined || types.some((listed) => FORM_TYPE.test(listed.trim()));
+  const multipart = types.some((listed) => MULTIPART_TYPE.test(listed.trim()));
+  if (!urlencoded && !multipart) return;
   if (request.bodyTruncated) {
     throw DutygateError.expected('BODY_TOO_LARGE', 'the form body was truncated by the proxy (larger than its max_request_bytes): a _method past the cut would go unseen');
   }
@@ -159,7 +168,9 @@ function judgeFormBody(request: HttpRequest): void {
   if (body === undefined || body.byteLength === 0) return;
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1');
   if (!mayHoldOverride(text)) return;
-  if (urlencoded ? namesOverride(overrideKeys(text)) : multipartNames(text).some(readsAsOverride)) throw DutygateError.expected('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
+  if ((urlencoded && namesOverride(overrideKeys(text))) || (multipart && multipartNames(text).some(readsAsOverride))) {
+    throw DutygateError.expected('METHOD_OVERRIDE', 'a form body carrying _method would change the method the upstream runs');
+  }
 }
 
 const CONTENT_DISPOSITION = /^content-disposition[ \t]*:([^\r\n]*)/gim;

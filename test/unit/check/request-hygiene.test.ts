@@ -80,6 +80,24 @@ describe('judgeMethodOverride', () => {
     expect(judgeMethodOverride(request('', { contentType: 'application/octet-stream', body: 'x', truncated: true }), 'deny', NONE)).toBe(NONE);
   });
 
+  it('judges the body under every media type a repeated Content-Type lists (the upstream may read either one)', () => {
+    // Two Content-Type lines arrive joined with a comma (parse-check-request.ts); Rack and Go read
+    // the first, others the last: the form's _method must be found whichever the gate sees first.
+    for (const contentType of ['application/json,application/x-www-form-urlencoded', 'text/plain, multipart/form-data; boundary=XyZ']) {
+      const body = contentType.includes('multipart') ? '--XyZ\r\nContent-Disposition: form-data; name="_method"\r\n\r\nDELETE\r\n--XyZ--\r\n' : '_method=DELETE';
+      expect(codeOf(() => judgeMethodOverride(request('', { contentType, body }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+    }
+    expect(codeOf(() => judgeMethodOverride(request('', { contentType: 'application/json, application/x-www-form-urlencoded', body: 'a=1', truncated: true }), 'deny', NONE))).toBe('BODY_TOO_LARGE');
+    expect(judgeMethodOverride(request('', { contentType: 'application/json,text/plain', body: '_method=DELETE' }), 'deny', NONE)).toBe(NONE);
+  });
+
+  it('reads a param name as PHP registers it: up to a bracket pair with anything after it, and up to a NUL', () => {
+    for (const query of ['_method[]x=DELETE', '_method[a]b=DELETE', '_method%00junk=DELETE', '_method%00=DELETE']) {
+      expect(codeOf(() => judgeMethodOverride(request(query), 'strip', NONE))).toBe('METHOD_OVERRIDE');
+    }
+    expect(judgeMethodOverride(request('_method[=DELETE'), 'deny', NONE)).toBe(NONE);
+  });
+
   it('still judges the override headers', () => {
     expect(codeOf(() => judgeMethodOverride(request('', { headers: { 'x-http-method-override': 'DELETE' } }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
     expect(judgeMethodOverride(request('', { headers: { 'x-method-override': 'DELETE' } }), 'strip', NONE)).toEqual({ headers: ['x-method-override'], query: [] });
