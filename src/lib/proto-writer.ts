@@ -29,13 +29,6 @@ export class ProtoWriter {
     return copy;
   }
 
-  /** A copy of the bytes written so far as a Buffer (from Node's pool when small): what gRPC sends. */
-  toBuffer(): Buffer {
-    const copy = Buffer.allocUnsafe(this.pos);
-    this.buffer.copy(copy, 0, 0, this.pos);
-    return copy;
-  }
-
   reset(): void {
     this.pos = 0;
   }

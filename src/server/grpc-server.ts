@@ -1,8 +1,6 @@
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { ChannelOptions } from '@grpc/grpc-js';
-import { encodeCheckResponse } from '../authz/encode-check-response.js';
 import { loadProtos } from '../authz/load-protos.js';
-import type { LoadedProtos } from '../authz/load-protos.js';
 import type { LimitsConfig, ListenConfig } from '../config/types.js';
 import { createCheckHandler } from './grpc-check-handler.js';
 import type { CheckFunction, FallbackDenyListener } from '../check/check-function.js';
@@ -58,23 +56,11 @@ export function grpcServerOptions(limits: LimitsConfig): ChannelOptions {
   };
 }
 
-/**
- * The Authorization service as proto-loader defines it, with the Check response written by
- * `encodeCheckResponse` (the same bytes, without protobufjs' object conversion on every Check).
- */
-function authorizationService(protos: LoadedProtos): LoadedProtos['authorization'] {
-  const check = protos.authorization['Check'];
-  if (check === undefined) throw new Error('proto/ defines no Authorization/Check method');
-  // The handler answers only WireCheckResponse objects (grpc-check-handler.ts), the encoder's input.
-  const responseSerialize = encodeCheckResponse as (value: object) => Buffer;
-  return { ...protos.authorization, Check: { ...check, responseSerialize } };
-}
-
 /** Starts the gRPC server with `envoy.service.auth.v3.Authorization` and `grpc.health.v1.Health`. */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcServer> {
   const protos = loadProtos();
   const server = new Server(grpcServerOptions(options.limits));
-  server.addService(authorizationService(protos), {
+  server.addService(protos.authorization, {
     Check: createCheckHandler({
       limits: options.limits,
       check: options.check,

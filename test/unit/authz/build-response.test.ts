@@ -4,10 +4,21 @@ import { loadProtos } from '../../../src/authz/load-protos.js';
 import type { CheckOutcome } from '../../../src/check/outcome.js';
 import type { Code } from '../../../src/errors.js';
 import { decodeEnvoyCheckResponse, summarizeCheckResponse } from '../../helpers/envoy-client.js';
-import { ALLOW_OUTCOME, DECISION_ID } from './outcomes.js';
 
 const OVERWRITE = 'OVERWRITE_IF_EXISTS_OR_ADD';
-const allow: CheckOutcome = ALLOW_OUTCOME;
+const DECISION_ID = '6f1c2a4e-8d3b-4f5a-9c7e-1b2d3e4f5a6b';
+
+const allow: CheckOutcome = {
+  decision: 'allow',
+  code: 'OK',
+  decisionId: DECISION_ID,
+  phase: 'policy',
+  policyVersion: '2026-11-21.1+0123456789ab',
+  agentId: 'finance-exec',
+  parentAgentId: 'planner',
+  shadow: false,
+  wouldBlock: false,
+};
 
 const header = (key: string, value: string) => ({ header: { key, value }, append_action: OVERWRITE });
 
