@@ -7,60 +7,30 @@
  * (single closed-loop runs here swing by ±30 %). The first two rounds are warm-up and left out of
  * the median. Informative only: prints, never fails on numbers.
  *
- * A variant is `PAIRED_A` / `PAIRED_B`:
- * - a JSON object of extra environment, e.g. `{"OTEL_TRACES_EXPORTER":"none"}` (default `{}`);
- * - `dist:DIR`: the gate of another build (a copy of dist/ made before a change);
- * - `flags:--a --b`: node flags before the gate's script.
+ * The variants are `PAIRED_A` / `PAIRED_B` (servers/gate-variant.ts): extra environment as JSON,
+ * `dist:DIR` or `flags:…`.
  */
-import { join } from 'node:path';
 import { connectCheckClient } from './load/check-client.js';
 import { runClosedLoop } from './load/closed-loop.js';
 import { pinLoadGenerator } from './measure/pinning.js';
 import { spread } from './measure/stats.js';
-import { DIST_CLI } from './repo-paths.js';
 import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
-import type { BenchSetup } from './servers/bench-setup.js';
-import { startOtlpSink, tracedGateEnv } from './servers/contenders.js';
-import { startServerProcess } from './servers/server-process.js';
+import { startOtlpSink } from './servers/contenders.js';
+import { gateVariantOf, startGateVariant } from './servers/gate-variant.js';
 import type { ServerProcess } from './servers/server-process.js';
-import type { Pinning } from './measure/pinning.js';
 import { createWorkload } from './workload/workload.js';
-
-interface Variant {
-  readonly name: 'A' | 'B';
-  readonly env: Record<string, string>;
-  readonly script: string;
-  readonly flags: readonly string[];
-}
 
 const WARM_UP_ROUNDS = 2;
 const rounds = Math.max(WARM_UP_ROUNDS + 1, Number(process.argv[2] ?? 8));
 
-function variantOf(name: 'A' | 'B', spec: string | undefined): Variant {
-  if (spec === undefined || spec === '') return { name, env: {}, script: DIST_CLI, flags: [] };
-  if (spec.startsWith('dist:')) return { name, env: {}, script: join(spec.slice(5), 'cli', 'main.js'), flags: [] };
-  if (spec.startsWith('flags:')) return { name, env: {}, script: DIST_CLI, flags: spec.slice(6).split(' ').filter((flag) => flag !== '') };
-  return { name, env: JSON.parse(spec) as Record<string, string>, script: DIST_CLI, flags: [] };
-}
-
-function startVariant(variant: Variant, setup: BenchSetup, pinning: Pinning, otlpEndpoint: string): Promise<ServerProcess> {
-  return startServerProcess({
-    name: `paired-${variant.name}`,
-    pinning,
-    logFile: join(setup.outDir, `paired-${variant.name}.log`),
-    env: { ...tracedGateEnv(otlpEndpoint), ...variant.env },
-    nodeArgs: [...variant.flags, variant.script, 'serve', '--config', setup.memoryConfig],
-  });
-}
-
-const variants = [variantOf('A', process.env['PAIRED_A']), variantOf('B', process.env['PAIRED_B'])] as const;
+const variants = [gateVariantOf('A', process.env['PAIRED_A']), gateVariantOf('B', process.env['PAIRED_B'])] as const;
 const pinning = pinLoadGenerator();
 const setup = await createBenchSetup();
 const sink = await startOtlpSink(setup, pinning);
 const servers: ServerProcess[] = [];
 try {
   const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
-  for (const variant of variants) servers.push(await startVariant(variant, setup, pinning, otlpEndpoint));
+  for (const variant of variants) servers.push(await startGateVariant(variant, setup, pinning, otlpEndpoint));
   const clients = await Promise.all(servers.map((server) => connectCheckClient(server.port, 500, 4)));
   const workloads = variants.map((_, i) => createWorkload({ minter: setup.minter, seed: 21 + i, tokenTtlSeconds: 120 }));
   const ratios: number[] = [];

@@ -6,7 +6,7 @@ import type { LoadRun } from '../load/load-run.js';
 import type { RedisProbe } from '../servers/redis-probe.js';
 import type { ServerProcess } from '../servers/server-process.js';
 import { busyFraction, readCoreTimes } from './core-usage.js';
-import { ownCpuSeconds } from './proc-stats.js';
+import { ownCpuSeconds, readMainThreadRunDelaySeconds } from './proc-stats.js';
 import { summarizeLatencies } from './stats.js';
 import type { LatencySummary } from './stats.js';
 
@@ -34,6 +34,12 @@ export interface PhaseSample {
    */
   readonly foreignServerCpu: number;
   readonly foreignClientCpu: number;
+  /**
+   * Milliseconds per second the server's main thread was runnable but not running: another task
+   * had its CPU — one of the server's own threads (GC helpers, the threadpool, a worker) or another
+   * process. NaN when unknown. Its latency shows such waits whoever caused them.
+   */
+  readonly runQueueWaitMsPerSecond: number;
 }
 
 /** Which CPUs the server and the load generator run on (undefined when unpinned). */
@@ -48,11 +54,13 @@ export async function measurePhase(server: ServerProcess, redis: RedisProbe | un
   const clientBefore = ownCpuSeconds();
   const coresBefore = readCoreTimes();
   const redisBefore = redis ? await redis.cpuSeconds() : undefined;
+  const waitedBefore = readMainThreadRunDelaySeconds(server.pid) ?? Number.NaN;
   const startedAt = performance.now();
   const result = await run();
   const seconds = (performance.now() - startedAt) / 1000;
   const serverAfter = server.cpuSeconds();
   if (!server.alive() || serverAfter === undefined) throw new Error(`${server.name} exited during the phase`);
+  const waitedAfter = readMainThreadRunDelaySeconds(server.pid) ?? Number.NaN;
   const coresAfter = readCoreTimes();
   const redisAfter = redis ? await redis.cpuSeconds() : undefined;
   const serverCpu = (serverAfter - serverBefore) / seconds;
@@ -77,5 +85,6 @@ export async function measurePhase(server: ServerProcess, redis: RedisProbe | un
     // Redis runs unpinned; its CPU is not ours to subtract, so it counts as foreign here.
     foreignServerCpu: foreign(cpus.server, serverCpu),
     foreignClientCpu: foreign(cpus.client, clientCpu),
+    runQueueWaitMsPerSecond: ((waitedAfter - waitedBefore) * 1000) / seconds,
   };
 }

@@ -65,6 +65,24 @@ function statCpuSeconds(file: string): number | undefined {
   return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLOCK_TICKS : undefined;
 }
 
+/**
+ * Seconds the main thread of `pid` has spent runnable but waiting for a CPU (the second field of
+ * its schedstat, nanoseconds): time another task — a thread of its own or another process —
+ * held the CPU it is pinned to. A hypervisor's
+ * steal is not in it (the guest kernel does not see its vCPU stopped); undefined when the kernel
+ * keeps no schedstats or the process is gone.
+ */
+export function readMainThreadRunDelaySeconds(pid: number): number | undefined {
+  let schedstat: string;
+  try {
+    schedstat = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const waited = Number(schedstat.split(' ')[1]);
+  return Number.isFinite(waited) ? waited / 1e9 : undefined;
+}
+
 /** Resident set size in bytes (VmRSS); undefined once the process is gone. */
 export function readRssBytes(pid: number): number | undefined {
   let status: string;

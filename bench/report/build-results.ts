@@ -59,6 +59,7 @@ function serverResult(run: ContenderRun, rates: ReadonlyMap<number, number>): Re
       ...(samples.some((s) => s.redisCpu !== undefined) ? { redis_cpu: of(samples, (s) => s.redisCpu, 2) } : {}),
       send_lag_p99_ms: of(samples, (s) => s.sendLag?.p99),
       foreign_server_cpu: of(samples, (s) => s.foreignServerCpu, 2),
+      run_queue_wait_ms_per_s: of(samples, (s) => s.runQueueWaitMsPerSecond, 1),
       rpc_errors: sum(samples, (s) => s.rpcErrors),
       failed_closed: sum(samples, (s) => s.unavailable),
       unexpected: sum(samples, (s) => s.mismatches),

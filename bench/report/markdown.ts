@@ -11,6 +11,8 @@ interface OpenView {
   readonly p99_ms: StoredSpread;
   readonly p999_ms: StoredSpread;
   readonly rpc_errors: number;
+  /** Median ms per second the server's main thread waited for its CPU (absent in older results). */
+  readonly run_queue_wait_ms_per_s?: StoredSpread;
   /** Traced gates: spans received / decision records written in this rate's phases. */
   readonly span_coverage?: number | null;
 }
@@ -132,6 +134,14 @@ export function renderMarkdown(results: ResultsView): string {
         return open ? `${n(open.p50_ms.median, 2)} / ${n(open.p99_ms.median, 2)} / ${n(open.p999_ms.median, 2)}${open.rpc_errors > 0 ? ` (${open.rpc_errors} errors)` : ''}` : '–';
       });
       lines.push(`| ${key} | ${cells.join(' | ')} |`);
+    }
+    const waits = servers.flatMap(([key, server]) => {
+      const perRate = rates.map((rate) => server.open?.[rate]?.run_queue_wait_ms_per_s?.median);
+      return perRate.some((wait) => wait !== undefined && wait !== null) ? [`${key} ${perRate.map((wait) => n(wait ?? null, 0)).join(' / ')}`] : [];
+    });
+    if (waits.length > 0) {
+      lines.push('');
+      lines.push(`Main thread runnable but waiting for its CPU (another task on it: a thread of its own or another process; /proc schedstat, a hypervisor's steal not included), ms per second at ${rates.map((rate) => `${rate} %`).join(' / ')}: ${waits.join('; ')}.`);
     }
   }
   lines.push('');

@@ -33,6 +33,7 @@ function sample(throughput: number, cpuUs: number): PhaseSample {
     exhausted: false,
     foreignServerCpu: 0,
     foreignClientCpu: 0,
+    runQueueWaitMsPerSecond: Number.NaN,
   };
 }
 
