@@ -10,32 +10,16 @@
  * The variants are `PAIRED_A` / `PAIRED_B` (servers/gate-variant.ts): extra environment as JSON,
  * `dist:DIR` or `flags:…`.
  */
-import { connectCheckClient } from './load/check-client.js';
-import type { CheckClient } from './load/check-client.js';
 import { runClosedLoop } from './load/closed-loop.js';
 import { runOpenLoop } from './load/open-loop.js';
-import { pinLoadGenerator } from './measure/pinning.js';
 import { spread, summarizeLatencies } from './measure/stats.js';
-import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
-import { startOtlpSink } from './servers/contenders.js';
-import { gateVariantOf, startGateVariant } from './servers/gate-variant.js';
-import type { ServerProcess } from './servers/server-process.js';
-import { createWorkload } from './workload/workload.js';
+import { withGatePair } from './servers/gate-variant.js';
 
 const rate = Number(process.argv[2] ?? 565);
 const rounds = Math.max(2, Number(process.argv[3] ?? 8));
 const ROUND_MS = 4000;
 
-const variants = [gateVariantOf('A', process.env['PAIRED_A']), gateVariantOf('B', process.env['PAIRED_B'])] as const;
-const pinning = pinLoadGenerator();
-const setup = await createBenchSetup();
-const sink = await startOtlpSink(setup, pinning);
-const servers: ServerProcess[] = [];
-try {
-  const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
-  for (const variant of variants) servers.push(await startGateVariant(variant, setup, pinning, otlpEndpoint));
-  const clients: CheckClient[] = await Promise.all(servers.map((server) => connectCheckClient(server.port, 500, 4)));
-  const workloads = variants.map((_, i) => createWorkload({ minter: setup.minter, seed: 31 + i, tokenTtlSeconds: 120 }));
+await withGatePair(31, async ({ variants, clients, workloads }) => {
   for (const [i, client] of clients.entries()) await runClosedLoop(client, workloads[i]!.build(9000), { concurrency: 32, durationMs: 5000 });
   const p99s: number[][] = [[], []];
   for (let round = 0; round < rounds; round++) {
@@ -47,11 +31,6 @@ try {
       process.stdout.write(`round ${round}${round === 0 ? ' (warm-up)' : ''} ${variants[i]!.name}: p50 ${latency.p50.toFixed(2)} / p99 ${latency.p99.toFixed(2)} / p99.9 ${latency.p999.toFixed(2)} ms, ${run.rpcErrors} RPC errors\n`);
     }
   }
-  for (const client of clients) client.close();
   const [a, b] = p99s.map((runs) => spread(runs));
   process.stdout.write(`p99 at ${rate}/s: A median ${a!.median.toFixed(2)} ms (${a!.min.toFixed(2)}–${a!.max.toFixed(2)}), B median ${b!.median.toFixed(2)} ms (${b!.min.toFixed(2)}–${b!.max.toFixed(2)})\n`);
-} finally {
-  for (const server of servers) await server.stop();
-  await sink.stop();
-  await removeBenchSetup(setup);
-}
+});

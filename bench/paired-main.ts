@@ -10,29 +10,14 @@
  * The variants are `PAIRED_A` / `PAIRED_B` (servers/gate-variant.ts): extra environment as JSON,
  * `dist:DIR` or `flags:…`.
  */
-import { connectCheckClient } from './load/check-client.js';
 import { runClosedLoop } from './load/closed-loop.js';
-import { pinLoadGenerator } from './measure/pinning.js';
 import { spread } from './measure/stats.js';
-import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
-import { startOtlpSink } from './servers/contenders.js';
-import { gateVariantOf, startGateVariant } from './servers/gate-variant.js';
-import type { ServerProcess } from './servers/server-process.js';
-import { createWorkload } from './workload/workload.js';
+import { withGatePair } from './servers/gate-variant.js';
 
 const WARM_UP_ROUNDS = 2;
 const rounds = Math.max(WARM_UP_ROUNDS + 1, Number(process.argv[2] ?? 8));
 
-const variants = [gateVariantOf('A', process.env['PAIRED_A']), gateVariantOf('B', process.env['PAIRED_B'])] as const;
-const pinning = pinLoadGenerator();
-const setup = await createBenchSetup();
-const sink = await startOtlpSink(setup, pinning);
-const servers: ServerProcess[] = [];
-try {
-  const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
-  for (const variant of variants) servers.push(await startGateVariant(variant, setup, pinning, otlpEndpoint));
-  const clients = await Promise.all(servers.map((server) => connectCheckClient(server.port, 500, 4)));
-  const workloads = variants.map((_, i) => createWorkload({ minter: setup.minter, seed: 21 + i, tokenTtlSeconds: 120 }));
+await withGatePair(21, async ({ servers, clients, workloads }) => {
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const slices = workloads.map((workload) => workload.build(9000));
@@ -45,11 +30,6 @@ try {
     if (round >= WARM_UP_ROUNDS) ratios.push(ratio);
     process.stdout.write(`round ${round}${round < WARM_UP_ROUNDS ? ' (warm-up)' : ''}: A ${Math.round(perCheck[0]!)} µs, B ${Math.round(perCheck[1]!)} µs CPU per Check; B/A ${ratio.toFixed(3)}\n`);
   }
-  for (const client of clients) client.close();
   const summary = spread(ratios);
   process.stdout.write(`B/A CPU per Check: median ${summary.median.toFixed(3)} (${summary.min.toFixed(3)}–${summary.max.toFixed(3)}) over ${ratios.length} rounds\n`);
-} finally {
-  for (const server of servers) await server.stop();
-  await sink.stop();
-  await removeBenchSetup(setup);
-}
+});

@@ -5,10 +5,16 @@
  * - `flags:--a --b`: node flags before the gate's script.
  */
 import { join } from 'node:path';
-import { DIST_CLI } from '../repo-paths.js';
+import { connectCheckClient } from '../load/check-client.js';
+import type { CheckClient } from '../load/check-client.js';
+import { pinLoadGenerator } from '../measure/pinning.js';
 import type { Pinning } from '../measure/pinning.js';
+import { DIST_CLI } from '../repo-paths.js';
+import { createWorkload } from '../workload/workload.js';
+import type { Workload } from '../workload/workload.js';
+import { createBenchSetup, removeBenchSetup } from './bench-setup.js';
 import type { BenchSetup } from './bench-setup.js';
-import { tracedGateEnv } from './contenders.js';
+import { startOtlpSink, tracedGateEnv } from './contenders.js';
 import { startServerProcess } from './server-process.js';
 import type { ServerProcess } from './server-process.js';
 
@@ -37,4 +43,38 @@ export function startGateVariant(variant: GateVariant, setup: BenchSetup, pinnin
     env: { ...tracedGateEnv(otlpEndpoint), ...variant.env },
     nodeArgs: [...variant.flags, variant.script, 'serve', '--config', setup.memoryConfig],
   });
+}
+
+/** Two running gates, A and B, each with its own client and workload (index 0 is A). */
+export interface GatePair {
+  readonly variants: readonly [GateVariant, GateVariant];
+  readonly servers: readonly ServerProcess[];
+  readonly clients: readonly CheckClient[];
+  readonly workloads: readonly Workload[];
+}
+
+/**
+ * Starts the gates `PAIRED_A` and `PAIRED_B` name (with the OTLP sink they export to), runs
+ * `measure` on them, and takes everything down again, whatever `measure` did. `seed` seeds A's
+ * workload (B's is the next one), so the two never send the same tokens.
+ */
+export async function withGatePair(seed: number, measure: (pair: GatePair) => Promise<void>): Promise<void> {
+  const variants = [gateVariantOf('A', process.env['PAIRED_A']), gateVariantOf('B', process.env['PAIRED_B'])] as const;
+  const pinning = pinLoadGenerator();
+  const setup = await createBenchSetup();
+  const sink = await startOtlpSink(setup, pinning);
+  const servers: ServerProcess[] = [];
+  const clients: CheckClient[] = [];
+  try {
+    const otlpEndpoint = `http://127.0.0.1:${sink.port}`;
+    for (const variant of variants) servers.push(await startGateVariant(variant, setup, pinning, otlpEndpoint));
+    for (const server of servers) clients.push(await connectCheckClient(server.port, 500, 4));
+    const workloads = variants.map((_, i) => createWorkload({ minter: setup.minter, seed: seed + i, tokenTtlSeconds: 120 }));
+    await measure({ variants, servers, clients, workloads });
+  } finally {
+    for (const client of clients) client.close();
+    for (const server of servers) await server.stop();
+    await sink.stop();
+    await removeBenchSetup(setup);
+  }
 }
