@@ -64,7 +64,7 @@ export const CODES = {
   MCP_MALFORMED: badRequest('the MCP JSON-RPC message is not a valid request or notification'),
   MCP_HEADER_MISMATCH: badRequest('`Mcp-Method` / `Mcp-Name` are missing (MCP 2026-07-28 and later), undecodable, or disagree with the body'),
   MCP_TOOL_NAME: badRequest('the MCP tool name is not 1–128 characters of `A-Z a-z 0-9 _ - . /` (`limits.max_tool_name_length`, `limits.tool_name_extra_chars`)'),
-  METHOD_OVERRIDE: badRequest('the request carries a method-override header or `_method` query param (`limits.method_override`)'),
+  METHOD_OVERRIDE: badRequest('the request carries a method-override header, or a `_method` query param or body member (`limits.method_override`)'),
   // policy (docs/design.md §4): 403
   NO_TOOL: forbidden('the request maps to no tool and the policy default is deny'),
   NO_RULE: forbidden('no rule matched the tool call and the policy default is deny'),

@@ -22,11 +22,17 @@
  * so it is denied in either mode. A form body the proxy truncated may hide a `_method` past the
  * cut: it is denied (BODY_TOO_LARGE), as a truncated JSON body is. A body without a Content-Type
  * is judged as a urlencoded form (Rack reads an untyped POST body as one), and a body whose
- * Content-Type is repeated is judged under every type listed.
+ * Content-Type is repeated is judged under every type listed. A JSON object body with a top-level
+ * `_method` member (in any case, in any escaping) is refused too: Laravel reads its method
+ * override from the JSON input, and Express' method-override is often pointed at `req.body` —
+ * the body is judged as JSON when it starts like an object, whatever its type. Of a truncated one
+ * only the part the gate saw is judged: a cut JSON body is the mapping's to refuse for an HTTP tool
+ * (BODY_TOO_LARGE), and an MCP call with a cut body is judged from its headers by design.
  */
 import { DutygateError } from '../errors.js';
 import type { CompiledPolicy } from '../policy/compile-policy.js';
 import type { HttpRequest } from '../request/http-request.js';
+import { startsLikeJsonObject } from '../request/json-object-body.js';
 
 /** Headers and query params the ok_response removes. */
 export interface RequestStrip {
@@ -39,6 +45,11 @@ const OVERRIDE_PARAM = '_method';
 const GATE_PREFIX = 'x-dutygate-';
 const FORM_TYPE = /^application\/x-www-form-urlencoded\s*(?:;|$)/i;
 const MULTIPART_TYPE = /^multipart\/form-data\s*(?:;|$)/i;
+/**
+ * Every JSON spelling of a `_method` key, in any case: each character literal or as a `\u00XX`
+ * escape. A body without one is not parsed a second time here.
+ */
+const JSON_OVERRIDE_HINT = /(?:_|\\u005f)(?:m|\\u00[46]d)(?:e|\\u00[46]5)(?:t|\\u00[57]4)(?:h|\\u00[46]8)(?:o|\\u00[46]f)(?:d|\\u00[46]4)/i;
 
 const ruleHeaders = new WeakMap<CompiledPolicy, RequestStrip>();
 
@@ -65,6 +76,7 @@ export function gateOwnedHeaders(policy: CompiledPolicy, request: HttpRequest): 
  */
 export function judgeMethodOverride(request: HttpRequest, mode: 'deny' | 'strip', owned: RequestStrip): RequestStrip {
   judgeFormBody(request);
+  judgeJsonBody(request);
   // The common call carries no override channel: answered without allocating anything.
   if (!OVERRIDE_HEADERS.some((name) => request.headers.has(name)) && !mayHoldOverride(request.query)) return owned;
   const overrideHeaders = OVERRIDE_HEADERS.filter((name) => request.headers.has(name));
@@ -150,6 +162,35 @@ function readsAsOverride(name: string): boolean {
   if (bracket > 0 && key.indexOf(']', bracket) > 0) key = key.slice(0, bracket);
   return key.replace(/[ .[]/g, '_') === OVERRIDE_PARAM;
 }
+
+/**
+ * Refuses a JSON object body with a top-level member that reads as `_method` (it cannot be
+ * stripped either); of a body the proxy cut, one that spells `_method` anywhere in what is left.
+ * A body that is not JSON to `JSON.parse` is not judged further: an upstream cannot read a member
+ * from it either, and the mapping refuses it for a mapped tool (BODY_MALFORMED).
+ */
+function judgeJsonBody(request: HttpRequest): void {
+  const body = request.body;
+  if (body === undefined || !startsLikeJsonObject(body)) return;
+  if (!JSON_OVERRIDE_HINT.test(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1'))) return;
+  // A cut body cannot be parsed, and the spelling may well be its member: refused unread.
+  if (request.bodyTruncated) {
+    throw DutygateError.expected('METHOD_OVERRIDE', 'a truncated JSON body spells _method: it may carry a method override');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(JSON_TEXT.decode(body));
+  } catch {
+    return;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  if (Object.keys(value).some((key) => key.toLowerCase() === OVERRIDE_PARAM)) {
+    throw DutygateError.expected('METHOD_OVERRIDE', 'a JSON body carrying a top-level _method would change the method the upstream runs');
+  }
+}
+
+// Not fatal: a reader that replaces invalid UTF-8 still finds the member (over-refusing is safe).
+const JSON_TEXT = new TextDecoder('utf-8');
 
 /** Refuses a form body that names `_method` (it cannot be stripped), or that was cut before the gate could read all of it. */
 function judgeFormBody(request: HttpRequest): void {

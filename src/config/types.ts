@@ -156,7 +156,8 @@ export interface LimitsConfig {
   readonly toolNameExtraChars: string;
   /**
    * `X-HTTP-Method-Override`, `X-HTTP-Method`, `X-Method-Override` or a `_method` query param:
-   * `deny` (METHOD_OVERRIDE, default) or `strip` them before the upstream sees them.
+   * `deny` (METHOD_OVERRIDE, default) or `strip` them before the upstream sees them. A `_method`
+   * in a form or JSON body cannot be stripped and is denied either way.
    */
   readonly methodOverride: 'deny' | 'strip';
   /** Checks running the pipeline at once (32); more wait in line (src/check/admission.ts). */

@@ -125,6 +125,16 @@ describe('hostile input through the gate (issue 13)', () => {
       const r = await f.check({ ...PAYMENTS, path: `/payments${query}`, headers: { ...PAYMENTS.headers, ...extra }, body, ...(await finance()) });
       expect(r.body).toMatchObject({ decision: 'deny', code: 'METHOD_OVERRIDE' });
     });
+
+    // Found at stop 25: Laravel reads _method from a JSON body, and method-override is often
+    // pointed at req.body; a JSON member was not judged at all.
+    it.each([
+      ['a plain member', '{"payment_id":"p-mo","amount":100,"destination":"acct_ABCDEFGH12","_method":"DELETE"}'],
+      ['an escaped member', '{"payment_id":"p-mo","amount":100,"destination":"acct_ABCDEFGH12","\\u005fmethod":"DELETE"}'],
+    ])('a method override by %s of the JSON body is denied', async (_name, body) => {
+      const r = await f.check({ ...PAYMENTS, body, ...(await finance()) });
+      expect(r.body).toMatchObject({ decision: 'deny', code: 'METHOD_OVERRIDE' });
+    });
   });
 });
 

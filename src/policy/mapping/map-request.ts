@@ -2,6 +2,7 @@ import { DutygateError } from '../../errors.js';
 import type { CompiledPolicy, CompiledTool } from '../compiled.js';
 import type { ToolCall } from '../types.js';
 import type { HttpRequest } from '../../request/http-request.js';
+import { startsLikeJsonObject } from '../../request/json-object-body.js';
 import { checkDeclaredParams } from '../declared-params.js';
 import { foldKey } from './case-fold.js';
 import { mapMcp } from './map-mcp.js';
@@ -96,7 +97,7 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 /** The body's top-level object, undefined when there is none to read; throws when it cannot be read. */
 function jsonBody(request: HttpRequest, limits: JsonLimits): Record<string, unknown> | undefined {
   const bytes = request.body;
-  const json = JSON_TYPE.test(request.headers.get('content-type') ?? '') || startsWithBrace(bytes);
+  const json = JSON_TYPE.test(request.headers.get('content-type') ?? '') || startsLikeJsonObject(bytes);
   if (!json) return undefined;
   // A cut body may hide a member (a second `amount`) past the cut: judge nothing from it.
   if (request.bodyTruncated) throw DutygateError.expected('BODY_TOO_LARGE', 'the request body was truncated by the proxy (larger than its max_request_bytes)');
@@ -105,13 +106,4 @@ function jsonBody(request: HttpRequest, limits: JsonLimits): Record<string, unkn
   if (!parsed.ok) throw DutygateError.expected(parsed.code, parsed.reason);
   const value = parsed.value;
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function startsWithBrace(bytes: Uint8Array | undefined): boolean {
-  if (bytes === undefined) return false;
-  for (const byte of bytes) {
-    if (byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d) continue;
-    return byte === 0x7b;
-  }
-  return false;
 }

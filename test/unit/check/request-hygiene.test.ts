@@ -103,3 +103,36 @@ describe('judgeMethodOverride', () => {
     expect(judgeMethodOverride(request('', { headers: { 'x-method-override': 'DELETE' } }), 'strip', NONE)).toEqual({ headers: ['x-method-override'], query: [] });
   });
 });
+
+describe('judgeMethodOverride: a JSON body (Laravel reads _method from JSON input; method-override pointed at req.body)', () => {
+  const json = 'application/json';
+
+  it('refuses a top-level _method member in any case and any escaping, in deny and in strip mode', () => {
+    const bodies = ['{"_method":"DELETE"}', '{"amount":10,"_METHOD":"PUT"}', '{"\\u005fmethod":"DELETE"}', '{"\\u005Fmethod":"DELETE"}', '{"_\\u006Dethod":"DELETE"}', '{"_\\u004dethod":"DELETE"}', '{"\\u005F\\u006D\\u0045THOD":"DELETE"}', '{"\\u005f\\u006d\\u0065\\u0074\\u0068\\u006f\\u0064":"DELETE"}', ' \r\n\t{"_method":"DELETE"}', '{"_method":"POST","_method":"DELETE"}'];
+    for (const body of bodies) {
+      expect(codeOf(() => judgeMethodOverride(request('', { contentType: json, body }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+      expect(codeOf(() => judgeMethodOverride(request('', { contentType: json, body }), 'strip', NONE))).toBe('METHOD_OVERRIDE');
+    }
+  });
+
+  it('judges a body that starts like a JSON object whatever its Content-Type says, after a byte order mark too', () => {
+    for (const contentType of [undefined, 'text/plain', 'application/vnd.api+json', 'text/plain, application/json', 'application/octet-stream']) {
+      const options = contentType === undefined ? { body: '{"_method":"DELETE"}' } : { contentType, body: '{"_method":"DELETE"}' };
+      expect(codeOf(() => judgeMethodOverride(request('', options), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+    }
+    expect(codeOf(() => judgeMethodOverride(request('', { contentType: json, body: '\xef\xbb\xbf{"_method":"DELETE"}' }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+  });
+
+  it('refuses a truncated JSON body that spells _method in what is left; the rest of a cut body is the mapping\'s to judge', () => {
+    expect(codeOf(() => judgeMethodOverride(request('', { contentType: json, body: '{"amount":10,"_method":"DEL', truncated: true }), 'deny', NONE))).toBe('METHOD_OVERRIDE');
+    expect(codeOf(() => judgeMethodOverride(request('', { contentType: json, body: '{"\\u005fmethod', truncated: true }), 'strip', NONE))).toBe('METHOD_OVERRIDE');
+    expect(judgeMethodOverride(request('', { contentType: json, body: '{"amount":10,', truncated: true }), 'deny', NONE)).toBe(NONE);
+  });
+
+  it('lets through bodies that only look alike: nested, as a value, another name, an array, not JSON', () => {
+    const bodies = ['{"amount":10}', '{"filter":{"_method":"DELETE"}}', '{"note":"_method"}', '{"user_metadata":{"a":1},"_max":3}', '{"_methods":1}', '{" _method":"DELETE"}', '[{"_method":"DELETE"}]', '{"_method":', '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","arguments":{"_method":"x"}}}'];
+    for (const body of bodies) {
+      expect(judgeMethodOverride(request('', { contentType: json, body }), 'deny', NONE)).toBe(NONE);
+    }
+  });
+});

@@ -68,6 +68,8 @@ describe('mapRequest: params', () => {
     ['JSON body members join path and query', { path: '/payments/p1/approve', query: 'v=1', body: { note: 'ok', amount: 5 } }, { payment_id: 'p1', v: '1', note: 'ok', amount: 5 }],
     ['a source may repeat an equal value', { path: '/payments/p1/approve', query: 'payment_id=p1', body: { payment_id: 'p1' } }, { payment_id: 'p1' }],
     ['a JSON body without content type, starting with {', { path: '/payments/p1/approve', headers: {}, body: '  {"amount": 7}' }, { payment_id: 'p1', amount: 7 }],
+    // A reader that strips a byte order mark (body-parser does) takes this body for JSON too.
+    ['a JSON body after a byte order mark, under a non-JSON type', { path: '/payments/p1/approve', headers: { 'content-type': 'text/plain' }, body: '\uFEFF {"amount": 7}' }, { payment_id: 'p1', amount: 7 }],
     ['+json content types are JSON', { path: '/payments/p1/approve', headers: { 'content-type': 'application/merge-patch+json; charset=utf-8' }, body: '{"a":1}' }, { payment_id: 'p1', a: 1 }],
     ['a non-JSON body is not read', { path: '/payments/p1/approve', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'amount=9999' }, { payment_id: 'p1' }],
     ['a JSON array body adds no params', { path: '/payments/p1/approve', body: [1, 2] }, { payment_id: 'p1' }],
