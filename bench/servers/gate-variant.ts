@@ -27,7 +27,7 @@ export interface GateVariant {
 }
 
 /** The variant `spec` describes (see the module comment). */
-export function gateVariantOf(name: 'A' | 'B', spec: string | undefined): GateVariant {
+function gateVariantOf(name: 'A' | 'B', spec: string | undefined): GateVariant {
   if (spec === undefined || spec === '') return { name, env: {}, script: DIST_CLI, flags: [] };
   if (spec.startsWith('dist:')) return { name, env: {}, script: join(spec.slice(5), 'cli', 'main.js'), flags: [] };
   if (spec.startsWith('flags:')) return { name, env: {}, script: DIST_CLI, flags: spec.slice(6).split(' ').filter((flag) => flag !== '') };
@@ -35,7 +35,7 @@ export function gateVariantOf(name: 'A' | 'B', spec: string | undefined): GateVa
 }
 
 /** Starts the traced memory gate of `variant` on the server's CPU. */
-export function startGateVariant(variant: GateVariant, setup: BenchSetup, pinning: Pinning, otlpEndpoint: string): Promise<ServerProcess> {
+function startGateVariant(variant: GateVariant, setup: BenchSetup, pinning: Pinning, otlpEndpoint: string): Promise<ServerProcess> {
   return startServerProcess({
     name: `paired-${variant.name}`,
     pinning,
