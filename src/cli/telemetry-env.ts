@@ -1,4 +1,5 @@
 import type { RpcConventions } from '../telemetry/semconv.js';
+import { spanLimitsFromEnv } from '../telemetry/direct-span.js';
 import { otlpProtocolFrom } from '../telemetry/otlp-protocol.js';
 import { DEFAULT_SPAN_BATCH, type SpanBatchSettings } from '../telemetry/span-batch-settings.js';
 import type { TelemetrySettings } from '../telemetry/start-telemetry.js';
@@ -8,7 +9,7 @@ import type { TelemetrySettings } from '../telemetry/start-telemetry.js';
  * `OTEL_SDK_DISABLED`, `OTEL_TRACES_EXPORTER`, and the service name (`OTEL_SERVICE_NAME`, else
  * `service.name` in `OTEL_RESOURCE_ATTRIBUTES`, else `dutygate`), and the RPC conventions of
  * `OTEL_SEMCONV_STABILITY_OPT_IN`, the OTLP protocol, the span queue (`OTEL_BSP_*`), and whether
- * `OTEL_TRACES_SAMPLER` is set (unset, every audit span is sampled). A
+ * `OTEL_TRACES_SAMPLER` is set (unset, every audit span is sampled) and whether span limits are. A
  * protocol or queue setting that does not parse throws: the gate does not start with an audit
  * export its operator did not ask for.
  */
@@ -29,6 +30,7 @@ export function telemetrySettingsFrom(env: Readonly<Record<string, string | unde
     ...(env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL?.trim() || env.OTEL_EXPORTER_OTLP_PROTOCOL?.trim() ? { otlpProtocol: otlpProtocolFrom(env) } : {}),
     ...(env.OTEL_BSP_MAX_QUEUE_SIZE || env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE || env.OTEL_BSP_SCHEDULE_DELAY ? { batch: spanBatchFrom(env) } : {}),
     ...(env.OTEL_TRACES_SAMPLER?.trim() ? { samplerFromEnv: true } : {}),
+    ...(spanLimitsFromEnv(env) ? { spanLimitsFromEnv: true } : {}),
   };
 }
 

@@ -67,6 +67,7 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
   const { telemetry, recorder, logger } = options;
   const now = options.now ?? Date.now;
   const tracer = telemetry.tracer;
+  const directSpans = telemetry.directSpans;
   const spanRecord = options.spanRecord ?? false;
   // Checks in flight by the decision id assigned up front, so that approval events raised inside
   // a Check (created, override redeemed, break-glass used) find their parent span. A map rather
@@ -138,7 +139,8 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
         // The RPC attributes at the start (the conventions mark them sampling-relevant); an
         // AuthZEN evaluation is an HTTP call of another API, not the ext_authz RPC.
         const attributes = context.via === 'authzen' ? VIA_AUTHZEN : telemetry.rpcAttributes;
-        const span = tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER, attributes }, parentOf(request.headers, context));
+        const parent = parentOf(request.headers, context);
+        const span = directSpans?.start('dutygate.check', SpanKind.SERVER, attributes, parent) ?? tracer.startSpan('dutygate.check', { kind: SpanKind.SERVER, attributes }, parent);
         const decisionId = context.decisionId ?? randomUUID();
         // Downstream (approvals) sees the check span as the trace to continue or link to.
         const downstream = { ...context, ...headersOf(span.spanContext()), decisionId };

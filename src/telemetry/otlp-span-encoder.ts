@@ -80,6 +80,18 @@ function keyValues(writer: ProtoWriter, attributes: Attributes | Record<string, 
   }
 }
 
+function keyValueList(writer: ProtoWriter, keys: readonly string[], values: readonly AttributeValue[], field: number): void {
+  for (let i = 0; i < keys.length; i++) {
+    const pair = writer.begin(field);
+    writer.tag(1, WIRE_LENGTH);
+    writer.string(keys[i]!);
+    const value = writer.begin(2);
+    anyValue(writer, values[i]);
+    writer.end(value);
+    writer.end(pair);
+  }
+}
+
 function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
   return (traceFlags & 0xff) | SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE | (isRemote === true ? SPAN_FLAGS_CONTEXT_IS_REMOTE : 0);
 }
@@ -133,10 +145,28 @@ function encodeLink(writer: ProtoWriter, link: Link): void {
 }
 
 /**
+ * What the encoder reads of a finished span besides its attributes: a ReadableSpan, or a
+ * DirectSpan (direct-span.ts), whose attributes are two arrays rather than an object.
+ */
+export type EncodableSpan = Pick<ReadableSpan, 'spanContext' | 'parentSpanContext' | 'name' | 'kind' | 'startTime' | 'endTime' | 'droppedAttributesCount' | 'events' | 'droppedEventsCount' | 'links' | 'droppedLinksCount' | 'status'>;
+
+/**
  * Appends `span` as one `ScopeSpans.spans` entry (field 2, length-delimited `Span`): the field
  * as it appears inside a `ScopeSpans` message.
  */
 export function encodeSpanField(writer: ProtoWriter, span: ReadableSpan): void {
+  encodeSpan(writer, span, span.attributes, undefined);
+}
+
+/**
+ * {@link encodeSpanField} for a span whose attributes are `keys[i]` = `values[i]`, in order
+ * (the bytes a ReadableSpan with those attributes, set in that order, is encoded to).
+ */
+export function encodeSpanFieldOfList(writer: ProtoWriter, span: EncodableSpan, keys: readonly string[], values: readonly AttributeValue[]): void {
+  encodeSpan(writer, span, keys, values);
+}
+
+function encodeSpan(writer: ProtoWriter, span: EncodableSpan, attributes: Attributes | readonly string[], values: readonly AttributeValue[] | undefined): void {
   const start = writer.begin(2);
   const context = span.spanContext();
   encodeContextIds(writer, context);
@@ -157,7 +187,8 @@ export function encodeSpanField(writer: ProtoWriter, span: ReadableSpan): void {
   writer.hrTime(span.startTime);
   writer.tag(8, WIRE_FIXED64);
   writer.hrTime(span.endTime);
-  keyValues(writer, span.attributes, 9);
+  if (values === undefined) keyValues(writer, attributes as Attributes, 9);
+  else keyValueList(writer, attributes as readonly string[], values, 9);
   writer.tag(10, WIRE_VARINT);
   writer.varint(span.droppedAttributesCount);
   for (const event of span.events) encodeEvent(writer, event);

@@ -2,6 +2,7 @@ import { metrics, trace, type Counter } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { AlwaysOnSampler } from '@opentelemetry/sdk-trace-base';
 import type { Logger } from '../log/logger.js';
+import { DirectSpans } from './direct-span.js';
 import { createDropEpisodes } from './drop-episodes.js';
 import { createSpansDroppedCounter } from './gate-metrics.js';
 import type { OtlpProtocol } from './otlp-protocol.js';
@@ -33,6 +34,8 @@ export interface TelemetrySettings {
    * Set, the SDK's sampler applies as documented.
    */
   readonly samplerFromEnv?: boolean;
+  /** Whether an `OTEL_SPAN_*_LIMIT` / `OTEL_ATTRIBUTE_*_LIMIT` variable is set (the SDK applies it). */
+  readonly spanLimitsFromEnv?: boolean;
 }
 
 /** Longest the span processor's shutdown waits for the worker (under gate-audit's 3 s bound for all of telemetry). */
@@ -82,8 +85,12 @@ export function startTelemetry(settings: TelemetrySettings, logger: Pick<Logger,
   sdk.start();
   const meter = metrics.getMeterProvider().getMeter(SCOPE);
   dropped.counter = createSpansDroppedCounter(meter);
+  // Check spans skip the SDK's Tracer and Span where those would build the very same span:
+  // AlwaysOn sampling, default limits, protobuf encoding (direct-span.ts, docs/design.md §7).
+  const direct = !settings.samplerFromEnv && !settings.spanLimitsFromEnv && processor.encodes;
   return createTelemetry({
     tracerProvider: trace.getTracerProvider(),
+    ...(direct ? { directSpans: new DirectSpans(processor, { name: SCOPE }) } : {}),
     prometheus: { reader, meter },
     serviceName,
     rpcConventions,

@@ -2,6 +2,7 @@ import type { Attributes, Meter, Tracer, TracerProvider } from '@opentelemetry/a
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import type { DirectSpans } from './direct-span.js';
 import { observeGate, type GateGaugeSources } from './gate-gauges.js';
 import { createGateMetrics, type GateMetrics } from './gate-metrics.js';
 import { rpcAttributes, type RpcConventions } from './semconv.js';
@@ -13,6 +14,11 @@ export const SCOPE = 'dutygate';
 export interface Telemetry {
   /** Undefined when tracing is off (`OTEL_TRACES_EXPORTER=none`, `OTEL_SDK_DISABLED=true`). */
   readonly tracer?: Tracer;
+  /**
+   * Check spans built without the SDK where it would have built the same ones (direct-span.ts);
+   * only `dutygate serve`'s telemetry has them. `start` answering undefined means: use `tracer`.
+   */
+  readonly directSpans?: DirectSpans;
   /** Undefined when metrics are off (`OTEL_SDK_DISABLED=true`). */
   readonly metrics?: GateMetrics;
   /** The constant RPC attributes of every `dutygate.check` span (per `OTEL_SEMCONV_STABILITY_OPT_IN`). */
@@ -43,6 +49,8 @@ export interface TelemetryOptions {
   readonly prometheus?: { readonly reader: PrometheusExporter; readonly meter: Meter };
   /** Called by shutdown() after the meter provider (e.g. the NodeSDK's shutdown). */
   readonly onShutdown?: () => Promise<void>;
+  /** See {@link Telemetry.directSpans}. */
+  readonly directSpans?: DirectSpans;
 }
 
 /** The pull-mode Prometheus reader `/metrics` collects from (no listener of its own). */
@@ -57,9 +65,10 @@ export function createPrometheusReader(): PrometheusExporter {
  */
 export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const tracer = options.tracerProvider?.getTracer(SCOPE);
+  const traced = tracer ? { tracer, ...(options.directSpans ? { directSpans: options.directSpans } : {}) } : {};
   const rpc = rpcAttributes(options.rpcConventions ?? 'old');
   if (options.metrics === false) {
-    return { ...(tracer ? { tracer } : {}), rpcAttributes: rpc, shutdown: () => options.onShutdown?.() ?? Promise.resolve() };
+    return { ...traced, rpcAttributes: rpc, shutdown: () => options.onShutdown?.() ?? Promise.resolve() };
   }
   const reader = options.prometheus?.reader ?? createPrometheusReader();
   const meterProvider = options.prometheus
@@ -69,7 +78,7 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const meter = options.prometheus?.meter ?? (meterProvider as MeterProvider).getMeter(SCOPE);
   return {
-    ...(tracer ? { tracer } : {}),
+    ...traced,
     rpcAttributes: rpc,
     metrics: createGateMetrics(meter),
     observe: (sources) => observeGate(meter, sources),

@@ -8,7 +8,8 @@ import { DECISION_ID, toCompactSpan, type CompactSpan } from './compact-span.js'
 import type { DropEpisodes } from './drop-episodes.js';
 import type { ExportWorkerData, FromExportWorker, ToExportWorker } from './export-messages.js';
 import { ProtoWriter } from '../lib/proto-writer.js';
-import { encodeSpanField } from './otlp-span-encoder.js';
+import type { DirectSpan, DirectSpanSink } from './direct-span.js';
+import { encodeSpanField, encodeSpanFieldOfList } from './otlp-span-encoder.js';
 
 /** Options of {@link WorkerSpanProcessor}. */
 export interface WorkerSpanProcessorOptions {
@@ -46,9 +47,11 @@ const HANDOFF_MS = 20;
  * slow) is dropped, counted (`dutygate_audit_spans_dropped_total`) and named in the drop log,
  * as are spans the exporter gave up on. The decision log, not the span, is the record of truth.
  */
-export class WorkerSpanProcessor implements SpanProcessor {
+export class WorkerSpanProcessor implements SpanProcessor, DirectSpanSink {
   private readonly worker: Worker;
   private readonly scopes = new Map<string, number>();
+  private lastScope: InstrumentationScope | undefined;
+  private lastScopeIndex = 0;
   private resource: Resource | undefined;
   private resourceSent: Promise<void> | undefined;
   /** Spans waiting for the next hand-off: plain copies (`http/json`) … */
@@ -88,19 +91,9 @@ export class WorkerSpanProcessor implements SpanProcessor {
 
   onEnd(span: ReadableSpan): void {
     if ((span.spanContext().traceFlags & 1) === 0) return;
-    const id = auditIdOfSpan(span);
-    if (this.closed || this.failed) {
-      this.options.drops.dropped(this.closed ? 'shutdown' : 'export_failed', 1, id, id);
-      return;
-    }
-    if (this.heldIds.length - this.head >= this.options.maxQueueSize) {
-      this.options.drops.dropped('queue_full', 1, id, id);
-      return;
-    }
+    if (!this.admit(auditIdOfSpan(span))) return;
     const scope = this.scopeIndex(span.instrumentationScope);
-    this.options.drops.accepted();
     this.resource ??= span.resource;
-    this.heldIds.push(id);
     let waiting: number;
     if (this.encoder) {
       encodeSpanField(this.encoder, span);
@@ -109,6 +102,53 @@ export class WorkerSpanProcessor implements SpanProcessor {
     } else {
       waiting = this.waiting.push(toCompactSpan(span, scope));
     }
+    this.waitingGrew(waiting);
+  }
+
+  /** Whether spans are encoded here to protobuf (not `http/json`, whose spans the worker encodes). */
+  get encodes(): boolean {
+    return this.encoder !== undefined;
+  }
+
+  /**
+   * Whether {@link onEndDirect} can take spans: they are encoded to protobuf (not `http/json`),
+   * and the resource is known — learned from the first span the SDK ended, since the resource
+   * (detected by the NodeSDK) reaches a processor only on the SDK's spans.
+   */
+  get takesDirectSpans(): boolean {
+    return this.encoder !== undefined && this.resource !== undefined;
+  }
+
+  /** Ends a span built without the SDK (direct-span.ts): admitted, encoded and handed off as {@link onEnd} does. */
+  onEndDirect(span: DirectSpan): void {
+    const encoder = this.encoder;
+    if (!encoder) throw new Error('direct spans need the protobuf encoding');
+    const at = span.keys.indexOf(DECISION_ID);
+    const decisionId = at < 0 ? undefined : span.values[at];
+    if (!this.admit(typeof decisionId === 'string' ? decisionId : `span:${span.spanContext().spanId}`)) return;
+    const scope = this.scopeIndex(span.instrumentationScope);
+    encodeSpanFieldOfList(encoder, span, span.keys, span.values);
+    this.encodedEnds.push(encoder.pos);
+    this.waitingGrew(this.encodedScopes.push(scope));
+  }
+
+  /** Counts `id`'s span in (true) or lost (false: shut down, worker failed, queue full). */
+  private admit(id: string): boolean {
+    if (this.closed || this.failed) {
+      this.options.drops.dropped(this.closed ? 'shutdown' : 'export_failed', 1, id, id);
+      return false;
+    }
+    if (this.heldIds.length - this.head >= this.options.maxQueueSize) {
+      this.options.drops.dropped('queue_full', 1, id, id);
+      return false;
+    }
+    this.options.drops.accepted();
+    this.heldIds.push(id);
+    return true;
+  }
+
+  /** Hands off at {@link HANDOFF_SPANS} waiting, else within {@link HANDOFF_MS}. */
+  private waitingGrew(waiting: number): void {
     if (waiting >= HANDOFF_SPANS) void this.handOff();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.handOff(), HANDOFF_MS);
@@ -149,6 +189,8 @@ export class WorkerSpanProcessor implements SpanProcessor {
   }
 
   private scopeIndex(scope: InstrumentationScope): number {
+    // A tracer keeps one scope object: the common case is the scope of the span before.
+    if (scope === this.lastScope) return this.lastScopeIndex;
     const key = `${scope.name}@${scope.version ?? ''}:${scope.schemaUrl ?? ''}`;
     let index = this.scopes.get(key);
     if (index === undefined) {
@@ -157,6 +199,8 @@ export class WorkerSpanProcessor implements SpanProcessor {
       // Posted at once so that it precedes every span batch naming it (the port is FIFO).
       this.post({ type: 'scope', index, scope: { name: scope.name, ...(scope.version ? { version: scope.version } : {}), ...(scope.schemaUrl ? { schemaUrl: scope.schemaUrl } : {}) } });
     }
+    this.lastScope = scope;
+    this.lastScopeIndex = index;
     return index;
   }
 

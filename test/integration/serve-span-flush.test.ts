@@ -85,5 +85,14 @@ describe('dutygate serve flushes its spans on SIGTERM', { timeout: 60_000 }, () 
     expect(receiver.spans.find((span) => span.name === 'dutygate.check')?.resource).toMatchObject({ 'service.name': 'dutygate' });
     expect(receiver.spans.find((span) => span.traceId === unsampled)).toMatchObject({ name: 'dutygate.check', parentSpanId: '0123456789abcdef' });
     expect(lines.some((l) => l.includes('audit spans lost'))).toBe(false);
+    // The four denied Checks made the same calls on their spans: the first span was the SDK's
+    // (the processor learns the resource from it), the others were built directly
+    // (direct-span.ts), and they carry the same attributes in the same order.
+    const denied = receiver.spans.filter((span) => span.name === 'dutygate.check' && span.traceId !== unsampled);
+    expect(denied).toHaveLength(4);
+    const keys = denied.map((span) => Object.keys(span.attributes).filter((key) => !['dutygate.decision_id', 'dutygate.audit.seq', 'dutygate.audit.hash', 'dutygate.audit.prev_hash'].includes(key)));
+    expect(keys[0]!.length).toBeGreaterThan(10);
+    for (const other of keys.slice(1)) expect(other).toEqual(keys[0]);
+    expect(new Set(denied.map((span) => span.kind))).toEqual(new Set([2]));
   });
 });

@@ -17,6 +17,9 @@ describe('telemetry settings from OTEL_* variables', () => {
     ['OTLP traces protocol over the general one', { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'grpc' }, { disabled: false, otlpProtocol: 'grpc' }],
     ['span queue, the rest at the defaults', { OTEL_BSP_MAX_QUEUE_SIZE: '8192' }, { disabled: false, batch: { maxQueueSize: 8192, maxExportBatchSize: 512, scheduleDelayMs: 5000 } }],
     ['a sampler of the operator\'s choosing', { OTEL_TRACES_SAMPLER: 'parentbased_always_on' }, { disabled: false, samplerFromEnv: true }],
+    ['a span limit (check spans are then left to the SDK)', { OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT: '64' }, { disabled: false, spanLimitsFromEnv: true }],
+    ['a general attribute limit', { OTEL_ATTRIBUTE_COUNT_LIMIT: '16' }, { disabled: false, spanLimitsFromEnv: true }],
+    ['a limit set empty is not set', { OTEL_SPAN_EVENT_COUNT_LIMIT: ' ', OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: '3' }, { disabled: false }],
     ['batch size and delay', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64', OTEL_BSP_SCHEDULE_DELAY: '200' }, { disabled: false, batch: { maxQueueSize: 2048, maxExportBatchSize: 64, scheduleDelayMs: 200 } }],
   ])('%s', (_name, env, expected) => {
     expect(telemetrySettingsFrom(env)).toEqual(expected);
