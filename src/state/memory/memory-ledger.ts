@@ -3,6 +3,9 @@ import { findDutyConflict, ledgerEntryOf, ledgerKey, type DutyActor } from '../.
 import type { DutyStep, LedgerEntry } from '../../policy/types.js';
 import { encodeKeyPart } from '../key-parts.js';
 
+/** Keys a commit into a full ledger looks at for expired entries before it refuses. */
+const LEDGER_SWEEP_STEP_FULL = 256;
+
 /**
  * The duty ledger of one process: per duty and resource, who performed which step, oldest
  * first. One entry per (step, agent, initiator, ancestors): a repeat refreshes its time and moves it to
@@ -12,6 +15,8 @@ import { encodeKeyPart } from '../key-parts.js';
 export class MemoryLedger {
   private readonly byKey = new Map<string, LedgerEntry[]>();
   private size = 0;
+  /** The sweep's position in `byKey` (a live Map iterator). */
+  private cursor: Iterator<[string, LedgerEntry[]]> | undefined;
 
   constructor(
     private readonly maxEntries: number,
@@ -34,7 +39,9 @@ export class MemoryLedger {
     const conflict = findDutyConflict(this.read(steps, nowMs), steps, actor);
     if (conflict) return conflict;
     // Only new entries need room: a repeat refreshes its entry in place.
-    if (this.size + steps.length > this.maxEntries) this.sweep(nowMs);
+    // A few keys at a time, never every key: a ledger filled with live entries (an agent can
+    // spray fresh resource ids) would otherwise be walked in full on every commit.
+    if (this.size + steps.length > this.maxEntries) this.sweepSome(nowMs, LEDGER_SWEEP_STEP_FULL);
     if (this.size + this.countNew(steps, actor) > this.maxEntries) throw new DutygateError('STATE_UNAVAILABLE', 'the duty ledger is full');
     for (const step of steps) {
       const entry = ledgerEntryOf(step, actor, nowMs);
@@ -58,15 +65,49 @@ export class MemoryLedger {
     return seen.size;
   }
 
-  /** Forgets entries older than the TTL. */
+  /** Entries held, expired ones not yet swept included. */
+  get entries(): number {
+    return this.size;
+  }
+
+  /** Forgets every entry older than the TTL, walking every key (tests, and nothing on the Check path). */
   sweep(nowMs: number): void {
+    this.cursor = undefined;
+    this.sweepSome(nowMs, this.byKey.size);
+  }
+
+  /**
+   * Forgets the expired entries of the next `keys` keys, continuing where the last call stopped
+   * (a clock hand over the keys, wrapping around once per call at most), and returns how many
+   * keys it looked at. What the timer and a full ledger do: bounded work per call, however many
+   * keys an agent made, where a walk over every key stalled the process (300k keys: 13–25 ms,
+   * every second) and ran on every commit once the ledger was full. Reads never see expired
+   * entries, so reclaiming them late costs only memory until the hand comes round.
+   */
+  sweepSome(nowMs: number, keys: number): number {
     const oldest = nowMs - this.ttlMs;
-    for (const [key, entries] of this.byKey) {
-      const kept = entries.filter((entry) => entry.at > oldest);
-      this.size -= entries.length - kept.length;
+    let looked = 0;
+    let wrapped = false;
+    while (looked < keys && this.byKey.size > 0) {
+      this.cursor ??= this.byKey.entries();
+      const next = this.cursor.next();
+      if (next.done) {
+        this.cursor = undefined;
+        if (wrapped) break;
+        wrapped = true;
+        continue;
+      }
+      looked++;
+      const [key, list] = next.value;
+      // Oldest first: a key whose first entry is live has nothing to forget (no copy made).
+      if ((list[0]?.at ?? -Infinity) > oldest) continue;
+      const kept = list.filter((entry) => entry.at > oldest);
+      this.size -= list.length - kept.length;
+      // Deleting behind a live Map iterator is safe; replacing a value keeps the key in place.
       if (kept.length === 0) this.byKey.delete(key);
-      else if (kept.length !== entries.length) this.byKey.set(key, kept);
+      else this.byKey.set(key, kept);
     }
+    return looked;
   }
 
   clear(): void {

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createMemoryStore } from '../../../src/state/memory/memory-store.js';
 import { JtiSet } from '../../../src/state/memory/jti-set.js';
 import { MemoryApprovals } from '../../../src/state/memory/memory-approvals.js';
+import { MemoryLedger } from '../../../src/state/memory/memory-ledger.js';
 import { approvalFixture } from './contract-approvals.js';
 import { describeStateContract } from './state-contract.js';
 
@@ -79,6 +80,71 @@ describe('memory driver bounds', () => {
       fullSweep.mockRestore();
       await store.close();
     }
+  });
+
+  // An agent can fill the ledger with fresh resource ids (30 days of TTL by default): a walk over
+  // every key ran every second (300k keys: 13–25 ms of stall) and on every commit once full.
+  it('never walks every ledger key on a commit, even when full; commits reclaim expired keys a few at a time', async () => {
+    const store = createMemoryStore({ maxJtiEntries: 600, ledgerTtlMs: 1_000, sweepIntervalMs: 0 });
+    const fullSweep = vi.spyOn(MemoryLedger.prototype, 'sweep');
+    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
+    try {
+      for (let i = 0; i < 600; i++) await store.commitDutySteps([step(`old-${i}`)], { agentId: 'a' }, t0);
+      for (let i = 0; i < 50; i++) await expect(store.commitDutySteps([step(`new-${i}`)], { agentId: 'a' }, t0 + 1)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
+      // Past the TTL: each commit into the full ledger reclaims what the hand passes (256 keys); a
+      // commit whose turn of the hand met only live keys is refused, and the next one goes on.
+      let refused = 0;
+      for (let i = 0; i < 600; i++) {
+        for (;;) {
+          try {
+            expect(await store.commitDutySteps([step(`new-${i}`)], { agentId: 'a' }, t0 + 1_000)).toBeUndefined();
+            break;
+          } catch (error) {
+            expect(error).toMatchObject({ code: 'STATE_UNAVAILABLE' });
+            if (++refused > 5) throw error;
+          }
+        }
+      }
+      expect(fullSweep).not.toHaveBeenCalled();
+    } finally {
+      fullSweep.mockRestore();
+      await store.close();
+    }
+  });
+
+  it('the once-a-second ledger sweep looks at a bounded number of keys, not every key', async () => {
+    const fullSweep = vi.spyOn(MemoryLedger.prototype, 'sweep');
+    const bounded = vi.spyOn(MemoryLedger.prototype, 'sweepSome');
+    const store = createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1_000, sweepIntervalMs: 5, now: () => t0 });
+    try {
+      await vi.waitFor(() => expect(bounded).toHaveBeenCalled(), { timeout: 2_000, interval: 5 });
+      expect(bounded.mock.calls[0]).toEqual([t0, 4096]);
+      expect(fullSweep).not.toHaveBeenCalled();
+    } finally {
+      fullSweep.mockRestore();
+      bounded.mockRestore();
+      await store.close();
+    }
+  });
+
+  it('sweeps the ledger like a clock hand: so many keys per call, wrapping round, until every expired entry is gone', () => {
+    const ledger = new MemoryLedger(1_000, 1_000);
+    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
+    for (let i = 0; i < 10; i++) ledger.commit([step(`r${i}`)], { agentId: 'a' }, t0);
+    ledger.commit([step('live')], { agentId: 'a' }, t0 + 500);
+    ledger.commit([step('r0')], { agentId: 'b' }, t0 + 500);
+    expect(ledger.entries).toBe(12);
+    expect(ledger.sweepSome(t0 + 1_000, 4)).toBe(4);
+    // r0 keeps b's live entry; r1–r3 are gone.
+    expect(ledger.entries).toBe(8);
+    expect(ledger.read([step('r0')], t0 + 1_000)).toEqual([expect.objectContaining({ agentId: 'b' })]);
+    expect(ledger.sweepSome(t0 + 1_000, 4)).toBe(4);
+    // The hand goes on from r8 (r8, r9, live), wraps round once (r0, live) and stops there.
+    expect(ledger.sweepSome(t0 + 1_000, 100)).toBe(5);
+    expect(ledger.entries).toBe(2);
+    ledger.sweep(t0 + 1_500);
+    expect(ledger.entries).toBe(0);
+    expect(ledger.sweepSome(t0 + 1_500, 10)).toBe(0);
   });
 
   it('refuses duty steps when the ledger is full of live entries', async () => {
