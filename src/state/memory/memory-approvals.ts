@@ -146,7 +146,7 @@ export class MemoryApprovals {
     return best;
   }
 
-  /** Forgets records past their retention (the background timer; creates sweep a few at a time). */
+  /** Forgets every record past its retention, walking them all (tests; the timer and creates use {@link sweepSome}). */
   sweep(nowMs: number): void {
     for (const [id, record] of this.records) {
       if (approvalRetainUntil(record, this.options.retentionMs) <= nowMs) this.forget(id, record);
@@ -174,7 +174,7 @@ export class MemoryApprovals {
   }
 
   /** Advances the clock hand `steps` records, forgetting those past their retention. */
-  private sweepSome(nowMs: number, steps: number): void {
+  sweepSome(nowMs: number, steps: number): void {
     for (let i = 0; i < steps && this.records.size > 0; i++) {
       this.cursor ??= this.records.entries();
       const next = this.cursor.next();

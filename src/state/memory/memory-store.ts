@@ -26,10 +26,11 @@ export interface MemoryStoreOptions {
 }
 
 /**
- * Ledger keys the once-a-second sweep looks at: a full turn over a million keys takes about four
- * minutes, at a fraction of a millisecond per tick; expired entries are invisible to reads meanwhile.
+ * Ledger keys and approval records the once-a-second sweep looks at: a full turn over a million
+ * keys takes about four minutes, at a fraction of a millisecond per tick, however many an agent
+ * made; expired entries are invisible to reads meanwhile, forgotten records read as absent.
  */
-const LEDGER_SWEEP_PER_TICK = 4096;
+const SWEEP_PER_TICK = 4096;
 
 /**
  * The embedded state driver: one process, no I/O. Every method completes its check-and-set
@@ -53,8 +54,8 @@ export function createMemoryStore(options: MemoryStoreOptions): StateStore {
       ? setInterval(() => {
           const nowMs = now();
           jtis.sweep(nowMs);
-          ledger.sweepSome(nowMs, LEDGER_SWEEP_PER_TICK);
-          approvals.sweep(nowMs);
+          ledger.sweepSome(nowMs, SWEEP_PER_TICK);
+          approvals.sweepSome(nowMs, SWEEP_PER_TICK);
         }, interval)
       : undefined;
   timer?.unref();

@@ -112,17 +112,20 @@ describe('memory driver bounds', () => {
     }
   });
 
-  it('the once-a-second ledger sweep looks at a bounded number of keys, not every key', async () => {
-    const fullSweep = vi.spyOn(MemoryLedger.prototype, 'sweep');
-    const bounded = vi.spyOn(MemoryLedger.prototype, 'sweepSome');
+  it('the once-a-second sweep looks at a bounded number of ledger keys and approvals, not all of them', async () => {
+    const spies = [MemoryLedger.prototype, MemoryApprovals.prototype].map((prototype) => ({ full: vi.spyOn(prototype, 'sweep'), bounded: vi.spyOn(prototype, 'sweepSome') }));
     const store = createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1_000, sweepIntervalMs: 5, now: () => t0 });
     try {
-      await vi.waitFor(() => expect(bounded).toHaveBeenCalled(), { timeout: 2_000, interval: 5 });
-      expect(bounded.mock.calls[0]).toEqual([t0, 4096]);
-      expect(fullSweep).not.toHaveBeenCalled();
+      for (const { full, bounded } of spies) {
+        await vi.waitFor(() => expect(bounded).toHaveBeenCalled(), { timeout: 2_000, interval: 5 });
+        expect(bounded.mock.calls[0]).toEqual([t0, 4096]);
+        expect(full).not.toHaveBeenCalled();
+      }
     } finally {
-      fullSweep.mockRestore();
-      bounded.mockRestore();
+      for (const { full, bounded } of spies) {
+        full.mockRestore();
+        bounded.mockRestore();
+      }
       await store.close();
     }
   });
