@@ -146,13 +146,6 @@ export class MemoryApprovals {
     return best;
   }
 
-  /** Forgets every record past its retention, walking them all (tests; the timer and creates use {@link sweepSome}). */
-  sweep(nowMs: number): void {
-    for (const [id, record] of this.records) {
-      if (approvalRetainUntil(record, this.options.retentionMs) <= nowMs) this.forget(id, record);
-    }
-  }
-
   clear(): void {
     this.records.clear();
     this.pendingByKey.clear();
@@ -173,8 +166,14 @@ export class MemoryApprovals {
     return ids.size;
   }
 
-  /** Advances the clock hand `steps` records, forgetting those past their retention. */
-  sweepSome(nowMs: number, steps: number): void {
+  /**
+   * Advances the clock hand `steps` steps (a step is a record, or the wrap back to the first),
+   * forgetting the records past their retention, and returns how many records it looked at. The
+   * only sweep there is — on creates a few steps, on the timer a few thousand — so no caller ever
+   * walks every record.
+   */
+  sweepSome(nowMs: number, steps: number): number {
+    let looked = 0;
     for (let i = 0; i < steps && this.records.size > 0; i++) {
       this.cursor ??= this.records.entries();
       const next = this.cursor.next();
@@ -182,9 +181,11 @@ export class MemoryApprovals {
         this.cursor = undefined;
         continue;
       }
+      looked++;
       const [id, record] = next.value;
       if (approvalRetainUntil(record, this.options.retentionMs) <= nowMs) this.forget(id, record);
     }
+    return looked;
   }
 
   private forget(id: string, record: ApprovalRecord): void {

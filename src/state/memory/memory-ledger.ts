@@ -70,18 +70,12 @@ export class MemoryLedger {
     return this.size;
   }
 
-  /** Forgets every entry older than the TTL, walking every key (tests, and nothing on the Check path). */
-  sweep(nowMs: number): void {
-    this.cursor = undefined;
-    this.sweepSome(nowMs, this.byKey.size);
-  }
-
   /**
    * Forgets the expired entries of the next `keys` keys, continuing where the last call stopped
    * (a clock hand over the keys, wrapping around once per call at most), and returns how many
-   * keys it looked at. What the timer and a full ledger do: bounded work per call, however many
-   * keys an agent made, where a walk over every key stalled the process (300k keys: 13–25 ms,
-   * every second) and ran on every commit once the ledger was full. Reads never see expired
+   * keys it looked at. The only sweep there is (the timer, and a commit into a full ledger):
+   * bounded work per call however many keys an agent made, where a walk over every key stalled
+   * the process (300k keys: 13–25 ms, every second) and ran on every commit once the ledger was full. Reads never see expired
    * entries, so reclaiming them late costs only memory until the hand comes round.
    */
   sweepSome(nowMs: number, keys: number): number {

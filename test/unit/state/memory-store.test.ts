@@ -8,6 +8,11 @@ import { describeStateContract } from './state-contract.js';
 
 describeStateContract('memory', () => Promise.resolve(createMemoryStore({ maxJtiEntries: 10_000, ledgerTtlMs: 86_400_000, sweepIntervalMs: 0 })));
 
+/** What each call of a spied `sweepSome` returned: how many keys or records it looked at. */
+function lookedAt(spy: { mock: { results: { value: unknown }[] } }): number[] {
+  return spy.mock.results.map((result) => result.value as number);
+}
+
 describe('memory driver bounds', () => {
   const t0 = 1_800_000_000_000;
 
@@ -67,7 +72,7 @@ describe('memory driver bounds', () => {
   // issue 12 item 5: a full store used to walk every record on every create (100k per Check).
   it('never walks every approval on a create, even when full; creates reclaim forgotten records a few at a time', async () => {
     const store = createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1_000, maxApprovals: 200, approvalRetentionMs: 5_000, sweepIntervalMs: 0 });
-    const fullSweep = vi.spyOn(MemoryApprovals.prototype, 'sweep');
+    const sweeps = vi.spyOn(MemoryApprovals.prototype, 'sweepSome');
     try {
       // Distinct initiators: this is about the store bound, not the per-initiator cap.
       const fresh = (i: number, createdAt: number, expiresAt: number) => approvalFixture({ initiator: `sso:h${i}`, createdAt, expiresAt });
@@ -75,9 +80,12 @@ describe('memory driver bounds', () => {
       for (let i = 0; i < 500; i++) await expect(store.createApproval(fresh(i, t0, t0 + 60_000), t0 + 1)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
       // Past retention: the clock hand frees room as creates come, without the timer.
       for (let i = 0; i < 200; i++) expect(await store.createApproval(fresh(i, t0 + 6_000, t0 + 60_000), t0 + 6_000)).toMatchObject({ created: true });
-      expect(fullSweep).not.toHaveBeenCalled();
+      // No walk over every record: there is no such method, and no create looked at more than 4 + 256.
+      expect('sweep' in MemoryApprovals.prototype).toBe(false);
+      expect(sweeps).toHaveBeenCalled();
+      expect(Math.max(...lookedAt(sweeps))).toBeLessThanOrEqual(256);
     } finally {
-      fullSweep.mockRestore();
+      sweeps.mockRestore();
       await store.close();
     }
   });
@@ -86,7 +94,7 @@ describe('memory driver bounds', () => {
   // every key ran every second (300k keys: 13–25 ms of stall) and on every commit once full.
   it('never walks every ledger key on a commit, even when full; commits reclaim expired keys a few at a time', async () => {
     const store = createMemoryStore({ maxJtiEntries: 600, ledgerTtlMs: 1_000, sweepIntervalMs: 0 });
-    const fullSweep = vi.spyOn(MemoryLedger.prototype, 'sweep');
+    const sweeps = vi.spyOn(MemoryLedger.prototype, 'sweepSome');
     const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
     try {
       for (let i = 0; i < 600; i++) await store.commitDutySteps([step(`old-${i}`)], { agentId: 'a' }, t0);
@@ -105,27 +113,28 @@ describe('memory driver bounds', () => {
           }
         }
       }
-      expect(fullSweep).not.toHaveBeenCalled();
+      // No commit walked all 600 keys: there is no such method, and each looked at 256 at most.
+      expect('sweep' in MemoryLedger.prototype).toBe(false);
+      expect(sweeps).toHaveBeenCalled();
+      expect(Math.max(...lookedAt(sweeps))).toBeLessThanOrEqual(256);
     } finally {
-      fullSweep.mockRestore();
+      sweeps.mockRestore();
       await store.close();
     }
   });
 
   it('the once-a-second sweep looks at a bounded number of ledger keys and approvals, not all of them', async () => {
-    const spies = [MemoryLedger.prototype, MemoryApprovals.prototype].map((prototype) => ({ full: vi.spyOn(prototype, 'sweep'), bounded: vi.spyOn(prototype, 'sweepSome') }));
+    const spies = [vi.spyOn(MemoryLedger.prototype, 'sweepSome'), vi.spyOn(MemoryApprovals.prototype, 'sweepSome')];
     const store = createMemoryStore({ maxJtiEntries: 10, ledgerTtlMs: 1_000, sweepIntervalMs: 5, now: () => t0 });
     try {
-      for (const { full, bounded } of spies) {
+      for (const bounded of spies) {
         await vi.waitFor(() => expect(bounded).toHaveBeenCalled(), { timeout: 2_000, interval: 5 });
         expect(bounded.mock.calls[0]).toEqual([t0, 4096]);
-        expect(full).not.toHaveBeenCalled();
       }
+      // Neither keeps a walk over everything for the timer to call.
+      expect('sweep' in MemoryLedger.prototype || 'sweep' in MemoryApprovals.prototype).toBe(false);
     } finally {
-      for (const { full, bounded } of spies) {
-        full.mockRestore();
-        bounded.mockRestore();
-      }
+      for (const bounded of spies) bounded.mockRestore();
       await store.close();
     }
   });
@@ -145,7 +154,8 @@ describe('memory driver bounds', () => {
     // The hand goes on from r8 (r8, r9, live), wraps round once (r0, live) and stops there.
     expect(ledger.sweepSome(t0 + 1_000, 100)).toBe(5);
     expect(ledger.entries).toBe(2);
-    ledger.sweep(t0 + 1_500);
+    // A whole turn (the hand goes to the end, wraps, and goes round once).
+    ledger.sweepSome(t0 + 1_500, Number.MAX_SAFE_INTEGER);
     expect(ledger.entries).toBe(0);
     expect(ledger.sweepSome(t0 + 1_500, 10)).toBe(0);
   });
