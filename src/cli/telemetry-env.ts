@@ -1,5 +1,4 @@
 import type { RpcConventions } from '../telemetry/semconv.js';
-import { spanLimitsFromEnv } from '../telemetry/direct-span.js';
 import { otlpProtocolFrom } from '../telemetry/otlp-protocol.js';
 import { DEFAULT_SPAN_BATCH, type SpanBatchSettings } from '../telemetry/span-batch-settings.js';
 import type { TelemetrySettings } from '../telemetry/start-telemetry.js';
@@ -61,4 +60,12 @@ export function rpcConventionsFrom(optIn: string): RpcConventions {
   if (entries.has('rpc/dup')) return 'dup';
   if (entries.has('rpc')) return 'stable';
   return 'old';
+}
+
+/**
+ * Whether the environment sets any span limit the NodeSDK reads (`OTEL_SPAN_*_LIMIT`,
+ * `OTEL_ATTRIBUTE_*_LIMIT`): then check spans are left to the SDK, which applies them.
+ */
+export function spanLimitsFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
+  return Object.keys(env).some((name) => /^OTEL_(SPAN_|ATTRIBUTE_).*LIMIT$/.test(name) && (env[name] ?? '').trim() !== '');
 }

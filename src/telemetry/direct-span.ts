@@ -20,7 +20,7 @@ import type { EncodableSpan } from './otlp-span-encoder.js';
 
 /**
  * The SDK's default span limits (TracerProvider): direct spans are only made when no
- * `OTEL_*_LIMIT` variable changes them (see {@link spanLimitsFromEnv}).
+ * `OTEL_*_LIMIT` variable changes them (`spanLimitsFromEnv`, cli/telemetry-env.ts).
  */
 const ATTRIBUTE_COUNT_LIMIT = 128;
 const EVENT_COUNT_LIMIT = 128;
@@ -141,8 +141,8 @@ export class DirectSpan implements Span, EncodableSpan {
         dropped++;
         continue;
       }
-      const value = sanitized[key];
-      kept[key] = Array.isArray(value) ? value.slice() : value;
+      // sanitizeAttributes has already copied arrays.
+      kept[key] = sanitized[key];
       count++;
     }
     this.events.push({ name, attributes: kept, time: this.timeOf(time), droppedAttributesCount: dropped });
@@ -240,12 +240,4 @@ export class DirectSpans {
     span.setAttributes(attributes);
     return span;
   }
-}
-
-/**
- * Whether the environment sets any span limit the NodeSDK reads (`OTEL_SPAN_*_LIMIT`,
- * `OTEL_ATTRIBUTE_*_LIMIT`): then check spans are left to the SDK, which applies them.
- */
-export function spanLimitsFromEnv(env: Readonly<Record<string, string | undefined>>): boolean {
-  return Object.keys(env).some((name) => /^OTEL_(SPAN_|ATTRIBUTE_).*LIMIT$/.test(name) && (env[name] ?? '').trim() !== '');
 }

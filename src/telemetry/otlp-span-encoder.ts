@@ -67,28 +67,20 @@ function anyValue(writer: ProtoWriter, value: AttributeValue | Record<string, un
   // null, undefined and other types: an empty AnyValue, as the standard serializer writes.
 }
 
-function keyValues(writer: ProtoWriter, attributes: Attributes | Record<string, unknown>, field: number): void {
-  for (const key in attributes) {
-    if (!Object.prototype.hasOwnProperty.call(attributes, key)) continue;
-    const pair = writer.begin(field);
-    writer.tag(1, WIRE_LENGTH);
-    writer.string(key);
-    const value = writer.begin(2);
-    anyValue(writer, (attributes as Record<string, AttributeValue | undefined>)[key]);
-    writer.end(value);
-    writer.end(pair);
-  }
+/** One `KeyValue` as field `field`. */
+function keyValue(writer: ProtoWriter, key: string, value: AttributeValue | Record<string, unknown> | undefined, field: number): void {
+  const pair = writer.begin(field);
+  writer.tag(1, WIRE_LENGTH);
+  writer.string(key);
+  const start = writer.begin(2);
+  anyValue(writer, value);
+  writer.end(start);
+  writer.end(pair);
 }
 
-function keyValueList(writer: ProtoWriter, keys: readonly string[], values: readonly AttributeValue[], field: number): void {
-  for (let i = 0; i < keys.length; i++) {
-    const pair = writer.begin(field);
-    writer.tag(1, WIRE_LENGTH);
-    writer.string(keys[i]!);
-    const value = writer.begin(2);
-    anyValue(writer, values[i]);
-    writer.end(value);
-    writer.end(pair);
+function keyValues(writer: ProtoWriter, attributes: Attributes | Record<string, unknown>, field: number): void {
+  for (const key in attributes) {
+    if (Object.prototype.hasOwnProperty.call(attributes, key)) keyValue(writer, key, (attributes as Record<string, AttributeValue | undefined>)[key], field);
   }
 }
 
@@ -155,7 +147,9 @@ export type EncodableSpan = Pick<ReadableSpan, 'spanContext' | 'parentSpanContex
  * as it appears inside a `ScopeSpans` message.
  */
 export function encodeSpanField(writer: ProtoWriter, span: ReadableSpan): void {
-  encodeSpan(writer, span, span.attributes, undefined);
+  const start = beginSpan(writer, span);
+  keyValues(writer, span.attributes, 9);
+  endSpan(writer, span, start);
 }
 
 /**
@@ -163,10 +157,13 @@ export function encodeSpanField(writer: ProtoWriter, span: ReadableSpan): void {
  * (the bytes a ReadableSpan with those attributes, set in that order, is encoded to).
  */
 export function encodeSpanFieldOfList(writer: ProtoWriter, span: EncodableSpan, keys: readonly string[], values: readonly AttributeValue[]): void {
-  encodeSpan(writer, span, keys, values);
+  const start = beginSpan(writer, span);
+  for (let i = 0; i < keys.length; i++) keyValue(writer, keys[i]!, values[i], 9);
+  endSpan(writer, span, start);
 }
 
-function encodeSpan(writer: ProtoWriter, span: EncodableSpan, attributes: Attributes | readonly string[], values: readonly AttributeValue[] | undefined): void {
+/** A span's fields before its attributes (1–8); returns where the span's content starts. */
+function beginSpan(writer: ProtoWriter, span: EncodableSpan): number {
   const start = writer.begin(2);
   const context = span.spanContext();
   encodeContextIds(writer, context);
@@ -187,8 +184,11 @@ function encodeSpan(writer: ProtoWriter, span: EncodableSpan, attributes: Attrib
   writer.hrTime(span.startTime);
   writer.tag(8, WIRE_FIXED64);
   writer.hrTime(span.endTime);
-  if (values === undefined) keyValues(writer, attributes as Attributes, 9);
-  else keyValueList(writer, attributes as readonly string[], values, 9);
+  return start;
+}
+
+/** A span's fields after its attributes (10–16), closing the field {@link beginSpan} opened. */
+function endSpan(writer: ProtoWriter, span: EncodableSpan, start: number): void {
   writer.tag(10, WIRE_VARINT);
   writer.varint(span.droppedAttributesCount);
   for (const event of span.events) encodeEvent(writer, event);
@@ -199,7 +199,7 @@ function encodeSpan(writer: ProtoWriter, span: EncodableSpan, attributes: Attrib
   writer.varint(span.droppedLinksCount);
   encodeStatus(writer, span.status);
   writer.tag(16, WIRE_FIXED32);
-  writer.fixed32(spanFlags(context.traceFlags, parent?.isRemote));
+  writer.fixed32(spanFlags(span.spanContext().traceFlags, span.parentSpanContext?.isRemote));
   writer.end(start);
 }
 

@@ -86,8 +86,9 @@ export function startTelemetry(settings: TelemetrySettings, logger: Pick<Logger,
   const meter = metrics.getMeterProvider().getMeter(SCOPE);
   dropped.counter = createSpansDroppedCounter(meter);
   // Check spans skip the SDK's Tracer and Span where those would build the very same span:
-  // AlwaysOn sampling, default limits, protobuf encoding (direct-span.ts, docs/design.md §7).
-  const direct = !settings.samplerFromEnv && !settings.spanLimitsFromEnv && processor.encodes;
+  // AlwaysOn sampling and default limits; the processor takes them only when it encodes
+  // protobuf and knows the resource (direct-span.ts, docs/design.md §7).
+  const direct = !settings.samplerFromEnv && !settings.spanLimitsFromEnv;
   return createTelemetry({
     tracerProvider: trace.getTracerProvider(),
     ...(direct ? { directSpans: new DirectSpans(processor, { name: SCOPE }) } : {}),

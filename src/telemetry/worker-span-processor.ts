@@ -105,11 +105,6 @@ export class WorkerSpanProcessor implements SpanProcessor, DirectSpanSink {
     this.waitingGrew(waiting);
   }
 
-  /** Whether spans are encoded here to protobuf (not `http/json`, whose spans the worker encodes). */
-  get encodes(): boolean {
-    return this.encoder !== undefined;
-  }
-
   /**
    * Whether {@link onEndDirect} can take spans: they are encoded to protobuf (not `http/json`),
    * and the resource is known — learned from the first span the SDK ended, since the resource

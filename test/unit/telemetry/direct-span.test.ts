@@ -10,7 +10,7 @@ import { TraceState } from '@opentelemetry/core';
 import { AlwaysOnSampler, BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { ProtoWriter } from '../../../src/lib/proto-writer.js';
-import { DirectSpans, spanLimitsFromEnv, type DirectSpan, type SpanClock } from '../../../src/telemetry/direct-span.js';
+import { DirectSpans, type DirectSpan, type SpanClock } from '../../../src/telemetry/direct-span.js';
 import { encodeSpanField, encodeSpanFieldOfList } from '../../../src/telemetry/otlp-span-encoder.js';
 import { rpcAttributes } from '../../../src/telemetry/semconv.js';
 
@@ -211,16 +211,5 @@ describe('DirectSpan times, ids and when it is made', () => {
   it('is not made while the sink cannot take it (the caller then uses the SDK)', () => {
     const spans = new DirectSpans({ takesDirectSpans: false, onEndDirect: () => undefined }, { name: 'dutygate' });
     expect(spans.start('dutygate.check', SpanKind.SERVER, {}, ROOT_CONTEXT)).toBeUndefined();
-  });
-
-  it.each([
-    [{}, false],
-    [{ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '10' }, true],
-    [{ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100' }, true],
-    [{ OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT: '4' }, true],
-    [{ OTEL_SPAN_LINK_COUNT_LIMIT: '' }, false],
-    [{ OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: '4' }, false],
-  ])('span limits from %j: %s', (env, expected) => {
-    expect(spanLimitsFromEnv(env)).toBe(expected);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { telemetrySettingsFrom } from '../../../src/cli/telemetry-env.js';
+import { spanLimitsFromEnv, telemetrySettingsFrom } from '../../../src/cli/telemetry-env.js';
 import { startTelemetry } from '../../../src/telemetry/start-telemetry.js';
 import { createGateAudit } from '../../../src/telemetry/gate-audit.js';
 import { createLogger } from '../../../src/log/logger.js';
@@ -23,6 +23,18 @@ describe('telemetry settings from OTEL_* variables', () => {
     ['batch size and delay', { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '64', OTEL_BSP_SCHEDULE_DELAY: '200' }, { disabled: false, batch: { maxQueueSize: 2048, maxExportBatchSize: 64, scheduleDelayMs: 200 } }],
   ])('%s', (_name, env, expected) => {
     expect(telemetrySettingsFrom(env)).toEqual(expected);
+  });
+
+  // Check spans are left to the SDK whenever a limit it applies is set (direct-span.ts).
+  it.each([
+    [{}, false],
+    [{ OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT: '10' }, true],
+    [{ OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT: '100' }, true],
+    [{ OTEL_SPAN_ATTRIBUTE_PER_EVENT_COUNT_LIMIT: '4' }, true],
+    [{ OTEL_SPAN_LINK_COUNT_LIMIT: '' }, false],
+    [{ OTEL_LOGRECORD_ATTRIBUTE_COUNT_LIMIT: '4' }, false],
+  ])('span limits from %j: %s', (env, expected) => {
+    expect(spanLimitsFromEnv(env)).toBe(expected);
   });
 
   // The gate does not start with an audit export its operator did not ask for.
