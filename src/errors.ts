@@ -80,6 +80,12 @@ export const CODES = {
     http: 429,
     meaning: 'a human approval is needed, but the agent or its initiator already has `limits.max_pending_approvals` approvals pending; nothing was recorded or posted',
   },
+  // 429, not 403: the call is fine; the actor's share of the duty ledger is used up until its entries age out.
+  LEDGER_LIMIT: {
+    grpc: GrpcCode.PERMISSION_DENIED,
+    http: 429,
+    meaning: 'the call would record a duty step, but its agent, its chain\'s root agent or its initiator already holds `limits.max_ledger_entries_per_actor` live duty-ledger entries; nothing was recorded',
+  },
   // override tokens (docs/design.md §6): 403
   OVERRIDE_INVALID: forbidden('the `x-dutygate-override` token is malformed or its signature does not verify'),
   OVERRIDE_MISMATCH: forbidden('the override token was issued for another deployment, agent, chain, initiator, tool, params or request'),

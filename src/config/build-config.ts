@@ -81,6 +81,7 @@ export function buildConfig(raw: RawConfig, source: string): GateConfig {
       maxInFlight: limits?.max_in_flight ?? defaults.limits.maxInFlight,
       maxQueued: limits?.max_queued ?? defaults.limits.maxQueued,
       maxPendingApprovals: limits?.max_pending_approvals ?? defaults.limits.maxPendingApprovals,
+      maxLedgerEntriesPerActor: limits?.max_ledger_entries_per_actor ?? defaults.limits.maxLedgerEntriesPerActor,
       admissionReserveMs: duration(limits?.admission_reserve, Math.round(duration(limits?.check_timeout, defaults.limits.checkTimeoutMs) / 3)),
     },
     log: { level: raw.log?.level ?? defaults.log.level },

@@ -50,6 +50,7 @@ const DAY = 24 * 60 * MINUTE;
  * | `limits.max_queued`                   | `1000`                   |
  * | `limits.admission_reserve`            | a third of `check_timeout` |
  * | `limits.max_pending_approvals`        | `20` (per agent and per initiator) |
+ * | `limits.max_ledger_entries_per_actor` | `100000` (per agent, chain root and initiator) |
  * | `log.level`                           | `info`                   |
  * | `audit.decision_log`                  | `stdout` (`off`, or a file path) |
  * | `audit.chain`                         | `true`                   |
@@ -87,6 +88,7 @@ export const CONFIG_DEFAULTS = deepFreeze({
     maxQueued: 1_000,
     admissionReserveMs: 50,
     maxPendingApprovals: 20,
+    maxLedgerEntriesPerActor: 100_000,
   },
   log: { level: 'info' },
   audit: { decisionLog: 'stdout', chain: true, spanRecord: false, chainBuffer: 10_000, checkpointIntervalMs: MINUTE },

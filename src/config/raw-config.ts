@@ -63,6 +63,7 @@ export interface RawConfig {
     max_queued?: number;
     admission_reserve?: string;
     max_pending_approvals?: number;
+    max_ledger_entries_per_actor?: number;
   };
   audit?: { decision_log?: string; chain?: boolean; span_record?: boolean; chain_buffer?: number; checkpoints?: { signing_key_file: string; interval?: string } };
   log?: { level?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };

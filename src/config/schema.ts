@@ -174,6 +174,7 @@ export const CONFIG_SCHEMA: SchemaObject = {
         max_queued: positiveInteger,
         admission_reserve: duration,
         max_pending_approvals: { type: 'integer', minimum: 1, maximum: 10_000 },
+        max_ledger_entries_per_actor: { type: 'integer', minimum: 1, maximum: 100_000_000 },
       },
     },
     audit: {

@@ -174,6 +174,12 @@ export interface LimitsConfig {
    * approval_needed call beyond it is denied APPROVAL_LIMIT: no record, no Slack post.
    */
   readonly maxPendingApprovals: number;
+  /**
+   * Live duty-ledger entries one agent, one chain root (for its whole subtree) and one initiator
+   * may hold (100,000). A call that would record a new entry beyond it is denied LEDGER_LIMIT,
+   * so no one actor can fill the ledger that every actor's duty steps need.
+   */
+  readonly maxLedgerEntriesPerActor: number;
 }
 
 /** The audit record: decision log sink and tamper-evident chain (issue 5). */

@@ -210,7 +210,12 @@ function publicHost(host: string): string {
 /** Memory (embedded) or Redis (shared; waits briefly for the first connection, never fails on it). */
 async function createState(config: GateConfig, log: Logger): Promise<StateStore> {
   if (config.state.driver === 'memory') {
-    return createMemoryStore({ maxJtiEntries: config.state.maxJtiEntries, ledgerTtlMs: config.state.ledgerTtlMs, maxPendingApprovals: config.limits.maxPendingApprovals });
+    return createMemoryStore({
+      maxJtiEntries: config.state.maxJtiEntries,
+      ledgerTtlMs: config.state.ledgerTtlMs,
+      maxPendingApprovals: config.limits.maxPendingApprovals,
+      maxLedgerEntriesPerActor: config.limits.maxLedgerEntriesPerActor,
+    });
   }
-  return createRedisStore(config.state, { log, maxPendingApprovals: config.limits.maxPendingApprovals });
+  return createRedisStore(config.state, { log, maxPendingApprovals: config.limits.maxPendingApprovals, maxLedgerEntriesPerActor: config.limits.maxLedgerEntriesPerActor });
 }

@@ -29,6 +29,7 @@ export const TEST_LIMITS: LimitsConfig = {
   maxQueued: 1000,
   admissionReserveMs: 100,
   maxPendingApprovals: 20,
+  maxLedgerEntriesPerActor: 100_000,
 };
 
 /** A running server with clients, the calls its check saw, and the denies it made itself. */

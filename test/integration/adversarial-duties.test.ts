@@ -146,3 +146,34 @@ describe('path parameters on literal segments (default: allow)', () => {
     expect(attack.body).toMatchObject({ decision: 'deny', code: 'SOD_DUTY_CONFLICT' });
   });
 });
+
+// A compromised agent with valid tokens drafts payment after payment under fresh ids: each draft
+// is a 30-day ledger entry. Before the shares it could fill the memory ledger (state.max_jti_entries)
+// and every other actor's duty step failed closed until the TTL; now it fills its own share.
+describe('one actor cannot fill the duty ledger (limits.max_ledger_entries_per_actor)', () => {
+  let f: GateFixture;
+  let serial = 0;
+
+  beforeAll(async () => {
+    f = await startGateFixture(POLICY, { configExtra: 'limits: { max_ledger_entries_per_actor: 3 }' });
+  });
+  afterAll(async () => {
+    await f.close();
+  });
+
+  const draft = async (agentId: string, root: string) => {
+    const link = await f.mintLink(root, agentId);
+    return f.check({ method: 'POST', path: '/payments', headers: JSON_HEADERS, body: JSON.stringify({ payment_id: `pay_${++serial}` }), token: await f.mintChild(link, agentId), chain: [link] });
+  };
+
+  it('the drafts past the share are 429 LEDGER_LIMIT; another orchestrator\'s agents still draft', async () => {
+    for (let n = 0; n < 3; n++) expect((await draft('sprayer', 'orch-1')).grpcCode).toBe(0);
+    const over = await draft('sprayer', 'orch-1');
+    expect(over.grpcCode).toBe(7);
+    expect(over.httpStatus).toBe(429);
+    expect(over.body).toMatchObject({ decision: 'deny', code: 'LEDGER_LIMIT' });
+    // A fresh child id under the same orchestrator is the same root's share.
+    expect((await draft(`sprayer-${serial}`, 'orch-1')).body).toMatchObject({ code: 'LEDGER_LIMIT' });
+    expect((await draft('finance-ok', 'orch-2')).grpcCode).toBe(0);
+  });
+});

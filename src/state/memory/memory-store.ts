@@ -19,6 +19,8 @@ export interface MemoryStoreOptions {
   readonly approvalRetentionMs?: number;
   /** Pending approvals per agent and per initiator (`limits.max_pending_approvals`, default 20). */
   readonly maxPendingApprovals?: number;
+  /** Live duty-ledger entries per agent, chain root and initiator (`limits.max_ledger_entries_per_actor`, default 100,000). */
+  readonly maxLedgerEntriesPerActor?: number;
   /** Sweep interval for expired entries (default 1s). Set 0 to sweep only on demand (tests). */
   readonly sweepIntervalMs?: number;
   /** Clock for the background sweep (default Date.now). */
@@ -39,7 +41,7 @@ const SWEEP_PER_TICK = 4096;
  */
 export function createMemoryStore(options: MemoryStoreOptions): StateStore {
   const jtis = new JtiSet(options.maxJtiEntries);
-  const ledger = new MemoryLedger(options.maxJtiEntries, options.ledgerTtlMs);
+  const ledger = new MemoryLedger(options.maxJtiEntries, options.ledgerTtlMs, options.maxLedgerEntriesPerActor);
   const approvals = new MemoryApprovals({
     maxRecords: options.maxApprovals ?? 100_000,
     retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,

@@ -13,13 +13,21 @@
  * before that, JSON arrays, are still read for one ledger TTL: decoded under `pcall`, their
  * strings re-encoded with the same escaping; one that does not decode matches no actor.
  *
- * KEYS: the distinct ledger keys of the steps (one hash tag, see redis-keys.ts).
+ * The actor's shares of the ledger (ledger-limit.ts) are sorted sets naming each entry by the
+ * first 24 hex digits of SHA-1(`<member>|<ledger key>`) (members are encoded, no `|`), scored
+ * like the entries: a commit that adds entries (not one that only refreshes them) is refused
+ * when it would take a share past the cap, checked agent, chain root, initiator — the memory
+ * driver's order.
+ *
+ * KEYS: the distinct ledger keys of the steps, then the actor's share keys (one hash tag, see
+ *   redis-keys.ts).
  * ARGV: nowMs, cutoffMs (entries with `at <= cutoff` are expired), ttlMs, agentId,
  *   hasInitiator ('1'|'0'), initiator, nAncestors, ancestors…, nSteps, then per step:
  *   keyIndex, step, enforced ('1'|'0'), distinctBy ('lineage'|'agent'|'initiator'), member,
- *   nDistinct, distinct… (names encoded).
- * Returns 0 once recorded, or {keyIndex, member, at} of the first conflicting entry (and
- * records nothing).
+ *   nDistinct, distinct… (names encoded); then cap, nShares, and each share's kind
+ *   ('agent'|'root'|'initiator') in the order of its key.
+ * Returns 0 once recorded, {keyIndex, member, at} of the first conflicting entry, or
+ * {-1, kind} of the first share the commit would overfill (and then records nothing).
  */
 export const COMMIT_DUTY_LUA = `
 -- encodeURIComponent's escaping, byte by byte (Redis runs Lua in the C locale: %w is ASCII).
@@ -81,8 +89,12 @@ local function same(e, by)
   end
   return false
 end
+local cap, nShares = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
+local shareKinds = {}
+for s = 1, nShares do shareKinds[s] = ARGV[i + 2 + s] end
+local nLedger = #KEYS - nShares
 local entries = {}
-for k = 1, #KEYS do
+for k = 1, nLedger do
   redis.call('ZREMRANGEBYSCORE', KEYS[k], '-inf', cutoff)
   local raw = redis.call('ZRANGE', KEYS[k], 0, -1, 'WITHSCORES')
   local list = {}
@@ -102,9 +114,27 @@ for _, st in ipairs(steps) do
     end
   end
 end
+-- The shares: only entries the ledger does not hold yet need room (a repeat refreshes its own).
+-- A share lists each entry by 96 bits of the SHA-1 of member and key (a third of the bytes of
+-- the two: a share's sorted set then costs about 100 B per entry, not 260).
+local added, seen = 0, {}
+for _, st in ipairs(steps) do
+  st.share = string.sub(redis.sha1hex(st.member .. '|' .. KEYS[st.key]), 1, 24)
+  if not seen[st.share] then
+    seen[st.share] = true
+    if not redis.call('ZSCORE', KEYS[st.key], st.member) then added = added + 1 end
+  end
+end
+for s = 1, nShares do
+  local key = KEYS[nLedger + s]
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
+  if added > 0 and redis.call('ZCARD', key) + added > cap then return { -1, shareKinds[s] } end
+end
 for _, st in ipairs(steps) do
   redis.call('ZADD', KEYS[st.key], now, st.member)
   redis.call('PEXPIRE', KEYS[st.key], ttl)
+  for s = 1, nShares do redis.call('ZADD', KEYS[nLedger + s], now, st.share) end
 end
+for s = 1, nShares do redis.call('PEXPIRE', KEYS[nLedger + s], ttl) end
 return 0
 `;

@@ -1,5 +1,6 @@
 import type { ApprovalStatus } from '../approval-record.js';
 import { replayKeyOf, type ReplaySpace } from '../key-parts.js';
+import type { LedgerHolderKind } from '../ledger-limit.js';
 
 /**
  * Every key the Redis driver uses, under one configurable prefix. Keys that one script
@@ -18,6 +19,12 @@ export interface RedisKeys {
   jti(space: ReplaySpace, id: string): string;
   /** Sorted set of one duty's entries for one resource (member = JSON [step, agent, initiator?], score = at). */
   ledger(duty: string, resource: string): string;
+  /**
+   * Sorted set of the live ledger entries one agent, chain root or initiator holds (member =
+   * 24 hex digits of SHA-1(`<ledger member>|<ledger key>`), score = at): its share of the ledger, capped by
+   * `limits.max_ledger_entries_per_actor`. `id` arrives encoded by `encodeKeyPart`.
+   */
+  ledgerShare(kind: LedgerHolderKind, encodedId: string): string;
   /** Common head of every approval key; scripts build record keys from it (same hash tag). */
   readonly approvals: string;
   /** Hash of one approval record. */
@@ -49,6 +56,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     jti: (space, id) => `${prefix}j:${replayKeyOf(space, id)}`,
     // Length-prefixed duty: no choice of duty and resource names can make two keys collide.
     ledger: (duty, resource) => `${prefix}{ledger}:${duty.length}:${duty}:${resource}`,
+    // `q:` after the tag: ledger keys have a length (digits) there, so the two never collide.
+    ledgerShare: (kind, encodedId) => `${prefix}{ledger}:q:${kind}:${encodedId}`,
     approvals,
     approval: (approvalId) => `${approvals}r:${approvalId}`,
     requestKey: (requestKey) => `${approvals}k:${requestKey}`,

@@ -1,6 +1,7 @@
 import type { DutyActor } from '../../policy/duty-conflict.js';
 import type { DutyStep, LedgerEntry } from '../../policy/types.js';
 import { decodeKeyPart, encodeKeyPart } from '../key-parts.js';
+import { DEFAULT_MAX_LEDGER_ENTRIES_PER_ACTOR, ledgerHoldersOf, ledgerLimitError } from '../ledger-limit.js';
 import type { RedisClient } from './redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisScripts } from './redis-scripts.js';
@@ -12,7 +13,8 @@ import type { RedisScripts } from './redis-scripts.js';
  * lua-ledger.ts for why not JSON), score = `at`. The ancestors are the performer's attested
  * chain, root first: the conflict rule compares lineages (issue 12). Members of the earlier
  * `2:<step>:<agentId>[:<initiator>]` and JSON forms are still read, without ancestors. The key expires `ttlMs` after its newest entry; older
- * entries are trimmed by each commit and hidden from reads.
+ * entries are trimmed by each commit and hidden from reads. Each entry is also listed in its
+ * actor's shares (agent, chain root, initiator), which the commit script caps at `maxPerActor`.
  */
 export class RedisLedger {
   constructor(
@@ -20,6 +22,7 @@ export class RedisLedger {
     private readonly scripts: RedisScripts,
     private readonly keys: RedisKeys,
     private readonly ttlMs: number,
+    private readonly maxPerActor: number = DEFAULT_MAX_LEDGER_ENTRIES_PER_ACTOR,
   ) {}
 
   async read(steps: readonly DutyStep[], nowMs: number): Promise<LedgerEntry[]> {
@@ -48,11 +51,18 @@ export class RedisLedger {
       const distinct = step.distinct.map(encodeKeyPart);
       args.push(keyIndex, encodeKeyPart(step.step), step.enforced === false ? '0' : '1', step.distinctBy ?? 'lineage', encodeMember(step.step, actor), distinct.length, ...distinct);
     }
+    const holders = ledgerHoldersOf(actor);
+    args.push(this.maxPerActor, holders.length, ...holders.map((holder) => holder.kind));
     const reply = await this.scripts.commitDuty(
-      groups.map((group) => group.key),
+      [...groups.map((group) => group.key), ...holders.map((holder) => this.keys.ledgerShare(holder.kind, encodeKeyPart(holder.id)))],
       args,
     );
     if (!Array.isArray(reply)) return undefined;
+    if (reply[0] === -1) {
+      const kind = holders.find((holder) => holder.kind === reply[1])?.kind;
+      if (kind === undefined) throw new Error(`the ledger commit script named an unknown share '${String(reply[1])}'`);
+      throw ledgerLimitError(kind, this.maxPerActor);
+    }
     const [keyIndex, member, at] = reply as [number, string, string];
     return decodeEntry(groups[keyIndex - 1] as Group, member, at);
   }

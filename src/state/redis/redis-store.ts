@@ -22,6 +22,8 @@ export interface RedisStoreOptions {
   readonly approvalRetentionMs?: number;
   /** Pending approvals per agent and per initiator (`limits.max_pending_approvals`, default 20). */
   readonly maxPendingApprovals?: number;
+  /** Live duty-ledger entries per agent, chain root and initiator (`limits.max_ledger_entries_per_actor`, default 100,000). */
+  readonly maxLedgerEntriesPerActor?: number;
   /** How long start-up waits for the first connection before going on NOT_SERVING (default 2s). */
   readonly connectWaitMs?: number;
 }
@@ -45,7 +47,7 @@ export async function createRedisStore(config: RedisStateConfig, options: RedisS
   // One replica's acknowledgement, within the call's own deadline (durable-write.ts).
   const durability = config.durability === 'wait' ? { replicas: 1, timeoutMs: config.timeoutMs } : undefined;
   const scripts = defineScripts(client, durability);
-  const ledger = new RedisLedger(client, scripts, keys, config.ledgerTtlMs);
+  const ledger = new RedisLedger(client, scripts, keys, config.ledgerTtlMs, options.maxLedgerEntriesPerActor);
   const approvals = new RedisApprovals(client, scripts, keys, {
     retentionMs: options.approvalRetentionMs ?? APPROVAL_RETENTION_MS,
     ...(options.maxPendingApprovals === undefined ? {} : { maxPending: options.maxPendingApprovals }),

@@ -47,7 +47,7 @@ const DEFAULTS: Omit<GateConfig, 'source' | 'identity' | 'policy'> = {
   approvers: { issuers: [], maxTokenLifetimeMs: 3_600_000 },
   state: { driver: 'memory', maxJtiEntries: 1_000_000, ledgerTtlMs: 2_592_000_000 },
   principals: { aliases: {} },
-  limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150, maxIdentifierLength: 128, maxToolNameLength: 128, toolNameExtraChars: '', methodOverride: 'deny', maxInFlight: 32, maxQueued: 1_000, admissionReserveMs: 50, maxPendingApprovals: 20 },
+  limits: { maxBodyBytes: 65_536, maxJsonDepth: 32, maxHeaderBytes: 65_536, maxTokenBytes: 8_192, checkTimeoutMs: 150, maxIdentifierLength: 128, maxToolNameLength: 128, toolNameExtraChars: '', methodOverride: 'deny', maxInFlight: 32, maxQueued: 1_000, admissionReserveMs: 50, maxPendingApprovals: 20, maxLedgerEntriesPerActor: 100_000 },
   log: { level: 'info' },
   audit: { decisionLog: { sink: 'stdout' }, chain: true, spanRecord: false, chainBuffer: 10_000 },
 };
@@ -129,7 +129,7 @@ log: { level: silent }
     expect(config.policy.watch).toBe(false);
     // Slack method names are appended to the base, so it always ends in '/'.
     expect(config.slack?.apiUrl).toBe('http://127.0.0.1:3000/api/');
-    expect(config.limits).toEqual({ maxBodyBytes: 1, maxJsonDepth: 2, maxHeaderBytes: 3, maxTokenBytes: 4, checkTimeoutMs: 5, maxIdentifierLength: 64, maxToolNameLength: 200, toolNameExtraChars: ':@', methodOverride: 'strip', maxInFlight: 32, maxQueued: 1_000, admissionReserveMs: 2, maxPendingApprovals: 20 });
+    expect(config.limits).toEqual({ maxBodyBytes: 1, maxJsonDepth: 2, maxHeaderBytes: 3, maxTokenBytes: 4, checkTimeoutMs: 5, maxIdentifierLength: 64, maxToolNameLength: 200, toolNameExtraChars: ':@', methodOverride: 'strip', maxInFlight: 32, maxQueued: 1_000, admissionReserveMs: 2, maxPendingApprovals: 20, maxLedgerEntriesPerActor: 100_000 });
     expect(config.log.level).toBe('silent');
     expect(parseConfig(`${BASE}state: { driver: redis, url: "rediss://r:6380" }\n`, FILE, {}).state).toEqual({ driver: 'redis', url: 'rediss://r:6380', prefix: 'dutygate:', timeoutMs: 50, ledgerTtlMs: 2_592_000_000, durability: 'none' });
   });

@@ -4,9 +4,11 @@ import { JtiSet } from '../../../src/state/memory/jti-set.js';
 import { MemoryApprovals } from '../../../src/state/memory/memory-approvals.js';
 import { MemoryLedger } from '../../../src/state/memory/memory-ledger.js';
 import { approvalFixture } from './contract-approvals.js';
+import { ledgerShareContract } from './contract-ledger-shares.js';
 import { describeStateContract } from './state-contract.js';
 
 describeStateContract('memory', () => Promise.resolve(createMemoryStore({ maxJtiEntries: 10_000, ledgerTtlMs: 86_400_000, sweepIntervalMs: 0 })));
+ledgerShareContract('memory', (cap) => Promise.resolve(createMemoryStore({ maxJtiEntries: 10_000, ledgerTtlMs: 86_400_000, sweepIntervalMs: 0, maxLedgerEntriesPerActor: cap })));
 
 /** What each call of a spied `sweepSome` returned: how many keys or records it looked at. */
 function lookedAt(spy: { mock: { results: { value: unknown }[] } }): number[] {
@@ -121,6 +123,39 @@ describe('memory driver bounds', () => {
       sweeps.mockRestore();
       await store.close();
     }
+  });
+
+  // Before the shares, one agent's fresh payment ids filled all of `max_jti_entries` and every
+  // other actor's duty step failed closed (STATE_UNAVAILABLE) until the 30-day TTL.
+  it("one agent spraying fresh resource ids fills its own share, not the ledger the other actors' steps need", async () => {
+    const store = createMemoryStore({ maxJtiEntries: 20, ledgerTtlMs: 1_000, sweepIntervalMs: 0, maxLedgerEntriesPerActor: 5 });
+    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
+    try {
+      for (let i = 0; i < 5; i++) expect(await store.commitDutySteps([step(`spray-${i}`)], { agentId: 'sprayer' }, t0)).toBeUndefined();
+      for (let i = 5; i < 40; i++) await expect(store.commitDutySteps([step(`spray-${i}`)], { agentId: 'sprayer' }, t0)).rejects.toMatchObject({ code: 'LEDGER_LIMIT' });
+      for (const agentId of ['b', 'c', 'd']) {
+        for (let i = 0; i < 5; i++) expect(await store.commitDutySteps([step(`${agentId}-${i}`)], { agentId }, t0)).toBeUndefined();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("gives a share back entry by entry as the sweep forgets them (agent, chain root and initiator alike)", () => {
+    const ledger = new MemoryLedger(100, 1_000, 10);
+    const actor = { agentId: 'child', ancestors: ['root', 'middle'], initiator: 'sso:erin' };
+    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
+    for (let i = 0; i < 4; i++) ledger.commit([step(`r-${i}`)], actor, t0 + i * 400);
+    // A repeat refreshes its entry: no second count.
+    ledger.commit([step('r-0')], actor, t0 + 1_300);
+    const held = () => (['agent', 'root', 'initiator'] as const).map((kind) => ledger.heldBy({ kind, id: kind === 'agent' ? 'child' : kind === 'root' ? 'root' : 'sso:erin' }));
+    expect(held()).toEqual([4, 4, 4]);
+    expect(ledger.heldBy({ kind: 'root', id: 'middle' })).toBe(0);
+    // At t0 + 1,500 the entries made at t0 + 400 and earlier are past the 1 s TTL (r-0 was refreshed).
+    ledger.sweepSome(t0 + 1_500, 100);
+    expect(held()).toEqual([3, 3, 3]);
+    ledger.sweepSome(t0 + 10_000, 100);
+    expect(held()).toEqual([0, 0, 0]);
   });
 
   it('the once-a-second sweep looks at a bounded number of ledger keys and approvals, not all of them', async () => {
