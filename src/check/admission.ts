@@ -12,7 +12,11 @@
  */
 
 /** Why a Check was shed. */
-export type ShedReason = 'queue_full' | 'deadline';
+/**
+ * Why a Check was shed: the line was full, it could not start in time, or its caller had
+ * already gone (admitted-check.ts asks the transport).
+ */
+export type ShedReason = 'queue_full' | 'deadline' | 'caller_gone';
 
 /** Options of {@link createAdmission}. */
 export interface AdmissionOptions {

@@ -25,6 +25,13 @@ export interface CheckContext {
    * on the HTTP port): the span then carries no RPC attributes, which would name the wrong call.
    */
   readonly via?: 'authzen';
+  /**
+   * Whether the caller already gave up on this Check (Envoy resets the ext_authz stream at its
+   * timeout, or when the agent's own connection goes). Such a Check is shed before it starts —
+   * no token spent, no state touched — instead of being run for no one: after a stall, the
+   * backlog's abandoned Checks would otherwise keep the gate busy past the callers still waiting.
+   */
+  readonly callerGone?: () => boolean;
 }
 
 /** The check pipeline, injected: HttpRequest in, CheckOutcome out. */

@@ -50,6 +50,8 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
         tracestate: own ? headers.get('tracestate') : metadataText(call, 'tracestate'),
       };
       if (dueAt !== undefined) context.deadline = new Deadline(dueAt);
+      // grpc-js marks the call cancelled when Envoy resets the stream (its timeout passed).
+      context.callerGone = () => call.cancelled;
       const pending = check(request, context);
       const outcome = await settleBy(pending, dueAt === undefined ? undefined : dueAt + BACKSTOP_GRACE_MS);
       if (outcome === TIMED_OUT) {

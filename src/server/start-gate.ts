@@ -123,7 +123,7 @@ export async function startGate(config: GateConfig, log: Logger, options: GateOp
     aliases: config.principals.aliases,
     ...(approvals.gate ? { approvals: approvals.gate } : {}),
     ...(options.now ? { now: options.now } : {}),
-  }), admission, config.limits.checkTimeoutMs));
+  }), admission, config.limits.checkTimeoutMs, onShed));
 
   const checksUnderWay = () => ({ inFlight: admission.inFlight, queued: admission.queued });
   const grpc = await startGrpcServer({ ...config.grpc, limits: config.limits, check, health, onFallbackDeny: audit.onFallbackDeny });

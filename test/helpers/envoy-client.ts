@@ -181,6 +181,8 @@ export interface EnvoyClient {
 export interface CallOptions {
   deadlineMs?: number;
   metadata?: Record<string, string>;
+  /** Aborting it cancels the call: the client resets the stream, as Envoy does at its timeout. */
+  signal?: AbortSignal;
 }
 
 function metadataOf(entries: Record<string, string> = {}): Metadata {
@@ -194,12 +196,13 @@ export function createEnvoyClient(address: string): EnvoyClient {
   const client = new Authorization(address, credentials.createInsecure());
   const send = (request: Record<string, unknown>, options: CallOptions = {}): Promise<CheckResponse> =>
     new Promise((resolve, reject) => {
-      client.Check!(
+      const call = client.Check!(
         request,
         metadataOf(options.metadata),
         { deadline: Date.now() + (options.deadlineMs ?? 5_000) },
         (error: ServiceError | null, response: CheckResponse) => (error ? reject(error) : resolve(response)),
-      );
+      ) as { cancel(): void };
+      options.signal?.addEventListener('abort', () => call.cancel(), { once: true });
     });
   return {
     check: (spec = {}, options) => send(buildCheckRequest(spec), options),
