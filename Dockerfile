@@ -25,5 +25,10 @@ COPY --from=build /app/dist ./dist
 USER 1000:1000
 # gRPC (ext_authz + grpc.health.v1), HTTP (approvals API, /slack/events, /healthz, /readyz).
 EXPOSE 9191 8181
-ENTRYPOINT ["node", "dist/cli/main.js"]
+# --single-threaded-gc: the gate gets one core (or a 1-CPU quota). V8's parallel and concurrent
+# GC helper threads then only compete with the thread that answers Envoy (or burn the quota on
+# other cores and get the whole container throttled): measured at 547 Checks/s on one core, the
+# main thread waited 38-42 ms/s for its CPU instead of 57-86, the p99 fell by a quarter to a
+# third, and CPU per Check by 3 % (README "Performance"). V8 reads the flag at start only.
+ENTRYPOINT ["node", "--single-threaded-gc", "dist/cli/main.js"]
 CMD ["serve", "--config", "/etc/dutygate/dutygate.yaml"]

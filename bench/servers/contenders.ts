@@ -7,6 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Pinning } from '../measure/pinning.js';
+import { GATE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { BENCH_DIST_DIR, DIST_CLI, DIST_REDIS_DRIVER } from '../repo-paths.js';
 import type { BenchSetup } from './bench-setup.js';
 import { BENCH_AUDIENCE, BENCH_ISSUER, REDIS_URL } from './bench-setup.js';
@@ -72,11 +73,14 @@ export function tracedGateEnv(otlpEndpoint: string): Record<string, string> {
   return { OTEL_SDK_DISABLED: 'false', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_SERVICE_NAME: 'dutygate-bench', OTEL_BSP_SCHEDULE_DELAY: '1000' };
 }
 
-/** Starts `dutygate serve --config <config>` from dist/, pinned to the server's CPU, its log in the run's folder. */
+/**
+ * Starts `dutygate serve --config <config>` from dist/ with the Node flags it ships with
+ * (`GATE_NODE_FLAGS`, as the Dockerfile does), pinned to the server's CPU, its log in the run's folder.
+ */
 export function startGateProcess(options: { readonly name: string; readonly setup: BenchSetup; readonly pinning: Pinning; readonly config: string; readonly env: Record<string, string>; readonly logTag?: string; readonly profileDir?: string }): Promise<ServerProcess> {
   const { name, setup, pinning, config, env } = options;
   const logFile = join(setup.outDir, `${name}${options.logTag ?? ''}.log`);
-  return startServerProcess({ name, pinning, logFile, env, ...(options.profileDir ? { profileDir: options.profileDir } : {}), nodeArgs: [DIST_CLI, 'serve', '--config', config] });
+  return startServerProcess({ name, pinning, logFile, env, ...(options.profileDir ? { profileDir: options.profileDir } : {}), nodeArgs: [...GATE_NODE_FLAGS, DIST_CLI, 'serve', '--config', config] });
 }
 
 /** Starts `key` under `options`. */

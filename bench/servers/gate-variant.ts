@@ -2,13 +2,15 @@
  * The gate variants the paired tools compare (`PAIRED_A` / `PAIRED_B`):
  * - a JSON object of extra environment, e.g. `{"OTEL_TRACES_EXPORTER":"none"}` (default `{}`);
  * - `dist:DIR`: the gate of another build (a copy of dist/ made before a change);
- * - `flags:--a --b`: node flags before the gate's script.
+ * - `flags:--a --b`: node flags before the gate's script, instead of the shipped ones
+ *   (`GATE_NODE_FLAGS`, which every other variant starts with; `flags:` alone means none).
  */
 import { join } from 'node:path';
 import { connectCheckClient } from '../load/check-client.js';
 import type { CheckClient } from '../load/check-client.js';
 import { pinLoadGenerator } from '../measure/pinning.js';
 import type { Pinning } from '../measure/pinning.js';
+import { GATE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { DIST_CLI } from '../repo-paths.js';
 import { createWorkload } from '../workload/workload.js';
 import type { Workload } from '../workload/workload.js';
@@ -28,10 +30,10 @@ export interface GateVariant {
 
 /** The variant `spec` describes (see the module comment). */
 function gateVariantOf(name: 'A' | 'B', spec: string | undefined): GateVariant {
-  if (spec === undefined || spec === '') return { name, env: {}, script: DIST_CLI, flags: [] };
-  if (spec.startsWith('dist:')) return { name, env: {}, script: join(spec.slice(5), 'cli', 'main.js'), flags: [] };
+  if (spec === undefined || spec === '') return { name, env: {}, script: DIST_CLI, flags: GATE_NODE_FLAGS };
+  if (spec.startsWith('dist:')) return { name, env: {}, script: join(spec.slice(5), 'cli', 'main.js'), flags: GATE_NODE_FLAGS };
   if (spec.startsWith('flags:')) return { name, env: {}, script: DIST_CLI, flags: spec.slice(6).split(' ').filter((flag) => flag !== '') };
-  return { name, env: JSON.parse(spec) as Record<string, string>, script: DIST_CLI, flags: [] };
+  return { name, env: JSON.parse(spec) as Record<string, string>, script: DIST_CLI, flags: GATE_NODE_FLAGS };
 }
 
 /** Starts the traced memory gate of `variant` on the server's CPU. */

@@ -4,6 +4,7 @@ import { createLogger } from '../../log/logger.js';
 import { startGate } from '../../server/start-gate.js';
 import { telemetrySettingsFrom } from '../telemetry-env.js';
 import { ed25519Backend } from '../../identity/ed25519.js';
+import { missingGateNodeFlags } from '../node-flags.js';
 
 /**
  * Longest a stop may take from the signal to the exit (README "Operations › Shutdown
@@ -30,6 +31,8 @@ export function registerServeCommand(program: Command): void {
         { grpc: `${config.grpc.host}:${gate.grpcPort}`, http: `${config.http.host}:${gate.httpPort}`, policy_version: gate.policy.current().policyVersion, state: gate.state.driver, ed25519: ed25519Backend },
         `dutygate listening: grpc ${config.grpc.host}:${gate.grpcPort}, http ${config.http.host}:${gate.httpPort}`,
       );
+      const missing = missingGateNodeFlags();
+      if (missing.length > 0) log.info({ missing }, `node was started without ${missing.join(' ')}: on one core the tail latency is higher (README "Performance")`);
       const stopped = await new Promise<boolean>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {

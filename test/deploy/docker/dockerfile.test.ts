@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerServeCommand } from '../../../src/cli/commands/serve.js';
+import { GATE_NODE_FLAGS } from '../../../src/cli/node-flags.js';
 import { CONFIG_DEFAULTS } from '../../../src/config/defaults.js';
 import { execOf, parseDockerfile, type Stage } from './parse-dockerfile.js';
 
@@ -95,7 +96,9 @@ describe('Dockerfile', () => {
   });
 
   it('starts the CLI (package.json bin) with serve --config, which the CLI accepts', () => {
-    expect(execOf(runtime!, 'ENTRYPOINT')).toEqual(['node', pkg.bin.dutygate]);
+    // One GC thread: the gate's core is the main thread's (Dockerfile comment); `npm start` and the bench start it the same way.
+    expect(execOf(runtime!, 'ENTRYPOINT')).toEqual(['node', ...GATE_NODE_FLAGS, pkg.bin.dutygate]);
+    expect(pkg.scripts.start).toBe(`node ${GATE_NODE_FLAGS.join(' ')} ${pkg.bin.dutygate} serve --config examples/dev/dutygate.yaml`);
     const cmd = execOf(runtime!, 'CMD')!;
     expect(cmd).toEqual(['serve', '--config', '/etc/dutygate/dutygate.yaml']);
     const program = new Command();
