@@ -16,8 +16,8 @@
  * The actor's shares of the ledger (ledger-limit.ts) are sorted sets naming each entry by the
  * first 24 hex digits of SHA-1(`<member>|<ledger key>`) (members are encoded, no `|`), scored
  * like the entries: a commit that adds entries (not one that only refreshes them) is refused
- * when it would take a share past the cap, checked agent, chain root, initiator — the memory
- * driver's order.
+ * when it would take a share's live members past the cap, checked agent, chain root, initiator
+ * — the memory driver's order. Each commit trims at most 256 expired members per share.
  *
  * KEYS: the distinct ledger keys of the steps, then the actor's share keys (one hash tag, see
  *   redis-keys.ts).
@@ -89,6 +89,7 @@ local function same(e, by)
   end
   return false
 end
+local SHARE_TRIM = 256
 local cap, nShares = tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2])
 local shareKinds = {}
 for s = 1, nShares do shareKinds[s] = ARGV[i + 2 + s] end
@@ -125,10 +126,14 @@ for _, st in ipairs(steps) do
     if not redis.call('ZSCORE', KEYS[st.key], st.member) then added = added + 1 end
   end
 end
+-- A share is counted by its live members (ZCOUNT, O(log n)), and its expired ones are trimmed a
+-- few at a time: an actor that filled its share in a burst would otherwise have all of it
+-- (100,000 members) removed by one commit a ledger TTL later, blocking Redis for every replica.
 for s = 1, nShares do
   local key = KEYS[nLedger + s]
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
-  if added > 0 and redis.call('ZCARD', key) + added > cap then return { -1, shareKinds[s] } end
+  local expired = redis.call('ZRANGEBYSCORE', key, '-inf', cutoff, 'LIMIT', 0, SHARE_TRIM)
+  if #expired > 0 then redis.call('ZREM', key, unpack(expired)) end
+  if added > 0 and redis.call('ZCOUNT', key, '(' .. cutoff, '+inf') + added > cap then return { -1, shareKinds[s] } end
 end
 for _, st in ipairs(steps) do
   redis.call('ZADD', KEYS[st.key], now, st.member)
