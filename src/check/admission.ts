@@ -11,7 +11,6 @@
  * a late `INTERNAL` or a spurious `STATE_UNAVAILABLE`.
  */
 
-/** Why a Check was shed. */
 /**
  * Why a Check was shed: the line was full, it could not start in time, or its caller had
  * already gone (admitted-check.ts asks the transport).

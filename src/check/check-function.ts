@@ -26,12 +26,12 @@ export interface CheckContext {
    */
   readonly via?: 'authzen';
   /**
-   * Whether the caller already gave up on this Check (Envoy resets the ext_authz stream at its
-   * timeout, or when the agent's own connection goes). Such a Check is shed before it starts —
-   * no token spent, no state touched — instead of being run for no one: after a stall, the
-   * backlog's abandoned Checks would otherwise keep the gate busy past the callers still waiting.
+   * The transport's call, where it can tell that its caller already gave up (Envoy resets the
+   * ext_authz stream at its timeout, or when the agent's own connection goes): grpc-js's
+   * ServerUnaryCall as it is, no wrapper per Check. Such a Check is shed before it starts — no
+   * token spent, no state touched — instead of being run for no one.
    */
-  readonly callerGone?: () => boolean;
+  readonly call?: { readonly cancelled: boolean };
 }
 
 /** The check pipeline, injected: HttpRequest in, CheckOutcome out. */

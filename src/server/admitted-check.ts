@@ -19,14 +19,14 @@ export function admitChecks(handler: CheckFunction, admission: Admission, timeou
     const deadline = context.deadline ?? Deadline.after(timeoutMs);
     // Asked on arrival and again once a slot is free: a caller that left while the Check waited
     // in line (or in the socket, during a stall) gets nothing from the pipeline's work.
-    if (context.callerGone?.()) return shedForGoneCaller(deadline, context.decisionId, onShed);
+    if (context.call?.cancelled) return shedForGoneCaller(deadline, context.decisionId, onShed);
     const slot = await admission.admit(deadline.dueAt);
     if (!slot.admitted) {
       const reason = slot.reason === 'queue_full' ? 'too many checks are waiting' : 'the check could not start in time';
       deadline.finish();
       return createDenyOutcome('OVERLOADED', `the gate is over capacity (${reason}); the token was not spent: retry`, context.decisionId, 'admission');
     }
-    if (context.callerGone?.()) {
+    if (context.call?.cancelled) {
       slot.release();
       return shedForGoneCaller(deadline, context.decisionId, onShed);
     }

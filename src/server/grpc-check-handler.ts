@@ -51,7 +51,7 @@ export function createCheckHandler(options: CheckHandlerOptions): handleUnaryCal
       };
       if (dueAt !== undefined) context.deadline = new Deadline(dueAt);
       // grpc-js marks the call cancelled when Envoy resets the stream (its timeout passed).
-      context.callerGone = () => call.cancelled;
+      context.call = call;
       const pending = check(request, context);
       const outcome = await settleBy(pending, dueAt === undefined ? undefined : dueAt + BACKSTOP_GRACE_MS);
       if (outcome === TIMED_OUT) {

@@ -59,7 +59,7 @@ describe('a Check whose caller is gone', () => {
     const secondRejected = expect(second).rejects.toMatchObject({ code: 1 }); // CANCELLED, on the client
     await until(() => h!.seen.length === 2); // the gate took it in; it waits for the slot
     leaving.abort();
-    await until(() => h!.seen[1]!.context.callerGone?.() === true);
+    await until(() => h!.seen[1]!.context.call?.cancelled === true);
 
     releaseFirst();
     expect((await first).status.code).toBe(0);
