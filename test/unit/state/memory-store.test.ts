@@ -17,6 +17,8 @@ function lookedAt(spy: { mock: { results: { value: unknown }[] } }): number[] {
 
 describe('memory driver bounds', () => {
   const t0 = 1_800_000_000_000;
+  /** Step `one` of duty `d` on `resource` (its other distinct step is `two`). */
+  const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
 
   it('denies with REPLAY_CAPACITY when full of unexpired jtis, never evicting one', async () => {
     const store = createMemoryStore({ maxJtiEntries: 3, ledgerTtlMs: 1000, sweepIntervalMs: 0 });
@@ -97,7 +99,6 @@ describe('memory driver bounds', () => {
   it('never walks every ledger key on a commit, even when full; commits reclaim expired keys a few at a time', async () => {
     const store = createMemoryStore({ maxJtiEntries: 600, ledgerTtlMs: 1_000, sweepIntervalMs: 0 });
     const sweeps = vi.spyOn(MemoryLedger.prototype, 'sweepSome');
-    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
     try {
       for (let i = 0; i < 600; i++) await store.commitDutySteps([step(`old-${i}`)], { agentId: 'a' }, t0);
       for (let i = 0; i < 50; i++) await expect(store.commitDutySteps([step(`new-${i}`)], { agentId: 'a' }, t0 + 1)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
@@ -129,7 +130,6 @@ describe('memory driver bounds', () => {
   // other actor's duty step failed closed (STATE_UNAVAILABLE) until the 30-day TTL.
   it("one agent spraying fresh resource ids fills its own share, not the ledger the other actors' steps need", async () => {
     const store = createMemoryStore({ maxJtiEntries: 20, ledgerTtlMs: 1_000, sweepIntervalMs: 0, maxLedgerEntriesPerActor: 5 });
-    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
     try {
       for (let i = 0; i < 5; i++) expect(await store.commitDutySteps([step(`spray-${i}`)], { agentId: 'sprayer' }, t0)).toBeUndefined();
       for (let i = 5; i < 40; i++) await expect(store.commitDutySteps([step(`spray-${i}`)], { agentId: 'sprayer' }, t0)).rejects.toMatchObject({ code: 'LEDGER_LIMIT' });
@@ -144,7 +144,6 @@ describe('memory driver bounds', () => {
   it("gives a share back entry by entry as the sweep forgets them (agent, chain root and initiator alike)", () => {
     const ledger = new MemoryLedger(100, 1_000, 10);
     const actor = { agentId: 'child', ancestors: ['root', 'middle'], initiator: 'sso:erin' };
-    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
     for (let i = 0; i < 4; i++) ledger.commit([step(`r-${i}`)], actor, t0 + i * 400);
     // A repeat refreshes its entry: no second count.
     ledger.commit([step('r-0')], actor, t0 + 1_300);
@@ -176,7 +175,6 @@ describe('memory driver bounds', () => {
 
   it('sweeps the ledger like a clock hand: so many keys per call, wrapping round, until every expired entry is gone', () => {
     const ledger = new MemoryLedger(1_000, 1_000);
-    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
     for (let i = 0; i < 10; i++) ledger.commit([step(`r${i}`)], { agentId: 'a' }, t0);
     ledger.commit([step('live')], { agentId: 'a' }, t0 + 500);
     ledger.commit([step('r0')], { agentId: 'b' }, t0 + 500);
@@ -197,7 +195,6 @@ describe('memory driver bounds', () => {
 
   it('refuses duty steps when the ledger is full of live entries', async () => {
     const store = createMemoryStore({ maxJtiEntries: 2, ledgerTtlMs: 1_000, sweepIntervalMs: 0 });
-    const step = (resource: string) => ({ duty: 'd', resource, step: 'one', distinct: ['one', 'two'] });
     await store.commitDutySteps([step('r1'), step('r2')], { agentId: 'a' }, t0);
     await expect(store.commitDutySteps([step('r3')], { agentId: 'a' }, t0 + 1)).rejects.toMatchObject({ code: 'STATE_UNAVAILABLE' });
     // a repeat refreshes an entry and needs no room; expiry frees room
