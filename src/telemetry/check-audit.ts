@@ -12,6 +12,7 @@ import type { CheckFunction, FallbackDenyListener } from '../check/check-functio
 import { markOutcome, setCheckAttributes } from './check-attributes.js';
 import type { Telemetry } from './telemetry.js';
 import { recordedWithin } from './stamp-wait.js';
+import { createAfterAnswerQueue } from './after-answer-queue.js';
 import { headersOf, parentOf } from './trace-context.js';
 
 /** Options of {@link createCheckAudit}. */
@@ -52,8 +53,8 @@ const UNPARSED: HttpRequest = { method: '', host: '', path: '', query: '', heade
 /**
  * Creates the Check audit. On the answer path it only starts the span (child of the agent's
  * trace) and reads the clock; building the record, hashing params, the chain append, the
- * metrics and the span end run after the answer is handed to gRPC (`setImmediate`, so the
- * response is flushed first). The span's end time is the answer time, not the append time.
+ * metrics and the span end run once the answer is on the wire, trailers included (two turns of
+ * the event loop later: after-answer-queue.ts). The span's end time is the answer time, not the append time.
  *
  * Why append after answering: the chain append is a state-store round trip (Redis) that would
  * add its latency to every agent tool call. The record is not lost by answering first: the
@@ -102,9 +103,9 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     await recording;
   };
 
-  // Audits waiting for the next turn of the event loop, run together: one setImmediate per turn
-  // rather than one (and a promise) per Check.
-  let queued: (() => Promise<void>)[] = [];
+  // Audits wait until the answers of their turn are on the wire (after-answer-queue.ts), then
+  // run in order, one setImmediate per turn rather than one (and a promise) per Check.
+  const afterAnswer = createAfterAnswerQueue();
   let outstanding = 0;
   const drained: (() => void)[] = [];
   const settled = (): void => {
@@ -115,14 +116,9 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     logger.error({ err: error instanceof Error ? error.message : String(error) }, 'check audit failed');
     settled();
   };
-  const runQueued = (): void => {
-    const batch = queued;
-    queued = [];
-    for (const work of batch) work().then(settled, failed);
-  };
   const later = (work: () => Promise<void>): void => {
     outstanding++;
-    if (queued.push(work) === 1) setImmediate(runQueued);
+    afterAnswer.add(() => void work().then(settled, failed));
   };
 
   return {
