@@ -24,9 +24,10 @@ export interface AfterAnswerQueue {
  * turn, so on the second turn the trailers are out first.
  *
  * Work queued during a turn is promoted once per turn (`ripe`) and run on the next: work answered
- * in turn k runs in the check phase of turn k + 2 at the earliest, in queue order.
+ * in turn k runs in the check phase of turn k + 2 at the earliest, in queue order. A work that
+ * throws is reported to `onError` and the rest still run.
  */
-export function createAfterAnswerQueue(): AfterAnswerQueue {
+export function createAfterAnswerQueue(onError: (error: unknown) => void): AfterAnswerQueue {
   /** Queued in the current turn: its trailers are not out yet. */
   let fresh: AfterAnswerWork[] = [];
   /** Queued in the turn before: its trailers leave before this turn's JavaScript immediates. */
@@ -39,7 +40,14 @@ export function createAfterAnswerQueue(): AfterAnswerQueue {
     fresh = [];
     if (ripe.length > 0) setImmediate(turn);
     else scheduled = false;
-    for (const work of run) work();
+    for (const work of run) {
+      // One work that throws must not cost the others theirs: they are queued audits too.
+      try {
+        work();
+      } catch (error) {
+        onError(error);
+      }
+    }
   };
 
   return {

@@ -105,7 +105,6 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
 
   // Audits wait until the answers of their turn are on the wire (after-answer-queue.ts), then
   // run in order, one setImmediate per turn rather than one (and a promise) per Check.
-  const afterAnswer = createAfterAnswerQueue();
   let outstanding = 0;
   const drained: (() => void)[] = [];
   const settled = (): void => {
@@ -116,6 +115,8 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     logger.error({ err: error instanceof Error ? error.message : String(error) }, 'check audit failed');
     settled();
   };
+  // A work that threw before its promise existed was never settled: `failed` logs and settles it.
+  const afterAnswer = createAfterAnswerQueue(failed);
   const later = (work: () => Promise<void>): void => {
     outstanding++;
     afterAnswer.add(() => void work().then(settled, failed));

@@ -4,6 +4,10 @@ import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { createAfterAnswerQueue } from '../../../src/telemetry/after-answer-queue.js';
 
+const noError = (error: unknown) => {
+  throw new Error(`no work here throws, yet: ${String(error)}`);
+};
+
 /** Resolves on the next turn's timers phase: a fresh turn to start from. */
 const nextTimers = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -11,7 +15,7 @@ describe('the after-answer queue', () => {
   it('runs work on the second turn after it was queued, not the next', async () => {
     await nextTimers();
     const order: string[] = [];
-    const queue = createAfterAnswerQueue();
+    const queue = createAfterAnswerQueue(noError);
     queue.add(() => order.push('work'));
     setImmediate(() => order.push('next turn'));
     setImmediate(() => setImmediate(() => order.push('second turn, after')));
@@ -24,7 +28,7 @@ describe('the after-answer queue', () => {
   it('keeps queue order, and work queued a turn later runs a turn later', async () => {
     await nextTimers();
     const order: string[] = [];
-    const queue = createAfterAnswerQueue();
+    const queue = createAfterAnswerQueue(noError);
     queue.add(() => order.push('a1'));
     queue.add(() => order.push('a2'));
     setImmediate(() => {
@@ -37,8 +41,23 @@ describe('the after-answer queue', () => {
     expect(order).toEqual(['turn k+1', 'a1', 'a2', 'turn k+2 marker', 'b']);
   });
 
+  it('reports a work that throws and still runs the ones after it', async () => {
+    const errors: unknown[] = [];
+    const queue = createAfterAnswerQueue((error) => errors.push(error));
+    const ran: string[] = [];
+    queue.add(() => ran.push('before'));
+    queue.add(() => {
+      throw new Error('broken audit');
+    });
+    queue.add(() => ran.push('after'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(ran).toEqual(['before', 'after']);
+    expect(errors.map((error) => (error as Error).message)).toEqual(['broken audit']);
+    expect(queue.waiting()).toBe(0);
+  });
+
   it('keeps running turns while work keeps coming, and stops when it stops', async () => {
-    const queue = createAfterAnswerQueue();
+    const queue = createAfterAnswerQueue(noError);
     let ran = 0;
     for (let i = 0; i < 5; i++) {
       queue.add(() => ran++);
@@ -80,7 +99,7 @@ const client = new Client('127.0.0.1:' + workerData.port, credentials.createInse
 describe('work queued when a grpc-js unary call is answered', () => {
   it('does not delay the answer: the trailers leave before it runs', async () => {
     const BUSY_MS = 25;
-    const queue = createAfterAnswerQueue();
+    const queue = createAfterAnswerQueue(noError);
     const passthrough = (bytes: Buffer) => bytes;
     const server = new Server();
     let ran = 0;
