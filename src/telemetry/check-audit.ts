@@ -12,7 +12,7 @@ import type { CheckFunction, FallbackDenyListener } from '../check/check-functio
 import { markOutcome, setCheckAttributes } from './check-attributes.js';
 import type { Telemetry } from './telemetry.js';
 import { recordedWithin } from './stamp-wait.js';
-import { createAfterAnswerQueue } from './after-answer-queue.js';
+import { createAfterAnswerQueue } from '../lib/after-answer-queue.js';
 import { headersOf, parentOf } from './trace-context.js';
 
 /** Options of {@link createCheckAudit}. */
@@ -116,10 +116,10 @@ export function createCheckAudit(options: CheckAuditOptions): CheckAudit {
     settled();
   };
   // A work that threw before its promise existed was never settled: `failed` logs and settles it.
-  const afterAnswer = createAfterAnswerQueue(failed);
+  const afterAnswer = createAfterAnswerQueue<() => Promise<void>>((work) => void work().then(settled, failed), failed);
   const later = (work: () => Promise<void>): void => {
     outstanding++;
-    afterAnswer.add(() => void work().then(settled, failed));
+    afterAnswer.add(work);
   };
 
   return {

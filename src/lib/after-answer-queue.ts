@@ -1,10 +1,7 @@
-/** Work queued by {@link createAfterAnswerQueue}. */
-export type AfterAnswerWork = () => void;
-
 /** Runs work once the answers of the turn that queued it have left the process. */
-export interface AfterAnswerQueue {
+export interface AfterAnswerQueue<W> {
   /** Queues `work`, to run after the answer just handed to gRPC is on the wire. */
-  add(work: AfterAnswerWork): void;
+  add(work: W): void;
   /** Work queued and not started yet. */
   waiting(): number;
 }
@@ -24,26 +21,27 @@ export interface AfterAnswerQueue {
  * turn, so on the second turn the trailers are out first.
  *
  * Work queued during a turn is promoted once per turn (`ripe`) and run on the next: work answered
- * in turn k runs in the check phase of turn k + 2 at the earliest, in queue order. A work that
- * throws is reported to `onError` and the rest still run.
+ * in turn k runs in the check phase of turn k + 2 at the earliest, in queue order, each by
+ * `run(work)` (so a caller queues the work it already has, not a closure around it per Check).
+ * A `run` that throws is reported to `onError` and the rest still run.
  */
-export function createAfterAnswerQueue(onError: (error: unknown) => void): AfterAnswerQueue {
+export function createAfterAnswerQueue<W>(run: (work: W) => void, onError: (error: unknown) => void): AfterAnswerQueue<W> {
   /** Queued in the current turn: its trailers are not out yet. */
-  let fresh: AfterAnswerWork[] = [];
+  let fresh: W[] = [];
   /** Queued in the turn before: its trailers leave before this turn's JavaScript immediates. */
-  let ripe: AfterAnswerWork[] = [];
+  let ripe: W[] = [];
   let scheduled = false;
 
   const turn = (): void => {
-    const run = ripe;
+    const due = ripe;
     ripe = fresh;
     fresh = [];
     if (ripe.length > 0) setImmediate(turn);
     else scheduled = false;
-    for (const work of run) {
+    for (const work of due) {
       // One work that throws must not cost the others theirs: they are queued audits too.
       try {
-        work();
+        run(work);
       } catch (error) {
         onError(error);
       }

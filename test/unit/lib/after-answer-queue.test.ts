@@ -2,7 +2,12 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { createAfterAnswerQueue } from '../../../src/telemetry/after-answer-queue.js';
+import { createAfterAnswerQueue } from '../../../src/lib/after-answer-queue.js';
+
+/** The runner the tests queue plain functions with. */
+const runIt = (work: () => unknown) => {
+  work();
+};
 
 const noError = (error: unknown) => {
   throw new Error(`no work here throws, yet: ${String(error)}`);
@@ -15,7 +20,7 @@ describe('the after-answer queue', () => {
   it('runs work on the second turn after it was queued, not the next', async () => {
     await nextTimers();
     const order: string[] = [];
-    const queue = createAfterAnswerQueue(noError);
+    const queue = createAfterAnswerQueue(runIt, noError);
     queue.add(() => order.push('work'));
     setImmediate(() => order.push('next turn'));
     setImmediate(() => setImmediate(() => order.push('second turn, after')));
@@ -28,7 +33,7 @@ describe('the after-answer queue', () => {
   it('keeps queue order, and work queued a turn later runs a turn later', async () => {
     await nextTimers();
     const order: string[] = [];
-    const queue = createAfterAnswerQueue(noError);
+    const queue = createAfterAnswerQueue(runIt, noError);
     queue.add(() => order.push('a1'));
     queue.add(() => order.push('a2'));
     setImmediate(() => {
@@ -43,7 +48,7 @@ describe('the after-answer queue', () => {
 
   it('reports a work that throws and still runs the ones after it', async () => {
     const errors: unknown[] = [];
-    const queue = createAfterAnswerQueue((error) => errors.push(error));
+    const queue = createAfterAnswerQueue(runIt, (error) => errors.push(error));
     const ran: string[] = [];
     queue.add(() => ran.push('before'));
     queue.add(() => {
@@ -57,7 +62,7 @@ describe('the after-answer queue', () => {
   });
 
   it('keeps running turns while work keeps coming, and stops when it stops', async () => {
-    const queue = createAfterAnswerQueue(noError);
+    const queue = createAfterAnswerQueue(runIt, noError);
     let ran = 0;
     for (let i = 0; i < 5; i++) {
       queue.add(() => ran++);
@@ -99,7 +104,7 @@ const client = new Client('127.0.0.1:' + workerData.port, credentials.createInse
 describe('work queued when a grpc-js unary call is answered', () => {
   it('does not delay the answer: the trailers leave before it runs', async () => {
     const BUSY_MS = 25;
-    const queue = createAfterAnswerQueue(noError);
+    const queue = createAfterAnswerQueue(runIt, noError);
     const passthrough = (bytes: Buffer) => bytes;
     const server = new Server();
     let ran = 0;
