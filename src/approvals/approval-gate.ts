@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolvePrincipal } from '../identity/principals.js';
 import type { ApprovalGate, ApprovalNeededCall, ApprovalResolution } from '../check/approval-port.js';
+import { createAfterAnswerQueue } from '../lib/after-answer-queue.js';
 import type { Deadline } from '../lib/deadline.js';
 import { requestBindingOf } from './request-binding.js';
 import { DutygateError } from '../errors.js';
@@ -41,6 +42,20 @@ export type { ApprovalGate, ApprovalNeededCall, ApprovalResolution } from '../ch
 /** Builds the approvals port the Check pipeline calls on `approval_needed`. */
 export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
   const { state, overrides, notifier, events, log } = options;
+  // New approvals are announced once the Check that created them is answered, trailers included
+  // (after-answer-queue.ts): building and posting a Slack message is not the agent's wait.
+  const announcements = createAfterAnswerQueue<{ stored: ApprovalRecord; deadline: Deadline }>(
+    ({ stored, deadline }) => {
+      // A Check that lost the race with its deadline was answered with a deny: the record its
+      // late reply created is withdrawn (cancelled), never announced to approvers.
+      if (deadline.signal.aborted) {
+        withdraw(stored.approvalId, Date.now());
+        return;
+      }
+      notifier.announce(stored).catch((error: unknown) => log.error({ approval_id: stored.approvalId, err: String(error) }, 'approval notification failed'));
+    },
+    (error: unknown) => log.error({ err: String(error) }, 'approval announcement failed'),
+  );
   async function redeem(call: ApprovalNeededCall, request: RequestBinding, token: string, hash: string, nowMs: number, deadline: Deadline): Promise<ApprovalResolution> {
     const claims = await overrides.verify(
       token,
@@ -91,16 +106,7 @@ export function createApprovalGate(options: ApprovalGateOptions): ApprovalGate {
       const { record: stored, created } = await deadline.call(() => state.createApproval(record, nowMs), options.stateTimeoutMs);
       if (created) {
         events.created(stored);
-        // After the answer: setImmediate runs once this Check's response is on its way. A Check
-        // that lost the race with its deadline was answered with a deny: the record its late
-        // reply created is withdrawn (cancelled), never announced to approvers.
-        setImmediate(() => {
-          if (deadline.signal.aborted) {
-            withdraw(stored.approvalId, Date.now());
-            return;
-          }
-          notifier.announce(stored).catch((error: unknown) => log.error({ approval_id: stored.approvalId, err: String(error) }, 'approval notification failed'));
-        });
+        announcements.add({ stored, deadline });
       }
       return { kind: 'pending', approvalId: stored.approvalId, statusUrl: statusUrl(options.publicUrl(), stored.approvalId), expiresAt: stored.expiresAt };
     },
