@@ -21,6 +21,7 @@ import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
 import { startContender, startGateProcess, startOtlpSink, tracedGateEnv } from './servers/contenders.js';
 import type { ServerProcess } from './servers/server-process.js';
 import { createWorkload } from './workload/workload.js';
+import { ensureLoadGeneratorFlags } from './load/load-generator-flags.js';
 
 interface Variant {
   readonly key: string;
@@ -28,6 +29,8 @@ interface Variant {
   /** How it starts: the floor, or the gate with this config file and these OTEL_* settings. */
   readonly start: () => Promise<ServerProcess>;
 }
+
+await ensureLoadGeneratorFlags();
 
 const runs = Number(process.argv[2] ?? 3);
 const only = new Set(process.argv.slice(3));

@@ -14,6 +14,9 @@ import { runClosedLoop } from './load/closed-loop.js';
 import { runOpenLoop } from './load/open-loop.js';
 import { spread, summarizeLatencies } from './measure/stats.js';
 import { withGatePair } from './servers/gate-variant.js';
+import { ensureLoadGeneratorFlags } from './load/load-generator-flags.js';
+
+await ensureLoadGeneratorFlags();
 
 const rate = Number(process.argv[2] ?? 565);
 const rounds = Math.max(2, Number(process.argv[3] ?? 8));

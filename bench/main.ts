@@ -17,6 +17,9 @@ import type { ResultsView } from './report/markdown.js';
 import { BENCH_DIR, BENCH_DIST_DIR, REPO_ROOT } from './repo-paths.js';
 import { abortRun, runBench } from './run-bench.js';
 import { spread } from './measure/stats.js';
+import { ensureLoadGeneratorFlags } from './load/load-generator-flags.js';
+
+await ensureLoadGeneratorFlags();
 
 const { values } = parseArgs({ options: { short: { type: 'boolean', default: false }, 'soak-checks': { type: 'string' }, 'soak-max-s': { type: 'string' } } });
 const mode = values.short ? SHORT : FULL;

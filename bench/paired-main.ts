@@ -13,6 +13,9 @@
 import { runClosedLoop } from './load/closed-loop.js';
 import { spread } from './measure/stats.js';
 import { withGatePair } from './servers/gate-variant.js';
+import { ensureLoadGeneratorFlags } from './load/load-generator-flags.js';
+
+await ensureLoadGeneratorFlags();
 
 const WARM_UP_ROUNDS = 2;
 const rounds = Math.max(WARM_UP_ROUNDS + 1, Number(process.argv[2] ?? 8));

@@ -10,6 +10,9 @@ import { createBenchSetup, removeBenchSetup } from './servers/bench-setup.js';
 import { CONTENDERS, startOtlpSink } from './servers/contenders.js';
 import type { ContenderKey } from './servers/contenders.js';
 import { createWorkload } from './workload/workload.js';
+import { ensureLoadGeneratorFlags } from './load/load-generator-flags.js';
+
+await ensureLoadGeneratorFlags();
 
 const key = (process.argv[2] ?? 'memory') as ContenderKey;
 if (!(key in CONTENDERS)) throw new Error(`unknown server ${key}; one of ${Object.keys(CONTENDERS).join(', ')}`);

@@ -187,6 +187,8 @@ export function buildResults(run: BenchRun, machine: MachineFacts): Record<strin
     machine: {
       description: `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB RAM, Linux ${release()}, Node ${process.version}`,
       pinning: run.pinning.note,
+      // This process is the load generator (bench/load/load-generator-flags.ts).
+      load_generator_node_flags: [...process.execArgv],
       loadavg_start: machine.loadavgStart.map((value) => round(value, 2)),
       loadavg_end: loadavg().map((value) => round(value, 2)),
     },

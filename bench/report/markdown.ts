@@ -55,7 +55,7 @@ interface WorkloadView {
 export interface ResultsView {
   readonly mode: string;
   readonly generated_at: string;
-  readonly machine: { description: string; pinning: string; loadavg_start: number[] };
+  readonly machine: { description: string; pinning: string; load_generator_node_flags?: string[]; loadavg_start: number[] };
   readonly git: { commit: string; dirty: boolean };
   readonly workload: { chained_fraction: number; mean_headers: number; mean_body_bytes: number; mean_request_bytes: number; decision_mix: Record<string, number> | null };
   /** Absent in results written before the fresh-ancestors workload existed. */
@@ -103,7 +103,8 @@ function workloadTable(workloads: NonNullable<ResultsView['workloads']>): string
 export function renderMarkdown(results: ResultsView): string {
   const lines: string[] = [];
   const servers = Object.entries(results.servers);
-  lines.push(`Machine: ${results.machine.description}; ${results.machine.pinning}; load average at start ${results.machine.loadavg_start.join(' / ')}.`);
+  const clientFlags = results.machine.load_generator_node_flags ?? [];
+  lines.push(`Machine: ${results.machine.description}; ${results.machine.pinning}${clientFlags.length > 0 ? ` (load generator: \`node ${clientFlags.join(' ')}\`)` : ''}; load average at start ${results.machine.loadavg_start.join(' / ')}.`);
   const mix = results.workload.decision_mix;
   lines.push(
     `Workload: Envoy-shaped CheckRequests (${n(results.workload.mean_headers, 1)} headers, ${results.workload.mean_body_bytes} B JSON bodies, ${results.workload.mean_request_bytes} B on the wire), a fresh EdDSA token per request, ${pct(results.workload.chained_fraction)} with a two-ancestor chain, a 30-rule policy${mix ? `; decisions ${pct(mix['allow'] ?? 0)} allow, ${pct(mix['deny'] ?? 0)} deny, ${pct(mix['approval_needed'] ?? 0)} approval_needed` : ''}.`,
