@@ -62,7 +62,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
   const unchained = (record: AuditRecord, canonical: string, reason: UnchainedReason, error?: unknown): RecordedAudit => {
     options.onUnchained?.(reason);
     alarm.lost(record, reason, error);
-    log.write(record);
+    log.write(record, undefined, canonical === '' ? undefined : canonical);
     return { canonical };
   };
 
@@ -81,7 +81,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       entry.settled = true;
       const stamp: AuditStamp = { seq: link.seq, hash: link.hash, prev_hash: link.prevHash };
       alarm.end();
-      log.write(record, stamp);
+      log.write(record, stamp, canonical);
       return { canonical, stamp };
     } catch (error) {
       if (entry.settled) return { canonical };

@@ -34,6 +34,19 @@ describe('audit recorder', () => {
     expect(verifyAuditLog([{ file, text: await readFile(file, 'utf8') }])).toMatchObject({ ok: true, records: 3 });
   });
 
+  it('writes each chained line as the canonical record the chain hashed, with the stamp after it', async () => {
+    const recorder = createAuditRecorder({ store: memoryStore(), log: openDecisionLog({ sink: 'file', file }, () => undefined), logger });
+    const records = [1, 2].map((n) => decisionRecord(n));
+    const results = await Promise.all(records.map((record) => recorder.record(record)));
+    await recorder.close();
+    const text = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    for (const [i, record] of records.entries()) {
+      // An auditor can hash the bytes before `,"audit":` as they are, without re-serialising.
+      expect(text[i]).toBe(`${canonicalRecord(record).slice(0, -1)},"audit":${JSON.stringify(results[i]?.stamp)}}`);
+    }
+    expect(verifyAuditLog([{ file, text: text.join('\n') + '\n' }])).toMatchObject({ ok: true, records: 2 });
+  });
+
   it('still writes the line when the append fails, unchained, and says why', async () => {
     const reasons: string[] = [];
     const failing = { appendAudit: (): Promise<AuditLink> => Promise.reject(new DutygateError('STATE_UNAVAILABLE', 'down')) };
