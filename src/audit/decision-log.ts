@@ -4,6 +4,7 @@ import { destination } from 'pino';
 import type { CheckpointRecord } from './checkpoint.js';
 import type { AuditRecord, AuditStamp } from './decision-record.js';
 import { gatherLines } from './gathered-lines.js';
+import { stampedLine } from './stamped-line.js';
 
 /** Where decision log lines go (`audit.decision_log`). */
 export type DecisionLogTarget = { readonly sink: 'stdout' } | { readonly sink: 'file'; readonly file: string } | { readonly sink: 'off' };
@@ -95,14 +96,13 @@ export function openDecisionLog(target: DecisionLogTarget, onError: (error: Erro
 }
 
 /**
- * `text` (a JSON object) with `"audit": stamp` as its last key, or as is without a stamp. Why
- * the canonical text rather than `JSON.stringify(record)`: it is already there for every chained
- * record, and a second serialisation of ~30 fields per Check was ~2 % of the gate's CPU.
+ * The line of a record whose canonical JSON (without `audit`) is `canonical`. Why the canonical
+ * text rather than `JSON.stringify(record)`: it is already there for every chained record, and a
+ * second serialisation of ~30 fields per Check was ~2 % of the gate's CPU. `audit verify` accepts
+ * both forms (src/audit/verify-log.ts).
  */
-function withStamp(text: string, stamp: AuditStamp | undefined): string {
-  if (stamp === undefined) return text;
-  const audit = `"audit":${JSON.stringify(stamp)}}`;
-  return text === '{}' ? `{${audit}` : `${text.slice(0, -1)},${audit}`;
+function withStamp(canonical: string, stamp: AuditStamp | undefined): string {
+  return stampedLine(canonical, stamp === undefined ? undefined : JSON.stringify(stamp));
 }
 
 /**
@@ -113,5 +113,5 @@ function withStamp(text: string, stamp: AuditStamp | undefined): string {
 function lineOf(record: AuditRecord | CheckpointRecord, stamp: AuditStamp | undefined): string {
   if (stamp === undefined) return JSON.stringify(record);
   if (Object.hasOwn(record, 'audit')) return JSON.stringify({ ...record, audit: stamp });
-  return withStamp(JSON.stringify(record), stamp);
+  return stampedLine(JSON.stringify(record), JSON.stringify(stamp));
 }

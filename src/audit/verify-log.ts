@@ -2,6 +2,7 @@ import { Buffer } from 'node:buffer';
 import { AUDIT_GENESIS_HASH, auditLinkHash } from '../state/audit-hash.js';
 import { parseStrictJson } from '../policy/mapping/parse-json.js';
 import { canonicalRecord } from './canonical-record.js';
+import { stampedLine } from './stamped-line.js';
 import { isCheckpoint, type CheckpointRecord } from './checkpoint.js';
 import { DECISION_RECORD_VERSION, type AuditRecord, type AuditStamp } from './decision-record.js';
 
@@ -15,6 +16,8 @@ interface Entry {
   readonly line: number;
   readonly record: AuditRecord;
   readonly stamp: AuditStamp | undefined;
+  /** The record's canonical form, when the line was written in it (so it is not built twice). */
+  readonly canonical?: string;
 }
 
 /** A `type: "checkpoint"` line, where it was found. */
@@ -119,8 +122,8 @@ function parseSource(file: string, text: string): { entries: Entry[]; checkpoint
     } catch {
       return { kind: 'malformed', file, line: i + 1, message: 'not a JSON line' };
     }
-    const strict = strictLine(raw, record);
-    if (strict) return { ...strict, file, line: i + 1 };
+    const form = strictLine(raw, record);
+    if ('kind' in form) return { ...form, file, line: i + 1 };
     if (typeof record === 'object' && record !== null && record.v === DECISION_RECORD_VERSION && record.type === 'checkpoint') {
       if (!isCheckpoint(record)) return { kind: 'malformed', file, line: i + 1, message: 'not a well-formed checkpoint' };
       checkpoints.push({ file, line: i + 1, checkpoint: record });
@@ -129,24 +132,41 @@ function parseSource(file: string, text: string): { entries: Entry[]; checkpoint
     if (typeof record !== 'object' || record === null || record.v !== DECISION_RECORD_VERSION || (record.type !== 'decision' && record.type !== 'approval')) {
       return { kind: 'malformed', file, line: i + 1, message: `not a version ${DECISION_RECORD_VERSION} audit record` };
     }
-    entries.push({ file, line: i + 1, record, stamp: readStamp(record.audit) });
+    entries.push({ file, line: i + 1, record, stamp: readStamp(record.audit), ...form });
   }
   return { entries, checkpoints };
 }
 
 /**
- * A line must be exactly the serialization of the record it parses to (issue 19): `JSON.parse`
- * keeps the LAST of two equal keys, other readers (and log tools) the first, so a prepended
- * `"decision":"deny",` would show a forgery to them while the chain verified the original. A
- * repeated key, extra whitespace or another escape of the same string changes the round trip.
+ * A line must be exactly a serialization the gate writes of the record it parses to (issue 19):
+ * `JSON.parse` keeps the LAST of two equal keys, other readers (and log tools) the first, so a
+ * prepended `"decision":"deny",` would show a forgery to them while the chain verified the
+ * original. A repeated key, extra whitespace or another escape of the same string changes the
+ * round trip. The gate writes a record either as `JSON.stringify` of it (chain off, and logs of
+ * earlier versions) or as its canonical JSON with the stamp appended (chain on); both are
+ * deterministic functions of the parsed record, so accepting either keeps a line's bytes tied to
+ * what every reader sees. The second is needed, not a courtesy: an agent's integer-like param
+ * keys ("10", "9") are sorted by code unit in the canonical form but numerically by `JSON.parse`,
+ * so such a line never survives the `JSON.stringify` round trip.
  */
-function strictLine(raw: string, record: unknown): Omit<TamperFinding, 'file' | 'line'> | undefined {
-  if (JSON.stringify(record) === raw) return undefined;
+function strictLine(raw: string, record: unknown): Omit<TamperFinding, 'file' | 'line'> | { readonly canonical?: string } {
+  if (JSON.stringify(record) === raw) return {};
+  const canonical = canonicalLineOf(raw, record);
+  if (canonical !== undefined) return { canonical };
   const strict = parseStrictJson(Buffer.from(raw, 'utf8'), { maxBodyBytes: Number.MAX_SAFE_INTEGER, maxJsonDepth: STRICT_DEPTH });
   if (!strict.ok && strict.code === 'BODY_DUPLICATE_KEY') {
     return { kind: 'edited', message: `repeats an object key, which JSON readers resolve differently (${strict.reason})` };
   }
-  return { kind: 'malformed', message: 'not in the form the gate writes (the JSON serialization of its own record): whitespace, escapes or number forms were changed' };
+  return { kind: 'malformed', message: 'not in a form the gate writes (its canonical JSON with the stamp, or the JSON serialization of its own record): whitespace, escapes, key order or number forms were changed' };
+}
+
+/** The record's canonical form when `raw` is that form with the record's stamp appended. */
+function canonicalLineOf(raw: string, record: unknown): string | undefined {
+  if (typeof record !== 'object' || record === null || Array.isArray(record)) return undefined;
+  const fields = record as Readonly<Record<string, unknown>>;
+  const canonical = canonicalRecord(fields as unknown as AuditRecord);
+  const stamp = Object.hasOwn(fields, 'audit') ? JSON.stringify(fields['audit']) : undefined;
+  return stampedLine(canonical, stamp) === raw ? canonical : undefined;
 }
 
 // Records nest params a few levels at most; the gate refuses bodies deeper than its own limit.
@@ -179,7 +199,7 @@ function walk(entries: readonly Entry[]): TamperFinding | undefined {
     const entry = entries[i] as Entry;
     const stamp = entry.stamp;
     if (!stamp) return finding('inserted', entry, 'carries no chain stamp: inserted, or its chain append failed when it was written');
-    const sealed = auditLinkHash(stamp.prev_hash, canonicalRecord(entry.record)) === stamp.hash;
+    const sealed = auditLinkHash(stamp.prev_hash, entry.canonical ?? canonicalRecord(entry.record)) === stamp.hash;
     const before = prev?.stamp;
     const linked = before ? stamp.prev_hash === before.hash : stamp.seq !== 1 || stamp.prev_hash === AUDIT_GENESIS_HASH;
     const inStep = before ? stamp.seq === before.seq + 1 : true;

@@ -47,6 +47,19 @@ describe('audit recorder', () => {
     expect(verifyAuditLog([{ file, text: text.join('\n') + '\n' }])).toMatchObject({ ok: true, records: 2 });
   });
 
+  it('writes lines audit verify accepts whatever keys an agent put in its params (integer-like keys sort differently in JSON.parse)', async () => {
+    // An agent controls its body's keys. JSON.parse puts integer-like keys first in numeric order,
+    // the canonical form sorts by code unit ("10" before "9"), so a canonical line does not
+    // survive a parse-and-serialize round trip; verify must still accept the gate's own lines,
+    // or any agent could make the log look tampered.
+    const recorder = createAuditRecorder({ store: memoryStore(), log: openDecisionLog({ sink: 'file', file }, () => undefined), logger });
+    const hostile = decisionRecord(1, { params: { '10': 'a', '9': 'b', z: { '2': 1, '11': 2 } }, params_hashed: { '100': 'ab'.repeat(32), '7': 'cd'.repeat(32) } });
+    await recorder.record(hostile);
+    await recorder.record(decisionRecord(2));
+    await recorder.close();
+    expect(verifyAuditLog([{ file, text: await readFile(file, 'utf8') }])).toMatchObject({ ok: true, records: 2 });
+  });
+
   it('still writes the line when the append fails, unchained, and says why', async () => {
     const reasons: string[] = [];
     const failing = { appendAudit: (): Promise<AuditLink> => Promise.reject(new DutygateError('STATE_UNAVAILABLE', 'down')) };
