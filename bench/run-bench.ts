@@ -295,7 +295,7 @@ async function phase(ctx: PhaseContext, server: Live, name: string, into: PhaseS
   try {
     const sample = await measurePhase(server.process, server.redis, cpus, run);
     into.push(sample);
-    progress(`${server.run.key}: ${name}: ${Math.round(sample.throughput)} req/s, p99 ${sample.latency.p99.toFixed(2)} ms, server CPU ${sample.serverCpu.toFixed(2)}, others on its CPU ${sample.foreignServerCpu.toFixed(2)}, waited for its CPU ${sample.runQueueWaitMsPerSecond.toFixed(0)} ms/s${problems(sample)}`);
+    progress(`${server.run.key}: ${name}: ${Math.round(sample.throughput)} req/s, p99 ${sample.latency.p99.toFixed(2)} ms, server CPU ${sample.serverCpu.toFixed(2)}, others on its CPU ${sample.foreignServerCpu.toFixed(2)}, steal ${sample.stealServerCpu.toFixed(2)}, waited for its CPU ${sample.runQueueWaitMsPerSecond.toFixed(0)} ms/s${problems(sample)}`);
   } catch (error) {
     server.run.failure = (error as Error).message;
     progress(`${server.run.key}: FAILED in ${name}: ${server.run.failure}`);

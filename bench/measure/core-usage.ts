@@ -6,8 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** Busy and total ticks per CPU, indexed by CPU number. */
-export type CoreTimes = readonly { readonly busy: number; readonly total: number }[];
+/**
+ * Busy, stolen and total ticks per CPU, indexed by CPU number. `steal` is time the hypervisor ran
+ * something else while this VM wanted the CPU (on the Firecracker VMs here it is reported, and
+ * it is part of `busy`).
+ */
+export type CoreTimes = readonly { readonly busy: number; readonly steal: number; readonly total: number }[];
 
 /** Reads /proc/stat; empty when unavailable (not Linux). */
 export function readCoreTimes(): CoreTimes {
@@ -17,7 +21,7 @@ export function readCoreTimes(): CoreTimes {
   } catch {
     return [];
   }
-  const cores: { busy: number; total: number }[] = [];
+  const cores: { busy: number; steal: number; total: number }[] = [];
   for (const line of text.split('\n')) {
     const match = /^cpu(\d+)\s+(.*)$/.exec(line);
     if (!match) continue;
@@ -25,7 +29,7 @@ export function readCoreTimes(): CoreTimes {
     const fields = (match[2] as string).trim().split(/\s+/).map(Number);
     const total = fields.slice(0, 8).reduce((sum, value) => sum + (Number.isFinite(value) ? value : 0), 0);
     const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
-    cores[Number(match[1])] = { busy: total - idle, total };
+    cores[Number(match[1])] = { busy: total - idle, steal: fields[7] ?? 0, total };
   }
   return cores;
 }
@@ -36,6 +40,14 @@ export function busyFraction(before: CoreTimes, after: CoreTimes, cpu: number): 
   const b = after[cpu];
   if (a === undefined || b === undefined || b.total <= a.total) return Number.NaN;
   return (b.busy - a.busy) / (b.total - a.total);
+}
+
+/** Fraction of `cpu` stolen by the hypervisor between two readings (NaN when unknown). */
+export function stealFraction(before: CoreTimes, after: CoreTimes, cpu: number): number {
+  const a = before[cpu];
+  const b = after[cpu];
+  if (a === undefined || b === undefined || b.total <= a.total) return Number.NaN;
+  return (b.steal - a.steal) / (b.total - a.total);
 }
 
 /** Options of {@link waitForQuiet}. */

@@ -5,7 +5,7 @@
 import type { LoadRun } from '../load/load-run.js';
 import type { RedisProbe } from '../servers/redis-probe.js';
 import type { ServerProcess } from '../servers/server-process.js';
-import { busyFraction, readCoreTimes } from './core-usage.js';
+import { busyFraction, readCoreTimes, stealFraction } from './core-usage.js';
 import { ownCpuSeconds, readMainThreadRunDelaySeconds } from './proc-stats.js';
 import { summarizeLatencies } from './stats.js';
 import type { LatencySummary } from './stats.js';
@@ -30,10 +30,18 @@ export interface PhaseSample {
   readonly exhausted: boolean;
   /**
    * CPU other processes took, during the phase, on the server's CPU and on the load generator's
-   * (busy share of the CPU minus our own process's): the machine's noise, reported with each phase.
+   * (busy share of the CPU minus our own process's and the hypervisor's steal): the machine's
+   * noise, reported with each phase.
    */
   readonly foreignServerCpu: number;
   readonly foreignClientCpu: number;
+  /**
+   * Share of the server's and the load generator's CPU the hypervisor gave to another VM while
+   * this one wanted it (/proc/stat steal). Nothing in the VM runs meanwhile, so a phase with much
+   * steal measures the host; a slow round of both floor and gate often has it.
+   */
+  readonly stealServerCpu: number;
+  readonly stealClientCpu: number;
   /**
    * Milliseconds per second the server's main thread was runnable but not running: another task
    * had its CPU — one of the server's own threads (GC helpers, the threadpool, a worker) or another
@@ -65,7 +73,8 @@ export async function measurePhase(server: ServerProcess, redis: RedisProbe | un
   const redisAfter = redis ? await redis.cpuSeconds() : undefined;
   const serverCpu = (serverAfter - serverBefore) / seconds;
   const clientCpu = (ownCpuSeconds() - clientBefore) / seconds;
-  const foreign = (cpu: number | undefined, ours: number): number => (cpu === undefined ? Number.NaN : Math.max(0, busyFraction(coresBefore, coresAfter, cpu) - ours));
+  const steal = (cpu: number | undefined): number => (cpu === undefined ? Number.NaN : stealFraction(coresBefore, coresAfter, cpu));
+  const foreign = (cpu: number | undefined, ours: number): number => (cpu === undefined ? Number.NaN : Math.max(0, busyFraction(coresBefore, coresAfter, cpu) - ours - steal(cpu)));
   return {
     throughput: result.throughput,
     serverCpu,
@@ -85,6 +94,8 @@ export async function measurePhase(server: ServerProcess, redis: RedisProbe | un
     // Redis runs unpinned; its CPU is not ours to subtract, so it counts as foreign here.
     foreignServerCpu: foreign(cpus.server, serverCpu),
     foreignClientCpu: foreign(cpus.client, clientCpu),
+    stealServerCpu: steal(cpus.server),
+    stealClientCpu: steal(cpus.client),
     runQueueWaitMsPerSecond: ((waitedAfter - waitedBefore) * 1000) / seconds,
   };
 }

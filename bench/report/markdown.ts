@@ -13,6 +13,9 @@ interface OpenView {
   readonly rpc_errors: number;
   /** Median ms per second the server's main thread waited for its CPU (absent in older results). */
   readonly run_queue_wait_ms_per_s?: StoredSpread;
+  /** Hypervisor steal on the server's / the load generator's CPU (absent in older results). */
+  readonly steal_server_cpu?: StoredSpread;
+  readonly steal_client_cpu?: StoredSpread;
   /** Traced gates: spans received / decision records written in this rate's phases. */
   readonly span_coverage?: number | null;
 }
@@ -28,6 +31,7 @@ interface ServerView {
     server_cpu: StoredSpread;
     client_cpu: StoredSpread;
     foreign_server_cpu: StoredSpread;
+    steal_server_cpu?: StoredSpread;
     redis_cpu?: StoredSpread;
     rss_mib: StoredSpread;
     rpc_errors: number;
@@ -111,16 +115,16 @@ export function renderMarkdown(results: ResultsView): string {
   );
   lines.push(`Runs: ${results.mode} mode, commit ${results.git.commit.slice(0, 12)}${results.git.dirty ? ' (uncommitted changes)' : ''}, ${results.generated_at}. Medians of ${results.settings.closed_runs} closed-loop runs of ${results.settings.closed_s} s (${results.settings.concurrency} in flight over ${results.settings.connections} connections) and ${results.settings.open_runs} open-loop runs of ${results.settings.open_s} s per rate; (min–max) over runs.`);
   lines.push('');
-  lines.push('| server | max req/s | req/s per server CPU-second | server CPU | other processes on its CPU | load generator CPU | RSS MiB |');
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('| server | max req/s | req/s per server CPU-second | server CPU | other processes on its CPU | hypervisor steal on its CPU | load generator CPU | RSS MiB |');
+  lines.push('|---|---|---|---|---|---|---|---|');
   for (const [key, server] of servers) {
     if (!server.closed) {
-      lines.push(`| ${key} | unavailable: ${server.reason ?? server.failure ?? 'not measured'} | | | | | |`);
+      lines.push(`| ${key} | unavailable: ${server.reason ?? server.failure ?? 'not measured'} | | | | | | |`);
       continue;
     }
     const c = server.closed;
     const redis = c.redis_cpu?.median === null || c.redis_cpu === undefined ? '' : ` (+ Redis ${n(c.redis_cpu.median, 2)})`;
-    lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)}${redis} | ${n(c.foreign_server_cpu.median, 2)} | ${n(c.client_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
+    lines.push(`| ${key} | ${range(c.throughput)} | ${range(c.per_cpu_second)} | ${n(c.server_cpu.median, 2)}${redis} | ${n(c.foreign_server_cpu.median, 2)} | ${n(c.steal_server_cpu?.median ?? null, 2)} | ${n(c.client_cpu.median, 2)} | ${n(c.rss_mib.median)} |`);
   }
   if (results.workloads) lines.push('', ...workloadTable(results.workloads));
   const rates = [...new Set(servers.flatMap(([, server]) => Object.keys(server.open ?? {})))].sort((a, b) => Number(a) - Number(b));
@@ -143,6 +147,15 @@ export function renderMarkdown(results: ResultsView): string {
     if (waits.length > 0) {
       lines.push('');
       lines.push(`Main thread runnable but waiting for its CPU (another task on it: a thread of its own or another process; /proc schedstat, a hypervisor's steal not included), ms per second at ${rates.map((rate) => `${rate} %`).join(' / ')}: ${waits.join('; ')}.`);
+    }
+    const steals = servers.flatMap(([key, server]) => {
+      const perRate = rates.map((rate) => server.open?.[rate]?.steal_server_cpu);
+      if (!perRate.some((steal) => steal?.median !== undefined && steal.median !== null)) return [];
+      return [`${key} ${perRate.map((steal) => (steal ? `${n(steal.median, 2)} (${n(steal.min, 2)}–${n(steal.max, 2)})` : '–')).join(' / ')}`];
+    });
+    if (steals.length > 0) {
+      lines.push('');
+      lines.push(`Hypervisor steal on the server's CPU during the open-loop phases (/proc/stat: the host ran another VM while this one wanted the CPU; a share of the phase, median (min–max) over runs) at ${rates.map((rate) => `${rate} %`).join(' / ')}: ${steals.join('; ')}.`);
     }
   }
   lines.push('');

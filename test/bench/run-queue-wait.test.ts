@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SHORT } from '../../bench/bench-options.js';
+import { busyFraction, readCoreTimes, stealFraction } from '../../bench/measure/core-usage.js';
 import { readMainThreadRunDelaySeconds } from '../../bench/measure/proc-stats.js';
 import type { PhaseSample } from '../../bench/measure/phase-sample.js';
 import { buildResults } from '../../bench/report/build-results.js';
@@ -12,7 +13,7 @@ import { renderMarkdown } from '../../bench/report/markdown.js';
 import type { ResultsView } from '../../bench/report/markdown.js';
 import type { BenchRun } from '../../bench/run-bench.js';
 
-function openSample(p99: number, waitMs: number): PhaseSample {
+function openSample(p99: number, waitMs: number, steal = 0): PhaseSample {
   return {
     throughput: 565,
     serverCpu: 0.3,
@@ -29,16 +30,18 @@ function openSample(p99: number, waitMs: number): PhaseSample {
     exhausted: false,
     foreignServerCpu: 0.05,
     foreignClientCpu: 0,
+    stealServerCpu: steal,
+    stealClientCpu: 0,
     runQueueWaitMsPerSecond: waitMs,
   };
 }
 
-const run = (floorWaits: number[], memoryWaits: number[]): BenchRun => ({
+const run = (floorWaits: number[], memoryWaits: number[], steals: number[] = []): BenchRun => ({
   options: SHORT,
   pinning: { pinned: true, note: 'pinned' },
   contenders: [
-    { key: 'floor', closed: [], fresh: [], open: new Map([[0.25, floorWaits.map((wait) => openSample(10, wait))]]), spans: new Map() },
-    { key: 'memory', closed: [], fresh: [], open: new Map([[0.25, memoryWaits.map((wait) => openSample(20, wait))]]), spans: new Map() },
+    { key: 'floor', closed: [], fresh: [], open: new Map([[0.25, floorWaits.map((wait, i) => openSample(10, wait, steals[i]))]]), spans: new Map() },
+    { key: 'memory', closed: [], fresh: [], open: new Map([[0.25, memoryWaits.map((wait, i) => openSample(20, wait, steals[i]))]]), spans: new Map() },
   ],
   rates: new Map([[0.25, 565]]),
   workload: { ancestors: 'steady', requests: 1000, chainedFraction: 0.5, signaturesPerRequest: 1, meanHeaders: 16, meanBodyBytes: 270, bodyFraction: 0.8, meanRequestBytes: 1900 },
@@ -68,5 +71,33 @@ describe('run-queue wait', () => {
   it('leaves the line out when no phase could read it', () => {
     const markdown = renderMarkdown(buildResults(run([Number.NaN], [Number.NaN]), MACHINE) as unknown as ResultsView);
     expect(markdown).not.toContain('waiting for its CPU');
+  });
+});
+
+describe('hypervisor steal', () => {
+  it('reads each CPU\'s stolen ticks from /proc/stat, never more than its total', () => {
+    const cores = readCoreTimes();
+    expect(cores.length).toBeGreaterThan(0);
+    for (const core of cores) {
+      expect(Number.isFinite(core.steal)).toBe(true);
+      expect(core.steal).toBeGreaterThanOrEqual(0);
+      expect(core.steal).toBeLessThanOrEqual(core.busy);
+    }
+  });
+
+  it('is a share of the phase, apart from the busy share of other processes', () => {
+    const before = [{ busy: 100, steal: 10, total: 1000 }];
+    const after = [{ busy: 700, steal: 210, total: 2000 }];
+    expect(stealFraction(before, after, 0)).toBeCloseTo(0.2);
+    expect(busyFraction(before, after, 0)).toBeCloseTo(0.6);
+    expect(stealFraction(before, after, 1)).toBeNaN();
+  });
+
+  it('results.json holds it per rate, and results.md a line with its median and range', () => {
+    const results = buildResults(run([3, 5, 40], [60, 120, 90], [0.02, 0.3, 0.05]), MACHINE) as { servers: Record<string, { open: Record<string, { steal_server_cpu: { median: number; min: number; max: number } }> }> };
+    expect(results.servers['memory']?.open['25']?.steal_server_cpu).toMatchObject({ median: 0.05, min: 0.02, max: 0.3 });
+    const markdown = renderMarkdown(results as unknown as ResultsView);
+    expect(markdown).toContain("Hypervisor steal on the server's CPU");
+    expect(markdown).toContain('memory 0.05 (0.02–0.30)');
   });
 });

@@ -33,6 +33,8 @@ function sample(throughput: number, cpuUs: number): PhaseSample {
     exhausted: false,
     foreignServerCpu: 0,
     foreignClientCpu: 0,
+    stealServerCpu: 0,
+    stealClientCpu: 0,
     runQueueWaitMsPerSecond: Number.NaN,
   };
 }
