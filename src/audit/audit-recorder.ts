@@ -56,24 +56,20 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
   const { store, log, logger } = options;
   const maxPending = options.maxPending ?? 10_000;
   // Appends waiting for the store, with their records: written unchained if close gives up on them.
-  const pending = new Map<Promise<unknown>, { record: AuditRecord; settled: boolean }>();
+  const pending = new Map<Promise<unknown>, { record: AuditRecord; canonical: string; settled: boolean }>();
   const alarm = createUnchainedAlarm(logger);
 
   const unchained = (record: AuditRecord, canonical: string, reason: UnchainedReason, error?: unknown): RecordedAudit => {
     options.onUnchained?.(reason);
     alarm.lost(record, reason, error);
-    log.write(record, undefined, canonical === '' ? undefined : canonical);
+    log.write(record, undefined, canonical);
     return { canonical };
   };
 
-  const append = async (record: AuditRecord, canonical: string): Promise<RecordedAudit> => {
-    if (!store) {
-      log.write(record);
-      return { canonical };
-    }
+  const append = async (chain: Pick<StateStore, 'appendAudit'>, record: AuditRecord, canonical: string): Promise<RecordedAudit> => {
     if (pending.size >= maxPending) return unchained(record, canonical, 'backlog');
-    const work = store.appendAudit(canonical);
-    const entry = { record, settled: false };
+    const work = chain.appendAudit(canonical);
+    const entry = { record, canonical, settled: false };
     pending.set(work, entry);
     try {
       const link = await work;
@@ -108,7 +104,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
         logger.error({ err: String(error) }, 'audit record could not be serialised');
         return Promise.resolve({ canonical: '' });
       }
-      return append(record, canonical);
+      return append(store, record, canonical);
     },
     waiting: () => pending.size,
     async drain(timeoutMs = 5_000) {
@@ -121,7 +117,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       for (const entry of pending.values()) {
         if (entry.settled) continue;
         entry.settled = true;
-        unchained(entry.record, '', 'store_error', 'the gate closed before the state store took these records');
+        unchained(entry.record, entry.canonical, 'store_error', 'the gate closed before the state store took these records');
       }
       alarm.end();
       await log.close();

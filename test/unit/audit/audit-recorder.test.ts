@@ -85,6 +85,9 @@ describe('audit recorder', () => {
     // 3 found the buffer full; 1 and 2 were still waiting when the recorder closed.
     expect(reasons).toEqual(['backlog', 'store_error', 'store_error']);
     expect((await lines()).map((l) => l.decision_id)).toEqual([3, 1, 2].map((n) => decisionRecord(n).decision_id));
+    // Every unchained line, the ones close() gave up on included, is the canonical record as built.
+    const text = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+    expect(text).toEqual([3, 1, 2].map((n) => canonicalRecord(decisionRecord(n))));
   });
 
   it('raises one alarm line per episode of unchained records, naming the first and last decision id', async () => {
