@@ -36,18 +36,19 @@ export function readCoreTimes(): CoreTimes {
 
 /** Fraction of `cpu` busy between two readings (NaN when unknown). */
 export function busyFraction(before: CoreTimes, after: CoreTimes, cpu: number): number {
-  const a = before[cpu];
-  const b = after[cpu];
-  if (a === undefined || b === undefined || b.total <= a.total) return Number.NaN;
-  return (b.busy - a.busy) / (b.total - a.total);
+  return shareOf(before, after, cpu, 'busy');
 }
 
 /** Fraction of `cpu` stolen by the hypervisor between two readings (NaN when unknown). */
 export function stealFraction(before: CoreTimes, after: CoreTimes, cpu: number): number {
+  return shareOf(before, after, cpu, 'steal');
+}
+
+function shareOf(before: CoreTimes, after: CoreTimes, cpu: number, field: 'busy' | 'steal'): number {
   const a = before[cpu];
   const b = after[cpu];
   if (a === undefined || b === undefined || b.total <= a.total) return Number.NaN;
-  return (b.steal - a.steal) / (b.total - a.total);
+  return (b[field] - a[field]) / (b.total - a.total);
 }
 
 /** Options of {@link waitForQuiet}. */
