@@ -8,7 +8,8 @@
  * Prints p50/p99/p99.9 per round and the median p99 of each side. Informative only.
  *
  * The variants are `PAIRED_A` / `PAIRED_B` (servers/gate-variant.ts): extra environment as JSON,
- * `dist:DIR` or `flags:…`.
+ * `dist:DIR`, `flags:…`, or `floor` — `PAIRED_A=floor` puts the gate's p99 beside the floor's,
+ * the full bench's `p99_at_quarter_vs_floor` with alternating rounds instead of one run a side.
  */
 import { runClosedLoop } from './load/closed-loop.js';
 import { runOpenLoop } from './load/open-loop.js';
@@ -22,12 +23,12 @@ const rate = Number(process.argv[2] ?? 565);
 const rounds = Math.max(2, Number(process.argv[3] ?? 8));
 const ROUND_MS = 4000;
 
-await withGatePair(31, async ({ variants, clients, workloads }) => {
-  for (const [i, client] of clients.entries()) await runClosedLoop(client, workloads[i]!.build(9000), { concurrency: 32, durationMs: 5000 });
+await withGatePair(31, async ({ variants, clients, slice }) => {
+  for (const [i, client] of clients.entries()) await runClosedLoop(client, slice(i, 9000), { concurrency: 32, durationMs: 5000 });
   const p99s: number[][] = [[], []];
   for (let round = 0; round < rounds; round++) {
     for (const [i, client] of clients.entries()) {
-      const run = await runOpenLoop(client, workloads[i]!.build(Math.ceil((rate * ROUND_MS) / 1000)), { ratePerSecond: rate, durationMs: ROUND_MS, drainMs: 1000 });
+      const run = await runOpenLoop(client, slice(i, Math.ceil((rate * ROUND_MS) / 1000)), { ratePerSecond: rate, durationMs: ROUND_MS, drainMs: 1000 });
       if (run.mismatches > 0) throw new Error(`round ${round}: ${run.mismatches} answers are not what the workload expects`);
       const latency = summarizeLatencies(run.latenciesMs);
       if (round > 0) p99s[i]!.push(latency.p99);

@@ -20,10 +20,10 @@ await ensureLoadGeneratorFlags();
 const WARM_UP_ROUNDS = 2;
 const rounds = Math.max(WARM_UP_ROUNDS + 1, Number(process.argv[2] ?? 8));
 
-await withGatePair(21, async ({ servers, clients, workloads }) => {
+await withGatePair(21, async ({ servers, clients, slice }) => {
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    const slices = workloads.map((workload) => workload.build(9000));
+    const slices = clients.map((_, i) => slice(i, 9000));
     const before = servers.map((server) => server.cpuSeconds() ?? Number.NaN);
     const runs = await Promise.all(clients.map((client, i) => runClosedLoop(client, slices[i]!, { concurrency: 32, durationMs: 5000 })));
     const perCheck = servers.map((server, i) => (((server.cpuSeconds() ?? Number.NaN) - before[i]!) * 1e6) / Math.max(1, runs[i]!.completed));

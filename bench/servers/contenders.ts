@@ -83,6 +83,14 @@ export function startGateProcess(options: { readonly name: string; readonly setu
   return startServerProcess({ name, pinning, logFile, env, ...(options.profileDir ? { profileDir: options.profileDir } : {}), nodeArgs: [...GATE_NODE_FLAGS, DIST_CLI, 'serve', '--config', config] });
 }
 
+/** The floor server's script. */
+export const FLOOR_SCRIPT = join(BENCH_DIST_DIR, 'servers', 'floor-server.js');
+
+/** The floor server's arguments after its script: verifying the bench's tokens with jose or node:crypto. */
+export function floorServerArgs(setup: BenchSetup, verify: 'jose' | 'raw'): string[] {
+  return ['--jwks', setup.jwksFile, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--verify', verify];
+}
+
 /** Starts `key` under `options`. */
 export async function startContender(key: ContenderKey, options: StartOptions): Promise<Started> {
   const { setup, pinning } = options;
@@ -91,10 +99,7 @@ export async function startContender(key: ContenderKey, options: StartOptions): 
   const traced = tracedGateEnv(options.otlpEndpoint);
   const gate = (config: string, env: Record<string, string>) =>
     startGateProcess({ name: key, setup, pinning, config, env, ...(options.tag ? { logTag: options.tag } : {}), ...(options.profileDir ? { profileDir: options.profileDir } : {}) });
-  const floorArgs = (verify: string): string[] => [
-    join(BENCH_DIST_DIR, 'servers', 'floor-server.js'),
-    '--jwks', setup.jwksFile, '--issuer', BENCH_ISSUER, '--audience', BENCH_AUDIENCE, '--verify', verify,
-  ];
+  const floorArgs = (verify: 'jose' | 'raw'): string[] => [FLOOR_SCRIPT, ...floorServerArgs(setup, verify)];
   try {
     switch (key) {
       case 'floor':

@@ -3,7 +3,10 @@
  * - a JSON object of extra environment, e.g. `{"OTEL_TRACES_EXPORTER":"none"}` (default `{}`);
  * - `dist:DIR`: the gate of another build (a copy of dist/ made before a change);
  * - `flags:--a --b`: node flags before the gate's script, instead of the shipped ones
- *   (`GATE_NODE_FLAGS`, which every other variant starts with; `flags:` alone means none).
+ *   (`GATE_NODE_FLAGS`, which every other variant starts with; `flags:` alone means none);
+ * - `floor`: not a gate but the bench's floor server, which allows every valid token, so that
+ *   `latency-main` can put the gate's tail beside the floor's in alternating rounds (the ratio
+ *   the full bench reports as `p99_at_quarter_vs_floor`).
  */
 import { join } from 'node:path';
 import { connectCheckClient } from '../load/check-client.js';
@@ -12,11 +15,11 @@ import { pinLoadGenerator } from '../measure/pinning.js';
 import type { Pinning } from '../measure/pinning.js';
 import { GATE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { DIST_CLI } from '../repo-paths.js';
-import { createWorkload } from '../workload/workload.js';
-import type { Workload } from '../workload/workload.js';
+import { createWorkload, expectingAllAllowed } from '../workload/workload.js';
+import type { RequestSlice, Workload } from '../workload/workload.js';
 import { createBenchSetup, removeBenchSetup } from './bench-setup.js';
 import type { BenchSetup } from './bench-setup.js';
-import { startOtlpSink, tracedGateEnv } from './contenders.js';
+import { FLOOR_SCRIPT, floorServerArgs, startOtlpSink, tracedGateEnv } from './contenders.js';
 import { startServerProcess } from './server-process.js';
 import type { ServerProcess } from './server-process.js';
 
@@ -26,24 +29,29 @@ export interface GateVariant {
   readonly env: Record<string, string>;
   readonly script: string;
   readonly flags: readonly string[];
+  /** False for the floor: it allows every valid token, so its answers are not the workload's. */
+  readonly decides: boolean;
 }
 
 /** The variant `spec` describes (see the module comment). */
 function gateVariantOf(name: 'A' | 'B', spec: string | undefined): GateVariant {
-  if (spec === undefined || spec === '') return { name, env: {}, script: DIST_CLI, flags: GATE_NODE_FLAGS };
-  if (spec.startsWith('dist:')) return { name, env: {}, script: join(spec.slice(5), 'cli', 'main.js'), flags: GATE_NODE_FLAGS };
-  if (spec.startsWith('flags:')) return { name, env: {}, script: DIST_CLI, flags: spec.slice(6).split(' ').filter((flag) => flag !== '') };
-  return { name, env: JSON.parse(spec) as Record<string, string>, script: DIST_CLI, flags: GATE_NODE_FLAGS };
+  const gate = { name, env: {}, script: DIST_CLI, flags: GATE_NODE_FLAGS, decides: true };
+  if (spec === undefined || spec === '') return gate;
+  if (spec === 'floor') return { ...gate, script: FLOOR_SCRIPT, flags: [], decides: false };
+  if (spec.startsWith('dist:')) return { ...gate, script: join(spec.slice(5), 'cli', 'main.js') };
+  if (spec.startsWith('flags:')) return { ...gate, flags: spec.slice(6).split(' ').filter((flag) => flag !== '') };
+  return { ...gate, env: JSON.parse(spec) as Record<string, string> };
 }
 
-/** Starts the traced memory gate of `variant` on the server's CPU. */
+/** Starts the traced memory gate of `variant` (or the floor) on the server's CPU. */
 function startGateVariant(variant: GateVariant, setup: BenchSetup, pinning: Pinning, otlpEndpoint: string): Promise<ServerProcess> {
+  const args = variant.decides ? ['serve', '--config', setup.memoryConfig] : floorServerArgs(setup, 'jose');
   return startServerProcess({
     name: `paired-${variant.name}`,
     pinning,
     logFile: join(setup.outDir, `paired-${variant.name}.log`),
     env: { ...tracedGateEnv(otlpEndpoint), ...variant.env },
-    nodeArgs: [...variant.flags, variant.script, 'serve', '--config', setup.memoryConfig],
+    nodeArgs: [...variant.flags, variant.script, ...args],
   });
 }
 
@@ -53,6 +61,8 @@ export interface GatePair {
   readonly servers: readonly ServerProcess[];
   readonly clients: readonly CheckClient[];
   readonly workloads: readonly Workload[];
+  /** The next `count` requests for side `i`, with the answers that side gives (the floor allows all). */
+  readonly slice: (i: number, count: number) => RequestSlice;
 }
 
 /**
@@ -72,7 +82,11 @@ export async function withGatePair(seed: number, measure: (pair: GatePair) => Pr
     for (const variant of variants) servers.push(await startGateVariant(variant, setup, pinning, otlpEndpoint));
     for (const server of servers) clients.push(await connectCheckClient(server.port, 500, 4));
     const workloads = variants.map((_, i) => createWorkload({ minter: setup.minter, seed: seed + i, tokenTtlSeconds: 120 }));
-    await measure({ variants, servers, clients, workloads });
+    const slice = (i: number, count: number): RequestSlice => {
+      const built = workloads[i]!.build(count);
+      return variants[i]!.decides ? built : expectingAllAllowed(built);
+    };
+    await measure({ variants, servers, clients, workloads, slice });
   } finally {
     for (const client of clients) client.close();
     for (const server of servers) await server.stop();
