@@ -161,41 +161,60 @@ export function ledgerContract(store: StoreRef): void {
     });
 
     it('matches findDutyConflict on 300 random commits (parity with the policy engine)', async () => {
-      const random = seeded(20261122);
-      const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
-      const resources = [uniqueId('res'), uniqueId('res')];
-      const model: LedgerEntry[] = [];
-      for (let i = 0; i < 300; i++) {
-        const nowMs = T0 + i;
-        const actor: DutyActor = {
-          agentId: pick(['a', 'b', 'c', 'd']),
-          ...(random() < 0.5 ? { initiator: pick(['sso:alice', 'sso:bob']) } : {}),
-          ...(random() < 0.5 ? { ancestors: Array.from({ length: 1 + Math.floor(random() * 2) }, () => pick(['a', 'b', 'root', 'planner', 'p2'])) } : {}),
-        };
-        const by = pick<DistinctBy | undefined>([undefined, 'lineage', 'agent', 'initiator']);
-        const steps = Array.from({ length: 1 + Math.floor(random() * 2) }, () =>
-          step(pick([...DISTINCT, 'audit']), pick(resources), { ...(random() < 0.2 ? { enforced: false } : {}), ...(by === undefined ? {} : { distinctBy: by }) }),
-        );
-        const expected = findDutyConflict(model, steps, actor);
-        const actual = await store().commitDutySteps(steps, actor, nowMs);
-        if (!expected) {
-          expect(actual, `commit ${i}`).toBeUndefined();
-          recordInModel(model, steps, actor, nowMs);
-          continue;
-        }
-        // Entries of one commit share their `at`; drivers may order such ties differently, so
-        // any entry that conflicts with the first conflicting step is the right answer.
-        const firstStep = steps.find((s) => s.enforced !== false && findDutyConflict(model, [s], actor)) as DutyStep;
-        expect(actual, `commit ${i}`).toBeDefined();
-        expect(isDutyConflict(actual as LedgerEntry, firstStep, actor), `commit ${i}`).toBe(true);
-        expect(model, `commit ${i}`).toContainEqual(actual);
-      }
-      const byTimeThenStep = (a: LedgerEntry, b: LedgerEntry) =>
-        a.at - b.at || a.step.localeCompare(b.step) || a.agentId.localeCompare(b.agentId) || (a.initiator ?? '').localeCompare(b.initiator ?? '') || (a.ancestors ?? []).join().localeCompare((b.ancestors ?? []).join());
-      const stored = await store().readLedger([step('draft', resources[0] as string)], T0 + 300);
-      expect(stored.sort(byTimeThenStep)).toEqual(model.filter((e) => e.resource === resources[0]).sort(byTimeThenStep));
+      await expectParity(store, 20261122, { agents: ['a', 'b', 'c', 'd'], initiators: ['sso:alice', 'sso:bob'], ancestors: ['a', 'b', 'root', 'planner', 'p2'] });
+    });
+
+    // The Redis driver's commit passes over other actors' members by searching them for the
+    // actor's names before reading any field: names inside other names, and names spelled like
+    // steps, must be told apart by the fields, as the policy engine does.
+    it('matches findDutyConflict on 300 random commits whose names contain each other and the step names', async () => {
+      await expectParity(store, 20261207, { agents: ['a', 'ab', 'ba', 'draft', 'b'], initiators: ['a', 'ab', 'sso:a'], ancestors: ['a', 'ab', 'b', 'approve', 'ba'] });
     });
   });
+}
+
+/** The names random actors are drawn from. */
+interface NamePools {
+  readonly agents: readonly string[];
+  readonly initiators: readonly string[];
+  readonly ancestors: readonly string[];
+}
+
+/** 300 random commits on two resources: each store answer is the one findDutyConflict gives. */
+async function expectParity(store: StoreRef, seed: number, names: NamePools): Promise<void> {
+  const random = seeded(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+  const resources = [uniqueId('res'), uniqueId('res')];
+  const model: LedgerEntry[] = [];
+  for (let i = 0; i < 300; i++) {
+    const nowMs = T0 + i;
+    const actor: DutyActor = {
+      agentId: pick(names.agents),
+      ...(random() < 0.5 ? { initiator: pick(names.initiators) } : {}),
+      ...(random() < 0.5 ? { ancestors: Array.from({ length: 1 + Math.floor(random() * 2) }, () => pick(names.ancestors)) } : {}),
+    };
+    const by = pick<DistinctBy | undefined>([undefined, 'lineage', 'agent', 'initiator']);
+    const steps = Array.from({ length: 1 + Math.floor(random() * 2) }, () =>
+      step(pick([...DISTINCT, 'audit']), pick(resources), { ...(random() < 0.2 ? { enforced: false } : {}), ...(by === undefined ? {} : { distinctBy: by }) }),
+    );
+    const expected = findDutyConflict(model, steps, actor);
+    const actual = await store().commitDutySteps(steps, actor, nowMs);
+    if (!expected) {
+      expect(actual, `commit ${i}`).toBeUndefined();
+      recordInModel(model, steps, actor, nowMs);
+      continue;
+    }
+    // Entries of one commit share their `at`; drivers may order such ties differently, so
+    // any entry that conflicts with the first conflicting step is the right answer.
+    const firstStep = steps.find((s) => s.enforced !== false && findDutyConflict(model, [s], actor)) as DutyStep;
+    expect(actual, `commit ${i}`).toBeDefined();
+    expect(isDutyConflict(actual as LedgerEntry, firstStep, actor), `commit ${i}`).toBe(true);
+    expect(model, `commit ${i}`).toContainEqual(actual);
+  }
+  const byTimeThenStep = (a: LedgerEntry, b: LedgerEntry) =>
+    a.at - b.at || a.step.localeCompare(b.step) || a.agentId.localeCompare(b.agentId) || (a.initiator ?? '').localeCompare(b.initiator ?? '') || (a.ancestors ?? []).join().localeCompare((b.ancestors ?? []).join());
+  const stored = await store().readLedger([step('draft', resources[0] as string)], T0 + 300);
+  expect(stored.sort(byTimeThenStep)).toEqual(model.filter((e) => e.resource === resources[0]).sort(byTimeThenStep));
 }
 
 /** The reference ledger: one entry per (resource, step, agent, initiator, lineage), a repeat moves to the end. */
