@@ -30,9 +30,6 @@ EXPOSE 9191 8181
 # other cores and get the whole container throttled): measured at 547 Checks/s on one core, the
 # main thread waited 38-42 ms/s for its CPU instead of 57-86, the p99 fell by a quarter to a
 # third, and CPU per Check by 3 %, for 10-17 % more RSS (README "Operations › Node flags").
-# --no-memory-reducer: a quiet gate keeps its heap and its compiled code, so the first burst
-# after a quiet spell does not run cold while V8 re-optimizes on the same core (measured: 320
-# and 946 Checks timed out in the first 4 s at 610/s after 100 s quiet, 13 and 36 with it).
-# V8 reads these flags at start only.
-ENTRYPOINT ["node", "--single-threaded-gc", "--no-memory-reducer", "dist/cli/main.js"]
+# V8 reads the flag at start only.
+ENTRYPOINT ["node", "--single-threaded-gc", "dist/cli/main.js"]
 CMD ["serve", "--config", "/etc/dutygate/dutygate.yaml"]

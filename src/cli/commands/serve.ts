@@ -32,7 +32,7 @@ export function registerServeCommand(program: Command): void {
         `dutygate listening: grpc ${config.grpc.host}:${gate.grpcPort}, http ${config.http.host}:${gate.httpPort}`,
       );
       const missing = missingGateNodeFlags();
-      if (missing.length > 0) log.info({ missing }, `node was started without ${missing.join(' ')}: on one core the tail latency is higher, and higher still after a quiet spell (README "Operations": Node flags)`);
+      if (missing.length > 0) log.info({ missing }, `node was started without ${missing.join(' ')}: on one core the tail latency is higher (README "Performance")`);
       const stopped = await new Promise<boolean>((resolve) => {
         let stopping = false;
         const stop = (signal: string) => {
