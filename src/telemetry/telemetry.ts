@@ -74,7 +74,8 @@ export function createTelemetry(options: TelemetryOptions = {}): Telemetry {
   const meterProvider = options.prometheus
     ? undefined
     : new MeterProvider({ resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'dutygate' }), readers: [reader] });
-  // No `otel_scope_name` label: the series are dutygate's own (and the SDK's `otel_sdk_*`).
+  // No `otel_scope_name` label: every series is dutygate's own. (The SDK's own `otel_sdk_*` span
+  // metrics are not wired: the check span is not an SDK span, so they would not count it.)
   const serializer = new PrometheusSerializer(undefined, false, undefined, false, true);
   const meter = options.prometheus?.meter ?? (meterProvider as MeterProvider).getMeter(SCOPE);
   return {
