@@ -47,12 +47,19 @@ export interface OverridePipeline {
   close(): Promise<void>;
 }
 
+/** Options of {@link createOverridePipeline}. */
+export interface OverridePipelineOptions {
+  /** The state store the pipeline runs on, given the memory store (e.g. one that interleaves writes). */
+  readonly wrapState?: (state: StateStore) => StateStore;
+}
+
 /** Builds the pipeline (one memory store and key pair for all the checks it runs). */
-export async function createOverridePipeline(): Promise<OverridePipeline> {
+export async function createOverridePipeline(options: OverridePipelineOptions = {}): Promise<OverridePipeline> {
   const agentKey = await generateSigningKey({ kid: 'override-pipeline' });
   const verifier = await verifierFor(agentKey);
   const overrides: OverrideTokens = await createOverrideTokens({ privateJwk: (await generateSigningKey({ kid: 'override-pipeline-o' })).privateJwk, ttlMs: 600_000 });
-  const state: StateStore = createMemoryStore({ maxJtiEntries: 100_000, ledgerTtlMs: 86_400_000, sweepIntervalMs: 0 });
+  const memory: StateStore = createMemoryStore({ maxJtiEntries: 100_000, ledgerTtlMs: 86_400_000, sweepIntervalMs: 0 });
+  const state = options.wrapState?.(memory) ?? memory;
   const silent = createLogger('silent');
   const approvals = createApprovalGate({
     state,
