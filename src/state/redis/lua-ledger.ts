@@ -63,19 +63,26 @@ for s = 1, tonumber(ARGV[i]) do
   for _ = 1, nd do i = i + 1; st.distinct[ARGV[i]] = true end
   steps[s] = st
 end
--- sameActor (duty-conflict.ts), one branch per distinct_by, on an entry of an older form.
-local function same(agentOf, initiatorOf, ancestorsOf, by)
+-- sameActor (duty-conflict.ts), one branch per distinct_by, up to the entry's ancestors: true or
+-- false once decided, nil when only the ancestors can still make the entry the actor's.
+local function sameBeforeAncestors(agentOf, initiatorOf, by)
   if agentOf == agent then return true end
   if by == 'agent' then return false end
   if hasInit and initiatorOf == initiator then return true end
   if by == 'initiator' then return false end
   if lineage[agentOf] then return true end
+  return nil
+end
+-- sameActor on an entry of an older form, its ancestors a table.
+local function same(agentOf, initiatorOf, ancestorsOf, by)
+  local decided = sameBeforeAncestors(agentOf, initiatorOf, by)
+  if decided ~= nil then return decided end
   for _, a in ipairs(ancestorsOf) do
     if lineage[a] then return true end
   end
   return false
 end
--- The same on a '3:' member, read in place (its step ends at \`stepEnd\`): fields are found with
+-- sameActor on a '3:' member, read in place (its step ends at \`stepEnd\`): fields are found with
 -- plain string.find, never split into tables. A member of fewer than three fields is no actor.
 -- A commit scans every member of its ledger key while Redis serves no other client, so the
 -- scan's cost per member is every replica's latency: splitting each member into tables (and
@@ -84,14 +91,12 @@ end
 local function same3(m, stepEnd, by)
   local agentEnd = string.find(m, ':', stepEnd + 1, true)
   if not agentEnd then return false end
-  local agentOf = string.sub(m, stepEnd + 1, agentEnd - 1)
-  if agentOf == agent then return true end
-  if by == 'agent' then return false end
   local fieldEnd = string.find(m, ':', agentEnd + 1, true)
   -- The third field is '' (no initiator) or '=' and the initiator.
-  if hasInit and fieldEnd ~= agentEnd + 1 and agentEnd < #m and string.sub(m, agentEnd + 2, (fieldEnd or 0) - 1) == initiator then return true end
-  if by == 'initiator' then return false end
-  if lineage[agentOf] then return true end
+  local initiatorOf = nil
+  if fieldEnd ~= agentEnd + 1 and agentEnd < #m then initiatorOf = string.sub(m, agentEnd + 2, (fieldEnd or 0) - 1) end
+  local decided = sameBeforeAncestors(string.sub(m, stepEnd + 1, agentEnd - 1), initiatorOf, by)
+  if decided ~= nil then return decided end
   while fieldEnd do
     local from = fieldEnd + 1
     fieldEnd = string.find(m, ':', from, true)
