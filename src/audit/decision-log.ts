@@ -69,7 +69,7 @@ export function openDecisionLog(target: DecisionLogTarget, onError: (error: Erro
     write(record, stamp, canonical) {
       if (closed) return;
       try {
-        lines.add(canonical !== undefined && !Object.hasOwn(record, 'audit') ? withStamp(canonical, stamp) : lineOf(record, stamp));
+        lines.add(lineOf(record, stamp, canonical));
       } catch (error) {
         onError(error instanceof Error ? error : new Error(String(error)));
       }
@@ -96,22 +96,15 @@ export function openDecisionLog(target: DecisionLogTarget, onError: (error: Erro
 }
 
 /**
- * The line of a record whose canonical JSON (without `audit`) is `canonical`. Why the canonical
- * text rather than `JSON.stringify(record)`: it is already there for every chained record, and a
- * second serialisation of ~30 fields per Check was ~2 % of the gate's CPU. `audit verify` accepts
- * both forms (src/audit/verify-log.ts).
+ * The line of `record` with `"audit": stamp` as its last key (none without a stamp): its canonical
+ * JSON when the caller has it, else `JSON.stringify(record)`, with the stamp's text put before the
+ * closing brace — a key added by a spread comes last, so that is `{ ...record, audit: stamp }`
+ * without copying ~30 fields per Check. Why the canonical text: it is already there for every
+ * chained record, and a second serialisation per Check was ~2 % of the gate's CPU; `audit verify`
+ * accepts both forms (src/audit/verify-log.ts). A record that already has an `audit` key (the
+ * spread would overwrite it in place) is copied.
  */
-function withStamp(canonical: string, stamp: AuditStamp | undefined): string {
-  return stampedLine(canonical, stamp === undefined ? undefined : JSON.stringify(stamp));
-}
-
-/**
- * The JSON of `{ ...record, audit: stamp }` without copying the record (~30 fields, once per
- * chained Check): a key added by a spread comes last, so its text goes before the closing brace.
- * A record that already has an `audit` key (the spread would overwrite it in place) is copied.
- */
-function lineOf(record: AuditRecord | CheckpointRecord, stamp: AuditStamp | undefined): string {
-  if (stamp === undefined) return JSON.stringify(record);
-  if (Object.hasOwn(record, 'audit')) return JSON.stringify({ ...record, audit: stamp });
-  return stampedLine(JSON.stringify(record), JSON.stringify(stamp));
+function lineOf(record: AuditRecord | CheckpointRecord, stamp: AuditStamp | undefined, canonical: string | undefined): string {
+  if (Object.hasOwn(record, 'audit')) return JSON.stringify(stamp === undefined ? record : { ...record, audit: stamp });
+  return stampedLine(canonical ?? JSON.stringify(record), stamp === undefined ? undefined : JSON.stringify(stamp));
 }
