@@ -74,7 +74,9 @@ export async function measurePhase(server: ServerProcess, redis: RedisProbe | un
   const serverCpu = (serverAfter - serverBefore) / seconds;
   const clientCpu = (ownCpuSeconds() - clientBefore) / seconds;
   const steal = (cpu: number | undefined): number => (cpu === undefined ? Number.NaN : stealFraction(coresBefore, coresAfter, cpu));
-  const foreign = (cpu: number | undefined, ours: number): number => (cpu === undefined ? Number.NaN : Math.max(0, busyFraction(coresBefore, coresAfter, cpu) - ours - steal(cpu)));
+  const stealServerCpu = steal(cpus.server);
+  const stealClientCpu = steal(cpus.client);
+  const foreign = (cpu: number | undefined, ours: number, stolen: number): number => (cpu === undefined ? Number.NaN : Math.max(0, busyFraction(coresBefore, coresAfter, cpu) - ours - stolen));
   return {
     throughput: result.throughput,
     serverCpu,
@@ -92,10 +94,10 @@ export async function measurePhase(server: ServerProcess, redis: RedisProbe | un
     statusCounts: result.statusCounts,
     exhausted: result.exhausted,
     // Redis runs unpinned; its CPU is not ours to subtract, so it counts as foreign here.
-    foreignServerCpu: foreign(cpus.server, serverCpu),
-    foreignClientCpu: foreign(cpus.client, clientCpu),
-    stealServerCpu: steal(cpus.server),
-    stealClientCpu: steal(cpus.client),
+    foreignServerCpu: foreign(cpus.server, serverCpu, stealServerCpu),
+    foreignClientCpu: foreign(cpus.client, clientCpu, stealClientCpu),
+    stealServerCpu,
+    stealClientCpu,
     runQueueWaitMsPerSecond: ((waitedAfter - waitedBefore) * 1000) / seconds,
   };
 }

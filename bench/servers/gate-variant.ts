@@ -16,7 +16,7 @@ import type { Pinning } from '../measure/pinning.js';
 import { GATE_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { DIST_CLI } from '../repo-paths.js';
 import { createWorkload, expectingAllAllowed } from '../workload/workload.js';
-import type { RequestSlice, Workload } from '../workload/workload.js';
+import type { RequestSlice } from '../workload/workload.js';
 import { createBenchSetup, removeBenchSetup } from './bench-setup.js';
 import type { BenchSetup } from './bench-setup.js';
 import { FLOOR_SCRIPT, floorServerArgs, startOtlpSink, tracedGateEnv } from './contenders.js';
@@ -55,12 +55,11 @@ function startGateVariant(variant: GateVariant, setup: BenchSetup, pinning: Pinn
   });
 }
 
-/** Two running gates, A and B, each with its own client and workload (index 0 is A). */
+/** Two running servers, A and B, each with its own client and workload (index 0 is A). */
 export interface GatePair {
   readonly variants: readonly [GateVariant, GateVariant];
   readonly servers: readonly ServerProcess[];
   readonly clients: readonly CheckClient[];
-  readonly workloads: readonly Workload[];
   /** The next `count` requests for side `i`, with the answers that side gives (the floor allows all). */
   readonly slice: (i: number, count: number) => RequestSlice;
 }
@@ -86,7 +85,7 @@ export async function withGatePair(seed: number, measure: (pair: GatePair) => Pr
       const built = workloads[i]!.build(count);
       return variants[i]!.decides ? built : expectingAllAllowed(built);
     };
-    await measure({ variants, servers, clients, workloads, slice });
+    await measure({ variants, servers, clients, slice });
   } finally {
     for (const client of clients) client.close();
     for (const server of servers) await server.stop();
